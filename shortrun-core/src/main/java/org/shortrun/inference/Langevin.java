@@ -1,0 +1,220 @@
+package org.shortrun.inference;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+
+import org.shortrun.model.LadderGenerator;
+
+/**
+ * Noise-initialised short-run Langevin dynamics on the whitened latents of a generator.
+ *
+ * <p>For {@code k = 1..K}, with {@code e_0 ~ N(0, I)} drawn afresh for every batch:
+ *
+ * <pre>
+ *   grad = d/de ||mask * (x - g(e))||^2 / (2 sigma^2)
+ *   e    = e - (s^2 / 2) (grad + e) + s N(0, I)
+ * </pre>
+ *
+ * <p>{@code s} is the noise standard deviation; the paper's step size in eq. (10) is {@code
+ * s^2/2}. The generator's parameters are frozen for the K steps, so autograd computes no
+ * parameter gradients: only the latents' are needed.
+ */
+public final class Langevin {
+
+    private final int steps;
+    private final float stepSize;
+
+    private Langevin(Builder builder) {
+        steps = builder.steps;
+        stepSize = builder.stepSize;
+    }
+
+    /**
+     * Returns a builder.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns K.
+     *
+     * @return the number of steps
+     */
+    public int getSteps() {
+        return steps;
+    }
+
+    /**
+     * Returns s, the noise standard deviation of one step.
+     *
+     * @return the step size
+     */
+    public float getStepSize() {
+        return stepSize;
+    }
+
+    /**
+     * Returns a copy with another step size.
+     *
+     * @param s the new step size
+     * @return a sampler with K unchanged and step size s
+     */
+    public Langevin withStepSize(float s) {
+        return builder().setSteps(steps).setStepSize(s).build();
+    }
+
+    /**
+     * Infers the latents of a batch.
+     *
+     * @param generator the generator; its parameters are left untouched
+     * @param parameterStore the store the generator reads its parameters from
+     * @param x the images {@code [n, c, h, w]}
+     * @param mask 1 for observed pixels and 0 for missing ones, broadcastable to x; or null
+     * @param sigma the observation noise standard deviation
+     * @param recordEnergy whether to record the mean energy per example at every step
+     * @return the final latents (in x's manager) and the energies if asked
+     */
+    public Result infer(
+            LadderGenerator generator,
+            ParameterStore parameterStore,
+            NDArray x,
+            NDArray mask,
+            float sigma,
+            boolean recordEnergy) {
+        NDManager manager = x.getManager();
+        long n = x.getShape().get(0);
+        NDList e = new NDList();
+        for (Shape shape : generator.inputShapes(n)) {
+            e.add(manager.randomNormal(shape));
+        }
+        float[] energies = recordEnergy ? new float[steps] : null;
+        float drift = stepSize * stepSize / 2f;
+        float inverseTwoVariance = 1f / (2f * sigma * sigma);
+        generator.freezeParameters(true);
+        try {
+            for (int k = 0; k < steps; k++) {
+                try (NDManager step = manager.newSubManager()) {
+                    e.attach(step);
+                    for (NDArray latent : e) {
+                        latent.setRequiresGradient(true);
+                    }
+                    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                        NDArray residual = x.sub(generator.forward(parameterStore, e, true).singletonOrThrow());
+                        if (mask != null) {
+                            residual = residual.mul(mask);
+                        }
+                        NDArray energy = residual.square().sum().mul(inverseTwoVariance);
+                        collector.backward(energy);
+                        if (recordEnergy) {
+                            energies[k] = (energy.getFloat() + priorEnergy(e)) / n;
+                        }
+                    }
+                    NDList next = new NDList(e.size());
+                    for (NDArray latent : e) {
+                        NDArray noise = step.randomNormal(latent.getShape()).muli(stepSize);
+                        next.add(
+                                noise.addi(latent.mul(1f - drift))
+                                        .subi(latent.getGradient().muli(drift)));
+                    }
+                    next.attach(manager);
+                    e = next;
+                }
+            }
+        } finally {
+            generator.freezeParameters(false);
+        }
+        return new Result(e, energies);
+    }
+
+    private static float priorEnergy(NDList e) {
+        float sum = 0f;
+        for (NDArray latent : e) {
+            sum += latent.square().sum().getFloat() / 2f;
+        }
+        return sum;
+    }
+
+    /** The latents after K steps, and optionally the energy at each step. */
+    public static final class Result {
+        private final NDList latents;
+        private final float[] energies;
+
+        Result(NDList latents, float[] energies) {
+            this.latents = latents;
+            this.energies = energies;
+        }
+
+        /**
+         * Returns the latents after K steps, top first.
+         *
+         * @return the latents
+         */
+        public NDList getLatents() {
+            return latents;
+        }
+
+        /**
+         * Returns the mean energy per example, {@code ||e||^2/2 + ||x - g(e)||^2/(2 sigma^2)},
+         * at each step before its update; null unless asked for.
+         *
+         * @return the energies or null
+         */
+        public float[] getEnergies() {
+            return energies == null ? null : energies.clone();
+        }
+    }
+
+    /** Builds a {@link Langevin}. */
+    public static final class Builder {
+        private int steps = 25;
+        private float stepSize = 0.05f;
+
+        Builder() {}
+
+        /**
+         * Sets K (default 25).
+         *
+         * @param steps the number of steps
+         * @return this builder
+         */
+        public Builder setSteps(int steps) {
+            this.steps = steps;
+            return this;
+        }
+
+        /**
+         * Sets s, the noise standard deviation (default 0.05, the released value).
+         *
+         * @param stepSize the step size
+         * @return this builder
+         */
+        public Builder setStepSize(float stepSize) {
+            this.stepSize = stepSize;
+            return this;
+        }
+
+        /**
+         * Builds the sampler.
+         *
+         * @return the sampler
+         * @throws IllegalArgumentException if K or s is not positive
+         */
+        public Langevin build() {
+            if (steps <= 0) {
+                throw new IllegalArgumentException("steps K must be positive, got " + steps);
+            }
+            if (!(stepSize > 0f) || Float.isInfinite(stepSize)) {
+                throw new IllegalArgumentException("step size must be positive, got " + stepSize);
+            }
+            return new Langevin(this);
+        }
+    }
+}

@@ -1,0 +1,252 @@
+package org.shortrun.model;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * The shape of a ladder generator: latent dimensions per layer (top first), channel width, image
+ * channels and size, and the standard-deviation head. Immutable; serialised into config.json and
+ * every checkpoint, and compared on resume.
+ */
+public final class LadderConfig {
+
+    /** Side of the feature grid every layer works on, as in the released script. */
+    public static final int GRID = 16;
+
+    private final int[] zDims;
+    private final int channels;
+    private final int imageChannels;
+    private final int imageSize;
+    private final SdHead sdHead;
+
+    private LadderConfig(Builder builder) {
+        zDims = builder.zDims.clone();
+        channels = builder.channels;
+        imageChannels = builder.imageChannels;
+        imageSize = builder.imageSize;
+        sdHead = builder.sdHead;
+    }
+
+    /**
+     * Returns a builder.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns a builder preset to this configuration.
+     *
+     * @return a builder holding these values
+     */
+    public Builder toBuilder() {
+        return new Builder()
+                .setZDims(zDims)
+                .optChannels(channels)
+                .optImageChannels(imageChannels)
+                .optImageSize(imageSize)
+                .optSdHead(sdHead);
+    }
+
+    /**
+     * Returns the latent dimension of every layer, top first.
+     *
+     * @return a copy of the latent dimensions
+     */
+    public int[] getZDims() {
+        return zDims.clone();
+    }
+
+    /**
+     * Returns the number of latent layers L.
+     *
+     * @return L
+     */
+    public int getLayers() {
+        return zDims.length;
+    }
+
+    /**
+     * Returns d, the sum of the latent dimensions.
+     *
+     * @return the total latent dimension
+     */
+    public int getTotalLatentDim() {
+        return Arrays.stream(zDims).sum();
+    }
+
+    /**
+     * Returns the channel width n_f of the feature maps.
+     *
+     * @return the channel width
+     */
+    public int getChannels() {
+        return channels;
+    }
+
+    /**
+     * Returns the channels a projection reshapes its linear output into: the released script's
+     * {@code coef}, n_f / 16 and at least 1.
+     *
+     * @return the projection channels
+     */
+    public int getProjectionChannels() {
+        return Math.max(1, channels / GRID);
+    }
+
+    /**
+     * Returns the image channels (1 or 3).
+     *
+     * @return the image channels
+     */
+    public int getImageChannels() {
+        return imageChannels;
+    }
+
+    /**
+     * Returns the image side (32 or 64).
+     *
+     * @return the image side
+     */
+    public int getImageSize() {
+        return imageSize;
+    }
+
+    /**
+     * Returns the standard-deviation head.
+     *
+     * @return the head variant
+     */
+    public SdHead getSdHead() {
+        return sdHead;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof LadderConfig)) {
+            return false;
+        }
+        LadderConfig other = (LadderConfig) o;
+        return Arrays.equals(zDims, other.zDims)
+                && channels == other.channels
+                && imageChannels == other.imageChannels
+                && imageSize == other.imageSize
+                && sdHead == other.sdHead;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(Arrays.hashCode(zDims), channels, imageChannels, imageSize, sdHead);
+    }
+
+    @Override
+    public String toString() {
+        return "z-dims "
+                + Arrays.toString(zDims)
+                + ", channels "
+                + channels
+                + ", image "
+                + imageChannels
+                + "x"
+                + imageSize
+                + "x"
+                + imageSize
+                + ", sd head "
+                + sdHead.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Builds a {@link LadderConfig}; the defaults are the released script's. */
+    public static final class Builder {
+        private int[] zDims;
+        private int channels = 64;
+        private int imageChannels = 3;
+        private int imageSize = 32;
+        private SdHead sdHead = SdHead.RELEASED;
+
+        Builder() {}
+
+        /**
+         * Sets the latent dimension of every layer, top first.
+         *
+         * @param zDims one positive dimension per layer
+         * @return this builder
+         */
+        public Builder setZDims(int... zDims) {
+            this.zDims = zDims.clone();
+            return this;
+        }
+
+        /**
+         * Sets the channel width n_f (default 64).
+         *
+         * @param channels the channel width
+         * @return this builder
+         */
+        public Builder optChannels(int channels) {
+            this.channels = channels;
+            return this;
+        }
+
+        /**
+         * Sets the image channels, 1 or 3 (default 3).
+         *
+         * @param imageChannels the image channels
+         * @return this builder
+         */
+        public Builder optImageChannels(int imageChannels) {
+            this.imageChannels = imageChannels;
+            return this;
+        }
+
+        /**
+         * Sets the image side, 32 or 64 (default 32). 28 x 28 data is resized to 32.
+         *
+         * @param imageSize the image side
+         * @return this builder
+         */
+        public Builder optImageSize(int imageSize) {
+            this.imageSize = imageSize;
+            return this;
+        }
+
+        /**
+         * Sets the standard-deviation head (default {@link SdHead#RELEASED}).
+         *
+         * @param sdHead the head
+         * @return this builder
+         */
+        public Builder optSdHead(SdHead sdHead) {
+            this.sdHead = Objects.requireNonNull(sdHead, "sdHead");
+            return this;
+        }
+
+        /**
+         * Validates and builds the configuration.
+         *
+         * @return the configuration
+         * @throws IllegalArgumentException if a value is out of range
+         */
+        public LadderConfig build() {
+            if (zDims == null || zDims.length == 0) {
+                throw new IllegalArgumentException("z-dims must name at least one layer");
+            }
+            for (int d : zDims) {
+                if (d <= 0) {
+                    throw new IllegalArgumentException("every z-dim must be positive, got " + d);
+                }
+            }
+            if (channels <= 0) {
+                throw new IllegalArgumentException("channels must be positive, got " + channels);
+            }
+            if (imageChannels != 1 && imageChannels != 3) {
+                throw new IllegalArgumentException("image channels must be 1 or 3, got " + imageChannels);
+            }
+            if (imageSize != 32 && imageSize != 64) {
+                throw new IllegalArgumentException("image size must be 32 or 64, got " + imageSize);
+            }
+            return new LadderConfig(this);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package org.shortrun.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The ladder generator g(e) of the released script, as a DJL Block.
+ *
+ * <p>Input: the whitened latents {@code e_1..e_L}, top first, each {@code [n, z_dim]}. The top
+ * latent is used as it is; below it, {@code z_l = mu_l + sd_l * e_l} with the Gaussian heads of
+ * the layer above. Every layer projects its latent to a 16 x 16 feature map, refines it with a
+ * residual block and adds the layer above's map (the skip). After the last layer, one more
+ * residual block and stride-2 transposed convolutions to the image, with tanh. Output: {@code [n,
+ * c, size, size]} in [-1, 1].
+ */
+public final class LadderGenerator extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+
+    private final LadderConfig config;
+    private final List<Block> projections = new ArrayList<>();
+    private final List<Block> residuals = new ArrayList<>();
+    private final List<Block> heads = new ArrayList<>();
+    private final Block extra;
+    private final Block output;
+
+    /**
+     * Creates an uninitialised generator; call {@link #initialize(NDManager, DataType, Shape...)}
+     * with {@link #inputShapes(long)} or load parameters before use.
+     *
+     * @param config the architecture
+     */
+    public LadderGenerator(LadderConfig config) {
+        super(VERSION);
+        this.config = config;
+        int[] z = config.getZDims();
+        int nf = config.getChannels();
+        for (int i = 0; i < z.length; i++) {
+            projections.add(
+                    addChildBlock(
+                            "projection" + i,
+                            Layers.projection(z[i], config.getProjectionChannels(), nf)));
+            residuals.add(addChildBlock("deterministic" + i, Layers.residual(nf)));
+            if (i + 1 < z.length) {
+                heads.add(addChildBlock("head" + i, new GaussianHead(nf, z[i + 1], config.getSdHead())));
+            }
+        }
+        extra = addChildBlock("extra", Layers.residual(nf));
+        SequentialBlock out = new SequentialBlock();
+        if (config.getImageSize() == 64) {
+            out.add(TransposedConv2d.builder().setChannels(nf, nf).setKernel(4).optStride(2).optPadding(1).build())
+                    .add(Activation::gelu);
+        }
+        out.add(
+                        TransposedConv2d.builder()
+                                .setChannels(nf, config.getImageChannels())
+                                .setKernel(4)
+                                .optStride(2)
+                                .optPadding(1)
+                                .build())
+                .add(Activation::tanh);
+        output = addChildBlock("output", out);
+    }
+
+    /**
+     * Returns the architecture.
+     *
+     * @return the configuration
+     */
+    public LadderConfig getConfig() {
+        return config;
+    }
+
+    /**
+     * Returns the shapes of the latents for a batch of {@code n}, top first.
+     *
+     * @param n the batch size
+     * @return one shape per layer
+     */
+    public Shape[] inputShapes(long n) {
+        int[] z = config.getZDims();
+        Shape[] shapes = new Shape[z.length];
+        for (int i = 0; i < z.length; i++) {
+            shapes[i] = new Shape(n, z[i]);
+        }
+        return shapes;
+    }
+
+    /**
+     * Counts the scalar parameters.
+     *
+     * @return the number of parameters
+     */
+    public long countParameters() {
+        long count = 0;
+        for (Parameter p : getParameters().values()) {
+            count += p.getArray().size();
+        }
+        return count;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        NDArray skip = null;
+        NDArray out = null;
+        for (int i = 0; i < projections.size(); i++) {
+            NDArray z = inputs.get(i);
+            if (i > 0) {
+                NDList gaussian = heads.get(i - 1).forward(parameterStore, new NDList(out), training);
+                z = gaussian.get(0).add(gaussian.get(1).mul(z));
+            }
+            out = projections.get(i).forward(parameterStore, new NDList(z), training).singletonOrThrow();
+            out = residuals.get(i).forward(parameterStore, new NDList(out), training).singletonOrThrow();
+            if (skip != null) {
+                out = out.add(skip);
+            }
+            skip = out;
+        }
+        out = extra.forward(parameterStore, new NDList(out), training).singletonOrThrow();
+        return output.forward(parameterStore, new NDList(out), training);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        long n = inputShapes[0].get(0);
+        int side = config.getImageSize();
+        return new Shape[] {new Shape(n, config.getImageChannels(), side, side)};
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        long n = inputShapes[0].get(0);
+        Shape map = new Shape(n, config.getChannels(), LadderConfig.GRID, LadderConfig.GRID);
+        for (int i = 0; i < projections.size(); i++) {
+            projections.get(i).initialize(manager, dataType, inputShapes[i]);
+            residuals.get(i).initialize(manager, dataType, map);
+        }
+        for (Block head : heads) {
+            head.initialize(manager, dataType, map);
+        }
+        extra.initialize(manager, dataType, map);
+        output.initialize(manager, dataType, map);
+    }
+}

@@ -1,0 +1,84 @@
+package org.shortrun.model;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.ParallelBlock;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.initializer.UniformInitializer;
+
+/**
+ * Factories for the generator's pieces, initialised as PyTorch initialises its layers (uniform
+ * within 1/sqrt(fan-in), weights and biases) so that learning starts where the peer's does.
+ */
+final class Layers {
+
+    private Layers() {}
+
+    static Block conv(int in, int out, int kernel, int padding) {
+        Conv2d conv =
+                Conv2d.builder()
+                        .setKernelShape(new Shape(kernel, kernel))
+                        .optPadding(new Shape(padding, padding))
+                        .setFilters(out)
+                        .build();
+        conv.setInitializer(uniform(in * kernel * kernel), p -> true);
+        return conv;
+    }
+
+    static Block linear(int in, int out) {
+        Linear linear = Linear.builder().setUnits(out).build();
+        linear.setInitializer(uniform(in), p -> true);
+        return linear;
+    }
+
+    /** Projection p_i: Linear, GELU, reshape to coef maps of 16 x 16, transposed conv k5, GELU. */
+    static Block projection(int zDim, int coef, int channels) {
+        int grid = LadderConfig.GRID;
+        return new SequentialBlock()
+                .add(linear(zDim, coef * grid * grid))
+                .add(Activation::gelu)
+                .addSingleton(x -> x.reshape(-1, coef, grid, grid))
+                .add(
+                        TransposedConv2d.builder()
+                                .setChannels(coef, channels)
+                                .setKernel(5)
+                                .optPadding(2)
+                                .optBias(false)
+                                .build())
+                .add(Activation::gelu);
+    }
+
+    /** Deterministic d_i: conv k5, GELU, conv k3, GELU, plus the input. */
+    static Block residual(int channels) {
+        Block body =
+                new SequentialBlock()
+                        .add(conv(channels, channels, 5, 2))
+                        .add(Activation::gelu)
+                        .add(conv(channels, channels, 3, 1))
+                        .add(Activation::gelu);
+        return new ParallelBlock(
+                outs ->
+                        new NDList(
+                                outs.get(0).singletonOrThrow().add(outs.get(1).singletonOrThrow())),
+                java.util.List.of(body, Blocks.identityBlock()));
+    }
+
+    /** One branch of a Gaussian head: conv k5 without padding, GELU, flatten, Linear. */
+    static Block headBranch(int channels, int zDim) {
+        int side = LadderConfig.GRID - 4;
+        return new SequentialBlock()
+                .add(conv(channels, zDim, 5, 0))
+                .add(Activation::gelu)
+                .add(Blocks.batchFlattenBlock())
+                .add(linear(zDim * side * side, zDim));
+    }
+
+    private static UniformInitializer uniform(int fanIn) {
+        return new UniformInitializer((float) (1.0 / Math.sqrt(fanIn)));
+    }
+}

@@ -1,0 +1,2 @@
+/** Multi-layer latent variable models learned with short-run Langevin inference, on DJL. */
+package org.shortrun;

@@ -1,0 +1,154 @@
+package org.shortrun.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.ParameterList;
+import ai.djl.util.Pair;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Adam whose moments can be saved and restored, which DJL's {@code Adam} does not expose. The
+ * update itself is the engine's fused one ({@code NDArrayEx.adamUpdate}), which also clears each
+ * parameter's gradient.
+ */
+public final class Adam implements AutoCloseable {
+
+    private final float beta1;
+    private final float beta2;
+    private final float epsilon;
+    private final NDManager manager;
+    private final Map<String, NDArray[]> moments = new LinkedHashMap<>();
+    private long updates;
+
+    /**
+     * Creates an optimiser whose moments live in a sub-manager of {@code parent}.
+     *
+     * @param parent the manager of the model's parameters
+     * @param beta1 decay of the first moment
+     * @param beta2 decay of the second moment
+     * @param epsilon the denominator's guard
+     */
+    public Adam(NDManager parent, float beta1, float beta2, float epsilon) {
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.epsilon = epsilon;
+        manager = parent.newSubManager();
+    }
+
+    /**
+     * Returns how many updates have been made.
+     *
+     * @return the update count t
+     */
+    public long getUpdates() {
+        return updates;
+    }
+
+    /**
+     * Updates every parameter that has a gradient, then clears the gradients.
+     *
+     * @param parameters the parameters, in a stable order
+     * @param learningRate the learning rate for this update
+     */
+    public void step(ParameterList parameters, float learningRate) {
+        updates++;
+        double correction1 = 1.0 - Math.pow(beta1, updates);
+        double correction2 = 1.0 - Math.pow(beta2, updates);
+        float corrected = (float) (learningRate * Math.sqrt(correction2) / correction1);
+        for (Pair<String, Parameter> pair : parameters) {
+            NDArray weight = pair.getValue().getArray();
+            NDArray[] m = moments.computeIfAbsent(pair.getKey(), k -> newMoments(weight));
+            try (NDArray grad = weight.getGradient()) {
+                weight.getNDArrayInternal()
+                        .adamUpdate(
+                                new NDList(weight, grad, m[0], m[1]),
+                                new NDList(weight),
+                                learningRate,
+                                corrected,
+                                0f,
+                                1f,
+                                -1f,
+                                beta1,
+                                beta2,
+                                epsilon,
+                                false,
+                                false);
+            }
+        }
+    }
+
+    private NDArray[] newMoments(NDArray weight) {
+        NDArray mean = manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice());
+        NDArray variance = manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice());
+        return new NDArray[] {mean, variance};
+    }
+
+    /**
+     * Writes t and the moments of every parameter.
+     *
+     * @param parameters the parameters, in the order used by {@link #step}
+     * @param out the stream
+     * @throws IOException if writing fails
+     */
+    public void save(ParameterList parameters, DataOutputStream out) throws IOException {
+        out.writeLong(updates);
+        NDList list = new NDList();
+        for (Pair<String, Parameter> pair : parameters) {
+            NDArray[] m = moments.computeIfAbsent(pair.getKey(), k -> newMoments(pair.getValue().getArray()));
+            list.add(m[0]);
+            list.add(m[1]);
+        }
+        byte[] encoded = list.encode();
+        out.writeInt(encoded.length);
+        out.write(encoded);
+    }
+
+    /**
+     * Restores t and the moments written by {@link #save}.
+     *
+     * @param parameters the parameters, in the order used by {@link #save}
+     * @param in the stream
+     * @throws IOException if the stream does not hold moments for these parameters
+     */
+    public void load(ParameterList parameters, DataInputStream in) throws IOException {
+        long t = in.readLong();
+        int length = in.readInt();
+        if (length < 0 || length > (1 << 30)) {
+            throw new IOException("optimizer state has an invalid length " + length);
+        }
+        byte[] encoded = in.readNBytes(length);
+        if (encoded.length != length) {
+            throw new IOException("optimizer state is truncated");
+        }
+        NDList list = NDList.decode(manager, encoded);
+        if (list.size() != 2 * parameters.size()) {
+            throw new IOException("optimizer state holds " + list.size() / 2 + " parameters, expected " + parameters.size());
+        }
+        moments.values().forEach(m -> { m[0].close(); m[1].close(); });
+        moments.clear();
+        int i = 0;
+        for (Pair<String, Parameter> pair : parameters) {
+            NDArray weight = pair.getValue().getArray();
+            NDArray mean = list.get(i++);
+            NDArray variance = list.get(i++);
+            if (!mean.getShape().equals(weight.getShape()) || !variance.getShape().equals(weight.getShape())) {
+                throw new IOException("optimizer state does not match parameter " + pair.getKey());
+            }
+            moments.put(pair.getKey(), new NDArray[] {mean, variance});
+        }
+        updates = t;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,331 @@
+package org.shortrun.training;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+
+import org.shortrun.InputException;
+import org.shortrun.model.LadderConfig;
+import org.shortrun.model.LadderGenerator;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A saved learning state: parameters, Adam's moments and update count, the step size, the
+ * iteration, the seed, and both configurations. A directory holding {@code state.json}, {@code
+ * parameters.bin} and {@code optimizer.bin}; the JSON records each file's SHA-256 so that a
+ * damaged checkpoint is refused rather than half read.
+ *
+ * <p>{@link #save} writes into a sibling temporary directory and renames it into place, keeping
+ * the previous checkpoint as {@code NAME.prev} until the rename is done, so a killed run always
+ * leaves one whole checkpoint behind.
+ */
+public final class Checkpoint {
+
+    /** The name of the directory a run keeps its checkpoint in. */
+    public static final String DIRECTORY = "checkpoint";
+
+    private static final int FORMAT = 1;
+    private static final String STATE = "state.json";
+    private static final String PARAMETERS = "parameters.bin";
+    private static final String OPTIMIZER = "optimizer.bin";
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+
+    private final Path directory;
+    private final State state;
+
+    private Checkpoint(Path directory, State state) {
+        this.directory = directory;
+        this.state = state;
+    }
+
+    /** The JSON form of a checkpoint's metadata. */
+    private static final class State {
+        int format;
+        long iteration;
+        float stepSize;
+        long seed;
+        LadderConfig model;
+        TrainingConfig training;
+        Map<String, String> sha256;
+    }
+
+    /** @return the directory read */
+    public Path getDirectory() {
+        return directory;
+    }
+
+    /** @return the architecture */
+    public LadderConfig getModelConfig() {
+        return state.model;
+    }
+
+    /** @return the training settings the checkpoint was written under */
+    public TrainingConfig getTrainingConfig() {
+        return state.training;
+    }
+
+    /** @return the iterations done */
+    public long getIteration() {
+        return state.iteration;
+    }
+
+    /** @return the Langevin step size s at the time of saving */
+    public float getStepSize() {
+        return state.stepSize;
+    }
+
+    /**
+     * Whether a directory holds a checkpoint, or the remains of one interrupted while being
+     * replaced.
+     *
+     * @param directory the directory
+     * @return true if {@link #read} would find something
+     */
+    public static boolean exists(Path directory) {
+        return Files.isRegularFile(directory.resolve(STATE))
+                || Files.isRegularFile(directory.resolve(DIRECTORY).resolve(STATE))
+                || Files.isDirectory(sibling(directory.resolve(DIRECTORY), ".prev"));
+    }
+
+    /**
+     * Reads and verifies a checkpoint. Accepts the checkpoint directory itself or a run's output
+     * directory containing {@code checkpoint/}; falls back to {@code checkpoint.prev} left by an
+     * interrupted save.
+     *
+     * @param path the directory
+     * @return the checkpoint
+     * @throws InputException if it is missing, damaged or of another format
+     */
+    public static Checkpoint read(Path path) {
+        Path dir = locate(path);
+        State state;
+        try {
+            state = GSON.fromJson(Files.readString(dir.resolve(STATE)), State.class);
+        } catch (IOException | JsonParseException e) {
+            throw new InputException("checkpoint " + dir + " is corrupt: cannot read " + STATE, e);
+        }
+        if (state == null || state.format != FORMAT || state.model == null || state.training == null || state.sha256 == null) {
+            throw new InputException("checkpoint " + dir + " is corrupt or of an unknown format: " + STATE + " is incomplete");
+        }
+        try {
+            state.model.toBuilder().build();
+            state.training.toBuilder().build();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new InputException("checkpoint " + dir + " is corrupt: its configuration is invalid (" + e.getMessage() + ")", e);
+        }
+        for (String file : new String[] {PARAMETERS, OPTIMIZER}) {
+            String expected = state.sha256.get(file);
+            String actual;
+            try {
+                actual = sha256(Files.readAllBytes(dir.resolve(file)));
+            } catch (IOException e) {
+                throw new InputException("checkpoint " + dir + " is corrupt: " + file + " is missing", e);
+            }
+            if (!actual.equals(expected)) {
+                throw new InputException("checkpoint " + dir + " is corrupt: " + file + " does not match its checksum");
+            }
+        }
+        return new Checkpoint(dir, state);
+    }
+
+    private static Path locate(Path path) {
+        if (!Files.isDirectory(path)) {
+            throw new InputException("checkpoint " + path + " does not exist");
+        }
+        if (Files.isRegularFile(path.resolve(STATE))) {
+            return path;
+        }
+        Path inside = path.resolve(DIRECTORY);
+        if (Files.isRegularFile(inside.resolve(STATE))) {
+            return inside;
+        }
+        Path previous = sibling(inside, ".prev");
+        if (Files.isRegularFile(previous.resolve(STATE))) {
+            return previous;
+        }
+        throw new InputException("checkpoint " + path + " holds no " + STATE);
+    }
+
+    /**
+     * Builds the generator and loads its parameters.
+     *
+     * @param manager the manager that will own the parameters
+     * @return the generator, ready for inference
+     */
+    public LadderGenerator loadGenerator(NDManager manager) {
+        LadderGenerator generator = new LadderGenerator(state.model);
+        generator.initialize(manager, DataType.FLOAT32, generator.inputShapes(1));
+        loadParameters(generator, manager);
+        return generator;
+    }
+
+    /**
+     * Restores a learner from this checkpoint: parameters, optimiser, step size and iteration.
+     *
+     * @param training the settings to continue under; must match the checkpoint's apart from
+     *     the number of iterations and the checkpoint interval
+     * @param parent the manager that will own the parameters
+     * @return the learner, positioned after the saved iteration
+     * @throws InputException if the settings differ from the checkpoint's
+     */
+    public Learner restore(TrainingConfig training, NDManager parent) {
+        if (!state.training.isResumableAs(training)) {
+            throw new InputException("checkpoint " + directory + " was written with different training settings; resume with the same ones");
+        }
+        Learner learner = new Learner(state.model, training, parent);
+        try {
+            loadParameters(learner.getGenerator(), learner.getManager());
+            try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(directory.resolve(OPTIMIZER))))) {
+                learner.getAdam().load(learner.getGenerator().getParameters(), in);
+            }
+        } catch (IOException | RuntimeException e) {
+            learner.close();
+            if (e instanceof InputException) {
+                throw (InputException) e;
+            }
+            throw new InputException("checkpoint " + directory + " is corrupt: " + e.getMessage(), e);
+        }
+        learner.setIteration(state.iteration);
+        learner.setStepSize(state.stepSize);
+        return learner;
+    }
+
+    private void loadParameters(LadderGenerator generator, NDManager manager) {
+        for (Parameter p : generator.getParameters().values()) {
+            p.close();
+        }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(directory.resolve(PARAMETERS));
+            generator.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(bytes)));
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            throw new InputException("checkpoint " + directory + " is corrupt: cannot load its parameters (" + e.getMessage() + ")", e);
+        }
+        generator.freezeParameters(false);
+    }
+
+    /**
+     * Saves a learner's state atomically to {@code target}.
+     *
+     * @param learner the learner
+     * @param target the checkpoint directory, e.g. {@code out/checkpoint}
+     * @throws IOException if writing fails; the previous checkpoint is then left as it was
+     */
+    public static void save(Learner learner, Path target) throws IOException {
+        Path tmp = sibling(target, ".tmp");
+        Path prev = sibling(target, ".prev");
+        deleteRecursively(tmp);
+        Files.createDirectories(tmp);
+
+        ByteArrayOutputStream parameters = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(parameters)) {
+            learner.getGenerator().saveParameters(out);
+        }
+        ByteArrayOutputStream optimizer = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(optimizer)) {
+            learner.getAdam().save(learner.getGenerator().getParameters(), out);
+        }
+        State state = new State();
+        state.format = FORMAT;
+        state.iteration = learner.getIteration();
+        state.stepSize = learner.getLangevin().getStepSize();
+        state.seed = learner.getConfig().getSeed();
+        state.model = learner.getGenerator().getConfig();
+        state.training = learner.getConfig();
+        state.sha256 = new LinkedHashMap<>();
+        state.sha256.put(PARAMETERS, sha256(parameters.toByteArray()));
+        state.sha256.put(OPTIMIZER, sha256(optimizer.toByteArray()));
+        writeSynced(tmp.resolve(PARAMETERS), parameters.toByteArray());
+        writeSynced(tmp.resolve(OPTIMIZER), optimizer.toByteArray());
+        writeSynced(tmp.resolve(STATE), GSON.toJson(state).getBytes(StandardCharsets.UTF_8));
+
+        if (Files.isDirectory(target)) {
+            deleteRecursively(prev);
+            Files.move(target, prev, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        deleteRecursively(prev);
+    }
+
+    /**
+     * Returns the JSON of a model and training configuration, as written to config.json.
+     *
+     * @param model the architecture
+     * @param training the training settings
+     * @param extra further top-level entries (dataset and such), or null
+     * @return pretty-printed JSON
+     */
+    public static String configJson(LadderConfig model, TrainingConfig training, Map<String, Object> extra) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("model", model);
+        root.put("training", training);
+        if (extra != null) {
+            root.putAll(extra);
+        }
+        return GSON.toJson(root);
+    }
+
+    private static void writeSynced(Path file, byte[] bytes) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                BufferedOutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel))) {
+            out.write(bytes);
+            out.flush();
+            channel.force(true);
+        }
+    }
+
+    private static Path sibling(Path dir, String suffix) {
+        return dir.resolveSibling(dir.getFileName() + suffix);
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package org.shortrun.training;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+
+import org.shortrun.inference.Langevin;
+import org.shortrun.model.LadderConfig;
+import org.shortrun.model.LadderGenerator;
+
+/**
+ * A generator with its optimiser and the state of learning: one {@link #step} is one iteration
+ * of Algorithm 1 (short-run inference of the batch's latents, then an Adam step on the summed
+ * squared reconstruction error).
+ */
+public final class Learner implements AutoCloseable {
+
+    private final LadderGenerator generator;
+    private final TrainingConfig config;
+    private final NDManager manager;
+    private final ParameterStore parameterStore;
+    private final Adam adam;
+    private final Schedule learningRate;
+    private final Schedule sigma;
+    private Langevin langevin;
+    private long iteration;
+
+    /**
+     * Creates a learner with freshly initialised parameters, drawn from {@code config}'s seed.
+     *
+     * @param model the architecture
+     * @param config the training settings
+     * @param parent the manager that will own the parameters
+     */
+    public Learner(LadderConfig model, TrainingConfig config, NDManager parent) {
+        this.config = config;
+        manager = parent.newSubManager();
+        generator = new LadderGenerator(model);
+        Engine.getInstance().setRandomSeed((int) config.getSeed());
+        generator.initialize(manager, DataType.FLOAT32, generator.inputShapes(config.getBatchSize()));
+        parameterStore = new ParameterStore(manager, false);
+        adam = new Adam(manager, config.getBeta1(), 0.999f, 1e-8f);
+        learningRate = config.learningRate();
+        sigma = config.sigma();
+        langevin = Langevin.builder().setSteps(config.getSteps()).setStepSize(config.getStepSize()).build();
+    }
+
+    /** @return the generator being learned */
+    public LadderGenerator getGenerator() {
+        return generator;
+    }
+
+    /** @return the store the generator reads its parameters from */
+    public ParameterStore getParameterStore() {
+        return parameterStore;
+    }
+
+    /** @return the training settings */
+    public TrainingConfig getConfig() {
+        return config;
+    }
+
+    /** @return the manager owning the parameters */
+    NDManager getManager() {
+        return manager;
+    }
+
+    /** @return the optimiser */
+    Adam getAdam() {
+        return adam;
+    }
+
+    /** @return the number of iterations done */
+    public long getIteration() {
+        return iteration;
+    }
+
+    void setIteration(long iteration) {
+        this.iteration = iteration;
+    }
+
+    /** @return the sampler used for inference, with the current step size */
+    public Langevin getLangevin() {
+        return langevin;
+    }
+
+    /**
+     * Sets the Langevin step size s used from now on.
+     *
+     * @param stepSize the new step size
+     */
+    public void setStepSize(float stepSize) {
+        langevin = langevin.withStepSize(stepSize);
+    }
+
+    /** @return sigma at the current iteration */
+    public float currentSigma() {
+        return (float) sigma.valueAt(iteration);
+    }
+
+    /** @return the learning rate at the current iteration */
+    public float currentLearningRate() {
+        return (float) learningRate.valueAt(iteration);
+    }
+
+    /**
+     * Runs one iteration on a batch: inference of its latents, then one Adam step. Every random
+     * draw of iteration t comes from a generator seeded by (seed, t), so a resumed run repeats an
+     * uninterrupted one.
+     *
+     * @param x the batch {@code [n, c, h, w]} in [-1, 1]; arrays made here go to its manager
+     * @return the summed squared error of the batch before the update
+     */
+    public float step(NDArray x) {
+        Engine.getInstance().setRandomSeed(iterationSeed(config.getSeed(), iteration));
+        float s = currentSigma();
+        float lr = currentLearningRate();
+        NDList latents = langevin.infer(generator, parameterStore, x, null, s, false).getLatents();
+        float loss;
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            NDArray reconstruction = generator.forward(parameterStore, latents, true).singletonOrThrow();
+            NDArray sse = x.sub(reconstruction).square().sum();
+            collector.backward(sse);
+            loss = sse.getFloat();
+        }
+        if (!Float.isFinite(loss)) {
+            throw new IllegalStateException(
+                    "loss is " + loss + " at iteration " + iteration + "; stopping without a checkpoint");
+        }
+        adam.step(generator.getParameters(), lr);
+        iteration++;
+        return loss;
+    }
+
+    static int iterationSeed(long seed, long iteration) {
+        long h = seed * 0x9E3779B97F4A7C15L + iteration * 0xC2B2AE3D27D4EB4FL;
+        h ^= h >>> 31;
+        return (int) (h & 0x7fffffff);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void close() {
+        adam.close();
+        manager.close();
+    }
+}

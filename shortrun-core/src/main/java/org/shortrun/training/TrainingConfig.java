@@ -1,0 +1,325 @@
+package org.shortrun.training;
+
+import java.util.Objects;
+
+/**
+ * The settings of a learning run. Immutable; serialised with the model configuration into
+ * config.json and every checkpoint. Defaults are the released script's.
+ */
+public final class TrainingConfig {
+
+    private final long iterations;
+    private final int batchSize;
+    private final int steps;
+    private final float stepSize;
+    private final float sigma;
+    private final Float sigmaStart;
+    private final long sigmaAnnealIterations;
+    private final LearningRateSchedule lrSchedule;
+    private final double learningRate;
+    private final float beta1;
+    private final long seed;
+    private final long checkpointEvery;
+
+    private TrainingConfig(Builder b) {
+        iterations = b.iterations;
+        batchSize = b.batchSize;
+        steps = b.steps;
+        stepSize = b.stepSize;
+        sigma = b.sigma;
+        sigmaStart = b.sigmaStart;
+        sigmaAnnealIterations = b.sigmaAnnealIterations;
+        lrSchedule = b.lrSchedule;
+        learningRate = b.learningRate > 0 ? b.learningRate : b.lrSchedule.getDefaultBase();
+        beta1 = b.beta1;
+        seed = b.seed;
+        checkpointEvery = b.checkpointEvery;
+    }
+
+    /**
+     * Returns a builder.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns a builder preset to this configuration.
+     *
+     * @return a builder holding these values
+     */
+    public Builder toBuilder() {
+        Builder b =
+                new Builder()
+                        .setIterations(iterations)
+                        .optBatchSize(batchSize)
+                        .optSteps(steps)
+                        .optStepSize(stepSize)
+                        .optSigma(sigma)
+                        .optLearningRate(lrSchedule, learningRate)
+                        .optBeta1(beta1)
+                        .optSeed(seed)
+                        .optCheckpointEvery(checkpointEvery);
+        if (sigmaStart != null) {
+            b.optSigmaAnneal(sigmaStart, sigmaAnnealIterations);
+        }
+        return b;
+    }
+
+    /** @return the number of iterations to train for */
+    public long getIterations() {
+        return iterations;
+    }
+
+    /** @return the batch size */
+    public int getBatchSize() {
+        return batchSize;
+    }
+
+    /** @return K, the Langevin steps per inference */
+    public int getSteps() {
+        return steps;
+    }
+
+    /** @return s, the Langevin noise standard deviation at the start of the run */
+    public float getStepSize() {
+        return stepSize;
+    }
+
+    /** @return the target observation noise sigma */
+    public float getSigma() {
+        return sigma;
+    }
+
+    /** @return the learning-rate schedule's name */
+    public LearningRateSchedule getLrSchedule() {
+        return lrSchedule;
+    }
+
+    /** @return the base learning rate */
+    public double getLearningRate() {
+        return learningRate;
+    }
+
+    /** @return Adam's beta1 */
+    public float getBeta1() {
+        return beta1;
+    }
+
+    /** @return the seed of every random draw in the run */
+    public long getSeed() {
+        return seed;
+    }
+
+    /** @return the checkpoint interval in iterations, 0 for only at the end */
+    public long getCheckpointEvery() {
+        return checkpointEvery;
+    }
+
+    /**
+     * Returns the learning rate as a function of the iteration.
+     *
+     * @return the schedule
+     */
+    public Schedule learningRate() {
+        return lrSchedule.create(learningRate);
+    }
+
+    /**
+     * Returns sigma as a function of the iteration: constant, or annealed linearly to the target.
+     *
+     * @return the schedule
+     */
+    public Schedule sigma() {
+        return sigmaStart == null
+                ? Schedule.constant(sigma)
+                : Schedule.linear(sigmaStart, sigma, sigmaAnnealIterations);
+    }
+
+    /**
+     * Whether two configurations describe the same run apart from its length and checkpoint
+     * interval, which a resumed run may change.
+     *
+     * @param other the other configuration
+     * @return true if a checkpoint of one can be resumed under the other
+     */
+    public boolean isResumableAs(TrainingConfig other) {
+        return batchSize == other.batchSize
+                && steps == other.steps
+                && sigma == other.sigma
+                && Objects.equals(sigmaStart, other.sigmaStart)
+                && sigmaAnnealIterations == other.sigmaAnnealIterations
+                && lrSchedule == other.lrSchedule
+                && learningRate == other.learningRate
+                && beta1 == other.beta1
+                && seed == other.seed;
+    }
+
+    /** Builds a {@link TrainingConfig}. */
+    public static final class Builder {
+        private long iterations = 1000;
+        private int batchSize = 100;
+        private int steps = 25;
+        private float stepSize = 0.05f;
+        private float sigma = 0.15f;
+        private Float sigmaStart;
+        private long sigmaAnnealIterations;
+        private LearningRateSchedule lrSchedule = LearningRateSchedule.RELEASED;
+        private double learningRate;
+        private float beta1 = 0.5f;
+        private long seed = 1;
+        private long checkpointEvery = 1000;
+
+        Builder() {}
+
+        /**
+         * Sets the number of iterations.
+         *
+         * @param iterations the iterations
+         * @return this builder
+         */
+        public Builder setIterations(long iterations) {
+            this.iterations = iterations;
+            return this;
+        }
+
+        /**
+         * Sets the batch size (default 100).
+         *
+         * @param batchSize the batch size
+         * @return this builder
+         */
+        public Builder optBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /**
+         * Sets K (default 25).
+         *
+         * @param steps the Langevin steps
+         * @return this builder
+         */
+        public Builder optSteps(int steps) {
+            this.steps = steps;
+            return this;
+        }
+
+        /**
+         * Sets s, the Langevin noise standard deviation (default 0.05).
+         *
+         * @param stepSize the step size
+         * @return this builder
+         */
+        public Builder optStepSize(float stepSize) {
+            this.stepSize = stepSize;
+            return this;
+        }
+
+        /**
+         * Sets sigma, the observation noise (default 0.15), constant unless annealed.
+         *
+         * @param sigma sigma, or the annealing target
+         * @return this builder
+         */
+        public Builder optSigma(float sigma) {
+            this.sigma = sigma;
+            return this;
+        }
+
+        /**
+         * Anneals sigma linearly from {@code start} to the target over {@code iterations}.
+         *
+         * @param start sigma at iteration 0
+         * @param iterations the length of the ramp
+         * @return this builder
+         */
+        public Builder optSigmaAnneal(float start, long iterations) {
+            this.sigmaStart = start;
+            this.sigmaAnnealIterations = iterations;
+            return this;
+        }
+
+        /**
+         * Sets the learning-rate schedule and its base rate (0 for the schedule's default).
+         *
+         * @param schedule the schedule
+         * @param base the base rate
+         * @return this builder
+         */
+        public Builder optLearningRate(LearningRateSchedule schedule, double base) {
+            this.lrSchedule = Objects.requireNonNull(schedule, "schedule");
+            this.learningRate = base;
+            return this;
+        }
+
+        /**
+         * Sets Adam's beta1 (default 0.5).
+         *
+         * @param beta1 beta1
+         * @return this builder
+         */
+        public Builder optBeta1(float beta1) {
+            this.beta1 = beta1;
+            return this;
+        }
+
+        /**
+         * Sets the seed (default 1).
+         *
+         * @param seed the seed
+         * @return this builder
+         */
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Sets the checkpoint interval (default 1000; 0 for only at the end).
+         *
+         * @param every iterations between checkpoints
+         * @return this builder
+         */
+        public Builder optCheckpointEvery(long every) {
+            this.checkpointEvery = every;
+            return this;
+        }
+
+        /**
+         * Validates and builds the configuration.
+         *
+         * @return the configuration
+         * @throws IllegalArgumentException naming the first value out of range
+         */
+        public TrainingConfig build() {
+            positive("iterations", iterations);
+            positive("batch size", batchSize);
+            positive("steps K", steps);
+            positive("step size", stepSize);
+            positive("sigma", sigma);
+            if (sigmaStart != null) {
+                positive("sigma anneal start", sigmaStart);
+                positive("sigma anneal iterations", sigmaAnnealIterations);
+            }
+            if (learningRate < 0 || Double.isNaN(learningRate)) {
+                throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
+            }
+            if (!(beta1 >= 0 && beta1 < 1)) {
+                throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
+            }
+            if (checkpointEvery < 0) {
+                throw new IllegalArgumentException("checkpoint interval must be >= 0, got " + checkpointEvery);
+            }
+            return new TrainingConfig(this);
+        }
+
+        private static void positive(String name, double value) {
+            if (!(value > 0) || Double.isInfinite(value)) {
+                throw new IllegalArgumentException(name + " must be positive, got " + value);
+            }
+        }
+    }
+}

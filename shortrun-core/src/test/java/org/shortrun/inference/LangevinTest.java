@@ -1,0 +1,104 @@
+package org.shortrun.inference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+
+import org.junit.jupiter.api.Test;
+import org.shortrun.model.LadderConfig;
+import org.shortrun.model.LadderGenerator;
+
+import java.util.ArrayList;
+import java.util.List;
+
+class LangevinTest {
+
+    private static LadderGenerator generator(NDManager manager) {
+        LadderGenerator g = new LadderGenerator(LadderConfig.builder().setZDims(4, 8).optChannels(16).optImageChannels(1).build());
+        g.initialize(manager, DataType.FLOAT32, g.inputShapes(2));
+        return g;
+    }
+
+    @Test
+    void parametersGetNoGradientAndStayUnchanged() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LadderGenerator g = generator(manager);
+            ParameterStore ps = new ParameterStore(manager, false);
+            List<float[]> before = new ArrayList<>();
+            for (Pair<String, Parameter> p : g.getParameters()) {
+                before.add(p.getValue().getArray().toFloatArray());
+            }
+            NDArray x = manager.randomUniform(-1, 1, new Shape(2, 1, 32, 32));
+            Langevin.Result result = Langevin.builder().setSteps(5).setStepSize(0.1f).build().infer(g, ps, x, null, 0.3f, false);
+            assertEquals(2, result.getLatents().size());
+            int i = 0;
+            for (Pair<String, Parameter> p : g.getParameters()) {
+                NDArray w = p.getValue().getArray();
+                assertArrayEquals(before.get(i++), w.toFloatArray(), p.getKey() + " changed");
+                assertTrue(w.hasGradient(), p.getKey() + " was left frozen");
+                assertEquals(0f, w.getGradient().abs().sum().getFloat(), p.getKey() + " received a gradient");
+            }
+            // The check can fail: a plain backward through g does give the parameters gradients.
+            try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
+                c.backward(g.forward(ps, result.getLatents(), true).singletonOrThrow().sum());
+            }
+            float total = 0;
+            for (Pair<String, Parameter> p : g.getParameters()) {
+                total += p.getValue().getArray().getGradient().abs().sum().getFloat();
+            }
+            assertTrue(total > 0f);
+        }
+    }
+
+    @Test
+    void energyFallsOnAFixedImage() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LadderGenerator g = generator(manager);
+            ParameterStore ps = new ParameterStore(manager, false);
+            NDList target = new NDList(manager.randomNormal(new Shape(2, 4)), manager.randomNormal(new Shape(2, 8)));
+            NDArray x = g.forward(ps, target, false).singletonOrThrow();
+            float[] energies = Langevin.builder().setSteps(30).setStepSize(0.3f).build().infer(g, ps, x, null, 0.3f, true).getEnergies();
+            assertNotNull(energies);
+            assertEquals(30, energies.length);
+            assertTrue(energies[29] < energies[0], "energy did not fall: " + energies[0] + " -> " + energies[29]);
+        }
+    }
+
+    @Test
+    void maskedPixelsDoNotPullTheLatents() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LadderGenerator g = generator(manager);
+            ParameterStore ps = new ParameterStore(manager, false);
+            NDArray x = manager.randomUniform(-1, 1, new Shape(2, 1, 32, 32));
+            NDArray mask = manager.zeros(new Shape(1, 1, 32, 32));
+            Langevin sampler = Langevin.builder().setSteps(3).setStepSize(0.1f).build();
+            Engine.getInstance().setRandomSeed(5);
+            NDList a = sampler.infer(g, ps, x, mask, 0.3f, false).getLatents();
+            Engine.getInstance().setRandomSeed(5);
+            NDList b = sampler.infer(g, ps, x.neg(), mask, 0.3f, false).getLatents();
+            for (int i = 0; i < a.size(); i++) {
+                assertArrayEquals(a.get(i).toFloatArray(), b.get(i).toFloatArray(), 1e-6f);
+            }
+        }
+    }
+
+    @Test
+    void rejectsNonPositiveSettings() {
+        assertThrows(IllegalArgumentException.class, () -> Langevin.builder().setSteps(0).build());
+        assertThrows(IllegalArgumentException.class, () -> Langevin.builder().setStepSize(0f).build());
+        assertThrows(IllegalArgumentException.class, () -> Langevin.builder().setStepSize(-0.1f).build());
+    }
+}
