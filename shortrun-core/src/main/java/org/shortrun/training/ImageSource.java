@@ -12,7 +12,7 @@ public interface ImageSource {
      *
      * @return the number of images
      */
-    int size();
+    int imageCount();
 
     /**
      * Returns the shape of one image, {@code [c, h, w]}.
@@ -25,7 +25,7 @@ public interface ImageSource {
      * Returns the images at the given indices as one {@code [n, c, h, w]} float32 array.
      *
      * @param manager the manager that will own the batch
-     * @param indices indices in {@code [0, size())}
+     * @param indices indices in {@code [0, imageCount())}
      * @return the batch
      */
     NDArray batch(NDManager manager, int[] indices);

@@ -1,0 +1,6 @@
+/**
+ * Image datasets as DJL {@code RandomAccessDataset}s with one contract: NCHW float images in
+ * [-1, 1], labels where the format has them, train and test splits, and an optional limit. MNIST
+ * reads IDX files (gzip or raw); its test set ships inside the jar so the demo needs no download.
+ */
+package org.shortrun.data;
