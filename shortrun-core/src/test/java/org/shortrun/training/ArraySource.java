@@ -1,0 +1,48 @@
+package org.shortrun.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.Random;
+
+/** Random images in [-1, 1] for tests; optionally fails when asked for a given batch. */
+final class ArraySource implements ImageSource {
+
+    private final float[][] images;
+    private final int failAtCall;
+    private int calls;
+
+    ArraySource(int count, long seed, int failAtCall) {
+        Random random = new Random(seed);
+        images = new float[count][32 * 32];
+        for (float[] image : images) {
+            for (int i = 0; i < image.length; i++) {
+                image[i] = random.nextFloat() * 2 - 1;
+            }
+        }
+        this.failAtCall = failAtCall;
+    }
+
+    @Override
+    public int imageCount() {
+        return images.length;
+    }
+
+    @Override
+    public Shape imageShape() {
+        return new Shape(1, 32, 32);
+    }
+
+    @Override
+    public NDArray batch(NDManager manager, int[] indices) {
+        if (++calls == failAtCall) {
+            throw new IllegalStateException("source failed on purpose");
+        }
+        float[] out = new float[indices.length * 1024];
+        for (int i = 0; i < indices.length; i++) {
+            System.arraycopy(images[indices[i]], 0, out, i * 1024, 1024);
+        }
+        return manager.create(out, new Shape(indices.length, 1, 32, 32));
+    }
+}

@@ -1,0 +1,158 @@
+package org.shortrun.cli;
+
+import org.shortrun.InputException;
+import org.shortrun.data.ImageDataset;
+import org.shortrun.data.MnistImages;
+import org.shortrun.data.Split;
+import org.shortrun.model.LadderConfig;
+import org.shortrun.model.SdHead;
+
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/** Option groups shared by the subcommands, and the checks that turn them into settings. */
+final class Options {
+
+    private Options() {}
+
+    /** Where the images come from. */
+    static final class Data {
+        @Option(names = "--dataset", paramLabel = "NAME", description = "Dataset: mnist (default: mnist).")
+        String dataset = "mnist";
+
+        @Option(
+                names = "--data-dir",
+                paramLabel = "DIR",
+                description = "Directory with the dataset's files. Default: the MNIST test set embedded in the jar.")
+        Path dataDir;
+
+        @Option(names = "--download", description = "Download MNIST through DJL when no --data-dir is given (needs the network).")
+        boolean download;
+
+        /**
+         * Loads a split. Without a directory the embedded test set stands in for both splits:
+         * its first 9,000 images for training and its last 1,000 for testing.
+         */
+        ImageDataset load(Split split, int imageSize) {
+            if (!"mnist".equalsIgnoreCase(dataset)) {
+                throw new InputException("--dataset " + dataset + " is not available; this version reads: mnist");
+            }
+            if (dataDir != null) {
+                return MnistImages.fromDirectory(dataDir, split, imageSize);
+            }
+            if (download) {
+                try {
+                    return MnistImages.download(split, imageSize);
+                } catch (IOException e) {
+                    throw new InputException("MNIST download failed: " + e.getMessage(), e);
+                }
+            }
+            ImageDataset all = MnistImages.embedded(imageSize);
+            return split == Split.TRAIN ? all.slice(0, 9_000) : all.slice(9_000, MnistImages.EMBEDDED_COUNT);
+        }
+
+        int imageChannels() {
+            return 1;
+        }
+
+        String describe() {
+            return dataDir != null ? dataset + " from " + dataDir : download ? dataset + " (downloaded)" : "embedded MNIST test set";
+        }
+    }
+
+    /** The architecture; unset values come from a checkpoint being resumed, else defaults. */
+    static final class Model {
+        @Option(names = "--z-dims", paramLabel = "D,D,..", description = "Latent dimensions per layer, top first (default: 16,32,64).")
+        String zDims;
+
+        @Option(names = "--channels", paramLabel = "N", description = "Channel width n_f (default: 16).")
+        Integer channels;
+
+        @Option(names = "--sd-head", paramLabel = "HEAD", description = "Standard-deviation head: released or softplus (default: released).")
+        SdHead sdHead;
+
+        LadderConfig build(LadderConfig base, int imageChannels, int imageSize) {
+            LadderConfig.Builder b =
+                    base != null
+                            ? base.toBuilder()
+                            : LadderConfig.builder().setZDims(16, 32, 64).optChannels(16).optImageChannels(imageChannels).optImageSize(imageSize);
+            if (zDims != null) {
+                b.setZDims(parseZDims(zDims));
+            }
+            if (channels != null) {
+                b.optChannels(positive("--channels", channels));
+            }
+            if (sdHead != null) {
+                b.optSdHead(sdHead);
+            }
+            try {
+                return b.build();
+            } catch (IllegalArgumentException e) {
+                throw new InputException(e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The Langevin sampler and sigma; unset values come from a checkpoint, else defaults. */
+    static final class Sampler {
+        @Option(names = "--steps", paramLabel = "K", description = "Langevin steps K (default: 25).")
+        Integer steps;
+
+        @Option(
+                names = "--step-size",
+                paramLabel = "S",
+                description = "Langevin noise standard deviation s; the paper's step size is s^2/2 (default: 0.05).")
+        Float stepSize;
+
+        @Option(names = "--sigma", paramLabel = "SIGMA", description = "Observation noise sigma (default: 0.15).")
+        Float sigma;
+    }
+
+    static int[] parseZDims(String text) {
+        String trimmed = text.trim();
+        if (trimmed.isEmpty()) {
+            throw new InputException("--z-dims is empty: give latent dimensions top first, e.g. 16,32,64");
+        }
+        String[] parts = trimmed.split(",", -1);
+        int[] dims = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                dims[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new InputException("--z-dims: '" + parts[i].trim() + "' is not a whole number (in '" + text + "')");
+            }
+            if (dims[i] <= 0) {
+                throw new InputException("--z-dims: every dimension must be positive, got " + Arrays.toString(dims).replace(" ", ""));
+            }
+        }
+        return dims;
+    }
+
+    static int positive(String flag, int value) {
+        if (value <= 0) {
+            throw new InputException(flag + " must be positive, got " + value);
+        }
+        return value;
+    }
+
+    static long positive(String flag, long value) {
+        if (value <= 0) {
+            throw new InputException(flag + " must be positive, got " + value);
+        }
+        return value;
+    }
+
+    static float positive(String flag, float value) {
+        if (!(value > 0) || Float.isInfinite(value)) {
+            throw new InputException(flag + " must be positive, got " + value);
+        }
+        return value;
+    }
+
+    static <T> T orElse(T value, T fallback) {
+        return value != null ? value : fallback;
+    }
+}

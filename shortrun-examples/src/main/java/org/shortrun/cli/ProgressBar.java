@@ -1,0 +1,67 @@
+package org.shortrun.cli;
+
+import org.shortrun.training.IterationStats;
+import org.shortrun.training.TrainingRun;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * A progress bar on standard error: iterations, it/s, loss and ETA. Redrawn in place on a
+ * terminal; on a log (no console) a line every tenth of the run.
+ */
+final class ProgressBar implements TrainingRun.Listener {
+
+    private static final int WIDTH = 30;
+
+    private final PrintStream out;
+    private final boolean terminal;
+    private long from;
+    private long to;
+    private long lastDraw;
+    private long lastDecile = -1;
+
+    ProgressBar(PrintStream out) {
+        this.out = out;
+        terminal = System.console() != null;
+    }
+
+    @Override
+    public void onStart(long from, long to) {
+        this.from = from;
+        this.to = to;
+    }
+
+    @Override
+    public void onIteration(IterationStats stats) {
+        long done = stats.iteration();
+        long now = System.nanoTime();
+        boolean last = done == to;
+        long decile = to == from ? 10 : (done - from) * 10 / (to - from);
+        if (terminal ? (now - lastDraw < 200_000_000L && !last) : (decile == lastDecile && !last)) {
+            return;
+        }
+        lastDraw = now;
+        lastDecile = decile;
+        double rate = (done - from) / Math.max(stats.seconds(), 1e-9);
+        double eta = (to - done) / Math.max(rate, 1e-9);
+        int filled = (int) (WIDTH * done / Math.max(to, 1));
+        String bar = "=".repeat(filled) + (filled < WIDTH ? ">" + " ".repeat(WIDTH - filled - 1) : "");
+        String line =
+                String.format(
+                        Locale.ROOT,
+                        "[%s] %d/%d %3d%% %.2f it/s mse %.4f ETA %s",
+                        bar, done, to, 100 * done / Math.max(to, 1), rate, stats.mse(), clock(eta));
+        if (terminal) {
+            out.print("\r" + line + (last ? System.lineSeparator() : ""));
+        } else {
+            out.println(line);
+        }
+        out.flush();
+    }
+
+    static String clock(double seconds) {
+        long s = Math.round(seconds);
+        return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+    }
+}

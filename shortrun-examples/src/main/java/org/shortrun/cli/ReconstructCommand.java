@@ -1,0 +1,96 @@
+package org.shortrun.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+
+import org.shortrun.InputException;
+import org.shortrun.data.ImageDataset;
+import org.shortrun.data.Split;
+import org.shortrun.eval.ImageGrid;
+import org.shortrun.eval.Reconstruction;
+import org.shortrun.inference.Langevin;
+import org.shortrun.model.LadderGenerator;
+import org.shortrun.training.Checkpoint;
+import org.shortrun.training.TrainingConfig;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+
+/** {@code shortrun reconstruct}: short-run inference on test images, and its error. */
+@Command(
+        name = "reconstruct",
+        mixinStandardHelpOptions = true,
+        description = "Reconstruct test images by short-run inference; prints the per-pixel MSE as JSON and writes originals above reconstructions.")
+final class ReconstructCommand implements Callable<Integer> {
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run directory or its checkpoint/.")
+    Path checkpoint;
+
+    @Mixin Options.Data data = new Options.Data();
+    @Mixin Options.Sampler sampler = new Options.Sampler();
+
+    @Option(names = "--count", paramLabel = "N", description = "Test images to measure, from the first (default: 1000).")
+    int count = 1000;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "Images per inference batch (default: 100).")
+    int batchSize = 100;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "PNG of the first 16 (default: reconstructions.png).")
+    Path out = Path.of("reconstructions.png");
+
+    @Option(names = "--seed", paramLabel = "N", description = "Seed (default: 1).")
+    int seed = 1;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all cores).")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        Options.positive("--count", count);
+        Options.positive("--batch-size", batchSize);
+        Checkpoint cp = Checkpoint.read(checkpoint);
+        TrainingConfig trained = cp.getTrainingConfig();
+        int steps = Options.positive("--steps", Options.orElse(sampler.steps, trained.getSteps()));
+        float stepSize = Options.positive("--step-size", Options.orElse(sampler.stepSize, cp.getStepSize()));
+        float sigma = Options.positive("--sigma", Options.orElse(sampler.sigma, (float) trained.sigma().valueAt(cp.getIteration())));
+        TrainCommand.checkChannels(cp.getModelConfig(), data);
+        EngineSetup.start(threads, data.download);
+        ImageDataset test = data.load(Split.TEST, cp.getModelConfig().getImageSize());
+        if (test.imageCount() == 0) {
+            throw new InputException(data.describe() + " has no test images");
+        }
+        Langevin langevin = Langevin.builder().setSteps(steps).setStepSize(stepSize).build();
+        Reconstruction.Error error;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LadderGenerator generator = cp.loadGenerator(manager);
+            ParameterStore store = new ParameterStore(manager, false);
+            Engine.getInstance().setRandomSeed(seed);
+            error = Reconstruction.measure(generator, store, langevin, sigma, test, count, batchSize, manager);
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray x = test.batch(scope, IntStream.range(0, Math.min(16, test.imageCount())).toArray());
+                ImageGrid.write(List.of(x, Reconstruction.reconstruct(generator, store, langevin, sigma, x)), 8, out);
+            }
+        }
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("images", error.images());
+        line.put("mse", error.mse());
+        line.put("mse01", error.mse01());
+        line.put("steps", steps);
+        line.put("step_size", stepSize);
+        line.put("sigma", sigma);
+        line.put("iteration", cp.getIteration());
+        line.put("png", out.toString());
+        Json.print(line);
+        return 0;
+    }
+}

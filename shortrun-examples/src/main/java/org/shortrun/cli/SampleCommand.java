@@ -1,0 +1,59 @@
+package org.shortrun.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+
+import org.shortrun.eval.ImageGrid;
+import org.shortrun.model.LadderGenerator;
+import org.shortrun.training.Checkpoint;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code shortrun sample}: draws from the prior of a checkpoint's model. */
+@Command(name = "sample", mixinStandardHelpOptions = true, description = "Write prior samples of a checkpoint's model as a PNG grid.")
+final class SampleCommand implements Callable<Integer> {
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run directory or its checkpoint/.")
+    Path checkpoint;
+
+    @Option(names = "--count", paramLabel = "N", description = "Number of samples (default: 64).")
+    int count = 64;
+
+    @Option(names = "--columns", paramLabel = "N", description = "Images per row (default: 8).")
+    int columns = 8;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "PNG to write (default: samples.png).")
+    Path out = Path.of("samples.png");
+
+    @Option(names = "--seed", paramLabel = "N", description = "Seed (default: 1).")
+    int seed = 1;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all cores).")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        Options.positive("--count", count);
+        Options.positive("--columns", columns);
+        Checkpoint cp = Checkpoint.read(checkpoint);
+        EngineSetup.start(threads, false);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LadderGenerator generator = cp.loadGenerator(manager);
+            Engine.getInstance().setRandomSeed(seed);
+            ImageGrid.write(TrainJob.sample(generator, new ParameterStore(manager, false), manager, count), columns, out);
+        }
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("samples", count);
+        line.put("iteration", cp.getIteration());
+        line.put("png", out.toString());
+        Json.print(line);
+        return 0;
+    }
+}

@@ -1,0 +1,147 @@
+package org.shortrun.cli;
+
+import org.shortrun.InputException;
+import org.shortrun.data.ImageDataset;
+import org.shortrun.data.Split;
+import org.shortrun.model.LadderConfig;
+import org.shortrun.training.Checkpoint;
+import org.shortrun.training.LearningRateSchedule;
+import org.shortrun.training.TrainingConfig;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code shortrun train}: learn a model, with checkpoints, metrics and pictures in --out. */
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Train a model; writes config.json, metrics.csv, samples.png, reconstructions.png and checkpoint/ to --out.")
+final class TrainCommand implements Callable<Integer> {
+
+    @Mixin Options.Data data = new Options.Data();
+    @Mixin Options.Model modelOptions = new Options.Model();
+    @Mixin Options.Sampler sampler = new Options.Sampler();
+
+    @Option(names = "--iterations", paramLabel = "N", description = "Iterations to train to, counting resumed ones (default: 1000).")
+    Long iterations;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "Images per batch (default: 100).")
+    Integer batchSize;
+
+    @Option(names = "--lr", paramLabel = "RATE", description = "Base learning rate (default: 8e-5 released/constant, 1e-4 paper).")
+    Double lr;
+
+    @Option(names = "--lr-schedule", paramLabel = "NAME", description = "released, paper or constant (default: released).")
+    LearningRateSchedule lrSchedule;
+
+    @Option(names = "--sigma-anneal-from", paramLabel = "SIGMA", description = "Anneal sigma linearly from this value to --sigma.")
+    Float sigmaStart;
+
+    @Option(names = "--sigma-anneal-iterations", paramLabel = "N", description = "Length of the sigma annealing (default: half the run).")
+    Long sigmaAnnealIterations;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Seed of every random draw (default: 1).")
+    Long seed;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Checkpoint interval; 0 for only at the end (default: 1000).")
+    Long checkpointEvery;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: the resumed run's, else runs/train).")
+    Path out;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue from this checkpoint (a run directory or its checkpoint/).")
+    Path resume;
+
+    @Option(names = "--eval-images", paramLabel = "N", description = "Test images for the final reconstruction error (default: 500).")
+    int evalImages = 500;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all cores).")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        Checkpoint checkpoint = resume != null ? Checkpoint.read(resume) : null;
+        Path output = out != null ? out : checkpoint != null ? runDirectory(checkpoint) : Path.of("runs", "train");
+        TrainJob.checkOutput(output, checkpoint);
+        LadderConfig model = modelOptions.build(checkpoint != null ? checkpoint.getModelConfig() : null, data.imageChannels(), 32);
+        if (checkpoint != null && !model.equals(checkpoint.getModelConfig())) {
+            throw new InputException("checkpoint " + checkpoint.getDirectory() + " is for a different model (" + checkpoint.getModelConfig() + "), not " + model);
+        }
+        TrainingConfig training = trainingConfig(checkpoint != null ? checkpoint.getTrainingConfig() : null);
+        if (checkpoint != null && !checkpoint.getTrainingConfig().isResumableAs(training)) {
+            throw new InputException("checkpoint " + checkpoint.getDirectory() + " was trained with other settings; only --iterations and --checkpoint-every may change on --resume");
+        }
+        EngineSetup.start(threads, data.download);
+        ImageDataset train = data.load(Split.TRAIN, model.getImageSize());
+        ImageDataset test = data.load(Split.TEST, model.getImageSize());
+        checkChannels(model, data);
+        new TrainJob(model, training, train, test, output, checkpoint, data.describe(), evalImages).run(false);
+        return 0;
+    }
+
+    private void validate() {
+        if (iterations != null) {
+            Options.positive("--iterations", iterations);
+        }
+        if (batchSize != null) {
+            Options.positive("--batch-size", batchSize);
+        }
+        if (sampler.steps != null) {
+            Options.positive("--steps", sampler.steps);
+        }
+        if (sampler.stepSize != null) {
+            Options.positive("--step-size", sampler.stepSize);
+        }
+        if (sampler.sigma != null) {
+            Options.positive("--sigma", sampler.sigma);
+        }
+        if (sigmaStart != null) {
+            Options.positive("--sigma-anneal-from", sigmaStart);
+        }
+        if (lr != null && !(lr > 0)) {
+            throw new InputException("--lr must be positive, got " + lr);
+        }
+        if (checkpointEvery != null && checkpointEvery < 0) {
+            throw new InputException("--checkpoint-every must be 0 or more, got " + checkpointEvery);
+        }
+        Options.positive("--eval-images", evalImages);
+    }
+
+    private TrainingConfig trainingConfig(TrainingConfig base) {
+        TrainingConfig.Builder b = base != null ? base.toBuilder() : TrainingConfig.builder();
+        TrainingConfig defaults = b.build();
+        b.setIterations(Options.orElse(iterations, defaults.getIterations()));
+        b.optBatchSize(Options.orElse(batchSize, defaults.getBatchSize()));
+        b.optSteps(Options.orElse(sampler.steps, defaults.getSteps()));
+        b.optStepSize(Options.orElse(sampler.stepSize, defaults.getStepSize()));
+        b.optSigma(Options.orElse(sampler.sigma, defaults.getSigma()));
+        LearningRateSchedule schedule = Options.orElse(lrSchedule, defaults.getLrSchedule());
+        // 0 asks for the schedule's own default base rate
+        b.optLearningRate(schedule, lr != null ? lr : base != null ? base.getLearningRate() : 0);
+        b.optSeed(Options.orElse(seed, defaults.getSeed()));
+        b.optCheckpointEvery(Options.orElse(checkpointEvery, defaults.getCheckpointEvery()));
+        if (sigmaStart != null) {
+            long total = Options.orElse(iterations, defaults.getIterations());
+            b.optSigmaAnneal(sigmaStart, Options.orElse(sigmaAnnealIterations, Math.max(1, total / 2)));
+        }
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new InputException(e.getMessage(), e);
+        }
+    }
+
+    static void checkChannels(LadderConfig model, Options.Data data) {
+        if (model.getImageChannels() != data.imageChannels()) {
+            throw new InputException("the model has " + model.getImageChannels() + " image channels but " + data.describe() + " has " + data.imageChannels());
+        }
+    }
+
+    static Path runDirectory(Checkpoint checkpoint) {
+        Path dir = checkpoint.getDirectory().toAbsolutePath();
+        String name = dir.getFileName().toString();
+        return name.startsWith(Checkpoint.DIRECTORY) ? dir.getParent() : dir;
+    }
+}

@@ -1,0 +1,134 @@
+package org.shortrun.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import org.shortrun.InputException;
+import org.shortrun.data.ImageDataset;
+import org.shortrun.eval.ImageGrid;
+import org.shortrun.eval.Reconstruction;
+import org.shortrun.model.LadderConfig;
+import org.shortrun.model.LadderGenerator;
+import org.shortrun.training.Checkpoint;
+import org.shortrun.training.Learner;
+import org.shortrun.training.TrainingConfig;
+import org.shortrun.training.TrainingRun;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A training job as the command runs it: check the output directory, build or restore the
+ * learner, train with a progress bar, then write pictures and print the test error.
+ */
+final class TrainJob {
+
+    private final LadderConfig model;
+    private final TrainingConfig training;
+    private final ImageDataset train;
+    private final ImageDataset test;
+    private final Path out;
+    private final Checkpoint resume;
+    private final String dataDescription;
+    private final int evalImages;
+
+    TrainJob(
+            LadderConfig model,
+            TrainingConfig training,
+            ImageDataset train,
+            ImageDataset test,
+            Path out,
+            Checkpoint resume,
+            String dataDescription,
+            int evalImages) {
+        this.model = model;
+        this.training = training;
+        this.train = train;
+        this.test = test;
+        this.out = out;
+        this.resume = resume;
+        this.dataDescription = dataDescription;
+        this.evalImages = evalImages;
+    }
+
+    /**
+     * Refuses to start a fresh run over an existing checkpoint, which the first save would
+     * replace.
+     */
+    static void checkOutput(Path out, Checkpoint resume) {
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new InputException("--out " + out + " is a file, not a directory");
+        }
+        if (resume == null && Checkpoint.exists(out)) {
+            throw new InputException("--out " + out + " already holds a checkpoint; pass --resume " + out + " to continue it, or choose another --out");
+        }
+    }
+
+    /** Runs the job; with {@code evaluateAtStart} the test error is also measured before training. */
+    void run(boolean evaluateAtStart) throws IOException {
+        if (train.imageCount() < training.getBatchSize()) {
+            throw new InputException("--batch-size " + training.getBatchSize() + " is larger than the " + train.imageCount() + " training images");
+        }
+        Files.createDirectories(out);
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("data", dataDescription);
+        Files.writeString(out.resolve("config.json"), Checkpoint.configJson(model, training, extra), StandardCharsets.UTF_8);
+        try (NDManager root = NDManager.newBaseManager();
+                Learner learner = resume != null ? resume.restore(training, root) : new Learner(model, training, root)) {
+            System.err.printf(
+                    "shortrun: %s; %d parameters; %s, %d training images; iterations %d to %d%n",
+                    model, learner.getGenerator().countParameters(), dataDescription, train.imageCount(), learner.getIteration(), training.getIterations());
+            if (evaluateAtStart) {
+                report("start", learner, root);
+            }
+            TrainingRun.builder().setLearner(learner).setSource(train).optOutput(out).optListener(new ProgressBar(System.err)).build().run(root);
+            writeSamples(learner.getGenerator(), learner, root, out.resolve("samples.png"), 64);
+            writeReconstructions(learner, root, out.resolve("reconstructions.png"));
+            report("end", learner, root);
+        }
+    }
+
+    private void report(String when, Learner learner, NDManager root) {
+        Reconstruction.Error error =
+                Reconstruction.measure(
+                        learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), test, evalImages, 100, root);
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("event", "test_reconstruction");
+        line.put("when", when);
+        line.put("iteration", learner.getIteration());
+        line.put("images", error.images());
+        line.put("mse", error.mse());
+        line.put("mse01", error.mse01());
+        Json.print(line);
+    }
+
+    private void writeReconstructions(Learner learner, NDManager root, Path file) throws IOException {
+        try (NDManager scope = root.newSubManager()) {
+            int n = Math.min(16, test.imageCount());
+            NDArray x = test.batch(scope, java.util.stream.IntStream.range(0, n).toArray());
+            NDArray r = Reconstruction.reconstruct(learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), x);
+            ImageGrid.write(List.of(x, r), 8, file);
+        }
+    }
+
+    static void writeSamples(LadderGenerator generator, Learner learner, NDManager root, Path file, int count) throws IOException {
+        try (NDManager scope = root.newSubManager()) {
+            ImageGrid.write(sample(generator, learner.getParameterStore(), scope, count), 8, file);
+        }
+    }
+
+    static NDArray sample(LadderGenerator generator, ai.djl.training.ParameterStore store, NDManager manager, int count) {
+        NDList e = new NDList();
+        for (Shape s : generator.inputShapes(count)) {
+            e.add(manager.randomNormal(s));
+        }
+        return generator.forward(store, e, false).singletonOrThrow();
+    }
+}

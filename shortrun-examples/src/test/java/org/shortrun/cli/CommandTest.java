@@ -1,0 +1,233 @@
+package org.shortrun.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+
+/** Runs the command in-process, as a user would, and checks exit codes and what it prints. */
+class CommandTest {
+
+    /** A tiny, fast model: a few seconds per run on two cores. */
+    static final String[] TINY = {
+        "--z-dims", "4,6", "--channels", "16", "--batch-size", "8", "--steps", "2", "--threads", "2"
+    };
+
+    @TempDir static Path shared;
+    static Path run;
+
+    record Result(int code, String out, String err) {
+        List<String> errLines() {
+            return Arrays.stream(err.split("\n")).filter(l -> !l.isBlank()).toList();
+        }
+    }
+
+    static Result execute(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = ShortrunCommand.execute(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static String[] concat(String[] a, String... b) {
+        List<String> all = new ArrayList<>(Arrays.asList(a));
+        all.addAll(Arrays.asList(b));
+        return all.toArray(new String[0]);
+    }
+
+    /** One run every test can read: 3 iterations with a checkpoint. */
+    @BeforeAll
+    static void trainOnce() {
+        run = shared.resolve("run");
+        Result r = execute(concat(concat(new String[] {"train"}, TINY), "--iterations", "3", "--checkpoint-every", "2", "--eval-images", "16", "--out", run.toString()));
+        assertEquals(0, r.code(), r.err());
+    }
+
+    static void assertBadInput(Result r, String... fragments) {
+        assertEquals(2, r.code(), "exit code; stderr: " + r.err());
+        List<String> lines = r.errLines();
+        assertEquals(1, lines.size(), "one line expected, got: " + r.err());
+        assertFalse(r.err().contains("\tat "), "stack trace printed: " + r.err());
+        for (String f : fragments) {
+            assertTrue(lines.get(0).contains(f), "'" + f + "' missing from: " + lines.get(0));
+        }
+    }
+
+    @Test
+    void trainWritesEverythingItPromises() throws IOException {
+        for (String f : new String[] {"config.json", "metrics.csv", "samples.png", "reconstructions.png", "checkpoint/state.json"}) {
+            assertTrue(Files.isRegularFile(run.resolve(f)), f);
+        }
+        assertEquals(4, Files.readAllLines(run.resolve("metrics.csv")).size());
+        assertTrue(Files.readString(run.resolve("config.json")).contains("\"zDims\""));
+    }
+
+    @Test
+    void sampleAndReconstructReadTheCheckpoint(@TempDir Path dir) {
+        Result s = execute("sample", "--checkpoint", run.toString(), "--count", "4", "--out", dir.resolve("s.png").toString(), "--threads", "2");
+        assertEquals(0, s.code(), s.err());
+        assertTrue(Files.isRegularFile(dir.resolve("s.png")));
+        Result r = execute("reconstruct", "--checkpoint", run.resolve("checkpoint").toString(), "--count", "8", "--out", dir.resolve("r.png").toString(), "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\"mse\":") && r.out().contains("\"mse01\":"), r.out());
+        assertTrue(Files.isRegularFile(dir.resolve("r.png")));
+    }
+
+    @Test
+    void resumeContinuesToMoreIterations(@TempDir Path dir) throws IOException {
+        Path copy = dir.resolve("run");
+        copyTree(run, copy);
+        Result r = execute("train", "--resume", copy.toString(), "--iterations", "4", "--eval-images", "8", "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        List<String> metrics = Files.readAllLines(copy.resolve("metrics.csv"));
+        assertEquals(5, metrics.size());
+        assertTrue(metrics.get(4).startsWith("4,"));
+    }
+
+    @Test
+    void benchPrintsTheKeysScriptsRead() {
+        Result r = execute(concat(new String[] {"bench"}, "--z-dims", "4", "--channels", "16", "--batch-size", "4", "--steps", "2", "--iterations", "2", "--warmup", "1", "--threads", "2", "--rss-at", "3"));
+        assertEquals(0, r.code(), r.err());
+        for (String key : new String[] {"sec_per_iter_median", "sec_per_iter_min", "images_per_sec", "threads", "params", "rss_mb"}) {
+            assertTrue(r.out().contains("\"" + key + "\""), key + " missing: " + r.out());
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+        "--steps, 0, --steps must be positive",
+        "--steps, -3, --steps must be positive",
+        "--step-size, 0, --step-size must be positive",
+        "--step-size, -0.05, --step-size must be positive",
+        "--batch-size, 0, --batch-size must be positive",
+        "--sigma, 0, --sigma must be positive",
+        "--sigma, -1, --sigma must be positive",
+        "--z-dims, '', --z-dims is empty",
+        "--z-dims, '16,a,64', 'a' is not a whole number",
+        "--z-dims, '16,,64', is not a whole number",
+        "--z-dims, '16,0', must be positive",
+        "--channels, 0, --channels must be positive"
+    })
+    void nonPositiveOrMalformedSettings(String flag, String value, String message, @TempDir Path dir) {
+        assertBadInput(execute("train", "--iterations", "1", flag, value, "--out", dir.resolve("o").toString()), message);
+    }
+
+    @Test
+    void missingDataDirectory(@TempDir Path dir) {
+        assertBadInput(execute("train", "--data-dir", dir.resolve("nowhere").toString(), "--out", dir.resolve("o").toString()), "does not exist");
+    }
+
+    @Test
+    void truncatedIdxFile(@TempDir Path dir) throws IOException {
+        writeMnist(dir, 0x803, 28, 500);
+        assertBadInput(execute(concat(concat(new String[] {"train"}, TINY), "--data-dir", dir.toString(), "--out", dir.resolve("o").toString())), "truncated", "train-images");
+    }
+
+    @Test
+    void wrongMagicNumber(@TempDir Path dir) throws IOException {
+        writeMnist(dir, 0x801, 28, 0);
+        assertBadInput(execute(concat(concat(new String[] {"train"}, TINY), "--data-dir", dir.toString(), "--out", dir.resolve("o").toString())), "magic number", "train-images");
+    }
+
+    @Test
+    void wrongDimensions(@TempDir Path dir) throws IOException {
+        writeMnist(dir, 0x803, 27, 0);
+        assertBadInput(execute(concat(concat(new String[] {"train"}, TINY), "--data-dir", dir.toString(), "--out", dir.resolve("o").toString())), "27x27", "expected 28x28");
+    }
+
+    @Test
+    void checkpointOfAnotherModel() {
+        assertBadInput(execute("train", "--resume", run.toString(), "--z-dims", "8,8", "--iterations", "5", "--threads", "2"), "different model");
+    }
+
+    @Test
+    void checkpointTrainedWithOtherSettings() {
+        assertBadInput(execute("train", "--resume", run.toString(), "--steps", "7", "--iterations", "5", "--threads", "2"), "other settings");
+    }
+
+    @Test
+    void corruptCheckpoint(@TempDir Path dir) throws IOException {
+        Path copy = dir.resolve("run");
+        copyTree(run, copy);
+        Path params = copy.resolve("checkpoint/parameters.bin");
+        byte[] b = Files.readAllBytes(params);
+        Files.write(params, Arrays.copyOf(b, b.length - 10));
+        byte[] before = Files.readAllBytes(params);
+        assertBadInput(execute("train", "--resume", copy.toString(), "--iterations", "5", "--threads", "2"), "corrupt", "parameters.bin");
+        assertBadInput(execute("sample", "--checkpoint", copy.toString()), "corrupt");
+        assertTrue(Arrays.equals(before, Files.readAllBytes(params)), "the failed run changed the checkpoint");
+    }
+
+    @Test
+    void missingCheckpoint(@TempDir Path dir) {
+        assertBadInput(execute("reconstruct", "--checkpoint", dir.resolve("none").toString()), "does not exist");
+    }
+
+    @Test
+    void aFreshRunNeverOverwritesAnExistingCheckpoint() throws IOException {
+        byte[] before = Files.readAllBytes(run.resolve("checkpoint/parameters.bin"));
+        assertBadInput(execute(concat(concat(new String[] {"train"}, TINY), "--iterations", "1", "--out", run.toString())), "already holds a checkpoint");
+        assertTrue(Arrays.equals(before, Files.readAllBytes(run.resolve("checkpoint/parameters.bin"))));
+    }
+
+    @Test
+    void unknownOptionIsOneLine() {
+        assertBadInput(execute("train", "--no-such-flag"), "no-such-flag");
+    }
+
+    static void writeMnist(Path dir, int magic, int side, int missing) throws IOException {
+        int n = 4;
+        ByteBuffer images = ByteBuffer.allocate(16 + n * side * side);
+        images.putInt(magic).putInt(n).putInt(side).putInt(side);
+        gzip(dir.resolve("train-images-idx3-ubyte.gz"), Arrays.copyOf(images.array(), images.capacity() - missing));
+        ByteBuffer labels = ByteBuffer.allocate(8 + n);
+        labels.putInt(0x801).putInt(n);
+        gzip(dir.resolve("train-labels-idx1-ubyte.gz"), labels.array());
+    }
+
+    static void gzip(Path file, byte[] bytes) throws IOException {
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
+            out.write(bytes);
+        }
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        try (var walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+}
