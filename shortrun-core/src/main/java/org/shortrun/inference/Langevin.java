@@ -28,10 +28,12 @@ public final class Langevin {
 
     private final int steps;
     private final float stepSize;
+    private final boolean freezeParameters;
 
     private Langevin(Builder builder) {
         steps = builder.steps;
         stepSize = builder.stepSize;
+        freezeParameters = builder.freezeParameters;
     }
 
     /**
@@ -68,7 +70,16 @@ public final class Langevin {
      * @return a sampler with K unchanged and step size s
      */
     public Langevin withStepSize(float s) {
-        return builder().setSteps(steps).setStepSize(s).build();
+        return builder().setSteps(steps).setStepSize(s).optFreezeParameters(freezeParameters).build();
+    }
+
+    /**
+     * Whether the generator's parameters are frozen during the K steps (the default).
+     *
+     * @return true if parameters get no gradient during inference
+     */
+    public boolean freezesParameters() {
+        return freezeParameters;
     }
 
     /**
@@ -98,7 +109,9 @@ public final class Langevin {
         float[] energies = recordEnergy ? new float[steps] : null;
         float drift = stepSize * stepSize / 2f;
         float inverseTwoVariance = 1f / (2f * sigma * sigma);
-        generator.freezeParameters(true);
+        if (freezeParameters) {
+            generator.freezeParameters(true);
+        }
         try {
             for (int k = 0; k < steps; k++) {
                 try (NDManager step = manager.newSubManager()) {
@@ -129,7 +142,9 @@ public final class Langevin {
                 }
             }
         } finally {
-            generator.freezeParameters(false);
+            if (freezeParameters) {
+                generator.freezeParameters(false);
+            }
         }
         return new Result(e, energies);
     }
@@ -176,6 +191,7 @@ public final class Langevin {
     public static final class Builder {
         private int steps = 25;
         private float stepSize = 0.05f;
+        private boolean freezeParameters = true;
 
         Builder() {}
 
@@ -198,6 +214,19 @@ public final class Langevin {
          */
         public Builder setStepSize(float stepSize) {
             this.stepSize = stepSize;
+            return this;
+        }
+
+        /**
+         * Whether to freeze the generator's parameters during the K steps (default true). Only
+         * for measuring what freezing saves: unfrozen, autograd also computes parameter
+         * gradients, which accumulate and must be cleared before a learning step.
+         *
+         * @param freeze false to let the parameters receive gradients
+         * @return this builder
+         */
+        public Builder optFreezeParameters(boolean freeze) {
+            this.freezeParameters = freeze;
             return this;
         }
 

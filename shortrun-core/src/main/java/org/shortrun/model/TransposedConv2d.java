@@ -46,6 +46,7 @@ public final class TransposedConv2d extends AbstractBlock {
 
     private final Parameter weight;
     private final Parameter biasParameter;
+    private NDArray selectionArray;
 
     private TransposedConv2d(Builder builder) {
         super(VERSION);
@@ -159,12 +160,12 @@ public final class TransposedConv2d extends AbstractBlock {
             boolean training,
             PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
+        NDManager scope = x.getManager();
         NDArray w = parameterStore.getValue(weight, x.getDevice(), training);
-        NDArray kernelMatrix = combinedKernel(w, x.getManager());
         NDArray y =
                 Conv2d.conv2d(
                                 x,
-                                kernelMatrix,
+                                combinedKernel(w, scope),
                                 null,
                                 new Shape(1, 1),
                                 new Shape(symmetricPad, symmetricPad),
@@ -183,24 +184,36 @@ public final class TransposedConv2d extends AbstractBlock {
                             .reshape(n, outChannels, q * stride, qw * stride);
         }
         if (bias) {
-            NDArray b = parameterStore.getValue(biasParameter, x.getDevice(), training);
-            y = y.add(b.reshape(1, outChannels, 1, 1));
+            NDArray b = parameterStore.getValue(biasParameter, x.getDevice(), training).reshape(1, outChannels, 1, 1);
+            // arrays derived from a parameter land in the model's manager; move them to the caller's
+            b.attach(scope);
+            y = y.add(b);
         }
         return new NDList(y);
     }
 
-    /** The conv kernel {@code [out*s*s, in, kc, kc]} holding every phase's sub-kernel. */
-    private NDArray combinedKernel(NDArray w, NDManager manager) {
-        int cols = stride * stride * combined * combined;
-        NDArray select =
-                manager.create(selection, new Shape(kernel * kernel, cols))
-                        .toDevice(w.getDevice(), false)
-                        .toType(w.getDataType(), false);
-        return w.reshape((long) inChannels * outChannels, (long) kernel * kernel)
-                .matMul(select)
+    /**
+     * The conv kernel {@code [out*s*s, in, kc, kc]} holding every phase's sub-kernel, built in
+     * {@code scope} so that it is freed with the caller's arrays rather than the model's.
+     */
+    private NDArray combinedKernel(NDArray w, NDManager scope) {
+        NDArray flat = w.reshape((long) inChannels * outChannels, (long) kernel * kernel);
+        flat.attach(scope);
+        return flat.matMul(selection(w))
                 .reshape(inChannels, outChannels, stride * stride, combined, combined)
                 .transpose(1, 2, 0, 3, 4)
                 .reshape((long) outChannels * stride * stride, inChannels, combined, combined);
+    }
+
+    /** The constant 0/1 gather matrix, made once beside the weight. */
+    private NDArray selection(NDArray w) {
+        NDArray cached = selectionArray;
+        if (cached == null || !cached.getDevice().equals(w.getDevice()) || cached.getDataType() != w.getDataType()) {
+            int cols = stride * stride * combined * combined;
+            cached = w.getManager().create(selection, new Shape(kernel * kernel, cols)).toType(w.getDataType(), false);
+            selectionArray = cached;
+        }
+        return cached;
     }
 
     /** {@inheritDoc} */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 
@@ -89,6 +90,15 @@ public final class Learner implements AutoCloseable {
     }
 
     /**
+     * Replaces the sampler used for inference from now on.
+     *
+     * @param langevin the sampler
+     */
+    public void setLangevin(Langevin langevin) {
+        this.langevin = langevin;
+    }
+
+    /**
      * Sets the Langevin step size s used from now on.
      *
      * @param stepSize the new step size
@@ -120,6 +130,9 @@ public final class Learner implements AutoCloseable {
         float s = currentSigma();
         float lr = currentLearningRate();
         NDList latents = langevin.infer(generator, parameterStore, x, null, s, false).getLatents();
+        if (!langevin.freezesParameters()) {
+            clearGradients();
+        }
         float loss;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray reconstruction = generator.forward(parameterStore, latents, true).singletonOrThrow();
@@ -128,12 +141,20 @@ public final class Learner implements AutoCloseable {
             loss = sse.getFloat();
         }
         if (!Float.isFinite(loss)) {
-            throw new IllegalStateException(
-                    "loss is " + loss + " at iteration " + iteration + "; stopping without a checkpoint");
+            throw new DivergenceException(
+                    "the loss is " + loss + " at iteration " + (iteration + 1) + "; stopped, and the last checkpoint is kept");
         }
         adam.step(generator.getParameters(), lr);
         iteration++;
         return loss;
+    }
+
+    private void clearGradients() {
+        for (Parameter p : generator.getParameters().values()) {
+            try (NDArray grad = p.getArray().getGradient()) {
+                grad.subi(grad);
+            }
+        }
     }
 
     static int iterationSeed(long seed, long iteration) {

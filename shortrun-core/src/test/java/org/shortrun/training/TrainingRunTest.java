@@ -74,6 +74,23 @@ class TrainingRunTest {
     }
 
     @Test
+    void iterationsLeaveNoArraysInTheModelsManager() {
+        ArraySource source = new ArraySource(10, 3, -1);
+        BatchOrder order = new BatchOrder(10, 4, 1);
+        try (NDManager manager = NDManager.newBaseManager(); Learner learner = new Learner(MODEL, config(10, 0), manager)) {
+            int[] counts = new int[4];
+            for (int i = 0; i < counts.length; i++) {
+                try (NDManager scope = manager.newSubManager()) {
+                    learner.step(source.batch(scope, order.indices(i)));
+                }
+                counts[i] = manager.getManagedArrays().size();
+            }
+            // the first step adds Adam's moments; after that nothing may accumulate
+            assertEquals(counts[1], counts[3], "arrays left per iteration: " + java.util.Arrays.toString(counts));
+        }
+    }
+
+    @Test
     void aFailedRunLeavesTheLastCheckpoint(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("run");
         ArraySource failing = new ArraySource(10, 3, 4);

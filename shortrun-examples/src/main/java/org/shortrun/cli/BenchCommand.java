@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
+import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.IterationStats;
 import org.shortrun.training.Learner;
@@ -52,6 +53,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", description = "Seed (default: 1).")
     long seed = 1;
 
+    @Option(
+            names = "--unfrozen-langevin",
+            description = "Let autograd compute (and discard) parameter gradients during the K steps, to measure what freezing saves.")
+    boolean unfrozen;
+
     @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all cores).")
     int threads;
 
@@ -83,6 +89,10 @@ final class BenchCommand implements Callable<Integer> {
         try (NDManager root = NDManager.newBaseManager();
                 Learner learner = new Learner(model, training, root)) {
             parameters = learner.getGenerator().countParameters();
+            if (unfrozen) {
+                learner.setLangevin(
+                        Langevin.builder().setSteps(training.getSteps()).setStepSize(training.getStepSize()).optFreezeParameters(false).build());
+            }
             double[] previous = {0};
             TrainingRun.Listener timer =
                     new TrainingRun.Listener() {
@@ -119,6 +129,7 @@ final class BenchCommand implements Callable<Integer> {
         line.put("sec_per_iter_min", sorted.get(0));
         line.put("images_per_sec", batchSize / median);
         line.put("train_mse_last", lastMse[0]);
+        line.put("langevin_parameters_frozen", !unfrozen);
         if (!rss.isEmpty()) {
             line.put("rss_mb", rss);
         }

@@ -1,6 +1,7 @@
 package org.shortrun.cli;
 
 import org.shortrun.InputException;
+import org.shortrun.training.DivergenceException;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -66,6 +67,11 @@ public final class ShortrunCommand implements Runnable {
                         err.println(commandLine.getCommandName() + ": error: " + input.getMessage().replace('\n', ' '));
                         err.flush();
                         return BAD_INPUT;
+                    }
+                    if (ex instanceof DivergenceException) {
+                        err.println(commandLine.getCommandName() + ": failed: " + ex.getMessage());
+                        err.flush();
+                        return 1;
                     }
                     err.println(commandLine.getCommandName() + ": failed: " + ex);
                     ex.printStackTrace(err);

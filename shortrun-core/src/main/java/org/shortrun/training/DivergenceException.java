@@ -1,0 +1,19 @@
+package org.shortrun.training;
+
+/**
+ * Thrown when the loss stops being a finite number. The run stops before writing a checkpoint,
+ * so the last good one is kept; a smaller learning rate or step size usually helps.
+ */
+public final class DivergenceException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Creates the exception.
+     *
+     * @param message what diverged, and when
+     */
+    public DivergenceException(String message) {
+        super(message);
+    }
+}
