@@ -19,6 +19,9 @@ public final class ImageGrid {
 
     private static final int GAP = 2;
 
+    /** Pixels per image pixel: 32 x 32 images are too small to judge at 1. */
+    private static final int SCALE = 2;
+
     private ImageGrid() {}
 
     /**
@@ -48,11 +51,13 @@ public final class ImageGrid {
         int c = (int) shape[1];
         int h = (int) shape[2];
         int w = (int) shape[3];
+        int cellH = h * SCALE;
+        int cellW = w * SCALE;
         int cols = Math.min(columns, n);
         int bands = (n + cols - 1) / cols;
         int rows = bands * batches.size();
         BufferedImage picture =
-                new BufferedImage(cols * (w + GAP) + GAP, rows * (h + GAP) + GAP, BufferedImage.TYPE_INT_RGB);
+                new BufferedImage(cols * (cellW + GAP) + GAP, rows * (cellH + GAP) + GAP, BufferedImage.TYPE_INT_RGB);
         for (int r = 0; r < picture.getHeight(); r++) {
             for (int q = 0; q < picture.getWidth(); q++) {
                 picture.setRGB(q, r, 0xffffff);
@@ -62,8 +67,8 @@ public final class ImageGrid {
             float[] v = batches.get(k).toFloatArray();
             for (int i = 0; i < n; i++) {
                 int row = (i / cols) * batches.size() + k;
-                int x0 = GAP + (i % cols) * (w + GAP);
-                int y0 = GAP + row * (h + GAP);
+                int x0 = GAP + (i % cols) * (cellW + GAP);
+                int y0 = GAP + row * (cellH + GAP);
                 for (int y = 0; y < h; y++) {
                     for (int x = 0; x < w; x++) {
                         int rgb = 0;
@@ -73,7 +78,11 @@ public final class ImageGrid {
                             int byteValue = Math.round((Math.max(-1f, Math.min(1f, value)) + 1f) * 127.5f);
                             rgb = (rgb << 8) | byteValue;
                         }
-                        picture.setRGB(x0 + x, y0 + y, rgb);
+                        for (int dy = 0; dy < SCALE; dy++) {
+                            for (int dx = 0; dx < SCALE; dx++) {
+                                picture.setRGB(x0 + x * SCALE + dx, y0 + y * SCALE + dy, rgb);
+                            }
+                        }
                     }
                 }
             }

@@ -58,8 +58,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "Let autograd compute (and discard) parameter gradients during the K steps, to measure what freezing saves.")
     boolean unfrozen;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all cores).")
-    int threads;
+    @Mixin Options.Engine engine = new Options.Engine();
 
     @Override
     public Integer call() throws Exception {
@@ -80,7 +79,7 @@ final class BenchCommand implements Callable<Integer> {
                         .optSeed(seed)
                         .optCheckpointEvery(0)
                         .build();
-        int threadCount = EngineSetup.start(threads, data.download);
+        int threadCount = engine.start(data.download);
         ImageDataset train = data.load(Split.TRAIN, model.getImageSize());
         List<Double> times = new ArrayList<>();
         Map<String, Double> rss = new LinkedHashMap<>();

@@ -7,6 +7,7 @@ import org.shortrun.training.LearningRateSchedule;
 import org.shortrun.training.TrainingConfig;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -31,8 +32,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--iterations", paramLabel = "N", description = "Iterations (default: " + ITERATIONS + ").")
     int iterations = ITERATIONS;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all cores).")
-    int threads;
+    @Mixin Options.Engine engine = new Options.Engine();
 
     @Override
     public Integer call() throws Exception {
@@ -49,7 +49,7 @@ final class DemoCommand implements Callable<Integer> {
                         .optLearningRate(LearningRateSchedule.CONSTANT, 1e-3)
                         .optCheckpointEvery(200)
                         .build();
-        EngineSetup.start(threads, false);
+        engine.start(false);
         ImageDataset all = MnistImages.embedded(32);
         ImageDataset train = all.slice(0, 9_000);
         ImageDataset test = all.slice(9_000, MnistImages.EMBEDDED_COUNT);

@@ -6,6 +6,7 @@ import org.shortrun.data.MnistImages;
 import org.shortrun.data.Split;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.SdHead;
+import org.shortrun.training.Checkpoint;
 
 import picocli.CommandLine.Option;
 
@@ -109,6 +110,33 @@ final class Options {
 
         @Option(names = "--sigma", paramLabel = "SIGMA", description = "Observation noise sigma (default: 0.15).")
         Float sigma;
+    }
+
+    /** The engine's thread count, shared by every subcommand. */
+    static final class Engine {
+        @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all cores).")
+        int threads;
+
+        /** Starts the engine (offline unless a download was asked for); returns the threads in force. */
+        int start(boolean allowDownload) {
+            if (threads < 0) {
+                throw new InputException("--threads must be 0 (all cores) or more, got " + threads);
+            }
+            return EngineSetup.start(threads, allowDownload);
+        }
+    }
+
+    /** A checkpoint to read, and the seed of the random draws made from it. */
+    static final class CheckpointInput {
+        @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run directory or its checkpoint/.")
+        Path checkpoint;
+
+        @Option(names = "--seed", paramLabel = "N", description = "Seed (default: 1).")
+        int seed = 1;
+
+        Checkpoint read() {
+            return Checkpoint.read(checkpoint);
+        }
     }
 
     static int[] parseZDims(String text) {

@@ -33,8 +33,7 @@ import java.util.stream.IntStream;
         description = "Reconstruct test images by short-run inference; prints the per-pixel MSE as JSON and writes originals above reconstructions.")
 final class ReconstructCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run directory or its checkpoint/.")
-    Path checkpoint;
+    @Mixin Options.CheckpointInput input = new Options.CheckpointInput();
 
     @Mixin Options.Data data = new Options.Data();
     @Mixin Options.Sampler sampler = new Options.Sampler();
@@ -48,23 +47,19 @@ final class ReconstructCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "PNG of the first 16 (default: reconstructions.png).")
     Path out = Path.of("reconstructions.png");
 
-    @Option(names = "--seed", paramLabel = "N", description = "Seed (default: 1).")
-    int seed = 1;
-
-    @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all cores).")
-    int threads;
+    @Mixin Options.Engine engine = new Options.Engine();
 
     @Override
     public Integer call() throws Exception {
         Options.positive("--count", count);
         Options.positive("--batch-size", batchSize);
-        Checkpoint cp = Checkpoint.read(checkpoint);
+        Checkpoint cp = input.read();
         TrainingConfig trained = cp.getTrainingConfig();
         int steps = Options.positive("--steps", Options.orElse(sampler.steps, trained.getSteps()));
         float stepSize = Options.positive("--step-size", Options.orElse(sampler.stepSize, cp.getStepSize()));
         float sigma = Options.positive("--sigma", Options.orElse(sampler.sigma, (float) trained.sigma().valueAt(cp.getIteration())));
         TrainCommand.checkChannels(cp.getModelConfig(), data);
-        EngineSetup.start(threads, data.download);
+        engine.start(data.download);
         ImageDataset test = data.load(Split.TEST, cp.getModelConfig().getImageSize());
         if (test.imageCount() == 0) {
             throw new InputException(data.describe() + " has no test images");
@@ -74,7 +69,7 @@ final class ReconstructCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator generator = cp.loadGenerator(manager);
             ParameterStore store = new ParameterStore(manager, false);
-            Engine.getInstance().setRandomSeed(seed);
+            Engine.getInstance().setRandomSeed(input.seed);
             error = Reconstruction.measure(generator, store, langevin, sigma, test, count, batchSize, manager);
             try (NDManager scope = manager.newSubManager()) {
                 NDArray x = test.batch(scope, IntStream.range(0, Math.min(16, test.imageCount())).toArray());

@@ -9,6 +9,7 @@ import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.Checkpoint;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -20,8 +21,7 @@ import java.util.concurrent.Callable;
 @Command(name = "sample", mixinStandardHelpOptions = true, description = "Write prior samples of a checkpoint's model as a PNG grid.")
 final class SampleCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run directory or its checkpoint/.")
-    Path checkpoint;
+    @Mixin Options.CheckpointInput input = new Options.CheckpointInput();
 
     @Option(names = "--count", paramLabel = "N", description = "Number of samples (default: 64).")
     int count = 64;
@@ -32,21 +32,17 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "PNG to write (default: samples.png).")
     Path out = Path.of("samples.png");
 
-    @Option(names = "--seed", paramLabel = "N", description = "Seed (default: 1).")
-    int seed = 1;
-
-    @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all cores).")
-    int threads;
+    @Mixin Options.Engine engine = new Options.Engine();
 
     @Override
     public Integer call() throws Exception {
         Options.positive("--count", count);
         Options.positive("--columns", columns);
-        Checkpoint cp = Checkpoint.read(checkpoint);
-        EngineSetup.start(threads, false);
+        Checkpoint cp = input.read();
+        engine.start(false);
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator generator = cp.loadGenerator(manager);
-            Engine.getInstance().setRandomSeed(seed);
+            Engine.getInstance().setRandomSeed(input.seed);
             ImageGrid.write(TrainJob.sample(generator, new ParameterStore(manager, false), manager, count), columns, out);
         }
         Map<String, Object> line = new LinkedHashMap<>();

@@ -55,7 +55,7 @@ public final class ShortrunCommand implements Runnable {
         cli.setParameterExceptionHandler(
                 (ex, arguments) -> {
                     PrintWriter err = ex.getCommandLine().getErr();
-                    err.println(ex.getCommandLine().getCommandName() + ": error: " + ex.getMessage().replace('\n', ' '));
+                    err.println(ex.getCommandLine().getCommandSpec().qualifiedName() + ": error: " + ex.getMessage().replace('\n', ' '));
                     err.flush();
                     return BAD_INPUT;
                 });
@@ -64,16 +64,16 @@ public final class ShortrunCommand implements Runnable {
                     PrintWriter err = commandLine.getErr();
                     InputException input = findInputException(ex);
                     if (input != null) {
-                        err.println(commandLine.getCommandName() + ": error: " + input.getMessage().replace('\n', ' '));
+                        err.println(commandLine.getCommandSpec().qualifiedName() + ": error: " + input.getMessage().replace('\n', ' '));
                         err.flush();
                         return BAD_INPUT;
                     }
                     if (ex instanceof DivergenceException) {
-                        err.println(commandLine.getCommandName() + ": failed: " + ex.getMessage());
+                        err.println(commandLine.getCommandSpec().qualifiedName() + ": failed: " + ex.getMessage());
                         err.flush();
                         return 1;
                     }
-                    err.println(commandLine.getCommandName() + ": failed: " + ex);
+                    err.println(commandLine.getCommandSpec().qualifiedName() + ": failed: " + ex);
                     ex.printStackTrace(err);
                     err.flush();
                     return 1;

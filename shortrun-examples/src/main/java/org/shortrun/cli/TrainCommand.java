@@ -56,8 +56,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--eval-images", paramLabel = "N", description = "Test images for the final reconstruction error (default: 500).")
     int evalImages = 500;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all cores).")
-    int threads;
+    @Mixin Options.Engine engine = new Options.Engine();
 
     @Override
     public Integer call() throws Exception {
@@ -73,7 +72,7 @@ final class TrainCommand implements Callable<Integer> {
         if (checkpoint != null && !checkpoint.getTrainingConfig().isResumableAs(training)) {
             throw new InputException("checkpoint " + checkpoint.getDirectory() + " was trained with other settings; only --iterations and --checkpoint-every may change on --resume");
         }
-        EngineSetup.start(threads, data.download);
+        engine.start(data.download);
         ImageDataset train = data.load(Split.TRAIN, model.getImageSize());
         ImageDataset test = data.load(Split.TEST, model.getImageSize());
         checkChannels(model, data);

@@ -1,5 +1,6 @@
 package org.shortrun.cli;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -89,6 +90,7 @@ final class TrainJob {
                 report("start", learner, root);
             }
             TrainingRun.builder().setLearner(learner).setSource(train).optOutput(out).optListener(new ProgressBar(System.err)).build().run(root);
+            Engine.getInstance().setRandomSeed((int) training.getSeed());
             writeSamples(learner.getGenerator(), learner, root, out.resolve("samples.png"), 64);
             writeReconstructions(learner, root, out.resolve("reconstructions.png"));
             report("end", learner, root);
@@ -96,6 +98,8 @@ final class TrainJob {
     }
 
     private void report(String when, Learner learner, NDManager root) {
+        // the same noise at the start and the end, so the two figures differ only by the model
+        Engine.getInstance().setRandomSeed((int) training.getSeed());
         Reconstruction.Error error =
                 Reconstruction.measure(
                         learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), test, evalImages, 100, root);
@@ -110,6 +114,7 @@ final class TrainJob {
     }
 
     private void writeReconstructions(Learner learner, NDManager root, Path file) throws IOException {
+        Engine.getInstance().setRandomSeed((int) training.getSeed());
         try (NDManager scope = root.newSubManager()) {
             int n = Math.min(16, test.imageCount());
             NDArray x = test.batch(scope, java.util.stream.IntStream.range(0, n).toArray());
