@@ -79,6 +79,7 @@ final class BenchCommand implements Callable<Integer> {
                         .optSeed(seed)
                         .optCheckpointEvery(0)
                         .build();
+        data.validate();
         int threadCount = engine.start(data.download);
         ImageDataset train = data.load(Split.TRAIN, model.getImageSize());
         List<Double> times = new ArrayList<>();

@@ -1,9 +1,11 @@
 package org.shortrun.cli;
 
 import org.shortrun.InputException;
+import org.shortrun.data.CelebaImages;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.MnistImages;
 import org.shortrun.data.Split;
+import org.shortrun.data.SvhnImages;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.SdHead;
 import org.shortrun.training.Checkpoint;
@@ -19,27 +21,59 @@ final class Options {
 
     private Options() {}
 
+    /** The datasets the command reads. */
+    enum DatasetName {
+        MNIST(1),
+        SVHN(3),
+        CELEBA(3);
+
+        final int channels;
+
+        DatasetName(int channels) {
+            this.channels = channels;
+        }
+    }
+
     /** Where the images come from. */
     static final class Data {
-        @Option(names = "--dataset", paramLabel = "NAME", description = "Dataset: mnist (default: mnist).")
-        String dataset = "mnist";
+        @Option(names = "--dataset", paramLabel = "NAME", description = "mnist, svhn or celeba (default: mnist).")
+        DatasetName dataset = DatasetName.MNIST;
 
         @Option(
                 names = "--data-dir",
                 paramLabel = "DIR",
-                description = "Directory with the dataset's files. Default: the MNIST test set embedded in the jar.")
+                description = "Directory with the dataset's files. MNIST's default: its test set embedded in the jar.")
         Path dataDir;
 
         @Option(names = "--download", description = "Download MNIST through DJL when no --data-dir is given (needs the network).")
         boolean download;
 
+        @Option(names = "--svhn-extra", description = "SVHN: add extra_32x32.mat to the training split.")
+        boolean svhnExtra;
+
+        @Option(names = "--celeba-first", paramLabel = "N", description = "CelebA: train on the first N images in file order (the released script: 40000).")
+        int celebaFirst;
+
+        @Option(names = "--cache-dir", paramLabel = "DIR", description = "CelebA: where decoded images are cached (default: ~/.cache/shortrun).")
+        Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "shortrun");
+
         /**
-         * Loads a split. Without a directory the embedded test set stands in for both splits:
-         * its first 9,000 images for training and its last 1,000 for testing.
+         * Loads a split. Without a directory, MNIST's embedded test set stands in for both
+         * splits: its first 9,000 images for training and its last 1,000 for testing.
          */
         ImageDataset load(Split split, int imageSize) {
-            if (!"mnist".equalsIgnoreCase(dataset)) {
-                throw new InputException("--dataset " + dataset + " is not available; this version reads: mnist");
+            validate();
+            switch (dataset) {
+                case SVHN:
+                    return SvhnImages.fromDirectory(dataDir, split, svhnExtra, imageSize);
+                case CELEBA:
+                    CelebaImages.Loaded loaded = CelebaImages.load(dataDir, split, imageSize, split == Split.TRAIN ? celebaFirst : 0, cacheDir);
+                    if (loaded.skipped() > 0) {
+                        System.err.printf("shortrun: skipped %d unreadable CelebA image(s)%n", loaded.skipped());
+                    }
+                    return loaded.dataset();
+                default:
+                    break;
             }
             if (dataDir != null) {
                 return MnistImages.fromDirectory(dataDir, split, imageSize);
@@ -55,12 +89,26 @@ final class Options {
             return split == Split.TRAIN ? all.slice(0, 9_000) : all.slice(9_000, MnistImages.EMBEDDED_COUNT);
         }
 
+        /** Checks what can be checked before anything is read or the engine starts. */
+        void validate() {
+            if (celebaFirst < 0) {
+                throw new InputException("--celeba-first must be 0 (all) or more, got " + celebaFirst);
+            }
+            if (dataset != DatasetName.MNIST && dataDir == null) {
+                throw new InputException("--dataset " + name() + " needs --data-dir (there is no embedded copy or download)");
+            }
+        }
+
         int imageChannels() {
-            return 1;
+            return dataset.channels;
+        }
+
+        String name() {
+            return dataset.name().toLowerCase(java.util.Locale.ROOT);
         }
 
         String describe() {
-            return dataDir != null ? dataset + " from " + dataDir : download ? dataset + " (downloaded)" : "embedded MNIST test set";
+            return dataDir != null ? name() + " from " + dataDir : download ? "mnist (downloaded)" : "embedded MNIST test set";
         }
     }
 
@@ -75,11 +123,14 @@ final class Options {
         @Option(names = "--sd-head", paramLabel = "HEAD", description = "Standard-deviation head: released or softplus (default: released).")
         SdHead sdHead;
 
-        LadderConfig build(LadderConfig base, int imageChannels, int imageSize) {
+        @Option(names = "--image-size", paramLabel = "N", description = "Image side the model generates: 32 or 64 (default: 32; MNIST's 28 is resized).")
+        Integer imageSize;
+
+        LadderConfig build(LadderConfig base, int imageChannels, int defaultImageSize) {
             LadderConfig.Builder b =
                     base != null
                             ? base.toBuilder()
-                            : LadderConfig.builder().setZDims(16, 32, 64).optChannels(16).optImageChannels(imageChannels).optImageSize(imageSize);
+                            : LadderConfig.builder().setZDims(16, 32, 64).optChannels(16).optImageChannels(imageChannels).optImageSize(defaultImageSize);
             if (zDims != null) {
                 b.setZDims(parseZDims(zDims));
             }
@@ -88,6 +139,9 @@ final class Options {
             }
             if (sdHead != null) {
                 b.optSdHead(sdHead);
+            }
+            if (imageSize != null) {
+                b.optImageSize(imageSize);
             }
             try {
                 return b.build();

@@ -59,6 +59,7 @@ final class ReconstructCommand implements Callable<Integer> {
         float stepSize = Options.positive("--step-size", Options.orElse(sampler.stepSize, cp.getStepSize()));
         float sigma = Options.positive("--sigma", Options.orElse(sampler.sigma, (float) trained.sigma().valueAt(cp.getIteration())));
         TrainCommand.checkChannels(cp.getModelConfig(), data);
+        data.validate();
         engine.start(data.download);
         ImageDataset test = data.load(Split.TEST, cp.getModelConfig().getImageSize());
         if (test.imageCount() == 0) {

@@ -19,7 +19,8 @@ import java.io.PrintWriter;
             TrainCommand.class,
             SampleCommand.class,
             ReconstructCommand.class,
-            BenchCommand.class
+            BenchCommand.class,
+            PrepareCommand.class
         })
 public final class ShortrunCommand implements Runnable {
 
@@ -31,7 +32,7 @@ public final class ShortrunCommand implements Runnable {
     /** {@inheritDoc} */
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: demo, train, sample, reconstruct or bench");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: demo, train, sample, reconstruct, bench or prepare");
     }
 
     /**
@@ -51,7 +52,7 @@ public final class ShortrunCommand implements Runnable {
      * @return the exit code
      */
     public static int execute(String... args) {
-        CommandLine cli = new CommandLine(new ShortrunCommand());
+        CommandLine cli = new CommandLine(new ShortrunCommand()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setParameterExceptionHandler(
                 (ex, arguments) -> {
                     PrintWriter err = ex.getCommandLine().getErr();

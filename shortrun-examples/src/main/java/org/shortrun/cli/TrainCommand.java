@@ -72,6 +72,7 @@ final class TrainCommand implements Callable<Integer> {
         if (checkpoint != null && !checkpoint.getTrainingConfig().isResumableAs(training)) {
             throw new InputException("checkpoint " + checkpoint.getDirectory() + " was trained with other settings; only --iterations and --checkpoint-every may change on --resume");
         }
+        data.validate();
         engine.start(data.download);
         ImageDataset train = data.load(Split.TRAIN, model.getImageSize());
         ImageDataset test = data.load(Split.TEST, model.getImageSize());

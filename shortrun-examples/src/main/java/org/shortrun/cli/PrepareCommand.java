@@ -1,0 +1,67 @@
+package org.shortrun.cli;
+
+import org.shortrun.data.CelebaImages;
+import org.shortrun.data.ImageDataset;
+import org.shortrun.data.Split;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code shortrun prepare}: loads a split once, building CelebA's cache, and reports what loading
+ * cost, so that training starts from the cache.
+ */
+@Command(name = "prepare", mixinStandardHelpOptions = true, description = "Load a dataset split (building CelebA's cache) and print the loading throughput as JSON.")
+final class PrepareCommand implements Callable<Integer> {
+
+    @Mixin Options.Data data = new Options.Data();
+
+    @Option(names = "--image-size", paramLabel = "N", description = "Image side: 32 or 64 (default: 32).")
+    int imageSize = 32;
+
+    @Option(names = "--split", paramLabel = "SPLIT", description = "train or test (default: train).")
+    Split split = Split.TRAIN;
+
+    @Override
+    public Integer call() {
+        if (imageSize != 32 && imageSize != 64) {
+            throw new org.shortrun.InputException("--image-size must be 32 or 64, got " + imageSize);
+        }
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("dataset", data.name());
+        line.put("split", split.name().toLowerCase(Locale.ROOT));
+        line.put("image_size", imageSize);
+        line.put("threads", Runtime.getRuntime().availableProcessors());
+        long start = System.nanoTime();
+        if (data.dataset == Options.DatasetName.CELEBA) {
+            if (data.dataDir == null) {
+                throw new org.shortrun.InputException("--dataset celeba needs --data-dir");
+            }
+            CelebaImages.Loaded loaded =
+                    CelebaImages.load(data.dataDir, split, imageSize, split == Split.TRAIN ? data.celebaFirst : 0, data.cacheDir);
+            line.put("images", loaded.dataset().imageCount());
+            line.put("skipped", loaded.skipped());
+            line.put("from_cache", loaded.fromCache());
+            if (loaded.fromCache()) {
+                line.put("cache_load_seconds", loaded.cacheSeconds());
+            } else {
+                line.put("decode_seconds", loaded.decodeSeconds());
+                line.put("decode_images_per_sec", loaded.decoded() / loaded.decodeSeconds());
+            }
+            line.put("cache_file", loaded.cacheFile().toString());
+        } else {
+            ImageDataset dataset = data.load(split, imageSize);
+            line.put("images", dataset.imageCount());
+            line.put("load_seconds", (System.nanoTime() - start) / 1e9);
+        }
+        line.put("seconds", (System.nanoTime() - start) / 1e9);
+        Json.print(line);
+        return 0;
+    }
+}
