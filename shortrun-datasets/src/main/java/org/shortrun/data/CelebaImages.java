@@ -29,6 +29,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 import javax.imageio.ImageIO;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Aligned CelebA: {@code img_align_celeba/} (JPEG, 178 x 218) or {@code img_align_celeba.zip}
@@ -219,8 +220,9 @@ public final class CelebaImages {
     }
 
     private static BufferedImage readImage(Source source, String name) {
-        try (InputStream in = source.open(name)) {
-            return ImageIO.read(in);
+        // an in-memory image stream: ImageIO's default may back each stream with a temporary file
+        try (InputStream in = source.open(name); MemoryCacheImageInputStream stream = new MemoryCacheImageInputStream(in)) {
+            return ImageIO.read(stream);
         } catch (IOException | RuntimeException e) {
             return null;
         }

@@ -46,7 +46,7 @@ final class DemoCommand implements Callable<Integer> {
                         .optSteps(25)
                         .optStepSize(0.05f)
                         .optSigma(0.15f)
-                        .optLearningRate(LearningRateSchedule.CONSTANT, 1e-3)
+                        .optLearningRate(LearningRateSchedule.CONSTANT, 5e-4)
                         .optCheckpointEvery(200)
                         .build();
         engine.start(false);

@@ -73,10 +73,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new InputException("checkpoint " + checkpoint.getDirectory() + " was trained with other settings; only --iterations and --checkpoint-every may change on --resume");
         }
         data.validate();
+        checkChannels(model, data);
         engine.start(data.download);
         ImageDataset train = data.load(Split.TRAIN, model.getImageSize());
         ImageDataset test = data.load(Split.TEST, model.getImageSize());
-        checkChannels(model, data);
         new TrainJob(model, training, train, test, output, checkpoint, data.describe(), evalImages).run(false);
         return 0;
     }
