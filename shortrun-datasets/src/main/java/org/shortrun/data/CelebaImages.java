@@ -220,9 +220,15 @@ public final class CelebaImages {
     }
 
     private static BufferedImage readImage(Source source, String name) {
-        // an in-memory image stream: ImageIO's default may back each stream with a temporary file
-        try (InputStream in = source.open(name); MemoryCacheImageInputStream stream = new MemoryCacheImageInputStream(in)) {
-            return ImageIO.read(stream);
+        // An in-memory image stream: ImageIO's default may back each stream with a temporary file.
+        // ImageIO.read closes it after a successful read, and leaves it open when it returns null.
+        try (InputStream in = source.open(name)) {
+            MemoryCacheImageInputStream stream = new MemoryCacheImageInputStream(in);
+            BufferedImage image = ImageIO.read(stream);
+            if (image == null) {
+                stream.close();
+            }
+            return image;
         } catch (IOException | RuntimeException e) {
             return null;
         }
