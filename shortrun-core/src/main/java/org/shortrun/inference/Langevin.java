@@ -124,10 +124,12 @@ public final class Langevin {
                         if (mask != null) {
                             residual = residual.mul(mask);
                         }
-                        NDArray energy = residual.square().sum().mul(inverseTwoVariance);
-                        collector.backward(energy);
+                        // backward on the plain sum of squares; 1/(2 sigma^2) scales the gradient
+                        // below, outside the graph (see docs/DESIGN.md on scalars in graphs)
+                        NDArray squaredError = residual.square().sum();
+                        collector.backward(squaredError);
                         if (recordEnergy) {
-                            energies[k] = (energy.getFloat() + priorEnergy(e)) / n;
+                            energies[k] = (squaredError.getFloat() * inverseTwoVariance + priorEnergy(e)) / n;
                         }
                     }
                     NDList next = new NDList(e.size());
@@ -135,7 +137,7 @@ public final class Langevin {
                         NDArray noise = step.randomNormal(latent.getShape()).muli(stepSize);
                         next.add(
                                 noise.addi(latent.mul(1f - drift))
-                                        .subi(latent.getGradient().muli(drift)));
+                                        .subi(latent.getGradient().muli(drift * inverseTwoVariance)));
                     }
                     next.attach(manager);
                     e = next;

@@ -12,7 +12,9 @@ public enum SdHead {
     RELEASED {
         @Override
         NDArray toSd(NDArray raw) {
-            return Activation.softPlus(raw).add(1e-8f).clip(0f, 10f).mul(0.5f).exp();
+            // exp(v / 2) as sqrt(exp(v)): a graph must not multiply by a Java number (see
+            // docs/DESIGN.md); addition and clip do not keep their scalar for backward.
+            return Activation.softPlus(raw).add(1e-8f).clip(0f, 10f).exp().sqrt();
         }
     },
     /** {@code sd = softplus(v) + 1e-3}: a standard deviation that can go below 1. */
