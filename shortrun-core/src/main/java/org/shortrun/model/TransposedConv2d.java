@@ -56,7 +56,7 @@ public final class TransposedConv2d extends AbstractBlock {
         stride = builder.stride;
         padding = builder.padding;
         bias = builder.bias;
-        if ((kernel - 2 * padding) % stride != 0 || kernel - 2 * padding - stride < -stride) {
+        if (kernel < 2 * padding || (kernel - 2 * padding) % stride != 0) {
             throw new IllegalArgumentException(
                     "transposed convolution needs (kernel - 2*padding) divisible by stride; got k="
                             + kernel + " s=" + stride + " p=" + padding);

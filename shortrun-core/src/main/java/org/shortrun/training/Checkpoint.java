@@ -108,9 +108,7 @@ public final class Checkpoint {
      * @return true if {@link #read} would find something
      */
     public static boolean exists(Path directory) {
-        return Files.isRegularFile(directory.resolve(STATE))
-                || Files.isRegularFile(directory.resolve(DIRECTORY).resolve(STATE))
-                || Files.isDirectory(sibling(directory.resolve(DIRECTORY), ".prev"));
+        return find(directory) != null;
     }
 
     /**
@@ -158,18 +156,25 @@ public final class Checkpoint {
         if (!Files.isDirectory(path)) {
             throw new InputException("checkpoint " + path + " does not exist");
         }
-        if (Files.isRegularFile(path.resolve(STATE))) {
-            return path;
+        Path found = find(path);
+        if (found == null) {
+            throw new InputException("checkpoint " + path + " holds no " + STATE);
         }
+        return found;
+    }
+
+    /**
+     * The checkpoint directory itself, or a run directory's {@code checkpoint/}, or the {@code
+     * checkpoint.prev} an interrupted save left; null if none holds a state file.
+     */
+    private static Path find(Path path) {
         Path inside = path.resolve(DIRECTORY);
-        if (Files.isRegularFile(inside.resolve(STATE))) {
-            return inside;
+        for (Path candidate : new Path[] {path, inside, sibling(inside, ".prev")}) {
+            if (Files.isRegularFile(candidate.resolve(STATE))) {
+                return candidate;
+            }
         }
-        Path previous = sibling(inside, ".prev");
-        if (Files.isRegularFile(previous.resolve(STATE))) {
-            return previous;
-        }
-        throw new InputException("checkpoint " + path + " holds no " + STATE);
+        return null;
     }
 
     /**

@@ -35,14 +35,6 @@ public final class TrainingRun {
          * @param stats the iteration's figures
          */
         void onIteration(IterationStats stats);
-
-        /**
-         * Called after a checkpoint is written.
-         *
-         * @param iteration iterations done
-         * @param directory the checkpoint directory
-         */
-        default void onCheckpoint(long iteration, Path directory) {}
     }
 
     /** The header of metrics.csv. */
@@ -108,9 +100,7 @@ public final class TrainingRun {
                 long every = config.getCheckpointEvery();
                 boolean last = learner.getIteration() == end;
                 if (output != null && (last || (every > 0 && learner.getIteration() % every == 0))) {
-                    Path dir = output.resolve(Checkpoint.DIRECTORY);
-                    Checkpoint.save(learner, dir);
-                    listener.onCheckpoint(learner.getIteration(), dir);
+                    Checkpoint.save(learner, output.resolve(Checkpoint.DIRECTORY));
                 }
             }
         }

@@ -197,7 +197,6 @@ public final class CelebaImages {
         } finally {
             pool.shutdownNow();
         }
-        List<String> kept = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         int at = 0;
         for (int i = 0; i < n; i++) {
@@ -205,7 +204,6 @@ public final class CelebaImages {
                 if (at != i) {
                     System.arraycopy(pixels, i * image, pixels, at * image, image);
                 }
-                kept.add(names.get(i));
                 at++;
             } else {
                 skipped.add(names.get(i));
@@ -216,7 +214,7 @@ public final class CelebaImages {
                     String.join(", ", skipped.subList(0, Math.min(5, skipped.size()))), skipped.size() > 5 ? ", ..." : "");
         }
         byte[] trimmed = at == n ? pixels : java.util.Arrays.copyOf(pixels, at * image);
-        return new Decoded(new ImageCache.Images(trimmed, at, 3, size, kept.toArray(new String[0])), skipped.size());
+        return new Decoded(new ImageCache.Images(trimmed, at, 3, size), skipped.size());
     }
 
     private static BufferedImage readImage(Source source, String name) {

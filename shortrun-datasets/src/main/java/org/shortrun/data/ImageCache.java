@@ -22,10 +22,10 @@ import java.util.zip.CRC32;
 final class ImageCache {
 
     private static final Logger logger = LoggerFactory.getLogger(ImageCache.class);
-    private static final long MAGIC = 0x5352494d47303031L; // "SRIMG001"
+    private static final long MAGIC = 0x5352494d47303032L; // "SRIMG002"
 
-    /** Images as stored: N x C x side x side unsigned bytes, and the file names they came from. */
-    record Images(byte[] pixels, int count, int channels, int side, String[] names) {}
+    /** Images as stored: N x C x side x side unsigned bytes. */
+    record Images(byte[] pixels, int count, int channels, int side) {}
 
     private ImageCache() {}
 
@@ -52,10 +52,6 @@ final class ImageCache {
                 logger.warn("cache {} has an invalid header; rebuilding it", file);
                 return null;
             }
-            String[] names = new String[count];
-            for (int i = 0; i < count; i++) {
-                names[i] = in.readUTF();
-            }
             byte[] pixels = new byte[(int) length];
             in.readFully(pixels);
             long checksum = in.readLong();
@@ -65,7 +61,7 @@ final class ImageCache {
                 logger.warn("cache {} is damaged (checksum); rebuilding it", file);
                 return null;
             }
-            return new Images(pixels, count, channels, side, names);
+            return new Images(pixels, count, channels, side);
         } catch (EOFException e) {
             logger.warn("cache {} is truncated; rebuilding it", file);
             return null;
@@ -86,9 +82,6 @@ final class ImageCache {
                 out.writeInt(images.count());
                 out.writeInt(images.channels());
                 out.writeInt(images.side());
-                for (String name : images.names()) {
-                    out.writeUTF(name);
-                }
                 out.write(images.pixels());
                 CRC32 crc = new CRC32();
                 crc.update(images.pixels());

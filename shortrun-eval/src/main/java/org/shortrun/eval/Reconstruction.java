@@ -9,6 +9,10 @@ import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.ImageSource;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
 /**
  * Reconstruction by short-run inference: infer the latents of held-out images with the same K
  * and s as in training, generate from them, and measure the per-pixel squared error.
@@ -81,6 +85,35 @@ public final class Reconstruction {
             LadderGenerator generator, ParameterStore parameterStore, Langevin langevin, float sigma, NDArray x) {
         NDList latents = langevin.infer(generator, parameterStore, x, null, sigma, false).getLatents();
         return generator.forward(parameterStore, latents, false).singletonOrThrow();
+    }
+
+    /**
+     * Writes the first {@code count} images of a source above their reconstructions, as a PNG.
+     *
+     * @param generator the generator
+     * @param parameterStore its parameter store
+     * @param langevin the sampler
+     * @param sigma sigma for inference
+     * @param source the images
+     * @param count how many images, from the first
+     * @param manager the manager the arrays' scope is opened under
+     * @param file the PNG to write
+     * @throws IOException if writing fails
+     */
+    public static void writeComparison(
+            LadderGenerator generator,
+            ParameterStore parameterStore,
+            Langevin langevin,
+            float sigma,
+            ImageSource source,
+            int count,
+            NDManager manager,
+            Path file)
+            throws IOException {
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray x = source.batch(scope, range(0, Math.min(count, source.imageCount())));
+            ImageGrid.write(List.of(x, reconstruct(generator, parameterStore, langevin, sigma, x)), 8, file);
+        }
     }
 
     static int[] range(int from, int to) {

@@ -1,7 +1,6 @@
 package org.shortrun.cli;
 
-import org.shortrun.data.ImageDataset;
-import org.shortrun.data.MnistImages;
+import org.shortrun.data.Split;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.LearningRateSchedule;
 import org.shortrun.training.TrainingConfig;
@@ -50,10 +49,17 @@ final class DemoCommand implements Callable<Integer> {
                         .optCheckpointEvery(200)
                         .build();
         engine.start(false);
-        ImageDataset all = MnistImages.embedded(32);
-        ImageDataset train = all.slice(0, 9_000);
-        ImageDataset test = all.slice(9_000, MnistImages.EMBEDDED_COUNT);
-        new TrainJob(model, training, train, test, out, null, "embedded MNIST test set (9,000 train / 1,000 held out)", EVAL_IMAGES).run(true);
+        Options.Data embedded = new Options.Data();
+        new TrainJob(
+                        model,
+                        training,
+                        embedded.load(Split.TRAIN, 32),
+                        embedded.load(Split.TEST, 32),
+                        out,
+                        null,
+                        embedded.describe() + " (9,000 train / 1,000 held out)",
+                        EVAL_IMAGES)
+                .run(true);
         return 0;
     }
 }

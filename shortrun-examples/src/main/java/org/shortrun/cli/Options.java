@@ -67,11 +67,8 @@ final class Options {
                 case SVHN:
                     return SvhnImages.fromDirectory(dataDir, split, svhnExtra, imageSize);
                 case CELEBA:
-                    CelebaImages.Loaded loaded = CelebaImages.load(dataDir, split, imageSize, split == Split.TRAIN ? celebaFirst : 0, cacheDir);
-                    if (loaded.skipped() > 0) {
-                        System.err.printf("shortrun: skipped %d unreadable CelebA image(s)%n", loaded.skipped());
-                    }
-                    return loaded.dataset();
+                    // CelebaImages itself warns about skipped images
+                    return CelebaImages.load(dataDir, split, imageSize, split == Split.TRAIN ? celebaFirst : 0, cacheDir).dataset();
                 default:
                     break;
             }
@@ -171,12 +168,19 @@ final class Options {
         @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all cores).")
         int threads;
 
-        /** Starts the engine (offline unless a download was asked for); returns the threads in force. */
+        /**
+         * Starts the engine with what must reach DJL before it starts: the offline switch (on
+         * unless a download was asked for) and the intra-op thread count, which it returns.
+         */
         int start(boolean allowDownload) {
             if (threads < 0) {
                 throw new InputException("--threads must be 0 (all cores) or more, got " + threads);
             }
-            return EngineSetup.start(threads, allowDownload);
+            System.setProperty("ai.djl.offline", Boolean.toString(!allowDownload));
+            int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(n));
+            ai.djl.engine.Engine.getEngine("PyTorch");
+            return n;
         }
     }
 

@@ -38,11 +38,9 @@ final class PrepareCommand implements Callable<Integer> {
         line.put("split", split.name().toLowerCase(Locale.ROOT));
         line.put("image_size", imageSize);
         line.put("threads", Runtime.getRuntime().availableProcessors());
+        data.validate();
         long start = System.nanoTime();
         if (data.dataset == Options.DatasetName.CELEBA) {
-            if (data.dataDir == null) {
-                throw new org.shortrun.InputException("--dataset celeba needs --data-dir");
-            }
             CelebaImages.Loaded loaded =
                     CelebaImages.load(data.dataDir, split, imageSize, split == Split.TRAIN ? data.celebaFirst : 0, data.cacheDir);
             line.put("images", loaded.dataset().imageCount());

@@ -1,14 +1,12 @@
 package org.shortrun.cli;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 
 import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
-import org.shortrun.eval.ImageGrid;
 import org.shortrun.eval.Reconstruction;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderGenerator;
@@ -21,10 +19,8 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
 
 /** {@code shortrun reconstruct}: short-run inference on test images, and its error. */
 @Command(
@@ -72,10 +68,7 @@ final class ReconstructCommand implements Callable<Integer> {
             ParameterStore store = new ParameterStore(manager, false);
             Engine.getInstance().setRandomSeed(input.seed);
             error = Reconstruction.measure(generator, store, langevin, sigma, test, count, batchSize, manager);
-            try (NDManager scope = manager.newSubManager()) {
-                NDArray x = test.batch(scope, IntStream.range(0, Math.min(16, test.imageCount())).toArray());
-                ImageGrid.write(List.of(x, Reconstruction.reconstruct(generator, store, langevin, sigma, x)), 8, out);
-            }
+            Reconstruction.writeComparison(generator, store, langevin, sigma, test, 16, manager, out);
         }
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("images", error.images());

@@ -22,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -91,8 +90,13 @@ final class TrainJob {
             }
             TrainingRun.builder().setLearner(learner).setSource(train).optOutput(out).optListener(new ProgressBar(System.err)).build().run(root);
             Engine.getInstance().setRandomSeed((int) training.getSeed());
-            writeSamples(learner.getGenerator(), learner, root, out.resolve("samples.png"), 64);
-            writeReconstructions(learner, root, out.resolve("reconstructions.png"));
+            try (NDManager scope = root.newSubManager()) {
+                ImageGrid.write(sample(learner.getGenerator(), learner.getParameterStore(), scope, 64), 8, out.resolve("samples.png"));
+            }
+            Engine.getInstance().setRandomSeed((int) training.getSeed());
+            Reconstruction.writeComparison(
+                    learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), test, 16, root,
+                    out.resolve("reconstructions.png"));
             report("end", learner, root);
         }
     }
@@ -111,22 +115,6 @@ final class TrainJob {
         line.put("mse", error.mse());
         line.put("mse01", error.mse01());
         Json.print(line);
-    }
-
-    private void writeReconstructions(Learner learner, NDManager root, Path file) throws IOException {
-        Engine.getInstance().setRandomSeed((int) training.getSeed());
-        try (NDManager scope = root.newSubManager()) {
-            int n = Math.min(16, test.imageCount());
-            NDArray x = test.batch(scope, java.util.stream.IntStream.range(0, n).toArray());
-            NDArray r = Reconstruction.reconstruct(learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), x);
-            ImageGrid.write(List.of(x, r), 8, file);
-        }
-    }
-
-    static void writeSamples(LadderGenerator generator, Learner learner, NDManager root, Path file, int count) throws IOException {
-        try (NDManager scope = root.newSubManager()) {
-            ImageGrid.write(sample(generator, learner.getParameterStore(), scope, count), 8, file);
-        }
     }
 
     static NDArray sample(LadderGenerator generator, ai.djl.training.ParameterStore store, NDManager manager, int count) {
