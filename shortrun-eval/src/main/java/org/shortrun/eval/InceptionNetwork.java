@@ -75,7 +75,8 @@ public final class InceptionNetwork implements AutoCloseable {
      *     takes {@code return_features} is {@link Convention#TF_NVIDIA}
      * @param featureDim the feature size every output must have (2048 for pool_3)
      * @return the network
-     * @throws InputException if the file is missing or not TorchScript
+     * @throws InputException if the file is missing or not TorchScript, or the network does not
+     *     give {@code featureDim} features for a blank test image
      */
     public static InceptionNetwork load(Path file, Convention convention, int featureDim) {
         if (!Files.isRegularFile(file)) {
@@ -93,7 +94,18 @@ public final class InceptionNetwork implements AutoCloseable {
             model.close();
             throw new InputException("--inception " + file + " is not a TorchScript module");
         }
-        return new InceptionNetwork(model, detected, featureDim, file);
+        InceptionNetwork network = new InceptionNetwork(model, detected, featureDim, file);
+        // one blank image now, so that a wrong feature size is reported before any long work
+        try (NDManager probe = NDManager.newBaseManager()) {
+            network.features(probe.zeros(new Shape(1, 3, 32, 32)));
+        } catch (RuntimeException e) {
+            network.close();
+            if (e instanceof InputException) {
+                throw e;
+            }
+            throw new InputException("--inception " + file + " fails on a 32x32 image as " + detected.label() + ": " + firstLine(e.getMessage()), e);
+        }
+        return network;
     }
 
     /** Where the two files come from, for error messages. */

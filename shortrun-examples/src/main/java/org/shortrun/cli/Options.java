@@ -6,6 +6,7 @@ import org.shortrun.data.ImageDataset;
 import org.shortrun.data.MnistImages;
 import org.shortrun.data.Split;
 import org.shortrun.data.SvhnImages;
+import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.SdHead;
 import org.shortrun.training.Checkpoint;
@@ -100,6 +101,20 @@ final class Options {
             return dataset.channels;
         }
 
+        /**
+         * Refuses a model that does not generate images of this dataset's kind: other channels,
+         * or another size than the one it is evaluated at (32 for MNIST and SVHN, as in the
+         * paper; 32 or 64 for CelebA).
+         */
+        void checkModel(LadderConfig model) {
+            TrainCommand.checkChannels(model, this);
+            if (dataset != DatasetName.CELEBA && model.getImageSize() != 32) {
+                throw new InputException(
+                        "the checkpoint generates " + model.getImageSize() + "x" + model.getImageSize() + " images but " + name()
+                                + " is evaluated at 32x32 (only celeba has a 64x64 setting)");
+            }
+        }
+
         String name() {
             return dataset.name().toLowerCase(java.util.Locale.ROOT);
         }
@@ -161,6 +176,18 @@ final class Options {
 
         @Option(names = "--sigma", paramLabel = "SIGMA", description = "Observation noise sigma (default: 0.15).")
         Float sigma;
+
+        /** The sampler to evaluate a checkpoint with: its K and s unless overridden. */
+        Langevin langevin(Checkpoint cp) {
+            int k = positive("--steps", orElse(steps, cp.getTrainingConfig().getSteps()));
+            float s = positive("--step-size", orElse(stepSize, cp.getStepSize()));
+            return Langevin.builder().setSteps(k).setStepSize(s).build();
+        }
+
+        /** Sigma to evaluate a checkpoint with: its value at the checkpoint's iteration unless overridden. */
+        float sigma(Checkpoint cp) {
+            return positive("--sigma", orElse(sigma, (float) cp.getTrainingConfig().sigma().valueAt(cp.getIteration())));
+        }
     }
 
     /** The engine's thread count, shared by every subcommand. */

@@ -7,8 +7,8 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * A progress bar on standard error: iterations, it/s, loss and ETA. Redrawn in place on a
- * terminal; on a log (no console) a line every tenth of the run.
+ * A progress bar on standard error: items done, rate, a detail (the loss, in training) and ETA.
+ * Redrawn in place on a terminal; on a log (no console) a line every tenth of the work.
  */
 final class ProgressBar implements TrainingRun.Listener {
 
@@ -20,10 +20,30 @@ final class ProgressBar implements TrainingRun.Listener {
     private long to;
     private long lastDraw;
     private long lastDecile = -1;
+    private final String unit;
+    private long started;
 
     ProgressBar(PrintStream out) {
+        this(out, "it");
+    }
+
+    /** A bar for other work than training: {@code unit} names what is counted, e.g. "img". */
+    ProgressBar(PrintStream out, String unit) {
         this.out = out;
+        this.unit = unit;
         terminal = System.console() != null;
+    }
+
+    /** Starts counting {@code total} items of work from now. */
+    void start(long total) {
+        onStart(0, total);
+        started = System.nanoTime();
+        lastDecile = -1;
+    }
+
+    /** Reports that {@code done} of the items are done. */
+    void advance(long done, String detail) {
+        draw(done, (System.nanoTime() - started) / 1e9, detail);
     }
 
     @Override
@@ -34,7 +54,10 @@ final class ProgressBar implements TrainingRun.Listener {
 
     @Override
     public void onIteration(IterationStats stats) {
-        long done = stats.iteration();
+        draw(stats.iteration(), stats.seconds(), String.format(Locale.ROOT, "mse %.4f", stats.mse()));
+    }
+
+    private void draw(long done, double seconds, String detail) {
         long now = System.nanoTime();
         boolean last = done == to;
         long decile = to == from ? 10 : (done - from) * 10 / (to - from);
@@ -43,15 +66,15 @@ final class ProgressBar implements TrainingRun.Listener {
         }
         lastDraw = now;
         lastDecile = decile;
-        double rate = (done - from) / Math.max(stats.seconds(), 1e-9);
+        double rate = (done - from) / Math.max(seconds, 1e-9);
         double eta = (to - done) / Math.max(rate, 1e-9);
         int filled = (int) (WIDTH * done / Math.max(to, 1));
         String bar = "=".repeat(filled) + (filled < WIDTH ? ">" + " ".repeat(WIDTH - filled - 1) : "");
         String line =
                 String.format(
                         Locale.ROOT,
-                        "[%s] %d/%d %3d%% %.2f it/s mse %.4f ETA %s",
-                        bar, done, to, 100 * done / Math.max(to, 1), rate, stats.mse(), clock(eta));
+                        "[%s] %d/%d %3d%% %.2f %s/s %sETA %s",
+                        bar, done, to, 100 * done / Math.max(to, 1), rate, unit, detail.isEmpty() ? "" : detail + " ", clock(eta));
         if (terminal) {
             out.print("\r" + line + (last ? System.lineSeparator() : ""));
         } else {

@@ -11,7 +11,6 @@ import org.shortrun.eval.Reconstruction;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.Checkpoint;
-import org.shortrun.training.TrainingConfig;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,18 +49,15 @@ final class ReconstructCommand implements Callable<Integer> {
         Options.positive("--count", count);
         Options.positive("--batch-size", batchSize);
         Checkpoint cp = input.read();
-        TrainingConfig trained = cp.getTrainingConfig();
-        int steps = Options.positive("--steps", Options.orElse(sampler.steps, trained.getSteps()));
-        float stepSize = Options.positive("--step-size", Options.orElse(sampler.stepSize, cp.getStepSize()));
-        float sigma = Options.positive("--sigma", Options.orElse(sampler.sigma, (float) trained.sigma().valueAt(cp.getIteration())));
-        TrainCommand.checkChannels(cp.getModelConfig(), data);
+        Langevin langevin = sampler.langevin(cp);
+        float sigma = sampler.sigma(cp);
         data.validate();
+        data.checkModel(cp.getModelConfig());
         engine.start(data.download);
         ImageDataset test = data.load(Split.TEST, cp.getModelConfig().getImageSize());
         if (test.imageCount() == 0) {
             throw new InputException(data.describe() + " has no test images");
         }
-        Langevin langevin = Langevin.builder().setSteps(steps).setStepSize(stepSize).build();
         Reconstruction.Error error;
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator generator = cp.loadGenerator(manager);
@@ -74,8 +70,8 @@ final class ReconstructCommand implements Callable<Integer> {
         line.put("images", error.images());
         line.put("mse", error.mse());
         line.put("mse01", error.mse01());
-        line.put("steps", steps);
-        line.put("step_size", stepSize);
+        line.put("steps", langevin.getSteps());
+        line.put("step_size", langevin.getStepSize());
         line.put("sigma", sigma);
         line.put("iteration", cp.getIteration());
         line.put("png", out.toString());

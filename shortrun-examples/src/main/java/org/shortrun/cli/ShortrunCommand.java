@@ -20,7 +20,11 @@ import java.io.PrintWriter;
             SampleCommand.class,
             ReconstructCommand.class,
             BenchCommand.class,
-            PrepareCommand.class
+            PrepareCommand.class,
+            InpaintCommand.class,
+            HierarchyCommand.class,
+            FidCommand.class,
+            TableCommand.class
         })
 public final class ShortrunCommand implements Runnable {
 
@@ -32,7 +36,7 @@ public final class ShortrunCommand implements Runnable {
     /** {@inheritDoc} */
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: demo, train, sample, reconstruct, bench or prepare");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: demo, train, sample, reconstruct, inpaint, hierarchy, fid, table, bench or prepare");
     }
 
     /**

@@ -1,0 +1,145 @@
+package org.shortrun.data;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import org.shortrun.InputException;
+import org.shortrun.training.ImageSource;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import javax.imageio.ImageIO;
+
+/**
+ * A folder of PNG or JPEG images, all of one size, served in [-1, 1]: images made elsewhere, to
+ * be scored. Grey images have one channel, others three. Files are read when a batch asks for
+ * them, in name order.
+ */
+public final class ImageFiles implements ImageSource {
+
+    private final Path directory;
+    private final List<Path> files;
+    private final int channels;
+    private final int height;
+    private final int width;
+
+    private ImageFiles(Path directory, List<Path> files, int channels, int height, int width) {
+        this.directory = directory;
+        this.files = files;
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+    }
+
+    /**
+     * Lists a folder's {@code .png}, {@code .jpg} and {@code .jpeg} files (not its subfolders)
+     * and reads the first to learn the size and channels.
+     *
+     * @param directory the folder
+     * @return the images
+     * @throws InputException if the folder is missing, has no images, or the first is unreadable
+     */
+    public static ImageFiles open(Path directory) {
+        if (!Files.isDirectory(directory)) {
+            throw new InputException(directory + " is not a directory of images");
+        }
+        List<Path> files;
+        try (Stream<Path> list = Files.list(directory)) {
+            files = list.filter(ImageFiles::isImage).sorted().collect(Collectors.toList());
+        } catch (IOException e) {
+            throw new InputException("cannot list " + directory + ": " + e.getMessage(), e);
+        }
+        if (files.isEmpty()) {
+            throw new InputException(directory + " holds no .png, .jpg or .jpeg images");
+        }
+        BufferedImage first = decode(files.get(0));
+        return new ImageFiles(directory, files, isGrey(first) ? 1 : 3, first.getHeight(), first.getWidth());
+    }
+
+    private static boolean isImage(Path p) {
+        String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return Files.isRegularFile(p) && (name.endsWith(".png") || name.endsWith(".jpg") || name.endsWith(".jpeg"));
+    }
+
+    private static boolean isGrey(BufferedImage image) {
+        return image.getColorModel().getNumColorComponents() == 1;
+    }
+
+    private static BufferedImage decode(Path file) {
+        try {
+            BufferedImage image = ImageIO.read(file.toFile());
+            if (image == null) {
+                throw new InputException(file + " is not a readable PNG or JPEG image");
+            }
+            return image;
+        } catch (IOException e) {
+            throw new InputException(file + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /** @return the folder */
+    public Path getDirectory() {
+        return directory;
+    }
+
+    @Override
+    public int imageCount() {
+        return files.size();
+    }
+
+    @Override
+    public Shape imageShape() {
+        return new Shape(channels, height, width);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws InputException if an image is unreadable or of another size than the first
+     */
+    @Override
+    public NDArray batch(NDManager manager, int[] indices) {
+        int plane = height * width;
+        float[] values = new float[indices.length * channels * plane];
+        for (int b = 0; b < indices.length; b++) {
+            Path file = files.get(indices[b]);
+            BufferedImage image = decode(file);
+            if (image.getWidth() != width || image.getHeight() != height) {
+                throw new InputException(
+                        file + " is " + image.getWidth() + "x" + image.getHeight() + " but " + files.get(0).getFileName() + " is " + width + "x" + height
+                                + "; a folder must hold images of one size");
+            }
+            boolean grey = isGrey(image);
+            float greyMax = grey ? (1 << image.getColorModel().getComponentSize(0)) - 1 : 255f;
+            for (int y = 0; y < height; y++) {
+                for (int x = 0; x < width; x++) {
+                    int base = b * channels * plane + y * width + x;
+                    if (grey) {
+                        // the raster, not getRGB: Java's grey colour space would change the levels
+                        float level = image.getRaster().getSample(x, y, 0) / greyMax * 2f - 1f;
+                        for (int c = 0; c < channels; c++) {
+                            values[base + c * plane] = level;
+                        }
+                    } else if (channels == 1) {
+                        int rgb = image.getRGB(x, y);
+                        values[base] = (((rgb >> 16) & 0xff) + ((rgb >> 8) & 0xff) + (rgb & 0xff)) / 3f / 127.5f - 1f;
+                    } else {
+                        int rgb = image.getRGB(x, y);
+                        values[base] = ((rgb >> 16) & 0xff) / 127.5f - 1f;
+                        values[base + plane] = ((rgb >> 8) & 0xff) / 127.5f - 1f;
+                        values[base + 2 * plane] = (rgb & 0xff) / 127.5f - 1f;
+                    }
+                }
+            }
+        }
+        return manager.create(values, new Shape(indices.length, channels, height, width));
+    }
+}

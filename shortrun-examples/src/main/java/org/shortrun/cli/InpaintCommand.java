@@ -1,0 +1,109 @@
+package org.shortrun.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+
+import org.shortrun.InputException;
+import org.shortrun.data.ImageDataset;
+import org.shortrun.data.Split;
+import org.shortrun.eval.Inpainting;
+import org.shortrun.eval.Mask;
+import org.shortrun.inference.Langevin;
+import org.shortrun.training.Checkpoint;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+/** {@code shortrun inpaint}: fill in occluded test images by short-run inference on what is seen. */
+@Command(
+        name = "inpaint",
+        mixinStandardHelpOptions = true,
+        description = "Inpaint occluded test images; writes one PNG per mask (original / occluded / inpainted rows) and prints the MSE on occluded and observed pixels as JSON, a line per mask.")
+final class InpaintCommand implements Callable<Integer> {
+
+    @Mixin Options.CheckpointInput input = new Options.CheckpointInput();
+
+    @Mixin Options.Data data = new Options.Data();
+    @Mixin Options.Sampler sampler = new Options.Sampler();
+
+    @Option(
+            names = "--mask",
+            split = ",",
+            paramLabel = "KIND",
+            description = "center, pixels, left, right, top, bottom, blocks; comma-separated (default: all).")
+    Mask[] masks = Mask.values();
+
+    @Option(names = "--fraction", paramLabel = "F", description = "pixels: fraction occluded (default: 0.5).")
+    double fraction = 0.5;
+
+    @Option(names = "--blocks", paramLabel = "N", description = "blocks: number of quarter-side squares occluded (default: 4).")
+    int blocks = 4;
+
+    @Option(names = "--count", paramLabel = "N", description = "Test images measured, from the first (default: 1000).")
+    int count = 1000;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "Images per inference batch (default: 100).")
+    int batchSize = 100;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Directory for inpaint-<mask>.png (default: inpaint).")
+    Path out = Path.of("inpaint");
+
+    @Mixin Options.Engine engine = new Options.Engine();
+
+    @Override
+    public Integer call() throws Exception {
+        Options.positive("--count", count);
+        Options.positive("--batch-size", batchSize);
+        Options.positive("--blocks", blocks);
+        if (!(fraction > 0 && fraction < 1)) {
+            throw new InputException("--fraction must be between 0 and 1, got " + fraction);
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new InputException("--out " + out + " is a file, not a directory");
+        }
+        Checkpoint cp = input.read();
+        Langevin langevin = sampler.langevin(cp);
+        float sigma = sampler.sigma(cp);
+        data.validate();
+        data.checkModel(cp.getModelConfig());
+        engine.start(data.download);
+        ImageDataset test = data.load(Split.TEST, cp.getModelConfig().getImageSize());
+        if (test.imageCount() == 0) {
+            throw new InputException(data.describe() + " has no test images");
+        }
+        Files.createDirectories(out);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ParameterStore store = new ParameterStore(manager, false);
+            var generator = cp.loadGenerator(manager);
+            for (Mask mask : masks) {
+                Inpainting inpainting = new Inpainting(generator, store, langevin, sigma, mask, mask == Mask.BLOCKS ? blocks : fraction);
+                Path png = out.resolve("inpaint-" + mask.label() + ".png");
+                Engine.getInstance().setRandomSeed(input.seed);
+                Inpainting.Error error = inpainting.measure(test, count, batchSize, new Random(input.seed), manager);
+                Engine.getInstance().setRandomSeed(input.seed);
+                inpainting.writeRows(test, 16, new Random(input.seed), manager, png);
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("mask", mask.label());
+                line.put("images", error.images());
+                line.put("occluded_mse", error.occludedMse());
+                line.put("observed_mse", error.observedMse());
+                line.put("steps", langevin.getSteps());
+                line.put("step_size", langevin.getStepSize());
+                line.put("sigma", sigma);
+                line.put("iteration", cp.getIteration());
+                line.put("png", png.toString());
+                Json.print(line);
+            }
+        }
+        return 0;
+    }
+}

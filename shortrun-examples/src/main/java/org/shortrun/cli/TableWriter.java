@@ -1,0 +1,129 @@
+package org.shortrun.cli;
+
+import org.shortrun.eval.PaperResults;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Lays out a table job's results as the paper does: a row per method, L and K, and for each
+ * dataset our MSE and FID beside the paper's.
+ */
+final class TableWriter {
+
+    private TableWriter() {}
+
+    /** A row of the table: a method at some L and K. */
+    private record Row(String method, int layers, int steps, boolean paperOnly) {}
+
+    private static List<Row> rows(TableSpec spec) {
+        Set<Row> rows = new LinkedHashSet<>();
+        for (String m : spec.compareMethods) {
+            for (int l : spec.layers) {
+                for (String d : spec.datasets) {
+                    if (PaperResults.lookup(d, spec.imageSize, l, 25, m).isPresent()) {
+                        rows.add(new Row(m, l, 25, true));
+                    }
+                }
+            }
+        }
+        for (String m : spec.methods) {
+            for (int l : spec.layers) {
+                for (int k : spec.steps) {
+                    rows.add(new Row(m, l, k, false));
+                }
+            }
+        }
+        return new ArrayList<>(rows);
+    }
+
+    private static boolean showFid(TableSpec spec, String dataset) {
+        if (spec.fidSamples > 0) {
+            return true;
+        }
+        for (Row r : rows(spec)) {
+            if (PaperResults.lookup(dataset, spec.imageSize, r.layers(), r.steps(), r.method()).filter(e -> !Double.isNaN(e.fid())).isPresent()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static String markdown(TableSpec spec, Map<String, TableCommand.CellResult> results) {
+        StringBuilder md = new StringBuilder();
+        md.append("# ").append(spec.name).append("\n\n");
+        if (!spec.description.isEmpty()) {
+            md.append(spec.description).append("\n\n");
+        }
+        md.append(String.format(Locale.ROOT,
+                "Budget per cell: %d iterations, batch %d, lr %s (%s), s = %s, sigma = %s, n_f = %d, %dx%d images; MSE on %d test images (per pixel, [-1, 1] scale)%s.%n%n",
+                spec.iterations, spec.batchSize, spec.lr, spec.lrSchedule, spec.stepSize, spec.sigma, spec.channels, spec.imageSize, spec.imageSize, spec.evalImages,
+                spec.fidSamples > 0 ? "; FID from " + spec.fidSamples + " samples against " + spec.fidReal + " images" : "; FID not computed"));
+        StringBuilder head = new StringBuilder("| method | L | K |");
+        StringBuilder rule = new StringBuilder("|---|---|---|");
+        for (String d : spec.datasets) {
+            head.append(' ').append(d).append(" MSE | paper |");
+            rule.append("---|---|");
+            if (showFid(spec, d)) {
+                head.append(' ').append(d).append(" FID | paper |");
+                rule.append("---|---|");
+            }
+        }
+        md.append(head).append('\n').append(rule).append('\n');
+        for (Row r : rows(spec)) {
+            md.append("| ").append(r.method()).append(" | ").append(r.layers()).append(" | ").append(r.steps()).append(" |");
+            for (String d : spec.datasets) {
+                TableSpec.Cell cell = new TableSpec.Cell(d, r.layers(), r.steps(), r.method());
+                TableCommand.CellResult res = r.paperOnly() ? null : results.get(cell.id());
+                md.append(' ').append(ours(r, res, false, spec)).append(" | ").append(TableCommand.paperValue(d, spec.imageSize, r.layers(), r.steps(), r.method(), false)).append(" |");
+                if (showFid(spec, d)) {
+                    md.append(' ').append(ours(r, res, true, spec)).append(" | ").append(TableCommand.paperValue(d, spec.imageSize, r.layers(), r.steps(), r.method(), true)).append(" |");
+                }
+            }
+            md.append('\n');
+        }
+        md.append("\n\"paper\" is Nijkamp et al. (ECCV 2020), Tables 1-3, at the paper's own budget (about 3e5 iterations); ")
+                .append("an empty paper cell means the paper reports nothing there. Rows with \"not run\" are the paper's comparison methods, which shortrun does not train.\n");
+        return md.toString();
+    }
+
+    private static String ours(Row r, TableCommand.CellResult res, boolean fid, TableSpec spec) {
+        if (r.paperOnly()) {
+            return "not run";
+        }
+        if (res == null) {
+            return "pending";
+        }
+        if (res.error != null) {
+            return "failed";
+        }
+        if (fid) {
+            return res.fid == null ? "-" : String.format(Locale.ROOT, "%.2f", res.fid);
+        }
+        return res.mse == null ? "-" : String.format(Locale.ROOT, "%.4f", res.mse);
+    }
+
+    static String csv(TableSpec spec, Map<String, TableCommand.CellResult> results) {
+        StringBuilder csv = new StringBuilder("dataset,method,layers,steps,image_size,iterations,mse,mse01,fid,paper_mse,paper_fid,train_seconds,eval_seconds,status\n");
+        for (TableSpec.Cell cell : spec.cells()) {
+            TableCommand.CellResult res = results.get(cell.id());
+            String status = res == null ? "pending" : res.error != null ? "failed: " + res.error.replace(',', ';') : "done";
+            csv.append(String.join(",",
+                    cell.dataset(), cell.method(), Integer.toString(cell.layers()), Integer.toString(cell.steps()), Integer.toString(spec.imageSize),
+                    res == null ? "" : Long.toString(res.iterations),
+                    value(res == null ? null : res.mse), value(res == null ? null : res.mse01), value(res == null ? null : res.fid),
+                    TableCommand.paperValue(cell.dataset(), spec.imageSize, cell.layers(), cell.steps(), cell.method(), false),
+                    TableCommand.paperValue(cell.dataset(), spec.imageSize, cell.layers(), cell.steps(), cell.method(), true),
+                    value(res == null ? null : res.trainSeconds), value(res == null ? null : res.evalSeconds), status)).append('\n');
+        }
+        return csv.toString();
+    }
+
+    private static String value(Double v) {
+        return v == null ? "" : Double.toString(v);
+    }
+}
