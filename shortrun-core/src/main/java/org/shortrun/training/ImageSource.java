@@ -29,4 +29,20 @@ public interface ImageSource {
      * @return the batch
      */
     NDArray batch(NDManager manager, int[] indices);
+
+    /**
+     * Returns the images {@code [from, to)} as one batch.
+     *
+     * @param manager the manager that will own the batch
+     * @param from the first index
+     * @param to one past the last index
+     * @return the batch
+     */
+    default NDArray batch(NDManager manager, int from, int to) {
+        int[] indices = new int[to - from];
+        for (int i = 0; i < indices.length; i++) {
+            indices[i] = from + i;
+        }
+        return batch(manager, indices);
+    }
 }

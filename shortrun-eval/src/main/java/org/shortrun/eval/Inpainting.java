@@ -87,7 +87,7 @@ public final class Inpainting {
         for (int from = 0; from < n; from += batchSize) {
             int to = Math.min(n, from + batchSize);
             try (NDManager scope = manager.newSubManager()) {
-                NDArray x = source.batch(scope, Reconstruction.range(from, to));
+                NDArray x = source.batch(scope, from, to);
                 NDList out = inpaint(x, random);
                 NDArray m = out.get(0);
                 NDArray squared = x.sub(out.get(1)).square();
@@ -114,7 +114,7 @@ public final class Inpainting {
      */
     public void writeRows(ImageSource source, int count, Random random, NDManager manager, Path file) throws IOException {
         try (NDManager scope = manager.newSubManager()) {
-            NDArray x = source.batch(scope, Reconstruction.range(0, Math.min(count, source.imageCount())));
+            NDArray x = source.batch(scope, 0, Math.min(count, source.imageCount()));
             NDList out = inpaint(x, random);
             NDArray occluded = x.mul(out.get(0));
             ImageGrid.write(List.of(x, occluded, out.get(1)), 8, file);

@@ -61,7 +61,7 @@ public final class Reconstruction {
         for (int from = 0; from < n; from += batchSize) {
             int to = Math.min(n, from + batchSize);
             try (NDManager scope = manager.newSubManager()) {
-                NDArray x = source.batch(scope, range(from, to));
+                NDArray x = source.batch(scope, from, to);
                 NDArray reconstruction = reconstruct(generator, parameterStore, langevin, sigma, x);
                 sum += x.sub(reconstruction).square().sum().getFloat();
                 pixels += x.size();
@@ -111,16 +111,9 @@ public final class Reconstruction {
             Path file)
             throws IOException {
         try (NDManager scope = manager.newSubManager()) {
-            NDArray x = source.batch(scope, range(0, Math.min(count, source.imageCount())));
+            NDArray x = source.batch(scope, 0, Math.min(count, source.imageCount()));
             ImageGrid.write(List.of(x, reconstruct(generator, parameterStore, langevin, sigma, x)), 8, file);
         }
     }
 
-    static int[] range(int from, int to) {
-        int[] out = new int[to - from];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = from + i;
-        }
-        return out;
-    }
 }

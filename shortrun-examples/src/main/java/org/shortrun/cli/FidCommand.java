@@ -146,7 +146,7 @@ final class FidCommand implements Callable<Integer> {
                 Engine.getInstance().setRandomSeed(seed);
                 fake = extract(net, (scope, from, to) -> TrainJob.sample(generator, store, scope, to - from), fakeCount, fakePool, manager, "generated");
             } else {
-                fake = extract(net, (scope, from, to) -> fakeFiles.batch(scope, range(from, to)), fakeCount, fakePool, manager, "fake");
+                fake = extract(net, fakeFiles::batch, fakeCount, fakePool, manager, "fake");
             }
             FrechetDistance.Result fid;
             try {
@@ -247,11 +247,4 @@ final class FidCommand implements Callable<Integer> {
         return FeatureExtraction.statistics(net, images, count, batchSize, pool, manager, done -> bar.advance(done, ""));
     }
 
-    static int[] range(int from, int to) {
-        int[] out = new int[to - from];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = from + i;
-        }
-        return out;
-    }
 }

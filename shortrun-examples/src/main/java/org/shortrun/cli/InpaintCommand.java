@@ -6,7 +6,6 @@ import ai.djl.training.ParameterStore;
 
 import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
-import org.shortrun.data.Split;
 import org.shortrun.eval.Inpainting;
 import org.shortrun.eval.Mask;
 import org.shortrun.inference.Langevin;
@@ -48,11 +47,7 @@ final class InpaintCommand implements Callable<Integer> {
     @Option(names = "--blocks", paramLabel = "N", description = "blocks: number of quarter-side squares occluded (default: 4).")
     int blocks = 4;
 
-    @Option(names = "--count", paramLabel = "N", description = "Test images measured, from the first (default: 1000).")
-    int count = 1000;
-
-    @Option(names = "--batch-size", paramLabel = "N", description = "Images per inference batch (default: 100).")
-    int batchSize = 100;
+    @Mixin Options.TestImages images = new Options.TestImages();
 
     @Option(names = "--out", paramLabel = "DIR", description = "Directory for inpaint-<mask>.png (default: inpaint).")
     Path out = Path.of("inpaint");
@@ -61,8 +56,7 @@ final class InpaintCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Options.positive("--count", count);
-        Options.positive("--batch-size", batchSize);
+        images.validate();
         Options.positive("--blocks", blocks);
         if (!(fraction > 0 && fraction < 1)) {
             throw new InputException("--fraction must be between 0 and 1, got " + fraction);
@@ -70,16 +64,11 @@ final class InpaintCommand implements Callable<Integer> {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new InputException("--out " + out + " is a file, not a directory");
         }
-        Checkpoint cp = input.read();
-        Langevin langevin = sampler.langevin(cp);
-        float sigma = sampler.sigma(cp);
-        data.validate();
-        data.checkModel(cp.getModelConfig());
-        engine.start(data.download);
-        ImageDataset test = data.load(Split.TEST, cp.getModelConfig().getImageSize());
-        if (test.imageCount() == 0) {
-            throw new InputException(data.describe() + " has no test images");
-        }
+        Options.Evaluation evaluation = Options.Evaluation.open(input, data, sampler, engine);
+        Checkpoint cp = evaluation.checkpoint();
+        Langevin langevin = evaluation.langevin();
+        float sigma = evaluation.sigma();
+        ImageDataset test = evaluation.test();
         Files.createDirectories(out);
         try (NDManager manager = NDManager.newBaseManager()) {
             ParameterStore store = new ParameterStore(manager, false);
@@ -88,7 +77,7 @@ final class InpaintCommand implements Callable<Integer> {
                 Inpainting inpainting = new Inpainting(generator, store, langevin, sigma, mask, mask == Mask.BLOCKS ? blocks : fraction);
                 Path png = out.resolve("inpaint-" + mask.label() + ".png");
                 Engine.getInstance().setRandomSeed(input.seed);
-                Inpainting.Error error = inpainting.measure(test, count, batchSize, new Random(input.seed), manager);
+                Inpainting.Error error = inpainting.measure(test, images.count, images.batchSize, new Random(input.seed), manager);
                 Engine.getInstance().setRandomSeed(input.seed);
                 inpainting.writeRows(test, 16, new Random(input.seed), manager, png);
                 Map<String, Object> line = new LinkedHashMap<>();

@@ -224,6 +224,42 @@ final class Options {
         }
     }
 
+    /** How many test images an evaluation measures, and in what batches. */
+    static final class TestImages {
+        @Option(names = "--count", paramLabel = "N", description = "Test images measured, from the first (default: 1000).")
+        int count = 1000;
+
+        @Option(names = "--batch-size", paramLabel = "N", description = "Images per inference batch (default: 100).")
+        int batchSize = 100;
+
+        void validate() {
+            positive("--count", count);
+            positive("--batch-size", batchSize);
+        }
+    }
+
+    /**
+     * What an evaluation of a checkpoint on test images starts from: the checkpoint, its sampler
+     * and sigma (or the overrides), and the test split at the model's image size.
+     */
+    record Evaluation(Checkpoint checkpoint, Langevin langevin, float sigma, ImageDataset test) {
+
+        /** Checks everything, starts the engine and loads the test split. */
+        static Evaluation open(CheckpointInput input, Data data, Sampler sampler, Engine engine) {
+            Checkpoint cp = input.read();
+            Langevin langevin = sampler.langevin(cp);
+            float sigma = sampler.sigma(cp);
+            data.validate();
+            data.checkModel(cp.getModelConfig());
+            engine.start(data.download);
+            ImageDataset test = data.load(Split.TEST, cp.getModelConfig().getImageSize());
+            if (test.imageCount() == 0) {
+                throw new InputException(data.describe() + " has no test images");
+            }
+            return new Evaluation(cp, langevin, sigma, test);
+        }
+    }
+
     static int[] parseZDims(String text) {
         String trimmed = text.trim();
         if (trimmed.isEmpty()) {

@@ -46,7 +46,7 @@ record RealStatistics(StatisticsCache.Entry entry, String cacheStatus) {
         }
         FeatureReservoir pool = kidPool > 0 ? new FeatureReservoir(kidPool, new Random(seed)) : null;
         FeatureStatistics stats =
-                FidCommand.extract(net, (scope, from, to) -> images.batch(scope, FidCommand.range(from, to)), count, batchSize, pool, manager, "real");
+                FidCommand.extract(net, images::batch, count, batchSize, pool, manager, "real");
         StatisticsCache.Entry entry = new StatisticsCache.Entry(stats, pool != null ? pool.rows() : null);
         if (cache == null) {
             return new RealStatistics(entry, "off");

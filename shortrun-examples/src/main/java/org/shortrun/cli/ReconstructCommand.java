@@ -4,9 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 
-import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
-import org.shortrun.data.Split;
 import org.shortrun.eval.Reconstruction;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderGenerator;
@@ -33,11 +31,7 @@ final class ReconstructCommand implements Callable<Integer> {
     @Mixin Options.Data data = new Options.Data();
     @Mixin Options.Sampler sampler = new Options.Sampler();
 
-    @Option(names = "--count", paramLabel = "N", description = "Test images to measure, from the first (default: 1000).")
-    int count = 1000;
-
-    @Option(names = "--batch-size", paramLabel = "N", description = "Images per inference batch (default: 100).")
-    int batchSize = 100;
+    @Mixin Options.TestImages images = new Options.TestImages();
 
     @Option(names = "--out", paramLabel = "FILE", description = "PNG of the first 16 (default: reconstructions.png).")
     Path out = Path.of("reconstructions.png");
@@ -46,24 +40,18 @@ final class ReconstructCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Options.positive("--count", count);
-        Options.positive("--batch-size", batchSize);
-        Checkpoint cp = input.read();
-        Langevin langevin = sampler.langevin(cp);
-        float sigma = sampler.sigma(cp);
-        data.validate();
-        data.checkModel(cp.getModelConfig());
-        engine.start(data.download);
-        ImageDataset test = data.load(Split.TEST, cp.getModelConfig().getImageSize());
-        if (test.imageCount() == 0) {
-            throw new InputException(data.describe() + " has no test images");
-        }
+        images.validate();
+        Options.Evaluation evaluation = Options.Evaluation.open(input, data, sampler, engine);
+        Checkpoint cp = evaluation.checkpoint();
+        Langevin langevin = evaluation.langevin();
+        float sigma = evaluation.sigma();
+        ImageDataset test = evaluation.test();
         Reconstruction.Error error;
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator generator = cp.loadGenerator(manager);
             ParameterStore store = new ParameterStore(manager, false);
             Engine.getInstance().setRandomSeed(input.seed);
-            error = Reconstruction.measure(generator, store, langevin, sigma, test, count, batchSize, manager);
+            error = Reconstruction.measure(generator, store, langevin, sigma, test, images.count, images.batchSize, manager);
             Reconstruction.writeComparison(generator, store, langevin, sigma, test, 16, manager, out);
         }
         Map<String, Object> line = new LinkedHashMap<>();
