@@ -118,6 +118,9 @@ final class FidCommand implements Callable<Integer> {
         InceptionNetwork.Convention convention = convention();
         Checkpoint cp = checkpoint != null ? Checkpoint.read(checkpoint) : null;
         ImageFiles fakeFiles = fakeDir != null ? ImageFiles.open(fakeDir) : null;
+        if (fakeFiles != null && fakeFiles.imageShape().get(1) != fakeFiles.imageShape().get(2)) {
+            throw new InputException(fakeDir + " holds " + fakeFiles.imageShape().get(2) + "x" + fakeFiles.imageShape().get(1) + " images; they must be square");
+        }
         int fakeCount = cp != null ? Options.orElse(samples, 40_000) : Math.min(Options.orElse(samples, Integer.MAX_VALUE), fakeFiles.imageCount());
         if (fakeCount < 2) {
             throw new InputException("FID needs at least 2 generated images, got " + fakeCount);
@@ -206,8 +209,8 @@ final class FidCommand implements Callable<Integer> {
             data.validate();
             if (cp != null) {
                 data.checkModel(cp.getModelConfig());
-            } else if (side != 32 && side != 64) {
-                throw new InputException(fakeFiles.getDirectory() + " holds " + side + "-pixel images; against a dataset they must be 32 or 64 pixels, or pass --real DIR");
+            } else {
+                data.checkImageSize(side, fakeFiles.getDirectory() + " holds");
             }
             String source = data.dataDir != null ? data.dataDir.toAbsolutePath().normalize().toString() : data.download ? "download" : "embedded";
             String key = "dataset=" + data.name() + ";source=" + source + ";split=" + lower + ";extra=" + data.svhnExtra + ";first=" + data.celebaFirst + ";size=" + side;

@@ -108,10 +108,16 @@ final class Options {
          */
         void checkModel(LadderConfig model) {
             TrainCommand.checkChannels(model, this);
-            if (dataset != DatasetName.CELEBA && model.getImageSize() != 32) {
+            checkImageSize(model.getImageSize(), "the checkpoint generates");
+        }
+
+        /** Refuses images of a side this dataset is not evaluated at; {@code what} starts the message. */
+        void checkImageSize(int side, String what) {
+            boolean ok = dataset == DatasetName.CELEBA ? side == 32 || side == 64 : side == 32;
+            if (!ok) {
                 throw new InputException(
-                        "the checkpoint generates " + model.getImageSize() + "x" + model.getImageSize() + " images but " + name()
-                                + " is evaluated at 32x32 (only celeba has a 64x64 setting)");
+                        what + " " + side + "x" + side + " images but " + name() + " is evaluated at 32x32"
+                                + (dataset == DatasetName.CELEBA ? " or 64x64" : " (only celeba has a 64x64 setting)"));
             }
         }
 
