@@ -1,5 +1,11 @@
 /**
- * Evaluation of learned generators: reconstruction error of short-run inference on held-out
- * images, and image grids for people to look at.
+ * Evaluation of learned generators, as the paper measures and shows them: reconstruction error of
+ * short-run inference on held-out images ({@link org.shortrun.eval.Reconstruction}), inpainting
+ * ({@link org.shortrun.eval.Inpainting}, {@link org.shortrun.eval.Mask}), layer-wise variation
+ * ({@link org.shortrun.eval.LayerVariation}), FID and KID through a TorchScript Inception-v3
+ * ({@link org.shortrun.eval.InceptionNetwork} extracts features; {@link
+ * org.shortrun.eval.FeatureStatistics}, {@link org.shortrun.eval.FrechetDistance} and {@link
+ * org.shortrun.eval.KernelInceptionDistance} compute the distances), the paper's reported numbers
+ * ({@link org.shortrun.eval.PaperResults}), and image grids for people to look at.
  */
 package org.shortrun.eval;

@@ -24,7 +24,8 @@ import java.io.PrintWriter;
             InpaintCommand.class,
             HierarchyCommand.class,
             FidCommand.class,
-            TableCommand.class
+            TableCommand.class,
+            StepsizeCommand.class
         })
 public final class ShortrunCommand implements Runnable {
 
@@ -36,7 +37,7 @@ public final class ShortrunCommand implements Runnable {
     /** {@inheritDoc} */
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: demo, train, sample, reconstruct, inpaint, hierarchy, fid, table, bench or prepare");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: demo, train, sample, reconstruct, inpaint, hierarchy, fid, table, stepsize, bench or prepare");
     }
 
     /**

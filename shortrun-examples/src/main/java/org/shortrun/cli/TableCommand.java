@@ -114,7 +114,7 @@ final class TableCommand implements Callable<Integer> {
                 results.put(cell.id(), done);
             }
         }
-        writeTables(spec, results, dir);
+        writeTables(spec, results, dir, data);
         Map<String, ImageDataset[]> loaded = new HashMap<>();
         int index = 0;
         for (TableSpec.Cell cell : cells) {
@@ -128,7 +128,7 @@ final class TableCommand implements Callable<Integer> {
                 data.get(d).load(Split.TRAIN, spec.imageSize), data.get(d).load(Split.TEST, spec.imageSize)});
             CellResult result = runCell(spec, cell, dir.resolve("cells").resolve(cell.id()), splits[0], splits[1], data.get(cell.dataset()));
             results.put(cell.id(), result);
-            writeTables(spec, results, dir);
+            writeTables(spec, results, dir, data);
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("cell", cell.id());
             line.put("mse", result.mse);
@@ -301,8 +301,10 @@ final class TableCommand implements Callable<Integer> {
         }
     }
 
-    static void writeTables(TableSpec spec, Map<String, CellResult> results, Path dir) throws IOException {
-        Files.writeString(dir.resolve("table.md"), TableWriter.markdown(spec, results), StandardCharsets.UTF_8);
+    private void writeTables(TableSpec spec, Map<String, CellResult> results, Path dir, Map<String, Options.Data> data) throws IOException {
+        Map<String, String> described = new HashMap<>();
+        data.forEach((name, d) -> described.put(name, d.describe()));
+        Files.writeString(dir.resolve("table.md"), TableWriter.markdown(spec, results, described), StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("table.csv"), TableWriter.csv(spec, results), StandardCharsets.UTF_8);
     }
 

@@ -53,7 +53,7 @@ final class TableWriter {
         return false;
     }
 
-    static String markdown(TableSpec spec, Map<String, TableCommand.CellResult> results) {
+    static String markdown(TableSpec spec, Map<String, TableCommand.CellResult> results, Map<String, String> data) {
         StringBuilder md = new StringBuilder();
         md.append("# ").append(spec.name).append("\n\n");
         if (!spec.description.isEmpty()) {
@@ -61,8 +61,16 @@ final class TableWriter {
         }
         md.append(String.format(Locale.ROOT,
                 "Budget per cell: %d iterations, batch %d, lr %s (%s), s = %s, sigma = %s, n_f = %d, %dx%d images; MSE on %d test images (per pixel, [-1, 1] scale)%s.%n%n",
-                spec.iterations, spec.batchSize, spec.lr, spec.lrSchedule, spec.stepSize, spec.sigma, spec.channels, spec.imageSize, spec.imageSize, spec.evalImages,
+                spec.iterations, spec.batchSize, java.math.BigDecimal.valueOf(spec.lr).stripTrailingZeros().toPlainString(), spec.lrSchedule, spec.stepSize, spec.sigma, spec.channels,
+                spec.imageSize, spec.imageSize, spec.evalImages,
                 spec.fidSamples > 0 ? "; FID from " + spec.fidSamples + " samples against " + spec.fidReal + " images" : "; FID not computed"));
+        StringBuilder latents = new StringBuilder("Latent dimensions, top first:");
+        for (int l : spec.layers) {
+            latents.append(" L = ").append(l).append(": ").append(java.util.Arrays.toString(spec.zDimsFor(l))).append(';');
+        }
+        latents.setLength(latents.length() - 1);
+        md.append(latents).append(". Data: ");
+        md.append(String.join("; ", spec.datasets.stream().map(d -> data.getOrDefault(d, d)).toList())).append(".\n\n");
         StringBuilder head = new StringBuilder("| method | L | K |");
         StringBuilder rule = new StringBuilder("|---|---|---|");
         for (String d : spec.datasets) {

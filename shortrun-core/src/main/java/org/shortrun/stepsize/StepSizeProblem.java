@@ -1,0 +1,181 @@
+package org.shortrun.stepsize;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+import org.shortrun.model.LadderGenerator;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The Monte Carlo step-size objective of a generator over a set of examples and chains: the
+ * average over them of {@link StepSizeObjective}. The chains (starts and injected noise) are
+ * drawn once, so every s is judged on the same draws and the objective is a smooth function of s.
+ */
+public final class StepSizeProblem implements AutoCloseable {
+
+    /**
+     * The averaged objective at some step sizes.
+     *
+     * @param stepSizes s_1..s_K
+     * @param objective the mean of the finite chains' objectives (NaN if none is finite)
+     * @param standardError its standard error over chains
+     * @param logQ the mean of log q(e_K), the entropy term
+     * @param logJoint the mean of log p(x, e_K), the log-joint term
+     * @param minSingularValue the smallest singular value of dF/de_0 over chains
+     * @param minAbsEigenvalue the smallest |eigenvalue| of a step's Jacobian over chains
+     * @param gradient the mean d objective / d s_k, or null
+     * @param nonFinite how many chains gave a non-finite objective
+     */
+    public record Estimate(
+            double[] stepSizes,
+            double objective,
+            double standardError,
+            double logQ,
+            double logJoint,
+            double minSingularValue,
+            double minAbsEigenvalue,
+            double[] gradient,
+            int nonFinite) {
+
+        /** @return whether every chain gave a finite objective */
+        public boolean isFinite() {
+            return nonFinite == 0 && Double.isFinite(objective);
+        }
+    }
+
+    private final GeneratorEnergy energy;
+    private final List<NDArray> images;
+    private final List<StepSizeObjective.Chain> chains;
+    private final int chainsPerExample;
+    private final int steps;
+
+    /**
+     * Draws the chains for a set of examples.
+     *
+     * @param generator the generator (copied to float64)
+     * @param sigma the observation noise
+     * @param images the examples, each {@code [c, h, w]} in [-1, 1]
+     * @param chainsPerExample chains per example
+     * @param steps K
+     * @param random the source of the chains
+     * @param manager the manager the float64 copy lives under until {@link #close}
+     */
+    public StepSizeProblem(
+            LadderGenerator generator, double sigma, List<NDArray> images, int chainsPerExample, int steps, Random random, NDManager manager) {
+        if (images.isEmpty() || chainsPerExample <= 0 || steps <= 0) {
+            throw new IllegalArgumentException("need at least one example, one chain and one step");
+        }
+        this.energy = new GeneratorEnergy(generator, sigma, manager);
+        this.images = images;
+        this.chainsPerExample = chainsPerExample;
+        this.steps = steps;
+        int d = energy.dimension();
+        this.chains = new ArrayList<>();
+        for (int n = 0; n < images.size() * chainsPerExample; n++) {
+            double[] start = new double[d];
+            double[][] noise = new double[steps][d];
+            for (int i = 0; i < d; i++) {
+                start[i] = random.nextGaussian();
+            }
+            for (double[] row : noise) {
+                for (int i = 0; i < d; i++) {
+                    row[i] = random.nextGaussian();
+                }
+            }
+            chains.add(new StepSizeObjective.Chain(start, noise));
+        }
+    }
+
+    /** @return K */
+    public int getSteps() {
+        return steps;
+    }
+
+    /** @return d, the latent dimension over all layers */
+    public int getDimension() {
+        return energy.dimension();
+    }
+
+    /**
+     * Evaluates the objective with one s for every step.
+     *
+     * @param s the step size
+     * @param withGradient whether to compute the derivative too
+     * @return the estimate
+     */
+    public Estimate evaluate(double s, boolean withGradient) {
+        double[] all = new double[steps];
+        java.util.Arrays.fill(all, s);
+        return evaluate(all, withGradient);
+    }
+
+    /**
+     * Evaluates the objective with a step size per step.
+     *
+     * @param stepSizes s_1..s_K
+     * @param withGradient whether to compute the derivatives too
+     * @return the estimate
+     */
+    public Estimate evaluate(double[] stepSizes, boolean withGradient) {
+        if (stepSizes.length != steps) {
+            throw new IllegalArgumentException(stepSizes.length + " step sizes for " + steps + " steps");
+        }
+        double sum = 0;
+        double sumSquares = 0;
+        double logQ = 0;
+        double logJoint = 0;
+        double minSingular = Double.POSITIVE_INFINITY;
+        double minEigen = Double.POSITIVE_INFINITY;
+        double[] gradient = withGradient ? new double[steps] : null;
+        int finite = 0;
+        int nonFinite = 0;
+        for (int n = 0; n < chains.size(); n++) {
+            energy.setImage(images.get(n / chainsPerExample));
+            StepSizeObjective.Value v = StepSizeObjective.evaluate(energy, stepSizes, chains.get(n), withGradient);
+            if (!v.isFinite() || (withGradient && !allFinite(v.gradient()))) {
+                nonFinite++;
+                continue;
+            }
+            finite++;
+            sum += v.objective();
+            sumSquares += v.objective() * v.objective();
+            logQ += v.logQ();
+            logJoint += v.logJoint();
+            minSingular = Math.min(minSingular, v.minSingularValue());
+            minEigen = Math.min(minEigen, v.minAbsEigenvalue());
+            if (withGradient) {
+                for (int k = 0; k < steps; k++) {
+                    gradient[k] += v.gradient()[k];
+                }
+            }
+        }
+        if (finite == 0) {
+            return new Estimate(stepSizes.clone(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null, nonFinite);
+        }
+        double mean = sum / finite;
+        double se = finite > 1 ? Math.sqrt(Math.max(0, sumSquares / finite - mean * mean) / (finite - 1)) : Double.NaN;
+        if (withGradient) {
+            for (int k = 0; k < steps; k++) {
+                gradient[k] /= finite;
+            }
+        }
+        return new Estimate(stepSizes.clone(), mean, se, logQ / finite, logJoint / finite, minSingular, minEigen, gradient, nonFinite);
+    }
+
+    private static boolean allFinite(double[] values) {
+        for (double v : values) {
+            if (!Double.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        energy.close();
+    }
+}

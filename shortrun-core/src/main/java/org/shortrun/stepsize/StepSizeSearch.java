@@ -1,0 +1,125 @@
+package org.shortrun.stepsize;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The two searches over s the paper uses, and the per-step variant it names as future work: a
+ * grid, and gradient descent on log s (which keeps s positive) with Adam's normalised steps.
+ */
+public final class StepSizeSearch {
+
+    /**
+     * A search's outcome.
+     *
+     * @param best the minimiser found (one value per step; all equal unless per-step)
+     * @param bestEstimate the objective there
+     * @param trace every evaluation, in order
+     */
+    public record Result(double[] best, StepSizeProblem.Estimate bestEstimate, List<StepSizeProblem.Estimate> trace) {
+
+        /** @return the minimiser as one number: s itself, or the mean of the per-step sizes */
+        public double bestShared() {
+            return Arrays.stream(best).average().orElse(Double.NaN);
+        }
+    }
+
+    private StepSizeSearch() {}
+
+    /**
+     * Evaluates every s of a grid (one s for all steps) and returns the finite minimiser.
+     *
+     * @param problem the objective
+     * @param grid the step sizes, all positive
+     * @param listener told each estimate as it is made
+     * @return the result; {@code best} is null if no s gave a finite objective
+     */
+    public static Result grid(StepSizeProblem problem, double[] grid, Consumer<StepSizeProblem.Estimate> listener) {
+        List<StepSizeProblem.Estimate> trace = new ArrayList<>();
+        StepSizeProblem.Estimate best = null;
+        for (double s : grid) {
+            StepSizeProblem.Estimate e = problem.evaluate(s, false);
+            trace.add(e);
+            listener.accept(e);
+            if (e.isFinite() && (best == null || e.objective() < best.objective())) {
+                best = e;
+            }
+        }
+        return new Result(best == null ? null : best.stepSizes(), best, trace);
+    }
+
+    /**
+     * Gradient descent on log s, from a start, for a number of iterations.
+     *
+     * @param problem the objective
+     * @param start s_1..s_K to start from (use equal values for a shared s)
+     * @param perStep whether each step keeps its own size; otherwise they move together
+     * @param iterations how many gradient steps
+     * @param rate Adam's step on log s (0.05 moves s by about 5 % per iteration)
+     * @param listener told each estimate as it is made
+     * @return the result: the lowest finite objective seen
+     */
+    public static Result gradient(
+            StepSizeProblem problem, double[] start, boolean perStep, int iterations, double rate, Consumer<StepSizeProblem.Estimate> listener) {
+        int steps = start.length;
+        double[] logS = new double[steps];
+        for (int k = 0; k < steps; k++) {
+            logS[k] = Math.log(start[k]);
+        }
+        int n = perStep ? steps : 1;
+        double[] m = new double[n];
+        double[] v = new double[n];
+        double beta1 = 0.9;
+        double beta2 = 0.999;
+        List<StepSizeProblem.Estimate> trace = new ArrayList<>();
+        StepSizeProblem.Estimate best = null;
+        for (int t = 1; t <= iterations + 1; t++) {
+            double[] s = new double[steps];
+            for (int k = 0; k < steps; k++) {
+                s[k] = Math.exp(logS[k]);
+            }
+            StepSizeProblem.Estimate e = problem.evaluate(s, t <= iterations);
+            trace.add(e);
+            listener.accept(e);
+            if (e.isFinite() && (best == null || e.objective() < best.objective())) {
+                best = e;
+            }
+            if (t > iterations) {
+                break;
+            }
+            if (e.gradient() == null) {
+                // a non-finite point: step back towards smaller s, where the map is contracting
+                for (int k = 0; k < steps; k++) {
+                    logS[k] -= 10 * rate;
+                }
+                continue;
+            }
+            for (int j = 0; j < n; j++) {
+                // d/d log s_k = s_k d/d s_k; shared: the sum over steps
+                double g = 0;
+                if (perStep) {
+                    g = s[j] * e.gradient()[j];
+                } else {
+                    for (int k = 0; k < steps; k++) {
+                        g += s[k] * e.gradient()[k];
+                    }
+                }
+                m[j] = beta1 * m[j] + (1 - beta1) * g;
+                v[j] = beta2 * v[j] + (1 - beta2) * g * g;
+                double mHat = m[j] / (1 - Math.pow(beta1, t));
+                double vHat = v[j] / (1 - Math.pow(beta2, t));
+                double delta = rate * mHat / (Math.sqrt(vHat) + 1e-12);
+                if (perStep) {
+                    logS[j] -= delta;
+                } else {
+                    for (int k = 0; k < steps; k++) {
+                        logS[k] -= delta;
+                    }
+                }
+            }
+        }
+        return new Result(best == null ? null : best.stepSizes(), best, trace);
+    }
+}
