@@ -96,6 +96,9 @@ public final class GeneratorEnergy implements LatentEnergy, AutoCloseable {
         }
         double inverseTwoVariance = 1 / (2 * sigma * sigma);
         try (NDManager scope = manager.newSubManager()) {
+            // x - g(e) would land in x's long-lived manager and keep the whole graph alive:
+            // lend x to this evaluation's scope
+            x.tempAttach(scope);
             NDList latents = new NDList();
             int offset = 0;
             double[][] columns = new double[dims.length][];

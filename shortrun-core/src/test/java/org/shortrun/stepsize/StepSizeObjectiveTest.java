@@ -266,4 +266,24 @@ class StepSizeObjectiveTest {
             }
         }
     }
+
+    @Test
+    void evaluationsLeaveNoArraysBehind() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LadderGenerator g = tinyLadder(manager);
+            try (GeneratorEnergy energy = new GeneratorEnergy(g, 0.15, manager)) {
+                energy.setImage(manager.randomUniform(-1f, 1f, new Shape(1, 32, 32)));
+                int d = energy.dimension();
+                double[] points = new double[3 * d];
+                double[] energies = new double[3];
+                double[] gradients = new double[3 * d];
+                energy.evaluate(points, 3, energies, gradients);
+                int before = manager.getManagedArrays().size();
+                for (int i = 0; i < 5; i++) {
+                    energy.evaluate(points, 3, energies, gradients);
+                }
+                assertEquals(before, manager.getManagedArrays().size(), "arrays left in the energy's managers by 5 evaluations");
+            }
+        }
+    }
 }
