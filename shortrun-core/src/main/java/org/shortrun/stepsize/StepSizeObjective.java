@@ -39,7 +39,30 @@ public final class StepSizeObjective {
      * @param start e_0, d values
      * @param noise eps_1..eps_K, K arrays of d values
      */
-    public record Chain(double[] start, double[][] noise) {}
+    public record Chain(double[] start, double[][] noise) {
+
+        /**
+         * Draws a chain: e_0 and every step's noise standard normal.
+         *
+         * @param d the latent dimension
+         * @param steps K
+         * @param random the source
+         * @return the chain
+         */
+        public static Chain draw(int d, int steps, java.util.Random random) {
+            double[] start = new double[d];
+            double[][] noise = new double[steps][d];
+            for (int i = 0; i < d; i++) {
+                start[i] = random.nextGaussian();
+            }
+            for (double[] row : noise) {
+                for (int i = 0; i < d; i++) {
+                    row[i] = random.nextGaussian();
+                }
+            }
+            return new Chain(start, noise);
+        }
+    }
 
     /**
      * The objective of one chain and its parts.

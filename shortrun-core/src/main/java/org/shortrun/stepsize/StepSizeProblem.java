@@ -75,17 +75,7 @@ public final class StepSizeProblem implements AutoCloseable {
         int d = energy.dimension();
         this.chains = new ArrayList<>();
         for (int n = 0; n < images.size() * chainsPerExample; n++) {
-            double[] start = new double[d];
-            double[][] noise = new double[steps][d];
-            for (int i = 0; i < d; i++) {
-                start[i] = random.nextGaussian();
-            }
-            for (double[] row : noise) {
-                for (int i = 0; i < d; i++) {
-                    row[i] = random.nextGaussian();
-                }
-            }
-            chains.add(new StepSizeObjective.Chain(start, noise));
+            chains.add(StepSizeObjective.Chain.draw(d, steps, random));
         }
     }
 

@@ -139,17 +139,7 @@ class StepSizeObjectiveTest {
     }
 
     static StepSizeObjective.Chain chain(int d, int steps, Random random) {
-        double[] start = new double[d];
-        double[][] noise = new double[steps][d];
-        for (int i = 0; i < d; i++) {
-            start[i] = random.nextGaussian();
-        }
-        for (double[] row : noise) {
-            for (int i = 0; i < d; i++) {
-                row[i] = random.nextGaussian();
-            }
-        }
-        return new StepSizeObjective.Chain(start, noise);
+        return StepSizeObjective.Chain.draw(d, steps, random);
     }
 
     static double[] constant(double s, int steps) {
