@@ -124,7 +124,7 @@ public final class StepSizeObjective {
         DMatrixRMaj[] stepJacobians = withGradient ? new DMatrixRMaj[steps] : null;
         double[][] traceGradients = withGradient ? new double[steps][] : null;
         double[][] gradientsAtSteps = withGradient ? new double[steps][] : null;
-        double[][] explicit = withGradient ? new double[steps][] : null;
+        double[] explicit = withGradient ? new double[steps] : null;
         for (int k = 0; k < steps; k++) {
             double s = stepSizes[k];
             double drift = s * s / 2;
@@ -152,7 +152,7 @@ public final class StepSizeObjective {
                 traceGradients[k] = traceGradient(energy, e, local, eig, alpha);
                 gradientsAtSteps[k] = local.gradient;
                 // d log|det A_k| / d s_k at fixed e_k = tr(A_k^-1 (-s_k H_k))
-                explicit[k] = new double[] {-s * traceInverseH};
+                explicit[k] = -s * traceInverseH;
             }
             double[] noise = chain.noise()[k];
             for (int i = 0; i < d; i++) {
@@ -179,7 +179,7 @@ public final class StepSizeObjective {
                 for (int i = 0; i < d; i++) {
                     u[i] = -s * gradientsAtSteps[k][i] + chain.noise()[k][i];
                 }
-                double dLogDet = explicit[k][0];
+                double dLogDet = explicit[k];
                 for (int j = k + 1; j < steps; j++) {
                     double sj = stepSizes[j];
                     // d log|det A_j| = tr(A_j^-1 dA_j), dA_j = -(s_j^2/2) D^3U(e_j)[u]

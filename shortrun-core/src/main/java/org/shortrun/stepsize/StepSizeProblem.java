@@ -123,7 +123,9 @@ public final class StepSizeProblem implements AutoCloseable {
         int finite = 0;
         int nonFinite = 0;
         for (int n = 0; n < chains.size(); n++) {
-            energy.setImage(images.get(n / chainsPerExample));
+            if (n % chainsPerExample == 0) {
+                energy.setImage(images.get(n / chainsPerExample));
+            }
             StepSizeObjective.Value v = StepSizeObjective.evaluate(energy, stepSizes, chains.get(n), withGradient);
             if (!v.isFinite() || (withGradient && !allFinite(v.gradient()))) {
                 nonFinite++;

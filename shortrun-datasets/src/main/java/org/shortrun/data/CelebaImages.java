@@ -249,8 +249,7 @@ public final class CelebaImages {
     }
 
     private static boolean isImage(String name) {
-        String lower = name.toLowerCase(Locale.ROOT);
-        return lower.endsWith(".jpg") || lower.endsWith(".jpeg") || lower.endsWith(".png");
+        return ImageFiles.isImageName(name);
     }
 
     /** Where the images are: a folder or a zip. */

@@ -31,8 +31,11 @@ public final class ImageFiles implements ImageSource {
     private final int height;
     private final int width;
 
-    private ImageFiles(Path directory, List<Path> files, int channels, int height, int width) {
+    private final String key;
+
+    private ImageFiles(Path directory, List<Path> files, int channels, int height, int width, String key) {
         this.directory = directory;
+        this.key = key;
         this.files = files;
         this.channels = channels;
         this.height = height;
@@ -61,12 +64,26 @@ public final class ImageFiles implements ImageSource {
             throw new InputException(directory + " holds no .png, .jpg or .jpeg images");
         }
         BufferedImage first = decode(files.get(0));
-        return new ImageFiles(directory, files, isGrey(first) ? 1 : 3, first.getHeight(), first.getWidth());
+        long newest = 0;
+        try {
+            for (Path p : files) {
+                newest = Math.max(newest, Files.getLastModifiedTime(p).toMillis());
+            }
+        } catch (IOException e) {
+            throw new InputException("cannot read the dates of " + directory + "'s images: " + e.getMessage(), e);
+        }
+        String key = "dir=" + directory.toAbsolutePath().normalize() + ";files=" + files.size() + ";newest=" + newest;
+        return new ImageFiles(directory, files, isGrey(first) ? 1 : 3, first.getHeight(), first.getWidth(), key);
     }
 
     private static boolean isImage(Path p) {
-        String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
-        return Files.isRegularFile(p) && (name.endsWith(".png") || name.endsWith(".jpg") || name.endsWith(".jpeg"));
+        return Files.isRegularFile(p) && isImageName(p.getFileName().toString());
+    }
+
+    /** Whether a file name is a PNG or JPEG image's, by its extension. */
+    static boolean isImageName(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        return lower.endsWith(".png") || lower.endsWith(".jpg") || lower.endsWith(".jpeg");
     }
 
     private static boolean isGrey(BufferedImage image) {
@@ -88,6 +105,16 @@ public final class ImageFiles implements ImageSource {
     /** @return the folder */
     public Path getDirectory() {
         return directory;
+    }
+
+    /**
+     * Identifies these images for caches: the folder, the number of images and the newest
+     * modification time among them, so that adding or replacing an image changes it.
+     *
+     * @return the key
+     */
+    public String cacheKey() {
+        return key;
     }
 
     @Override

@@ -41,13 +41,6 @@ import java.util.concurrent.Callable;
         description = "FID (and KID with --kid) of a checkpoint's samples or a folder of images against real images; prints one JSON line.")
 final class FidCommand implements Callable<Integer> {
 
-    /** How to call the network; auto reads it from the file. */
-    enum Kind {
-        AUTO,
-        TF_NVIDIA,
-        PYTORCH_FID
-    }
-
     @Option(names = "--checkpoint", paramLabel = "DIR", description = "Score samples from the prior of this checkpoint's model.")
     Path checkpoint;
 
@@ -146,9 +139,9 @@ final class FidCommand implements Callable<Integer> {
                 LadderGenerator generator = cp.loadGenerator(manager);
                 ParameterStore store = new ParameterStore(manager, false);
                 Engine.getInstance().setRandomSeed(seed);
-                fake = extract(net, (scope, from, to) -> TrainJob.sample(generator, store, scope, to - from), fakeCount, fakePool, manager, "generated");
+                fake = extract(net, (scope, from, to) -> TrainJob.sample(generator, store, scope, to - from), fakeCount, batchSize, fakePool, manager, "generated");
             } else {
-                fake = extract(net, fakeFiles::batch, fakeCount, fakePool, manager, "fake");
+                fake = extract(net, fakeFiles::batch, fakeCount, batchSize, fakePool, manager, "fake");
             }
             FrechetDistance.Result fid;
             long frechetStarted = System.nanoTime();
@@ -204,7 +197,7 @@ final class FidCommand implements Callable<Integer> {
         }
     }
 
-    private RealSide realSide(Checkpoint cp, int side, ImageFiles fakeFiles) throws IOException {
+    private RealSide realSide(Checkpoint cp, int side, ImageFiles fakeFiles) {
         String lower = real.toLowerCase(Locale.ROOT);
         if (lower.equals("train") || lower.equals("test")) {
             Split split = lower.equals("train") ? Split.TRAIN : Split.TEST;
@@ -214,9 +207,7 @@ final class FidCommand implements Callable<Integer> {
             } else {
                 data.checkImageSize(side, fakeFiles.getDirectory() + " holds");
             }
-            String source = data.dataDir != null ? data.dataDir.toAbsolutePath().normalize().toString() : data.download ? "download" : "embedded";
-            String key = "dataset=" + data.name() + ";source=" + source + ";split=" + lower + ";extra=" + data.svhnExtra + ";first=" + data.celebaFirst + ";size=" + side;
-            return new RealSide(data.name() + " " + lower, key, () -> data.load(split, side));
+            return new RealSide(data.name() + " " + lower, data.cacheKey(split, side), () -> data.load(split, side));
         }
         Path dir = Path.of(real);
         if (!Files.isDirectory(dir)) {
@@ -229,19 +220,7 @@ final class FidCommand implements Callable<Integer> {
                     (cp != null ? "the checkpoint generates " + side + "x" + side : fakeFiles.getDirectory() + " holds " + side + "-pixel")
                             + " images but " + dir + " holds " + files.imageShape().get(2) + "x" + realSize + " ones");
         }
-        long newest = 0;
-        try (var list = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) list::iterator) {
-                newest = Math.max(newest, Files.getLastModifiedTime(p).toMillis());
-            }
-        }
-        String key = "dir=" + dir.toAbsolutePath().normalize() + ";files=" + files.imageCount() + ";newest=" + newest;
-        return new RealSide(dir.toString(), key, () -> files);
-    }
-
-    private FeatureStatistics extract(
-            InceptionNetwork net, FeatureExtraction.Images images, int count, FeatureReservoir pool, NDManager manager, String what) {
-        return extract(net, images, count, batchSize, pool, manager, what);
+        return new RealSide(dir.toString(), files.cacheKey(), () -> files);
     }
 
     static FeatureStatistics extract(

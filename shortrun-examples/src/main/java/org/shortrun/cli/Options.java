@@ -125,6 +125,16 @@ final class Options {
             return dataset.name().toLowerCase(java.util.Locale.ROOT);
         }
 
+        /**
+         * Identifies a split's images for caches: dataset, source, split, the options that
+         * choose images, and the side they are served at.
+         */
+        String cacheKey(Split split, int side) {
+            String source = dataDir != null ? dataDir.toAbsolutePath().normalize().toString() : download ? "download" : "embedded";
+            return "dataset=" + name() + ";source=" + source + ";split=" + split.name().toLowerCase(java.util.Locale.ROOT) + ";extra=" + svhnExtra
+                    + ";first=" + (split == Split.TRAIN ? celebaFirst : 0) + ";size=" + side;
+        }
+
         String describe() {
             return dataDir != null ? name() + " from " + dataDir : download ? "mnist (downloaded)" : "embedded MNIST test set";
         }

@@ -203,6 +203,7 @@ final class TableCommand implements Callable<Integer> {
     }
 
     private CellResult runCell(TableSpec spec, TableSpec.Cell cell, Path cellDir, ImageDataset train, ImageDataset test, Options.Data data) throws IOException {
+        ImageDataset fidReal = spec.fidReal.equals("test") ? test : train;
         LadderConfig model = config(spec, cell);
         TrainingConfig training = training(spec, cell);
         if (train.imageCount() < training.getBatchSize()) {
@@ -242,7 +243,7 @@ final class TableCommand implements Callable<Integer> {
             result.mse01 = error.mse01();
             result.evalImages = error.images();
             if (spec.fidSamples > 0) {
-                result.fid = fid(spec, learner, data, root);
+                result.fid = fid(spec, learner, fidReal, data.cacheKey(spec.fidReal.equals("test") ? Split.TEST : Split.TRAIN, spec.imageSize), root);
             }
             result.evalSeconds = (System.nanoTime() - started) / 1e9;
         }
@@ -250,12 +251,8 @@ final class TableCommand implements Callable<Integer> {
         return result;
     }
 
-    private double fid(TableSpec spec, Learner learner, Options.Data data, NDManager root) throws IOException {
-        Split split = spec.fidReal.equals("test") ? Split.TEST : Split.TRAIN;
-        ImageDataset real = data.load(split, spec.imageSize);
+    private double fid(TableSpec spec, Learner learner, ImageDataset real, String key, NDManager root) throws IOException {
         int nReal = Math.min(spec.fidSamples, real.imageCount());
-        String source = data.dataDir != null ? data.dataDir.toAbsolutePath().normalize().toString() : "embedded";
-        String key = "dataset=" + data.name() + ";source=" + source + ";split=" + spec.fidReal + ";extra=false;first=" + (split == Split.TRAIN ? spec.celebaFirst : 0) + ";size=" + spec.imageSize;
         try (InceptionNetwork net = InceptionNetwork.load(inception, null, featureDim)) {
             RealStatistics stats = RealStatistics.get(net, inception, real, nReal, key, cacheDir, 0, (int) spec.seed, 50, root);
             Engine.getInstance().setRandomSeed((int) spec.seed);

@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -278,19 +277,5 @@ final class TableSpec {
             return out;
         }
         return e;
-    }
-
-    Map<String, Object> summary() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("iterations", iterations);
-        m.put("batch_size", batchSize);
-        m.put("lr", lr);
-        m.put("lr_schedule", lrSchedule);
-        m.put("step_size", stepSize);
-        m.put("sigma", sigma);
-        m.put("channels", channels);
-        m.put("eval_images", evalImages);
-        m.put("fid_samples", fidSamples);
-        return m;
     }
 }
