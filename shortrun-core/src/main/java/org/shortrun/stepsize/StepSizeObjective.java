@@ -74,14 +74,36 @@ public final class StepSizeObjective {
      * @param logDet log|det dF/de_0|
      * @param minSingularValue the smallest singular value of dF/de_0
      * @param minAbsEigenvalue the smallest |eigenvalue| over the step Jacobians A_k
+     * @param minEigenvalue the smallest signed eigenvalue over the step Jacobians A_k; at or
+     *     below 0 the chain's map may fold, see {@link #isAdmissible}
      * @param gradient d objective / d s_k for every step, or null if not asked for
      */
     public record Value(
-            double objective, double logQ, double logJoint, double logDet, double minSingularValue, double minAbsEigenvalue, double[] gradient) {
+            double objective,
+            double logQ,
+            double logJoint,
+            double logDet,
+            double minSingularValue,
+            double minAbsEigenvalue,
+            double minEigenvalue,
+            double[] gradient) {
 
         /** @return whether the objective is a finite number */
         public boolean isFinite() {
             return Double.isFinite(objective);
+        }
+
+        /**
+         * Whether every step's Jacobian stayed positive definite along the chain. Each factor
+         * 1 - (s^2/2) mu starts at 1 for s = 0; a negative one means that some smaller s made
+         * dF/de_0 singular and the map folds, so several e_0 reach e_K and log p(e_0) -
+         * log|det| counts only one of them: log q is underestimated and the objective biased
+         * low. The searches therefore only accept admissible s.
+         *
+         * @return whether the change of variables holds at the chain's points
+         */
+        public boolean isAdmissible() {
+            return isFinite() && minEigenvalue > 0;
         }
 
         /** @return d objective / d s for one step size shared by all steps */
@@ -120,6 +142,7 @@ public final class StepSizeObjective {
         double logPrior0 = -0.5 * dot(e, e) - 0.5 * d * Math.log(2 * Math.PI);
         double logDet = 0;
         double minAbsEigenvalue = Double.POSITIVE_INFINITY;
+        double minEigenvalue = Double.POSITIVE_INFINITY;
         DMatrixRMaj jacobian = CommonOps_DDRM.identity(d);
         DMatrixRMaj[] stepJacobians = withGradient ? new DMatrixRMaj[steps] : null;
         double[][] traceGradients = withGradient ? new double[steps][] : null;
@@ -140,6 +163,7 @@ public final class StepSizeObjective {
                 alpha[i] = 1 - drift * mu;
                 logDet += Math.log(Math.abs(alpha[i]));
                 minAbsEigenvalue = Math.min(minAbsEigenvalue, Math.abs(alpha[i]));
+                minEigenvalue = Math.min(minEigenvalue, alpha[i]);
                 traceInverseH += mu / alpha[i];
             }
             DMatrixRMaj a = CommonOps_DDRM.identity(d);
@@ -189,11 +213,11 @@ public final class StepSizeObjective {
                 gradient[k] = -dLogDet + dot(gradientK, u);
             }
         }
-        return new Value(objective, logQ, logJoint, logDet, minSingular, minAbsEigenvalue, gradient);
+        return new Value(objective, logQ, logJoint, logDet, minSingular, minAbsEigenvalue, minEigenvalue, gradient);
     }
 
     private static Value nonFinite() {
-        return new Value(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null);
+        return new Value(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null);
     }
 
     /** The gradient at e and the Hessian there, from central differences of gradients. */

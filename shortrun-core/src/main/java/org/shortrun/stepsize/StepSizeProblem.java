@@ -26,6 +26,7 @@ public final class StepSizeProblem implements AutoCloseable {
      * @param logJoint the mean of log p(x, e_K), the log-joint term
      * @param minSingularValue the smallest singular value of dF/de_0 over chains
      * @param minAbsEigenvalue the smallest |eigenvalue| of a step's Jacobian over chains
+     * @param minEigenvalue the smallest signed eigenvalue of a step's Jacobian over chains
      * @param gradient the mean d objective / d s_k, or null
      * @param nonFinite how many chains gave a non-finite objective
      */
@@ -37,6 +38,7 @@ public final class StepSizeProblem implements AutoCloseable {
             double logJoint,
             double minSingularValue,
             double minAbsEigenvalue,
+            double minEigenvalue,
             double[] gradient,
             int nonFinite) {
 
@@ -44,9 +46,25 @@ public final class StepSizeProblem implements AutoCloseable {
         public boolean isFinite() {
             return nonFinite == 0 && Double.isFinite(objective);
         }
+
+        /** @return s itself when every step has the same, else the mean of the per-step sizes */
+        public double sharedStepSize() {
+            return shared(stepSizes);
+        }
+
+        /**
+         * Whether every chain was finite and admissible ({@link
+         * StepSizeObjective.Value#isAdmissible}): where the estimate is unbiased.
+         *
+         * @return true if the searches may choose these step sizes
+         */
+        public boolean isAdmissible() {
+            return isFinite() && minEigenvalue > 0;
+        }
     }
 
-    private final GeneratorEnergy energy;
+    private final LatentEnergy energy;
+    private final GeneratorEnergy generatorEnergy;
     private final List<NDArray> images;
     private final List<StepSizeObjective.Chain> chains;
     private final int chainsPerExample;
@@ -68,15 +86,30 @@ public final class StepSizeProblem implements AutoCloseable {
         if (images.isEmpty() || chainsPerExample <= 0 || steps <= 0) {
             throw new IllegalArgumentException("need at least one example, one chain and one step");
         }
-        this.energy = new GeneratorEnergy(generator, sigma, manager);
+        this.generatorEnergy = new GeneratorEnergy(generator, sigma, manager);
+        this.energy = generatorEnergy;
         this.images = images;
         this.chainsPerExample = chainsPerExample;
         this.steps = steps;
-        int d = energy.dimension();
-        this.chains = new ArrayList<>();
-        for (int n = 0; n < images.size() * chainsPerExample; n++) {
+        this.chains = draw(images.size() * chainsPerExample, energy.dimension(), steps, random);
+    }
+
+    /** A problem over one fixed energy, for energies that are not a generator's. */
+    StepSizeProblem(LatentEnergy energy, int chains, int steps, Random random) {
+        this.generatorEnergy = null;
+        this.energy = energy;
+        this.images = null;
+        this.chainsPerExample = chains;
+        this.steps = steps;
+        this.chains = draw(chains, energy.dimension(), steps, random);
+    }
+
+    private static List<StepSizeObjective.Chain> draw(int count, int d, int steps, Random random) {
+        List<StepSizeObjective.Chain> chains = new ArrayList<>();
+        for (int n = 0; n < count; n++) {
             chains.add(StepSizeObjective.Chain.draw(d, steps, random));
         }
+        return chains;
     }
 
     /** @return K */
@@ -118,13 +151,14 @@ public final class StepSizeProblem implements AutoCloseable {
         double logQ = 0;
         double logJoint = 0;
         double minSingular = Double.POSITIVE_INFINITY;
+        double minAbsEigen = Double.POSITIVE_INFINITY;
         double minEigen = Double.POSITIVE_INFINITY;
         double[] gradient = withGradient ? new double[steps] : null;
         int finite = 0;
         int nonFinite = 0;
         for (int n = 0; n < chains.size(); n++) {
-            if (n % chainsPerExample == 0) {
-                energy.setImage(images.get(n / chainsPerExample));
+            if (images != null && n % chainsPerExample == 0) {
+                generatorEnergy.setImage(images.get(n / chainsPerExample));
             }
             StepSizeObjective.Value v = StepSizeObjective.evaluate(energy, stepSizes, chains.get(n), withGradient);
             if (!v.isFinite() || (withGradient && !allFinite(v.gradient()))) {
@@ -137,7 +171,8 @@ public final class StepSizeProblem implements AutoCloseable {
             logQ += v.logQ();
             logJoint += v.logJoint();
             minSingular = Math.min(minSingular, v.minSingularValue());
-            minEigen = Math.min(minEigen, v.minAbsEigenvalue());
+            minAbsEigen = Math.min(minAbsEigen, v.minAbsEigenvalue());
+            minEigen = Math.min(minEigen, v.minEigenvalue());
             if (withGradient) {
                 for (int k = 0; k < steps; k++) {
                     gradient[k] += v.gradient()[k];
@@ -145,7 +180,7 @@ public final class StepSizeProblem implements AutoCloseable {
             }
         }
         if (finite == 0) {
-            return new Estimate(stepSizes.clone(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null, nonFinite);
+            return new Estimate(stepSizes.clone(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null, nonFinite);
         }
         double mean = sum / finite;
         double se = finite > 1 ? Math.sqrt(Math.max(0, sumSquares / finite - mean * mean) / (finite - 1)) : Double.NaN;
@@ -154,7 +189,13 @@ public final class StepSizeProblem implements AutoCloseable {
                 gradient[k] /= finite;
             }
         }
-        return new Estimate(stepSizes.clone(), mean, se, logQ / finite, logJoint / finite, minSingular, minEigen, gradient, nonFinite);
+        return new Estimate(stepSizes.clone(), mean, se, logQ / finite, logJoint / finite, minSingular, minAbsEigen, minEigen, gradient, nonFinite);
+    }
+
+    /** One number for a set of step sizes: the common value if all are equal, else the mean. */
+    static double shared(double[] stepSizes) {
+        boolean equal = java.util.Arrays.stream(stepSizes).allMatch(v -> v == stepSizes[0]);
+        return equal ? stepSizes[0] : java.util.Arrays.stream(stepSizes).average().orElse(Double.NaN);
     }
 
     private static boolean allFinite(double[] values) {
@@ -168,6 +209,8 @@ public final class StepSizeProblem implements AutoCloseable {
 
     @Override
     public void close() {
-        energy.close();
+        if (generatorEnergy != null) {
+            generatorEnergy.close();
+        }
     }
 }

@@ -1,13 +1,14 @@
 package org.shortrun.stepsize;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * The two searches over s the paper uses, and the per-step variant it names as future work: a
  * grid, and gradient descent on log s (which keeps s positive) with Adam's normalised steps.
+ * Both choose only among admissible estimates ({@link StepSizeProblem.Estimate#isAdmissible}),
+ * where the change of variables behind the objective holds.
  */
 public final class StepSizeSearch {
 
@@ -22,19 +23,19 @@ public final class StepSizeSearch {
 
         /** @return the minimiser as one number: s itself, or the mean of the per-step sizes */
         public double bestShared() {
-            return Arrays.stream(best).average().orElse(Double.NaN);
+            return StepSizeProblem.shared(best);
         }
     }
 
     private StepSizeSearch() {}
 
     /**
-     * Evaluates every s of a grid (one s for all steps) and returns the finite minimiser.
+     * Evaluates every s of a grid (one s for all steps) and returns the admissible minimiser.
      *
      * @param problem the objective
      * @param grid the step sizes, all positive
      * @param listener told each estimate as it is made
-     * @return the result; {@code best} is null if no s gave a finite objective
+     * @return the result; {@code best} is null if no s was admissible
      */
     public static Result grid(StepSizeProblem problem, double[] grid, Consumer<StepSizeProblem.Estimate> listener) {
         List<StepSizeProblem.Estimate> trace = new ArrayList<>();
@@ -43,7 +44,7 @@ public final class StepSizeSearch {
             StepSizeProblem.Estimate e = problem.evaluate(s, false);
             trace.add(e);
             listener.accept(e);
-            if (e.isFinite() && (best == null || e.objective() < best.objective())) {
+            if (e.isAdmissible() && (best == null || e.objective() < best.objective())) {
                 best = e;
             }
         }
@@ -59,7 +60,7 @@ public final class StepSizeSearch {
      * @param iterations how many gradient steps
      * @param rate Adam's step on log s (0.05 moves s by about 5 % per iteration)
      * @param listener told each estimate as it is made
-     * @return the result: the lowest finite objective seen
+     * @return the result: the lowest admissible objective seen ({@code best} null if none)
      */
     public static Result gradient(
             StepSizeProblem problem, double[] start, boolean perStep, int iterations, double rate, Consumer<StepSizeProblem.Estimate> listener) {
@@ -75,6 +76,7 @@ public final class StepSizeSearch {
         double beta2 = 0.999;
         List<StepSizeProblem.Estimate> trace = new ArrayList<>();
         StepSizeProblem.Estimate best = null;
+        double[] lastAdmissible = null;
         for (int t = 1; t <= iterations + 1; t++) {
             double[] s = new double[steps];
             for (int k = 0; k < steps; k++) {
@@ -83,19 +85,21 @@ public final class StepSizeSearch {
             StepSizeProblem.Estimate e = problem.evaluate(s, t <= iterations);
             trace.add(e);
             listener.accept(e);
-            if (e.isFinite() && (best == null || e.objective() < best.objective())) {
+            if (e.isAdmissible() && (best == null || e.objective() < best.objective())) {
                 best = e;
             }
             if (t > iterations) {
                 break;
             }
-            if (e.gradient() == null) {
-                // a non-finite point: step back towards smaller s, where the map is contracting
+            if (!e.isAdmissible() || e.gradient() == null) {
+                // past the fold (or non-finite): halve the way back to the last admissible point,
+                // or without one step towards smaller s, where the map contracts
                 for (int k = 0; k < steps; k++) {
-                    logS[k] -= 10 * rate;
+                    logS[k] = lastAdmissible != null ? 0.5 * (logS[k] + lastAdmissible[k]) : logS[k] - 10 * rate;
                 }
                 continue;
             }
+            lastAdmissible = logS.clone();
             for (int j = 0; j < n; j++) {
                 // d/d log s_k = s_k d/d s_k; shared: the sum over steps
                 double g = 0;

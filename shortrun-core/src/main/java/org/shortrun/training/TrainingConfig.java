@@ -20,6 +20,7 @@ public final class TrainingConfig {
     private final float beta1;
     private final long seed;
     private final long checkpointEvery;
+    private final StepSizeTuning stepSizeTuning;
 
     private TrainingConfig(Builder b) {
         iterations = b.iterations;
@@ -34,6 +35,7 @@ public final class TrainingConfig {
         beta1 = b.beta1;
         seed = b.seed;
         checkpointEvery = b.checkpointEvery;
+        stepSizeTuning = b.stepSizeTuning;
     }
 
     /**
@@ -61,7 +63,8 @@ public final class TrainingConfig {
                         .optLearningRate(lrSchedule, learningRate)
                         .optBeta1(beta1)
                         .optSeed(seed)
-                        .optCheckpointEvery(checkpointEvery);
+                        .optCheckpointEvery(checkpointEvery)
+                        .optStepSizeTuning(stepSizeTuning);
         if (sigmaStart != null) {
             b.optSigmaAnneal(sigmaStart, sigmaAnnealIterations);
         }
@@ -118,6 +121,11 @@ public final class TrainingConfig {
         return checkpointEvery;
     }
 
+    /** @return how s is re-optimised during the run, or null if it stays fixed */
+    public StepSizeTuning getStepSizeTuning() {
+        return stepSizeTuning;
+    }
+
     /**
      * Returns the learning rate as a function of the iteration.
      *
@@ -154,7 +162,8 @@ public final class TrainingConfig {
                 && lrSchedule == other.lrSchedule
                 && learningRate == other.learningRate
                 && beta1 == other.beta1
-                && seed == other.seed;
+                && seed == other.seed
+                && Objects.equals(stepSizeTuning, other.stepSizeTuning);
     }
 
     /** Builds a {@link TrainingConfig}. */
@@ -171,6 +180,7 @@ public final class TrainingConfig {
         private float beta1 = 0.5f;
         private long seed = 1;
         private long checkpointEvery = 1000;
+        private StepSizeTuning stepSizeTuning;
 
         Builder() {}
 
@@ -285,6 +295,17 @@ public final class TrainingConfig {
          */
         public Builder optCheckpointEvery(long every) {
             this.checkpointEvery = every;
+            return this;
+        }
+
+        /**
+         * Re-optimises s during the run (default: null, s stays at its starting value).
+         *
+         * @param tuning when and how, or null
+         * @return this builder
+         */
+        public Builder optStepSizeTuning(StepSizeTuning tuning) {
+            this.stepSizeTuning = tuning;
             return this;
         }
 

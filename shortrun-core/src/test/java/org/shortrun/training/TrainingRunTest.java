@@ -10,6 +10,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shortrun.InputException;
@@ -18,6 +21,7 @@ import org.shortrun.model.LadderConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -71,6 +75,105 @@ class TrainingRunTest {
         assertEquals(TrainingRun.METRICS_HEADER, metrics.get(0));
         assertEquals(5, metrics.size(), "header and four iterations");
         assertTrue(metrics.get(4).startsWith("4,"));
+    }
+
+    private static final StepSizeTuning TUNING = new StepSizeTuning(2, StepSizeTuning.Search.GRID, List.of(0.02, 0.05, 0.1, 0.3), 2, 1, 10, 0.1);
+
+    private static List<JsonObject> searches(Path out) throws IOException {
+        List<JsonObject> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve(TrainingRun.STEP_SIZE_LOG))) {
+            lines.add(JsonParser.parseString(line).getAsJsonObject());
+        }
+        return lines;
+    }
+
+    @Test
+    void stepSizeSearchesSetSAndSurviveAResume(@TempDir Path dir) throws IOException {
+        ArraySource source = new ArraySource(10, 3, -1);
+        Path straightOut = dir.resolve("straight");
+        List<float[]> straight;
+        try (NDManager manager = NDManager.newBaseManager();
+                Learner learner = new Learner(MODEL, config(4, 0).toBuilder().optStepSizeTuning(TUNING).build(), manager)) {
+            TrainingRun.builder().setLearner(learner).setSource(source).optOutput(straightOut).build().run(manager);
+            straight = parameters(learner);
+        }
+        List<JsonObject> expected = searches(straightOut);
+        assertEquals(2, expected.size(), "searches before iterations 0 and 2");
+        List<String> metrics = Files.readAllLines(straightOut.resolve("metrics.csv"));
+        for (int n = 0; n < 2; n++) {
+            JsonObject search = expected.get(n);
+            assertEquals(2 * n, search.get("iteration").getAsLong());
+            assertTrue(search.get("found").getAsBoolean(), search.toString());
+            double lowest = Double.POSITIVE_INFINITY;
+            double argmin = Double.NaN;
+            for (var e : search.getAsJsonArray("estimates")) {
+                JsonObject o = e.getAsJsonObject();
+                if (o.get("admissible").getAsBoolean() && o.get("objective").getAsDouble() < lowest) {
+                    lowest = o.get("objective").getAsDouble();
+                    argmin = o.get("s").getAsDouble();
+                }
+            }
+            double chosen = search.get("chosen").getAsDouble();
+            assertEquals(argmin, chosen, 0, "the admissible minimiser");
+            for (int line = 1 + 2 * n; line <= 2 + 2 * n; line++) {
+                float used = Float.parseFloat(metrics.get(line).split(",")[3]);
+                assertEquals((float) chosen, used, 1e-6f, "step_size of iteration " + line);
+            }
+        }
+
+        Path out = dir.resolve("resumed");
+        try (NDManager manager = NDManager.newBaseManager();
+                Learner learner = new Learner(MODEL, config(2, 0).toBuilder().optStepSizeTuning(TUNING).build(), manager)) {
+            TrainingRun.builder().setLearner(learner).setSource(source).optOutput(out).build().run(manager);
+        }
+        // what a run that died after its checkpoint leaves behind: the resumed run redoes both
+        Files.writeString(out.resolve(TrainingRun.STEP_SIZE_LOG), "{\"iteration\":2,\"chosen\":9}\n{\"iter", StandardOpenOption.APPEND);
+        Files.writeString(out.resolve("metrics.csv"), "3,1,1,9,1,1,1\n", StandardOpenOption.APPEND);
+        Checkpoint checkpoint = Checkpoint.read(out);
+        assertEquals(TUNING, checkpoint.getTrainingConfig().getStepSizeTuning());
+        assertEquals((float) expected.get(0).get("chosen").getAsDouble(), checkpoint.getStepSize());
+        try (NDManager manager = NDManager.newBaseManager();
+                Learner learner = checkpoint.restore(config(4, 0).toBuilder().optStepSizeTuning(TUNING).build(), manager)) {
+            TrainingRun.builder().setLearner(learner).setSource(source).optOutput(out).build().run(manager);
+            List<float[]> resumed = parameters(learner);
+            for (int i = 0; i < straight.size(); i++) {
+                assertArrayEquals(straight.get(i), resumed.get(i), "parameter " + i);
+            }
+        }
+        List<JsonObject> actual = searches(out);
+        assertEquals(2, actual.size());
+        for (int n = 0; n < 2; n++) {
+            assertEquals(expected.get(n).get("chosen"), actual.get(n).get("chosen"));
+            assertEquals(expected.get(n).get("estimates"), actual.get(n).get("estimates"));
+        }
+        List<String> resumedMetrics = Files.readAllLines(out.resolve("metrics.csv"));
+        assertEquals(5, resumedMetrics.size(), "header and four iterations: " + resumedMetrics);
+        assertEquals((float) expected.get(1).get("chosen").getAsDouble(), Checkpoint.read(out).getStepSize());
+    }
+
+    @Test
+    void gradientSearchStartsFromTheCurrentStepSize(@TempDir Path dir) throws IOException {
+        StepSizeTuning gradient = new StepSizeTuning(5, StepSizeTuning.Search.GRADIENT, List.of(), 1, 1, 2, 0.1);
+        Path out = dir.resolve("run");
+        try (NDManager manager = NDManager.newBaseManager();
+                Learner learner = new Learner(MODEL, config(1, 0).toBuilder().optStepSizeTuning(gradient).build(), manager)) {
+            TrainingRun.builder().setLearner(learner).setSource(new ArraySource(10, 3, -1)).optOutput(out).build().run(manager);
+        }
+        JsonObject search = searches(out).get(0);
+        var estimates = search.getAsJsonArray("estimates");
+        assertEquals(3, estimates.size(), "two gradient steps and the point they reach");
+        assertEquals(0.1, estimates.get(0).getAsJsonObject().get("s").getAsDouble(), 1e-7, "starts at the configured s");
+        double best = Double.POSITIVE_INFINITY;
+        double argmin = Double.NaN;
+        for (var e : estimates) {
+            JsonObject o = e.getAsJsonObject();
+            if (o.get("admissible").getAsBoolean() && o.get("objective").getAsDouble() < best) {
+                best = o.get("objective").getAsDouble();
+                argmin = o.get("s").getAsDouble();
+            }
+        }
+        assertEquals(argmin, search.get("chosen").getAsDouble(), 0);
+        assertEquals((float) argmin, Checkpoint.read(out).getStepSize());
     }
 
     @Test

@@ -72,11 +72,14 @@ final class StepsizeCommand implements Callable<Integer> {
     @Option(names = "--gradient-rate", paramLabel = "R", description = "Adam's step on log s (default: 0.1).")
     double gradientRate = 0.1;
 
+    @Option(names = "--plot", paramLabel = "PNG", description = "Also draw the objective against s to this PNG.")
+    java.nio.file.Path plot;
+
     @Mixin Options.Engine engine = new Options.Engine();
 
     @Override
-    public Integer call() {
-        double[] values = parseGrid(grid);
+    public Integer call() throws java.io.IOException {
+        double[] values = parseGrid("--grid", grid);
         Options.positive("--examples", examples);
         Options.positive("--chains", chains);
         if (gradient) {
@@ -115,6 +118,9 @@ final class StepsizeCommand implements Callable<Integer> {
                             Json.print(line("grid", e));
                             bar.advance(++done[0], "");
                         });
+                if (plot != null) {
+                    StepSizePlots.writeObjective(List.of(curve("grid", onGrid)), plot);
+                }
                 Map<String, Object> last = new LinkedHashMap<>();
                 last.put("minimiser", onGrid.best() == null ? null : onGrid.best()[0]);
                 last.put("objective", onGrid.bestEstimate() == null ? null : onGrid.bestEstimate().objective());
@@ -141,6 +147,19 @@ final class StepsizeCommand implements Callable<Integer> {
         return 0;
     }
 
+    private static StepSizePlots.Curve curve(String label, StepSizeSearch.Result result) {
+        List<StepSizeProblem.Estimate> finite = result.trace().stream().filter(e -> Double.isFinite(e.objective())).toList();
+        boolean[] admissible = new boolean[finite.size()];
+        for (int i = 0; i < admissible.length; i++) {
+            admissible[i] = finite.get(i).isAdmissible();
+        }
+        return new StepSizePlots.Curve(
+                label,
+                finite.stream().mapToDouble(e -> e.stepSizes()[0]).toArray(),
+                finite.stream().mapToDouble(StepSizeProblem.Estimate::objective).toArray(),
+                admissible);
+    }
+
     static Map<String, Object> line(String search, StepSizeProblem.Estimate e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("search", search);
@@ -154,6 +173,8 @@ final class StepsizeCommand implements Callable<Integer> {
         m.put("log_joint", finiteOrNull(e.logJoint()));
         m.put("min_singular_value", finiteOrNull(e.minSingularValue()));
         m.put("min_abs_eigenvalue", finiteOrNull(e.minAbsEigenvalue()));
+        m.put("min_eigenvalue", finiteOrNull(e.minEigenvalue()));
+        m.put("admissible", e.isAdmissible());
         if (e.nonFinite() > 0) {
             m.put("non_finite_chains", e.nonFinite());
         }
@@ -168,27 +189,27 @@ final class StepsizeCommand implements Callable<Integer> {
     }
 
     /** Parses FROM:TO:STEP (inclusive, with a tolerance for round-off) or a comma-separated list. */
-    static double[] parseGrid(String text) {
+    static double[] parseGrid(String option, String text) {
         String t = text.trim();
         if (t.isEmpty()) {
-            throw new InputException("--grid is empty: give FROM:TO:STEP or a list such as 0.02,0.05");
+            throw new InputException(option + " is empty: give FROM:TO:STEP or a list such as 0.02,0.05");
         }
         double[] values;
         try {
             if (t.contains(":")) {
                 String[] p = t.split(":", -1);
                 if (p.length != 3) {
-                    throw new InputException("--grid '" + text + "': FROM:TO:STEP has three parts");
+                    throw new InputException(option + " '" + text + "': FROM:TO:STEP has three parts");
                 }
                 double from = Double.parseDouble(p[0]);
                 double to = Double.parseDouble(p[1]);
                 double step = Double.parseDouble(p[2]);
                 if (!(step > 0) || to < from) {
-                    throw new InputException("--grid '" + text + "': STEP must be positive and TO at least FROM");
+                    throw new InputException(option + " '" + text + "': STEP must be positive and TO at least FROM");
                 }
                 int n = (int) Math.floor((to - from) / step + 1e-9) + 1;
                 if (n > 10_000) {
-                    throw new InputException("--grid '" + text + "' has " + n + " points; at most 10000");
+                    throw new InputException(option + " '" + text + "' has " + n + " points; at most 10000");
                 }
                 values = new double[n];
                 for (int i = 0; i < n; i++) {
@@ -199,11 +220,11 @@ final class StepsizeCommand implements Callable<Integer> {
                 values = Arrays.stream(t.split(",", -1)).map(String::trim).mapToDouble(Double::parseDouble).toArray();
             }
         } catch (NumberFormatException e) {
-            throw new InputException("--grid '" + text + "' is not FROM:TO:STEP or a list of numbers", e);
+            throw new InputException(option + " '" + text + "' is not FROM:TO:STEP or a list of numbers", e);
         }
         for (double v : values) {
             if (!(v > 0) || Double.isInfinite(v)) {
-                throw new InputException("--grid: every s must be positive, got " + v);
+                throw new InputException(option + ": every s must be positive, got " + v);
             }
         }
         return values;

@@ -6,6 +6,7 @@ import org.shortrun.data.Split;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.LearningRateSchedule;
+import org.shortrun.training.StepSizeTuning;
 import org.shortrun.training.TrainingConfig;
 
 import picocli.CommandLine.Command;
@@ -13,10 +14,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code shortrun train}: learn a model, with checkpoints, metrics and pictures in --out. */
-@Command(name = "train", mixinStandardHelpOptions = true, description = "Train a model; writes config.json, metrics.csv, samples.png, reconstructions.png and checkpoint/ to --out.")
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Train a model; writes config.json, metrics.csv, samples.png, reconstructions.png and checkpoint/ to --out, and with --step-size-every stepsize.jsonl and its plots.")
 final class TrainCommand implements Callable<Integer> {
 
     @Mixin Options.Data data = new Options.Data();
@@ -55,6 +58,27 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--eval-images", paramLabel = "N", description = "Test images for the final reconstruction error (default: 500).")
     int evalImages = 500;
+
+    @Option(names = "--step-size-every", paramLabel = "T", description = "Re-optimise s by the variational objective before iteration 0, T, 2T, ... (default: never).")
+    Long stepSizeEvery;
+
+    @Option(names = "--step-size-search", paramLabel = "NAME", description = "grid or gradient (default: grid).")
+    String stepSizeSearch;
+
+    @Option(names = "--step-size-grid", paramLabel = "FROM:TO:STEP|S,S,..", description = "The grid of s (default: 0.01:0.15:0.01).")
+    String stepSizeGrid;
+
+    @Option(names = "--step-size-examples", paramLabel = "N", description = "Training images per search (default: 4).")
+    Integer stepSizeExamples;
+
+    @Option(names = "--step-size-chains", paramLabel = "N", description = "Chains per image per search (default: 1).")
+    Integer stepSizeChains;
+
+    @Option(names = "--step-size-gradient-iterations", paramLabel = "N", description = "Gradient steps per search, from the current s (default: 10).")
+    Integer stepSizeGradientIterations;
+
+    @Option(names = "--step-size-gradient-rate", paramLabel = "R", description = "Adam's step on log s (default: 0.1).")
+    Double stepSizeGradientRate;
 
     @Mixin Options.Engine engine = new Options.Engine();
 
@@ -122,12 +146,47 @@ final class TrainCommand implements Callable<Integer> {
         b.optLearningRate(schedule, lr != null ? lr : base != null ? base.getLearningRate() : 0);
         b.optSeed(Options.orElse(seed, defaults.getSeed()));
         b.optCheckpointEvery(Options.orElse(checkpointEvery, defaults.getCheckpointEvery()));
+        b.optStepSizeTuning(stepSizeTuning(defaults.getStepSizeTuning()));
         if (sigmaStart != null) {
             long total = Options.orElse(iterations, defaults.getIterations());
             b.optSigmaAnneal(sigmaStart, Options.orElse(sigmaAnnealIterations, Math.max(1, total / 2)));
         }
         try {
             return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new InputException(e.getMessage(), e);
+        }
+    }
+
+    /** The --step-size-* options over the resumed run's settings (null: s stays fixed). */
+    private StepSizeTuning stepSizeTuning(StepSizeTuning base) {
+        boolean details = stepSizeSearch != null || stepSizeGrid != null || stepSizeExamples != null || stepSizeChains != null
+                || stepSizeGradientIterations != null || stepSizeGradientRate != null;
+        if (stepSizeEvery == null && base == null) {
+            if (details) {
+                throw new InputException("the --step-size-* options need --step-size-every T");
+            }
+            return null;
+        }
+        StepSizeTuning d = base != null ? base : StepSizeTuning.gridEvery(1);
+        StepSizeTuning.Search search = d.search();
+        if (stepSizeSearch != null) {
+            search = switch (stepSizeSearch) {
+                case "grid" -> StepSizeTuning.Search.GRID;
+                case "gradient" -> StepSizeTuning.Search.GRADIENT;
+                default -> throw new InputException("--step-size-search must be grid or gradient, got '" + stepSizeSearch + "'");
+            };
+        }
+        List<Double> grid = stepSizeGrid == null ? d.grid() : Arrays.stream(StepsizeCommand.parseGrid("--step-size-grid", stepSizeGrid)).boxed().toList();
+        try {
+            return new StepSizeTuning(
+                    Options.orElse(stepSizeEvery, d.every()),
+                    search,
+                    grid,
+                    Options.orElse(stepSizeExamples, d.examples()),
+                    Options.orElse(stepSizeChains, d.chains()),
+                    Options.orElse(stepSizeGradientIterations, d.gradientIterations()),
+                    Options.orElse(stepSizeGradientRate, d.gradientRate()));
         } catch (IllegalArgumentException e) {
             throw new InputException(e.getMessage(), e);
         }

@@ -13,7 +13,9 @@ import org.shortrun.eval.Reconstruction;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.Checkpoint;
+import org.shortrun.training.IterationStats;
 import org.shortrun.training.Learner;
+import org.shortrun.training.StepSizeTuning;
 import org.shortrun.training.TrainingConfig;
 import org.shortrun.training.TrainingRun;
 
@@ -76,6 +78,10 @@ final class TrainJob {
         if (train.imageCount() < training.getBatchSize()) {
             throw new InputException("--batch-size " + training.getBatchSize() + " is larger than the " + train.imageCount() + " training images");
         }
+        StepSizeTuning tuning = training.getStepSizeTuning();
+        if (tuning != null && train.imageCount() < tuning.examples()) {
+            throw new InputException("--step-size-examples " + tuning.examples() + " is more than the " + train.imageCount() + " training images");
+        }
         Files.createDirectories(out);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("data", dataDescription);
@@ -88,7 +94,12 @@ final class TrainJob {
             if (evaluateAtStart) {
                 report("start", learner, root);
             }
-            TrainingRun.builder().setLearner(learner).setSource(train).optOutput(out).optListener(new ProgressBar(System.err)).build().run(root);
+            try {
+                TrainingRun.builder().setLearner(learner).setSource(train).optOutput(out).optListener(new Listener(new ProgressBar(System.err))).build().run(root);
+            } finally {
+                // the searches logged so far are drawn even if training stopped early
+                StepSizePlots.write(out, 4);
+            }
             Engine.getInstance().setRandomSeed((int) training.getSeed());
             try (NDManager scope = root.newSubManager()) {
                 ImageGrid.write(sample(learner.getGenerator(), learner.getParameterStore(), scope, 64), 8, out.resolve("samples.png"));
@@ -98,6 +109,33 @@ final class TrainJob {
                     learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), test, 16, root,
                     out.resolve("reconstructions.png"));
             report("end", learner, root);
+        }
+    }
+
+    /** The progress bar, and a JSON line on standard output per step-size search. */
+    private record Listener(ProgressBar bar) implements TrainingRun.Listener {
+        @Override
+        public void onStart(long from, long to) {
+            bar.onStart(from, to);
+        }
+
+        @Override
+        public void onIteration(IterationStats stats) {
+            bar.onIteration(stats);
+        }
+
+        @Override
+        public void onStepSizeSearch(TrainingRun.StepSizeSearchRecord search) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("event", "step_size");
+            line.put("iteration", search.iteration());
+            line.put("previous", search.previous());
+            line.put("s", search.chosen());
+            line.put("found", search.result().best() != null);
+            line.put("objective", search.result().bestEstimate() == null ? null : search.result().bestEstimate().objective());
+            line.put("evaluations", search.result().trace().size());
+            line.put("seconds", search.seconds());
+            Json.print(line);
         }
     }
 

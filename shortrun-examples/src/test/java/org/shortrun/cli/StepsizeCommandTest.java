@@ -1,6 +1,7 @@
 package org.shortrun.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.shortrun.cli.CommandTest.assertBadInput;
 import static org.shortrun.cli.CommandTest.concat;
@@ -12,6 +13,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import javax.imageio.ImageIO;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -31,15 +37,16 @@ class StepsizeCommandTest {
     }
 
     @Test
-    void printsALinePerStepSizeAndTheMinimiserLast() {
+    void printsALinePerStepSizeAndTheMinimiserLast(@TempDir Path dir) throws IOException {
+        Path plot = dir.resolve("objective.png");
         CommandTest.Result r =
                 execute("stepsize", "--checkpoint", run.toString(), "--examples", "1", "--steps", "4", "--grid", "0.02:0.06:0.02", "--gradient",
-                        "--gradient-iterations", "2", "--threads", "2");
+                        "--gradient-iterations", "2", "--threads", "2", "--plot", plot.toString());
         assertEquals(0, r.code(), r.err());
         List<String> lines = EvalCommandTest.lines(r.out());
         assertEquals(3 + 3 + 1, lines.size(), r.out());
         JsonObject first = EvalCommandTest.json(lines.get(0));
-        for (String key : List.of("s", "objective", "log_q", "log_joint", "min_singular_value", "min_abs_eigenvalue")) {
+        for (String key : List.of("s", "objective", "log_q", "log_joint", "min_singular_value", "min_abs_eigenvalue", "min_eigenvalue", "admissible")) {
             assertTrue(first.has(key), key + " missing from " + first);
         }
         assertEquals(0.02, first.get("s").getAsDouble());
@@ -48,13 +55,54 @@ class StepsizeCommandTest {
         double argmin = 0;
         for (String line : lines.subList(0, 3)) {
             JsonObject o = EvalCommandTest.json(line);
-            if (o.get("objective").getAsDouble() < best) {
+            if (o.get("admissible").getAsBoolean() && o.get("objective").getAsDouble() < best) {
                 best = o.get("objective").getAsDouble();
                 argmin = o.get("s").getAsDouble();
             }
         }
         assertEquals(argmin, last.get("minimiser").getAsDouble());
         assertTrue(last.has("gradient_minimiser"), last.toString());
+        assertPng(plot);
+    }
+
+    static void assertPng(Path file) throws IOException {
+        BufferedImage image = ImageIO.read(file.toFile());
+        assertNotNull(image, file + " is not an image");
+        assertEquals(720, image.getWidth());
+        assertEquals(450, image.getHeight());
+    }
+
+    @Test
+    void trainingReoptimisesTheStepSizeAndDrawsIt(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("tuned");
+        CommandTest.Result r =
+                execute(concat(concat(new String[] {"train"}, CommandTest.TINY), "--iterations", "4", "--eval-images", "8", "--step-size-every", "2", "--step-size-examples", "1",
+                        "--step-size-grid", "0.02,0.05,0.1", "--out", out.toString()));
+        assertEquals(0, r.code(), r.err());
+        List<JsonObject> events = EvalCommandTest.lines(r.out()).stream().map(EvalCommandTest::json)
+                .filter(o -> o.has("event") && o.get("event").getAsString().equals("step_size")).toList();
+        assertEquals(2, events.size(), r.out());
+        assertEquals(2, events.get(1).get("iteration").getAsLong());
+        List<String> searches = Files.readAllLines(out.resolve("stepsize.jsonl"));
+        assertEquals(2, searches.size());
+        List<String> metrics = Files.readAllLines(out.resolve("metrics.csv"));
+        for (int i = 1; i <= 4; i++) {
+            double chosen = events.get((i - 1) / 2).get("s").getAsDouble();
+            assertEquals((float) chosen, Float.parseFloat(metrics.get(i).split(",")[3]), "step_size of iteration " + i);
+        }
+        assertPng(out.resolve("stepsize.png"));
+        assertPng(out.resolve("stepsize-objective.png"));
+        assertTrue(Files.readString(out.resolve("config.json")).contains("\"stepSizeTuning\""));
+    }
+
+    @Test
+    void badStepSizeTuning(@TempDir Path dir) {
+        String o = dir.resolve("o").toString();
+        assertBadInput(execute("train", "--iterations", "1", "--step-size-every", "0", "--out", o), "interval must be positive");
+        assertBadInput(execute("train", "--iterations", "1", "--step-size-every", "2", "--step-size-search", "line", "--out", o), "grid or gradient");
+        assertBadInput(execute("train", "--iterations", "1", "--step-size-every", "2", "--step-size-examples", "0", "--out", o), "examples");
+        assertBadInput(execute("train", "--iterations", "1", "--step-size-every", "2", "--step-size-grid", "0.1,0", "--out", o), "--step-size-grid", "positive");
+        assertBadInput(execute("train", "--iterations", "1", "--step-size-grid", "0.1", "--out", o), "need --step-size-every");
     }
 
     @Test

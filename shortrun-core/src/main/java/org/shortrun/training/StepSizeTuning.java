@@ -1,0 +1,80 @@
+package org.shortrun.training;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * When and how a run re-optimises its Langevin step size s by the variational objective (the
+ * paper's section 4.5): every {@code every} iterations, starting at iteration 0, on {@code
+ * examples} training images with {@code chains} chains each.
+ *
+ * @param every iterations between searches
+ * @param search grid search or gradient descent on log s
+ * @param grid the grid's step sizes (used by {@link Search#GRID})
+ * @param examples training images per search, drawn afresh each time from the run's seed
+ * @param chains chains per image
+ * @param gradientIterations gradient steps (used by {@link Search#GRADIENT}, from the current s)
+ * @param gradientRate Adam's step on log s
+ */
+public record StepSizeTuning(
+        long every, Search search, List<Double> grid, int examples, int chains, int gradientIterations, double gradientRate) {
+
+    /** The search used at each re-optimisation. */
+    public enum Search {
+        /** Evaluate every s of the grid and take the admissible minimiser. */
+        GRID,
+        /** Gradient descent on log s from the current s. */
+        GRADIENT
+    }
+
+    /** The paper's grid, 0.01 to 0.15 by 0.01. */
+    public static final List<Double> PAPER_GRID =
+            List.of(0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.11, 0.12, 0.13, 0.14, 0.15);
+
+    /**
+     * Validates the settings.
+     *
+     * @throws IllegalArgumentException naming the first value out of range
+     */
+    public StepSizeTuning {
+        Objects.requireNonNull(search, "search");
+        grid = List.copyOf(Objects.requireNonNull(grid, "grid"));
+        if (every <= 0) {
+            throw new IllegalArgumentException("the step-size interval must be positive, got " + every);
+        }
+        if (search == Search.GRID && grid.isEmpty()) {
+            throw new IllegalArgumentException("the step-size grid is empty");
+        }
+        for (double s : grid) {
+            if (!(s > 0) || Double.isInfinite(s)) {
+                throw new IllegalArgumentException("every step size of the grid must be positive, got " + s);
+            }
+        }
+        if (examples <= 0 || chains <= 0) {
+            throw new IllegalArgumentException("step-size examples and chains must be positive, got " + examples + " and " + chains);
+        }
+        if (search == Search.GRADIENT && (gradientIterations <= 0 || !(gradientRate > 0))) {
+            throw new IllegalArgumentException("gradient iterations and rate must be positive, got " + gradientIterations + " and " + gradientRate);
+        }
+    }
+
+    /**
+     * A grid search every {@code every} iterations on the paper's grid, 4 images, 1 chain each.
+     *
+     * @param every iterations between searches
+     * @return the settings
+     */
+    public static StepSizeTuning gridEvery(long every) {
+        return new StepSizeTuning(every, Search.GRID, PAPER_GRID, 4, 1, 10, 0.1);
+    }
+
+    /**
+     * Whether a search runs before the given iteration.
+     *
+     * @param iteration iterations done so far
+     * @return true at 0, every, 2 every, ...
+     */
+    public boolean isDue(long iteration) {
+        return iteration % every == 0;
+    }
+}

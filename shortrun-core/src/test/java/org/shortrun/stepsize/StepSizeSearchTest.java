@@ -1,0 +1,83 @@
+package org.shortrun.stepsize;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The searches on an energy shaped like a generator's: a sharp well at 0 whose curvature falls to
+ * the prior's 1 far away. Past s = sqrt(2 / 401) the Langevin map folds near 0, the objective's
+ * estimate is biased low there (docs/STEPSIZE.md), and its lowest grid value lies past the fold.
+ */
+class StepSizeSearchTest {
+
+    /** U(e) = e^2 / 2 + log cosh(20 e), summed over coordinates; U'' = 1 + 400 sech^2(20 e). */
+    static final class WellEnergy implements LatentEnergy {
+        private final int d;
+
+        WellEnergy(int d) {
+            this.d = d;
+        }
+
+        @Override
+        public int dimension() {
+            return d;
+        }
+
+        @Override
+        public double logNormalizer() {
+            return 0;
+        }
+
+        @Override
+        public void evaluate(double[] points, int m, double[] energies, double[] gradients) {
+            for (int p = 0; p < m; p++) {
+                double u = 0;
+                for (int i = 0; i < d; i++) {
+                    double e = points[p * d + i];
+                    u += e * e / 2 + Math.log(Math.cosh(20 * e));
+                    gradients[p * d + i] = e + 20 * Math.tanh(20 * e);
+                }
+                energies[p] = u;
+            }
+        }
+    }
+
+    private static final double FOLD = Math.sqrt(2.0 / 401);
+
+    @Test
+    void gridChoosesTheLowestAdmissibleStepSizeNotTheLowestEstimate() {
+        StepSizeProblem problem = new StepSizeProblem(new WellEnergy(1), 400, 10, new Random(1));
+        double[] grid = {0.02, 0.04, 0.06, 0.08, 0.10, 0.12, 0.14, 0.16, 0.18, 0.20};
+        StepSizeSearch.Result result = StepSizeSearch.grid(problem, grid, e -> {});
+        List<StepSizeProblem.Estimate> trace = result.trace();
+        for (StepSizeProblem.Estimate e : trace) {
+            double s = e.stepSizes()[0];
+            assertTrue(e.isFinite(), "s = " + s);
+            assertEquals(s < FOLD, e.isAdmissible(), "admissible at s = " + s + ", smallest factor " + e.minEigenvalue());
+        }
+        StepSizeProblem.Estimate lowest = trace.stream().min((a, b) -> Double.compare(a.objective(), b.objective())).orElseThrow();
+        assertFalse(lowest.isAdmissible(), "the raw minimum should lie past the fold, at " + lowest.stepSizes()[0]);
+        assertNotNull(result.best());
+        assertEquals(0.06, result.best()[0], 1e-12, "the admissible minimiser");
+    }
+
+    @Test
+    void gradientDescentStaysOnTheAdmissibleSide() {
+        StepSizeProblem problem = new StepSizeProblem(new WellEnergy(1), 200, 10, new Random(2));
+        double[] start = new double[10];
+        Arrays.fill(start, 0.03);
+        StepSizeSearch.Result result = StepSizeSearch.gradient(problem, start, false, 25, 0.1, e -> {});
+        assertTrue(result.trace().stream().anyMatch(e -> !e.isAdmissible()), "the descent should reach the fold and step back");
+        assertTrue(result.bestEstimate().isAdmissible());
+        double s = result.bestShared();
+        assertTrue(s < FOLD && s > 0.05, "gradient minimiser " + s + " should lie between the grid's 0.06 and the fold " + FOLD);
+    }
+}

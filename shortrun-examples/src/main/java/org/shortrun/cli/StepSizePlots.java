@@ -1,0 +1,212 @@
+package org.shortrun.cli;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.shortrun.training.TrainingRun;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The paper's Fig. 6 for a run: the chosen step size over the iterations (a, b), and the
+ * objective against s at a few of the searches (c), drawn from the run's stepsize.jsonl.
+ */
+final class StepSizePlots {
+
+    /** The plot of s over iterations. */
+    static final String OVER_ITERATIONS = "stepsize.png";
+
+    /** The plot of the objective against s. */
+    static final String OBJECTIVE = "stepsize-objective.png";
+
+    private static final int WIDTH = 720;
+    private static final int HEIGHT = 450;
+
+    /**
+     * The finite estimates of one search, in increasing s.
+     *
+     * @param label the legend's text
+     * @param s the step sizes
+     * @param objective the objective at each
+     * @param admissible whether each is admissible
+     */
+    record Curve(String label, double[] s, double[] objective, boolean[] admissible) {
+
+        static Curve of(String label, JsonObject search) {
+            List<JsonObject> points = new ArrayList<>();
+            for (JsonElement e : search.getAsJsonArray("estimates")) {
+                JsonObject o = e.getAsJsonObject();
+                if (o.has("objective") && !o.get("objective").isJsonNull()) {
+                    points.add(o);
+                }
+            }
+            points.sort(Comparator.comparingDouble(o -> o.get("s").getAsDouble()));
+            boolean[] admissible = new boolean[points.size()];
+            for (int i = 0; i < admissible.length; i++) {
+                admissible[i] = points.get(i).get("admissible").getAsBoolean();
+            }
+            return new Curve(
+                    label,
+                    points.stream().mapToDouble(o -> o.get("s").getAsDouble()).toArray(),
+                    points.stream().mapToDouble(o -> o.get("objective").getAsDouble()).toArray(),
+                    admissible);
+        }
+    }
+
+    private StepSizePlots() {}
+
+    /**
+     * Writes both plots into a run directory, if it logged any step-size search.
+     *
+     * @param run the run directory
+     * @param curves how many searches the objective plot shows at most, spread from first to last
+     * @return the files written
+     * @throws IOException if the log cannot be read or a plot written
+     */
+    static List<Path> write(Path run, int curves) throws IOException {
+        Path log = run.resolve(TrainingRun.STEP_SIZE_LOG);
+        List<JsonObject> searches = new ArrayList<>();
+        if (Files.exists(log)) {
+            for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                if (!line.isBlank()) {
+                    searches.add(JsonParser.parseString(line).getAsJsonObject());
+                }
+            }
+        }
+        if (searches.isEmpty()) {
+            return List.of();
+        }
+        double[] iterations = searches.stream().mapToDouble(o -> o.get("iteration").getAsDouble()).toArray();
+        double[] chosen = searches.stream().mapToDouble(o -> o.get("chosen").getAsDouble()).toArray();
+        long end = lastIteration(run.resolve("metrics.csv"));
+        if (end > iterations[iterations.length - 1]) {
+            // the last s holds to the end of the run
+            iterations = Arrays.copyOf(iterations, iterations.length + 1);
+            chosen = Arrays.copyOf(chosen, chosen.length + 1);
+            iterations[iterations.length - 1] = end;
+            chosen[chosen.length - 1] = chosen[chosen.length - 2];
+        }
+        Path over = run.resolve(OVER_ITERATIONS);
+        writeOverIterations(iterations, chosen, over);
+
+        List<Curve> shown = new ArrayList<>();
+        int n = searches.size();
+        int count = Math.min(curves, n);
+        for (int i = 0; i < count; i++) {
+            int index = count == 1 ? n - 1 : (int) Math.round(i * (n - 1) / (double) (count - 1));
+            JsonObject search = searches.get(index);
+            Curve c = Curve.of("iteration " + search.get("iteration").getAsLong(), search);
+            if (c.s().length > 0 && shown.stream().noneMatch(x -> x.label().equals(c.label()))) {
+                shown.add(c);
+            }
+        }
+        Path objective = run.resolve(OBJECTIVE);
+        writeObjective(shown, objective);
+        return List.of(over, objective);
+    }
+
+    private static long lastIteration(Path metrics) throws IOException {
+        if (!Files.exists(metrics)) {
+            return -1;
+        }
+        List<String> lines = Files.readAllLines(metrics, StandardCharsets.UTF_8);
+        for (int i = lines.size() - 1; i > 0; i--) {
+            String line = lines.get(i);
+            int comma = line.indexOf(',');
+            if (comma > 0) {
+                try {
+                    return Long.parseLong(line.substring(0, comma));
+                } catch (NumberFormatException e) {
+                    // a line cut short; try the one before
+                }
+            }
+        }
+        return -1;
+    }
+
+    static void writeOverIterations(double[] iterations, double[] chosen, Path png) throws IOException {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Step size chosen by the variational objective").xAxisTitle("iteration").yAxisTitle("s").build();
+        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setYAxisMin(0.0);
+        XYSeries series = chart.addSeries("s", iterations, chosen);
+        series.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
+        series.setMarker(SeriesMarkers.CIRCLE);
+        save(chart, png);
+    }
+
+    /**
+     * Writes the objective against s, one line per search. Each line is drawn relative to its own
+     * minimum, since the objective's level falls by orders of magnitude as training proceeds;
+     * filled markers are the admissible s, among which the searches choose.
+     *
+     * @param curves the searches
+     * @param png the file
+     * @throws IOException if it cannot be written
+     */
+    static void writeObjective(List<Curve> curves, Path png) throws IOException {
+        XYChart chart =
+                new XYChartBuilder()
+                        .width(WIDTH)
+                        .height(HEIGHT)
+                        .title("Step-size objective (filled: admissible s)")
+                        .xAxisTitle("s")
+                        .yAxisTitle("objective - its minimum over s (nats per image)")
+                        .build();
+        Color[] colors = chart.getStyler().getSeriesColors();
+        int drawn = 0;
+        for (Curve c : curves) {
+            if (c.s().length == 0) {
+                continue;
+            }
+            Color color = colors[drawn++ % colors.length];
+            double min = Arrays.stream(c.objective()).min().orElse(0);
+            double[] relative = Arrays.stream(c.objective()).map(v -> v - min).toArray();
+            XYSeries line = chart.addSeries(c.label(), c.s(), relative);
+            line.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+            line.setMarker(SeriesMarkers.NONE);
+            line.setLineColor(color);
+            List<Double> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (int i = 0; i < c.s().length; i++) {
+                if (c.admissible()[i]) {
+                    xs.add(c.s()[i]);
+                    ys.add(relative[i]);
+                }
+            }
+            if (!xs.isEmpty()) {
+                XYSeries marks = chart.addSeries(c.label() + " (admissible)", xs, ys);
+                marks.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+                marks.setMarker(SeriesMarkers.CIRCLE);
+                marks.setMarkerColor(color);
+                marks.setShowInLegend(false);
+            }
+        }
+        if (drawn == 0) {
+            chart.setTitle("no finite objective was found");
+            chart.addSeries("none", new double[] {0}, new double[] {0});
+        }
+        save(chart, png);
+    }
+
+    private static void save(XYChart chart, Path png) throws IOException {
+        Path parent = png.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+}
