@@ -98,7 +98,7 @@ final class TrainJob {
                 TrainingRun.builder().setLearner(learner).setSource(train).optOutput(out).optListener(new Listener(new ProgressBar(System.err))).build().run(root);
             } finally {
                 // the searches logged so far are drawn even if training stopped early
-                StepSizePlots.write(out, 4);
+                drawStepSizes();
             }
             Engine.getInstance().setRandomSeed((int) training.getSeed());
             try (NDManager scope = root.newSubManager()) {
@@ -109,6 +109,15 @@ final class TrainJob {
                     learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), test, 16, root,
                     out.resolve("reconstructions.png"));
             report("end", learner, root);
+        }
+    }
+
+    /** A plot that cannot be drawn must not hide why training stopped, nor stop a finished run. */
+    private void drawStepSizes() {
+        try {
+            StepSizePlots.write(out, 4);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("shortrun: warning: the step-size plots were not drawn: " + e.getMessage());
         }
     }
 
