@@ -6,7 +6,10 @@ import ai.djl.ndarray.NDManager;
 import org.shortrun.model.LadderGenerator;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -45,6 +48,38 @@ public final class StepSizeProblem implements AutoCloseable {
         /** @return whether every chain gave a finite objective */
         public boolean isFinite() {
             return nonFinite == 0 && Double.isFinite(objective);
+        }
+
+        /**
+         * The estimate as the command prints it and training logs it: snake_case keys, null for
+         * a number that is not finite, s as one number when all steps share it.
+         *
+         * @return an ordered map, ready for JSON
+         */
+        public Map<String, Object> toMap() {
+            boolean shared = Arrays.stream(stepSizes).allMatch(v -> v == stepSizes[0]);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("s", shared ? (Object) stepSizes[0] : (Object) stepSizes.clone());
+            m.put("finite", isFinite());
+            m.put("admissible", isAdmissible());
+            m.put("objective", finiteOrNull(objective));
+            m.put("standard_error", finiteOrNull(standardError));
+            m.put("log_q", finiteOrNull(logQ));
+            m.put("log_joint", finiteOrNull(logJoint));
+            m.put("min_singular_value", finiteOrNull(minSingularValue));
+            m.put("min_abs_eigenvalue", finiteOrNull(minAbsEigenvalue));
+            m.put("min_eigenvalue", finiteOrNull(minEigenvalue));
+            if (nonFinite > 0) {
+                m.put("non_finite_chains", nonFinite);
+            }
+            if (gradient != null) {
+                m.put("d_objective_ds", shared ? (Object) Arrays.stream(gradient).sum() : (Object) gradient.clone());
+            }
+            return m;
+        }
+
+        private static Double finiteOrNull(double v) {
+            return Double.isFinite(v) ? v : null;
         }
 
         /** @return s itself when every step has the same, else the mean of the per-step sizes */
@@ -131,7 +166,7 @@ public final class StepSizeProblem implements AutoCloseable {
      */
     public Estimate evaluate(double s, boolean withGradient) {
         double[] all = new double[steps];
-        java.util.Arrays.fill(all, s);
+        Arrays.fill(all, s);
         return evaluate(all, withGradient);
     }
 
@@ -194,8 +229,8 @@ public final class StepSizeProblem implements AutoCloseable {
 
     /** One number for a set of step sizes: the common value if all are equal, else the mean. */
     static double shared(double[] stepSizes) {
-        boolean equal = java.util.Arrays.stream(stepSizes).allMatch(v -> v == stepSizes[0]);
-        return equal ? stepSizes[0] : java.util.Arrays.stream(stepSizes).average().orElse(Double.NaN);
+        boolean equal = Arrays.stream(stepSizes).allMatch(v -> v == stepSizes[0]);
+        return equal ? stepSizes[0] : Arrays.stream(stepSizes).average().orElse(Double.NaN);
     }
 
     private static boolean allFinite(double[] values) {

@@ -205,22 +205,10 @@ public final class TrainingRun {
         line.put("seconds", record.seconds());
         List<Map<String, Object>> estimates = new ArrayList<>();
         for (StepSizeProblem.Estimate e : record.result().trace()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("s", e.sharedStepSize());
-            m.put("objective", finiteOrNull(e.objective()));
-            m.put("standard_error", finiteOrNull(e.standardError()));
-            m.put("log_q", finiteOrNull(e.logQ()));
-            m.put("log_joint", finiteOrNull(e.logJoint()));
-            m.put("min_eigenvalue", finiteOrNull(e.minEigenvalue()));
-            m.put("admissible", e.isAdmissible());
-            estimates.add(m);
+            estimates.add(e.toMap());
         }
         line.put("estimates", estimates);
         return GSON.toJson(line);
-    }
-
-    private static Double finiteOrNull(double v) {
-        return Double.isFinite(v) ? v : null;
     }
 
     /** A line cut short by a crash is not kept. */

@@ -163,29 +163,8 @@ final class StepsizeCommand implements Callable<Integer> {
     static Map<String, Object> line(String search, StepSizeProblem.Estimate e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("search", search);
-        double[] s = e.stepSizes();
-        boolean shared = Arrays.stream(s).allMatch(v -> v == s[0]);
-        m.put("s", shared ? (Object) s[0] : (Object) s);
-        m.put("finite", e.isFinite());
-        m.put("objective", finiteOrNull(e.objective()));
-        m.put("standard_error", finiteOrNull(e.standardError()));
-        m.put("log_q", finiteOrNull(e.logQ()));
-        m.put("log_joint", finiteOrNull(e.logJoint()));
-        m.put("min_singular_value", finiteOrNull(e.minSingularValue()));
-        m.put("min_abs_eigenvalue", finiteOrNull(e.minAbsEigenvalue()));
-        m.put("min_eigenvalue", finiteOrNull(e.minEigenvalue()));
-        m.put("admissible", e.isAdmissible());
-        if (e.nonFinite() > 0) {
-            m.put("non_finite_chains", e.nonFinite());
-        }
-        if (e.gradient() != null) {
-            m.put("d_objective_ds", shared ? (Object) Arrays.stream(e.gradient()).sum() : (Object) e.gradient());
-        }
+        m.putAll(e.toMap());
         return m;
-    }
-
-    private static Double finiteOrNull(double v) {
-        return Double.isFinite(v) ? v : null;
     }
 
     /** Parses FROM:TO:STEP (inclusive, with a tolerance for round-off) or a comma-separated list. */
