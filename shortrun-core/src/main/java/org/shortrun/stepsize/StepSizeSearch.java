@@ -7,10 +7,29 @@ import java.util.function.Consumer;
 /**
  * The two searches over s the paper uses, and the per-step variant it names as future work: a
  * grid, and gradient descent on log s (which keeps s positive) with Adam's normalised steps.
- * Both choose only among admissible estimates ({@link StepSizeProblem.Estimate#isAdmissible}),
- * where the change of variables behind the objective holds.
+ * Both choose among admissible estimates ({@link StepSizeProblem.Estimate#isAdmissible}), where
+ * the change of variables behind the objective holds, unless told to take any finite one as the
+ * paper does.
  */
 public final class StepSizeSearch {
+
+    /** Which estimates a search may choose. */
+    public enum Selection {
+        /** Only admissible ones: no step's Jacobian had a non-positive eigenvalue. */
+        ADMISSIBLE,
+        /** Any finite one, as the paper does; past the fold the estimate is biased low. */
+        LOWEST_FINITE;
+
+        /**
+         * Whether a search may choose an estimate.
+         *
+         * @param e the estimate
+         * @return true if it may
+         */
+        public boolean accepts(StepSizeProblem.Estimate e) {
+            return this == ADMISSIBLE ? e.isAdmissible() : e.isFinite();
+        }
+    }
 
     /**
      * A search's outcome.
@@ -30,25 +49,41 @@ public final class StepSizeSearch {
     private StepSizeSearch() {}
 
     /**
-     * Evaluates every s of a grid (one s for all steps) and returns the admissible minimiser.
+     * Evaluates every s of a grid (one s for all steps) and returns the minimiser among the
+     * estimates the selection accepts.
      *
      * @param problem the objective
      * @param grid the step sizes, all positive
+     * @param selection which estimates may be chosen
      * @param listener told each estimate as it is made
-     * @return the result; {@code best} is null if no s was admissible
+     * @return the result; {@code best} is null if no s was accepted
      */
-    public static Result grid(StepSizeProblem problem, double[] grid, Consumer<StepSizeProblem.Estimate> listener) {
+    public static Result grid(StepSizeProblem problem, double[] grid, Selection selection, Consumer<StepSizeProblem.Estimate> listener) {
         List<StepSizeProblem.Estimate> trace = new ArrayList<>();
-        StepSizeProblem.Estimate best = null;
         for (double s : grid) {
             StepSizeProblem.Estimate e = problem.evaluate(s, false);
             trace.add(e);
             listener.accept(e);
-            if (e.isAdmissible() && (best == null || e.objective() < best.objective())) {
+        }
+        StepSizeProblem.Estimate best = lowest(trace, selection);
+        return new Result(best == null ? null : best.stepSizes(), best, trace);
+    }
+
+    /**
+     * The lowest objective among the estimates a selection accepts.
+     *
+     * @param estimates the estimates
+     * @param selection which may be chosen
+     * @return the lowest, or null if none is accepted
+     */
+    public static StepSizeProblem.Estimate lowest(List<StepSizeProblem.Estimate> estimates, Selection selection) {
+        StepSizeProblem.Estimate best = null;
+        for (StepSizeProblem.Estimate e : estimates) {
+            if (selection.accepts(e) && (best == null || e.objective() < best.objective())) {
                 best = e;
             }
         }
-        return new Result(best == null ? null : best.stepSizes(), best, trace);
+        return best;
     }
 
     /**
@@ -59,11 +94,18 @@ public final class StepSizeSearch {
      * @param perStep whether each step keeps its own size; otherwise they move together
      * @param iterations how many gradient steps
      * @param rate Adam's step on log s (0.05 moves s by about 5 % per iteration)
+     * @param selection which estimates may be chosen, and stepped back from if not
      * @param listener told each estimate as it is made
-     * @return the result: the lowest admissible objective seen ({@code best} null if none)
+     * @return the result: the lowest accepted objective seen ({@code best} null if none)
      */
     public static Result gradient(
-            StepSizeProblem problem, double[] start, boolean perStep, int iterations, double rate, Consumer<StepSizeProblem.Estimate> listener) {
+            StepSizeProblem problem,
+            double[] start,
+            boolean perStep,
+            int iterations,
+            double rate,
+            Selection selection,
+            Consumer<StepSizeProblem.Estimate> listener) {
         int steps = start.length;
         double[] logS = new double[steps];
         for (int k = 0; k < steps; k++) {
@@ -76,7 +118,7 @@ public final class StepSizeSearch {
         double beta2 = 0.999;
         List<StepSizeProblem.Estimate> trace = new ArrayList<>();
         StepSizeProblem.Estimate best = null;
-        double[] lastAdmissible = null;
+        double[] lastAccepted = null;
         for (int t = 1; t <= iterations + 1; t++) {
             double[] s = new double[steps];
             for (int k = 0; k < steps; k++) {
@@ -85,21 +127,21 @@ public final class StepSizeSearch {
             StepSizeProblem.Estimate e = problem.evaluate(s, t <= iterations);
             trace.add(e);
             listener.accept(e);
-            if (e.isAdmissible() && (best == null || e.objective() < best.objective())) {
+            if (selection.accepts(e) && (best == null || e.objective() < best.objective())) {
                 best = e;
             }
             if (t > iterations) {
                 break;
             }
-            if (!e.isAdmissible() || e.gradient() == null) {
-                // past the fold (or non-finite): halve the way back to the last admissible point,
+            if (!selection.accepts(e) || e.gradient() == null) {
+                // past the fold (or non-finite): halve the way back to the last accepted point,
                 // or without one step towards smaller s, where the map contracts
                 for (int k = 0; k < steps; k++) {
-                    logS[k] = lastAdmissible != null ? 0.5 * (logS[k] + lastAdmissible[k]) : logS[k] - 10 * rate;
+                    logS[k] = lastAccepted != null ? 0.5 * (logS[k] + lastAccepted[k]) : logS[k] - 10 * rate;
                 }
                 continue;
             }
-            lastAdmissible = logS.clone();
+            lastAccepted = logS.clone();
             for (int j = 0; j < n; j++) {
                 // d/d log s_k = s_k d/d s_k; shared: the sum over steps
                 double g = 0;

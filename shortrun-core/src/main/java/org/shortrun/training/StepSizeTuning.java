@@ -1,5 +1,7 @@
 package org.shortrun.training;
 
+import org.shortrun.stepsize.StepSizeSearch;
+
 import java.util.List;
 import java.util.Objects;
 
@@ -15,13 +17,21 @@ import java.util.Objects;
  * @param chains chains per image
  * @param gradientIterations gradient steps (used by {@link Search#GRADIENT}, from the current s)
  * @param gradientRate Adam's step on log s
+ * @param selection which estimates a search may choose (null: admissible ones)
  */
 public record StepSizeTuning(
-        long every, Search search, List<Double> grid, int examples, int chains, int gradientIterations, double gradientRate) {
+        long every,
+        Search search,
+        List<Double> grid,
+        int examples,
+        int chains,
+        int gradientIterations,
+        double gradientRate,
+        StepSizeSearch.Selection selection) {
 
     /** The search used at each re-optimisation. */
     public enum Search {
-        /** Evaluate every s of the grid and take the admissible minimiser. */
+        /** Evaluate every s of the grid and take the minimiser. */
         GRID,
         /** Gradient descent on log s from the current s. */
         GRADIENT
@@ -38,6 +48,8 @@ public record StepSizeTuning(
      */
     public StepSizeTuning {
         Objects.requireNonNull(search, "search");
+        // absent from checkpoints written before the choice existed
+        selection = selection == null ? StepSizeSearch.Selection.ADMISSIBLE : selection;
         grid = List.copyOf(Objects.requireNonNull(grid, "grid"));
         if (every <= 0) {
             throw new IllegalArgumentException("the step-size interval must be positive, got " + every);
@@ -59,13 +71,14 @@ public record StepSizeTuning(
     }
 
     /**
-     * A grid search every {@code every} iterations on the paper's grid, 4 images, 1 chain each.
+     * A grid search every {@code every} iterations on the paper's grid, 4 images, 1 chain each,
+     * choosing among admissible s.
      *
      * @param every iterations between searches
      * @return the settings
      */
     public static StepSizeTuning gridEvery(long every) {
-        return new StepSizeTuning(every, Search.GRID, PAPER_GRID, 4, 1, 10, 0.1);
+        return new StepSizeTuning(every, Search.GRID, PAPER_GRID, 4, 1, 10, 0.1, StepSizeSearch.Selection.ADMISSIBLE);
     }
 
     /**

@@ -64,7 +64,7 @@ public final class TrainingRun {
      *
      * @param iteration iterations done before it
      * @param previous s before
-     * @param chosen s after: the search's admissible minimiser, or {@code previous} if it found none
+     * @param chosen s after: the search's minimiser, or {@code previous} if it found none
      * @param result the search, with every estimate it made
      * @param seconds how long it took
      */
@@ -183,11 +183,12 @@ public final class TrainingRun {
                     new StepSizeProblem(learner.getGenerator(), learner.currentSigma(), images, tuning.chains(), steps, random, scope)) {
                 if (tuning.search() == StepSizeTuning.Search.GRID) {
                     double[] grid = tuning.grid().stream().mapToDouble(Double::doubleValue).toArray();
-                    result = StepSizeSearch.grid(problem, grid, e -> {});
+                    result = StepSizeSearch.grid(problem, grid, tuning.selection(), e -> {});
                 } else {
                     double[] startS = new double[steps];
                     Arrays.fill(startS, previous);
-                    result = StepSizeSearch.gradient(problem, startS, false, tuning.gradientIterations(), tuning.gradientRate(), e -> {});
+                    result = StepSizeSearch.gradient(
+                            problem, startS, false, tuning.gradientIterations(), tuning.gradientRate(), tuning.selection(), e -> {});
                 }
             }
         }

@@ -56,7 +56,7 @@ class StepSizeSearchTest {
     void gridChoosesTheLowestAdmissibleStepSizeNotTheLowestEstimate() {
         StepSizeProblem problem = new StepSizeProblem(new WellEnergy(1), 400, 10, new Random(1));
         double[] grid = {0.02, 0.04, 0.06, 0.08, 0.10, 0.12, 0.14, 0.16, 0.18, 0.20};
-        StepSizeSearch.Result result = StepSizeSearch.grid(problem, grid, e -> {});
+        StepSizeSearch.Result result = StepSizeSearch.grid(problem, grid, StepSizeSearch.Selection.ADMISSIBLE, e -> {});
         List<StepSizeProblem.Estimate> trace = result.trace();
         for (StepSizeProblem.Estimate e : trace) {
             double s = e.stepSizes()[0];
@@ -67,6 +67,8 @@ class StepSizeSearchTest {
         assertFalse(lowest.isAdmissible(), "the raw minimum should lie past the fold, at " + lowest.stepSizes()[0]);
         assertNotNull(result.best());
         assertEquals(0.06, result.best()[0], 1e-12, "the admissible minimiser");
+        StepSizeSearch.Result asThePaper = StepSizeSearch.grid(problem, grid, StepSizeSearch.Selection.LOWEST_FINITE, e -> {});
+        assertEquals(lowest.stepSizes()[0], asThePaper.best()[0], 0, "the paper's rule takes the lowest finite estimate");
     }
 
     @Test
@@ -74,7 +76,7 @@ class StepSizeSearchTest {
         StepSizeProblem problem = new StepSizeProblem(new WellEnergy(1), 200, 10, new Random(2));
         double[] start = new double[10];
         Arrays.fill(start, 0.03);
-        StepSizeSearch.Result result = StepSizeSearch.gradient(problem, start, false, 25, 0.1, e -> {});
+        StepSizeSearch.Result result = StepSizeSearch.gradient(problem, start, false, 25, 0.1, StepSizeSearch.Selection.ADMISSIBLE, e -> {});
         assertTrue(result.trace().stream().anyMatch(e -> !e.isAdmissible()), "the descent should reach the fold and step back");
         assertTrue(result.bestEstimate().isAdmissible());
         double s = result.bestShared();

@@ -1,6 +1,7 @@
 package org.shortrun.cli;
 
 import org.shortrun.InputException;
+import org.shortrun.stepsize.StepSizeSearch;
 import org.shortrun.data.CelebaImages;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.MnistImages;
@@ -315,6 +316,15 @@ final class Options {
             throw new InputException(flag + " must be positive, got " + value);
         }
         return value;
+    }
+
+    /** Parses a step-size selection: {@code admissible} or {@code lowest} (the paper's rule). */
+    static StepSizeSearch.Selection selection(String option, String value) {
+        return switch (value) {
+            case "admissible" -> StepSizeSearch.Selection.ADMISSIBLE;
+            case "lowest" -> StepSizeSearch.Selection.LOWEST_FINITE;
+            default -> throw new InputException(option + " must be admissible or lowest, got '" + value + "'");
+        };
     }
 
     static <T> T orElse(T value, T fallback) {

@@ -42,6 +42,9 @@ final class StepsizeCommand implements Callable<Integer> {
     @Option(names = "--grid", paramLabel = "FROM:TO:STEP|S,S,..", description = "Step sizes s to evaluate (default: 0.01:0.15:0.01, the paper's grid).")
     String grid = "0.01:0.15:0.01";
 
+    @Option(names = "--select", paramLabel = "RULE", description = "admissible (s where the Langevin map does not fold) or lowest (any finite estimate, as the paper) (default: admissible).")
+    String select = "admissible";
+
     @Option(names = "--examples", paramLabel = "N", description = "Images the objective averages over, from the first (default: 4).")
     int examples = 4;
 
@@ -80,6 +83,7 @@ final class StepsizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws java.io.IOException {
         double[] values = parseGrid("--grid", grid);
+        StepSizeSearch.Selection selection = Options.selection("--select", select);
         Options.positive("--examples", examples);
         Options.positive("--chains", chains);
         if (gradient) {
@@ -114,7 +118,7 @@ final class StepsizeCommand implements Callable<Integer> {
                 bar.start(values.length);
                 int[] done = {0};
                 StepSizeSearch.Result onGrid =
-                        StepSizeSearch.grid(problem, values, e -> {
+                        StepSizeSearch.grid(problem, values, selection, e -> {
                             Json.print(line("grid", e));
                             bar.advance(++done[0], "");
                         });
@@ -124,11 +128,16 @@ final class StepsizeCommand implements Callable<Integer> {
                 Map<String, Object> last = new LinkedHashMap<>();
                 last.put("minimiser", onGrid.best() == null ? null : onGrid.best()[0]);
                 last.put("objective", onGrid.bestEstimate() == null ? null : onGrid.bestEstimate().objective());
+                last.put("select", select);
+                // both rules' choices from the same estimates, so that they can be compared
+                last.put("admissible_minimiser", stepSize(StepSizeSearch.lowest(onGrid.trace(), StepSizeSearch.Selection.ADMISSIBLE)));
+                last.put("lowest_minimiser", stepSize(StepSizeSearch.lowest(onGrid.trace(), StepSizeSearch.Selection.LOWEST_FINITE)));
                 if (gradient) {
                     double[] start = new double[k];
                     Arrays.fill(start, gradientStart);
                     StepSizeSearch.Result descent =
-                            StepSizeSearch.gradient(problem, start, perStep, gradientIterations, gradientRate, e -> Json.print(line("gradient", e)));
+                            StepSizeSearch.gradient(
+                                    problem, start, perStep, gradientIterations, gradientRate, selection, e -> Json.print(line("gradient", e)));
                     last.put("gradient_minimiser", descent.best() == null ? null : descent.bestShared());
                     last.put("gradient_objective", descent.bestEstimate() == null ? null : descent.bestEstimate().objective());
                     if (perStep && descent.best() != null) {
@@ -158,6 +167,10 @@ final class StepsizeCommand implements Callable<Integer> {
                 finite.stream().mapToDouble(e -> e.stepSizes()[0]).toArray(),
                 finite.stream().mapToDouble(StepSizeProblem.Estimate::objective).toArray(),
                 admissible);
+    }
+
+    private static Double stepSize(StepSizeProblem.Estimate e) {
+        return e == null ? null : e.sharedStepSize();
     }
 
     static Map<String, Object> line(String search, StepSizeProblem.Estimate e) {

@@ -68,6 +68,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--step-size-grid", paramLabel = "FROM:TO:STEP|S,S,..", description = "The grid of s (default: 0.01:0.15:0.01).")
     String stepSizeGrid;
 
+    @Option(names = "--step-size-select", paramLabel = "RULE", description = "admissible (s where the Langevin map does not fold) or lowest (any finite estimate, as the paper) (default: admissible).")
+    String stepSizeSelect;
+
     @Option(names = "--step-size-examples", paramLabel = "N", description = "Training images per search (default: 4).")
     Integer stepSizeExamples;
 
@@ -160,7 +163,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The --step-size-* options over the resumed run's settings (null: s stays fixed). */
     private StepSizeTuning stepSizeTuning(StepSizeTuning base) {
-        boolean details = stepSizeSearch != null || stepSizeGrid != null || stepSizeExamples != null || stepSizeChains != null
+        boolean details = stepSizeSearch != null || stepSizeSelect != null || stepSizeGrid != null || stepSizeExamples != null || stepSizeChains != null
                 || stepSizeGradientIterations != null || stepSizeGradientRate != null;
         if (stepSizeEvery == null && base == null) {
             if (details) {
@@ -186,7 +189,8 @@ final class TrainCommand implements Callable<Integer> {
                     Options.orElse(stepSizeExamples, d.examples()),
                     Options.orElse(stepSizeChains, d.chains()),
                     Options.orElse(stepSizeGradientIterations, d.gradientIterations()),
-                    Options.orElse(stepSizeGradientRate, d.gradientRate()));
+                    Options.orElse(stepSizeGradientRate, d.gradientRate()),
+                    stepSizeSelect == null ? d.selection() : Options.selection("--step-size-select", stepSizeSelect));
         } catch (IllegalArgumentException e) {
             throw new InputException(e.getMessage(), e);
         }

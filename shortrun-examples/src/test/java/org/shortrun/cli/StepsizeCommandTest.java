@@ -61,6 +61,17 @@ class StepsizeCommandTest {
             }
         }
         assertEquals(argmin, last.get("minimiser").getAsDouble());
+        assertEquals(argmin, last.get("admissible_minimiser").getAsDouble());
+        double lowest = Double.POSITIVE_INFINITY;
+        double lowestAt = 0;
+        for (String line : lines.subList(0, 3)) {
+            JsonObject o = EvalCommandTest.json(line);
+            if (o.get("objective").getAsDouble() < lowest) {
+                lowest = o.get("objective").getAsDouble();
+                lowestAt = o.get("s").getAsDouble();
+            }
+        }
+        assertEquals(lowestAt, last.get("lowest_minimiser").getAsDouble());
         assertTrue(last.has("gradient_minimiser"), last.toString());
         assertPng(plot);
     }
@@ -103,6 +114,17 @@ class StepsizeCommandTest {
         assertBadInput(execute("train", "--iterations", "1", "--step-size-every", "2", "--step-size-examples", "0", "--out", o), "examples");
         assertBadInput(execute("train", "--iterations", "1", "--step-size-every", "2", "--step-size-grid", "0.1,0", "--out", o), "--step-size-grid", "positive");
         assertBadInput(execute("train", "--iterations", "1", "--step-size-grid", "0.1", "--out", o), "need --step-size-every");
+        assertBadInput(execute("train", "--iterations", "1", "--step-size-every", "2", "--step-size-select", "best", "--out", o), "--step-size-select");
+    }
+
+    @Test
+    void trainingCanChooseAsThePaperDoes(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("paper");
+        CommandTest.Result r =
+                execute(concat(concat(new String[] {"train"}, CommandTest.TINY), "--iterations", "1", "--eval-images", "8", "--step-size-every", "5",
+                        "--step-size-examples", "1", "--step-size-grid", "0.05", "--step-size-select", "lowest", "--out", out.toString()));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.readString(out.resolve("config.json")).contains("LOWEST_FINITE"));
     }
 
     @Test
@@ -113,6 +135,7 @@ class StepsizeCommandTest {
         assertBadInput(execute("stepsize", "--checkpoint", cp, "--grid", ""), "empty");
         assertBadInput(execute("stepsize", "--checkpoint", cp, "--grid", "a,b"), "--grid");
         assertBadInput(execute("stepsize", "--checkpoint", cp, "--examples", "0"), "--examples");
+        assertBadInput(execute("stepsize", "--checkpoint", cp, "--select", "best"), "--select", "admissible or lowest");
         assertBadInput(execute("stepsize", "--checkpoint", dir.resolve("none").toString()), "none");
     }
 
