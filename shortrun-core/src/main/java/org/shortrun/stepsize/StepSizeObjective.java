@@ -75,7 +75,7 @@ public final class StepSizeObjective {
      * @param minSingularValue the smallest singular value of dF/de_0
      * @param minAbsEigenvalue the smallest |eigenvalue| over the step Jacobians A_k
      * @param minEigenvalue the smallest signed eigenvalue over the step Jacobians A_k; at or
-     *     below 0 the chain's map may fold, see {@link #isAdmissible}
+     *     below 0 the chain's map may fold, see {@link StepSizeProblem.Estimate#isAdmissible}
      * @param gradient d objective / d s_k for every step, or null if not asked for
      */
     public record Value(
@@ -91,19 +91,6 @@ public final class StepSizeObjective {
         /** @return whether the objective is a finite number */
         public boolean isFinite() {
             return Double.isFinite(objective);
-        }
-
-        /**
-         * Whether every step's Jacobian stayed positive definite along the chain. Each factor
-         * 1 - (s^2/2) mu starts at 1 for s = 0; a negative one means that some smaller s made
-         * dF/de_0 singular and the map folds, so several e_0 reach e_K and log p(e_0) -
-         * log|det| counts only one of them: log q is underestimated and the objective biased
-         * low. The searches therefore only accept admissible s.
-         *
-         * @return whether the change of variables holds at the chain's points
-         */
-        public boolean isAdmissible() {
-            return isFinite() && minEigenvalue > 0;
         }
 
         /** @return d objective / d s for one step size shared by all steps */

@@ -57,7 +57,7 @@ public final class StepSizeProblem implements AutoCloseable {
          * @return an ordered map, ready for JSON
          */
         public Map<String, Object> toMap() {
-            boolean shared = Arrays.stream(stepSizes).allMatch(v -> v == stepSizes[0]);
+            boolean shared = sameForAllSteps(stepSizes);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("s", shared ? (Object) stepSizes[0] : (Object) stepSizes.clone());
             m.put("finite", isFinite());
@@ -88,10 +88,14 @@ public final class StepSizeProblem implements AutoCloseable {
         }
 
         /**
-         * Whether every chain was finite and admissible ({@link
-         * StepSizeObjective.Value#isAdmissible}): where the estimate is unbiased.
+         * Whether every step's Jacobian stayed positive definite along every chain. Each factor
+         * 1 - (s^2/2) mu starts at 1 for s = 0; a negative one means that some smaller s made
+         * dF/de_0 singular and the map folds, so several e_0 reach e_K and log p(e_0) -
+         * log|det| counts only one of them: log q is underestimated and the objective biased
+         * low (docs/STEPSIZE.md).
          *
-         * @return true if the searches may choose these step sizes
+         * @return true if the estimate is finite and the change of variables holds at the chains'
+         *     points
          */
         public boolean isAdmissible() {
             return isFinite() && minEigenvalue > 0;
@@ -229,8 +233,11 @@ public final class StepSizeProblem implements AutoCloseable {
 
     /** One number for a set of step sizes: the common value if all are equal, else the mean. */
     static double shared(double[] stepSizes) {
-        boolean equal = Arrays.stream(stepSizes).allMatch(v -> v == stepSizes[0]);
-        return equal ? stepSizes[0] : Arrays.stream(stepSizes).average().orElse(Double.NaN);
+        return sameForAllSteps(stepSizes) ? stepSizes[0] : Arrays.stream(stepSizes).average().orElse(Double.NaN);
+    }
+
+    private static boolean sameForAllSteps(double[] stepSizes) {
+        return Arrays.stream(stepSizes).allMatch(v -> v == stepSizes[0]);
     }
 
     private static boolean allFinite(double[] values) {

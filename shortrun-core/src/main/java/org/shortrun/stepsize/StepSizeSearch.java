@@ -117,7 +117,6 @@ public final class StepSizeSearch {
         double beta1 = 0.9;
         double beta2 = 0.999;
         List<StepSizeProblem.Estimate> trace = new ArrayList<>();
-        StepSizeProblem.Estimate best = null;
         double[] lastAccepted = null;
         for (int t = 1; t <= iterations + 1; t++) {
             double[] s = new double[steps];
@@ -127,9 +126,6 @@ public final class StepSizeSearch {
             StepSizeProblem.Estimate e = problem.evaluate(s, t <= iterations);
             trace.add(e);
             listener.accept(e);
-            if (selection.accepts(e) && (best == null || e.objective() < best.objective())) {
-                best = e;
-            }
             if (t > iterations) {
                 break;
             }
@@ -166,6 +162,7 @@ public final class StepSizeSearch {
                 }
             }
         }
+        StepSizeProblem.Estimate best = lowest(trace, selection);
         return new Result(best == null ? null : best.stepSizes(), best, trace);
     }
 }

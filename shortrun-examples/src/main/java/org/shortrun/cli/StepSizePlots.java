@@ -1,5 +1,6 @@
 package org.shortrun.cli;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -46,9 +47,13 @@ final class StepSizePlots {
      */
     record Curve(String label, double[] s, double[] objective, boolean[] admissible) {
 
-        static Curve of(String label, JsonObject search) {
+        /**
+         * The curve of estimates in their JSON form ({@code Estimate.toMap}), as stepsize.jsonl
+         * holds them.
+         */
+        static Curve of(String label, JsonArray estimates) {
             List<JsonObject> points = new ArrayList<>();
-            for (JsonElement e : search.getAsJsonArray("estimates")) {
+            for (JsonElement e : estimates) {
                 JsonObject o = e.getAsJsonObject();
                 if (o.has("objective") && !o.get("objective").isJsonNull()) {
                     points.add(o);
@@ -109,7 +114,7 @@ final class StepSizePlots {
         for (int i = 0; i < count; i++) {
             int index = count == 1 ? n - 1 : (int) Math.round(i * (n - 1) / (double) (count - 1));
             JsonObject search = searches.get(index);
-            Curve c = Curve.of("iteration " + search.get("iteration").getAsLong(), search);
+            Curve c = Curve.of("iteration " + search.get("iteration").getAsLong(), search.getAsJsonArray("estimates"));
             if (c.s().length > 0 && shown.stream().noneMatch(x -> x.label().equals(c.label()))) {
                 shown.add(c);
             }

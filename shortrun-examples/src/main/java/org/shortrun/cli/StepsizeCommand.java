@@ -4,6 +4,8 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
+import com.google.gson.JsonArray;
+
 import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
@@ -123,7 +125,8 @@ final class StepsizeCommand implements Callable<Integer> {
                             bar.advance(++done[0], "");
                         });
                 if (plot != null) {
-                    StepSizePlots.writeObjective(List.of(curve("grid", onGrid)), plot);
+                    JsonArray estimates = Json.tree(onGrid.trace().stream().map(StepSizeProblem.Estimate::toMap).toList()).getAsJsonArray();
+                    StepSizePlots.writeObjective(List.of(StepSizePlots.Curve.of("grid", estimates)), plot);
                 }
                 Map<String, Object> last = new LinkedHashMap<>();
                 last.put("minimiser", onGrid.best() == null ? null : onGrid.best()[0]);
@@ -154,19 +157,6 @@ final class StepsizeCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    private static StepSizePlots.Curve curve(String label, StepSizeSearch.Result result) {
-        List<StepSizeProblem.Estimate> finite = result.trace().stream().filter(e -> Double.isFinite(e.objective())).toList();
-        boolean[] admissible = new boolean[finite.size()];
-        for (int i = 0; i < admissible.length; i++) {
-            admissible[i] = finite.get(i).isAdmissible();
-        }
-        return new StepSizePlots.Curve(
-                label,
-                finite.stream().mapToDouble(e -> e.stepSizes()[0]).toArray(),
-                finite.stream().mapToDouble(StepSizeProblem.Estimate::objective).toArray(),
-                admissible);
     }
 
     private static Double stepSize(StepSizeProblem.Estimate e) {
