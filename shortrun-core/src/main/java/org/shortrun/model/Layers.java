@@ -21,7 +21,7 @@ final class Layers {
 
     static Block conv(int in, int out, int kernel, int padding) {
         Conv2d conv =
-                Conv2d.builder()
+                PaddedConv2d.builder()
                         .setKernelShape(new Shape(kernel, kernel))
                         .optPadding(new Shape(padding, padding))
                         .setFilters(out)

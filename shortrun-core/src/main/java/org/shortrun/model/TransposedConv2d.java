@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.UniformInitializer;
 import ai.djl.util.PairList;
@@ -163,14 +162,8 @@ public final class TransposedConv2d extends AbstractBlock {
         NDManager scope = x.getManager();
         NDArray w = parameterStore.getValue(weight, x.getDevice(), training);
         NDArray y =
-                Conv2d.conv2d(
-                                x,
-                                combinedKernel(w, scope),
-                                null,
-                                new Shape(1, 1),
-                                new Shape(symmetricPad, symmetricPad),
-                                new Shape(1, 1))
-                        .singletonOrThrow();
+                PaddedConv2d.paddedConv2d(
+                        x, combinedKernel(w, scope), null, new Shape(1, 1), new Shape(symmetricPad, symmetricPad), new Shape(1, 1));
         long n = x.getShape().get(0);
         long q = x.getShape().get(2) + (kernel - 2 * padding - stride) / stride;
         long qw = x.getShape().get(3) + (kernel - 2 * padding - stride) / stride;

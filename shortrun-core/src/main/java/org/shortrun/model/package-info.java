@@ -2,6 +2,9 @@
  * The ladder generator as DJL Blocks: per layer a projection of the latent, a residual
  * deterministic block, a skip connection to the layer above and Gaussian heads for the layer
  * below; then an output block with tanh. Transposed convolutions are built from engine-agnostic
- * operations because DJL's {@code Conv2dTranspose} is missing on the PyTorch engine.
+ * operations because DJL's {@code Conv2dTranspose} is missing on the PyTorch engine, and every
+ * convolution pads its output channels to a multiple of 16 ({@link
+ * org.shortrun.model.PaddedConv2d}) because oneDNN gets the input gradient wrong otherwise on
+ * some machines.
  */
 package org.shortrun.model;

@@ -6,10 +6,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.Pair;
 
 import org.shortrun.model.LadderGenerator;
 
@@ -38,19 +36,7 @@ public final class GeneratorEnergy implements LatentEnergy, AutoCloseable {
     public GeneratorEnergy(LadderGenerator source, double sigma, NDManager parent) {
         this.manager = parent.newSubManager();
         this.sigma = sigma;
-        this.generator = new LadderGenerator(source.getConfig());
-        generator.initialize(manager, DataType.FLOAT64, generator.inputShapes(1));
-        var from = source.getParameters();
-        var to = generator.getParameters();
-        for (int i = 0; i < from.size(); i++) {
-            Pair<String, Parameter> p = from.get(i);
-            if (!p.getKey().equals(to.get(i).getKey())) {
-                throw new IllegalStateException("parameter order differs: " + p.getKey() + " and " + to.get(i).getKey());
-            }
-            try (NDArray copy = p.getValue().getArray().toType(DataType.FLOAT64, true)) {
-                to.get(i).getValue().getArray().set(copy.toDoubleArray());
-            }
-        }
+        this.generator = source.copyAs(DataType.FLOAT64, manager);
         generator.freezeParameters(true);
         this.store = new ParameterStore(manager, false);
         this.dims = source.getConfig().getZDims();

@@ -2,7 +2,8 @@ package org.shortrun.training;
 
 /**
  * Thrown when the loss stops being a finite number. The run stops before writing a checkpoint,
- * so the last good one is kept; a smaller learning rate or step size usually helps.
+ * so the last one written, if any, is kept; the message says which. A smaller learning rate or
+ * step size usually helps.
  */
 public final class DivergenceException extends RuntimeException {
 

@@ -141,8 +141,7 @@ public final class Learner implements AutoCloseable {
             loss = sse.getFloat();
         }
         if (!Float.isFinite(loss)) {
-            throw new DivergenceException(
-                    "the loss is " + loss + " at iteration " + (iteration + 1) + "; stopped, and the last checkpoint is kept");
+            throw new DivergenceException("the loss is " + loss + " at iteration " + (iteration + 1));
         }
         adam.step(generator.getParameters(), lr);
         iteration++;

@@ -117,6 +117,8 @@ public final class TrainingRun {
                     "step-size searches need " + tuning.examples() + " examples but there are " + source.imageCount() + " images");
         }
         long start = System.nanoTime();
+        // a run resumed from its own output starts at the checkpoint it was restored from
+        Long savedAt = output != null && Checkpoint.exists(output) ? learner.getIteration() : null;
         try (BufferedWriter metrics = output == null ? null : openMetrics();
                 BufferedWriter searches = output == null || tuning == null ? null : openStepSizeLog()) {
             while (learner.getIteration() < end) {
@@ -137,6 +139,14 @@ public final class TrainingRun {
                 try (NDManager scope = manager.newSubManager()) {
                     NDArray x = source.batch(scope, order.indices(iteration));
                     loss = learner.step(x);
+                } catch (DivergenceException e) {
+                    String kept =
+                            output == null
+                                    ? "stopped"
+                                    : savedAt == null
+                                            ? "stopped before any checkpoint was written"
+                                            : "stopped; the checkpoint of iteration " + savedAt + " is kept";
+                    throw new DivergenceException(e.getMessage() + "; " + kept);
                 }
                 IterationStats stats =
                         new IterationStats(
@@ -154,6 +164,7 @@ public final class TrainingRun {
                 boolean last = learner.getIteration() == end;
                 if (output != null && (last || (every > 0 && learner.getIteration() % every == 0))) {
                     Checkpoint.save(learner, output.resolve(Checkpoint.DIRECTORY));
+                    savedAt = learner.getIteration();
                 }
             }
         }

@@ -18,6 +18,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 
 import org.junit.jupiter.api.Test;
+import org.shortrun.engine.GradientCheck;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
 
@@ -27,6 +28,7 @@ import java.util.List;
 class LangevinTest {
 
     private static LadderGenerator generator(NDManager manager) {
+        Engine.getInstance().setRandomSeed(17);
         LadderGenerator g = new LadderGenerator(LadderConfig.builder().setZDims(4, 8).optChannels(16).optImageChannels(1).build());
         g.initialize(manager, DataType.FLOAT32, g.inputShapes(2));
         return g;
@@ -91,6 +93,61 @@ class LangevinTest {
             NDList b = sampler.infer(g, ps, x.neg(), mask, 0.3f, false).getLatents();
             for (int i = 0; i < a.size(); i++) {
                 assertArrayEquals(a.get(i).toFloatArray(), b.get(i).toFloatArray(), 1e-6f);
+            }
+        }
+    }
+
+    /**
+     * One step on the demo's generator at batch 16 against the update computed in float64 from
+     * the same initial latents and noise: e1 - e0 - s * noise = -(s^2/2) (grad_e ||x - g(e0)||^2 /
+     * (2 sigma^2) + e0).
+     */
+    @Test
+    void oneStepMatchesTheUpdateInFloat64() {
+        float s = 0.1f;
+        float sigma = 0.3f;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(21);
+            LadderGenerator g = new LadderGenerator(LadderConfig.builder().setZDims(16, 32, 64).optChannels(16).optImageChannels(1).build());
+            g.initialize(manager, DataType.FLOAT32, g.inputShapes(1));
+            LadderGenerator reference = g.copyAs(DataType.FLOAT64, manager);
+            NDArray x = manager.randomUniform(-1, 1, new Shape(16, 1, 32, 32));
+            Engine.getInstance().setRandomSeed(22);
+            NDList after = Langevin.builder().setSteps(1).setStepSize(s).build().infer(g, new ParameterStore(manager, false), x, null, sigma, false).getLatents();
+            // the same draws as infer: the initial latents, then the step's noise, layer by layer
+            Engine.getInstance().setRandomSeed(22);
+            NDList start = new NDList();
+            NDList noise = new NDList();
+            for (Shape shape : g.inputShapes(16)) {
+                start.add(manager.randomNormal(shape));
+            }
+            for (Shape shape : g.inputShapes(16)) {
+                noise.add(manager.randomNormal(shape));
+            }
+            NDList start64 = new NDList();
+            for (NDArray e : start) {
+                NDArray e64 = e.toType(DataType.FLOAT64, true);
+                e64.setRequiresGradient(true);
+                start64.add(e64);
+            }
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray x64 = x.toType(DataType.FLOAT64, true);
+                collector.backward(x64.sub(reference.forward(new ParameterStore(manager, false), start64, true).singletonOrThrow()).square().sum());
+            }
+            double drift = s * s / 2.0;
+            for (int l = 0; l < start.size(); l++) {
+                double[] e0 = start64.get(l).toDoubleArray();
+                double[] gradient = start64.get(l).getGradient().toDoubleArray();
+                double[] e1 = after.get(l).toType(DataType.FLOAT64, false).toDoubleArray();
+                double[] eps = noise.get(l).toType(DataType.FLOAT64, false).toDoubleArray();
+                double[] expected = new double[e0.length];
+                double[] actual = new double[e0.length];
+                for (int k = 0; k < e0.length; k++) {
+                    expected[k] = -drift * (gradient[k] / (2.0 * sigma * sigma) + e0[k]);
+                    actual[k] = e1[k] - e0[k] - s * eps[k];
+                }
+                double error = GradientCheck.relativeError(actual, expected);
+                assertTrue(error < 1e-4, "layer " + l + ": relative error " + error);
             }
         }
     }

@@ -6,14 +6,27 @@ import ai.djl.ndarray.types.Shape;
 
 import java.util.Random;
 
-/** Random images in [-1, 1] for tests; optionally fails when asked for a given batch. */
+/**
+ * Random images in [-1, 1] for tests; optionally fails when asked for a given batch, or serves
+ * NaN pixels from a given batch on.
+ */
 final class ArraySource implements ImageSource {
 
     private final float[][] images;
     private final int failAtCall;
+    private final int nanFromCall;
     private int calls;
 
     ArraySource(int count, long seed, int failAtCall) {
+        this(count, seed, failAtCall, -1);
+    }
+
+    /** A source whose batches hold NaN from the {@code nanFromCall}-th on, so that the loss diverges. */
+    static ArraySource poisoned(int count, long seed, int nanFromCall) {
+        return new ArraySource(count, seed, -1, nanFromCall);
+    }
+
+    private ArraySource(int count, long seed, int failAtCall, int nanFromCall) {
         Random random = new Random(seed);
         images = new float[count][32 * 32];
         for (float[] image : images) {
@@ -22,6 +35,7 @@ final class ArraySource implements ImageSource {
             }
         }
         this.failAtCall = failAtCall;
+        this.nanFromCall = nanFromCall;
     }
 
     @Override
@@ -42,6 +56,9 @@ final class ArraySource implements ImageSource {
         float[] out = new float[indices.length * 1024];
         for (int i = 0; i < indices.length; i++) {
             System.arraycopy(images[indices[i]], 0, out, i * 1024, 1024);
+        }
+        if (nanFromCall > 0 && calls >= nanFromCall) {
+            java.util.Arrays.fill(out, Float.NaN);
         }
         return manager.create(out, new Shape(indices.length, 1, 32, 32));
     }

@@ -207,6 +207,29 @@ class TrainingRunTest {
     }
 
     @Test
+    void aDivergenceSaysWhichCheckpointIsKept(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("run");
+        try (NDManager manager = NDManager.newBaseManager(); Learner learner = new Learner(MODEL, config(6, 2), manager)) {
+            TrainingRun run = TrainingRun.builder().setLearner(learner).setSource(ArraySource.poisoned(10, 3, 4)).optOutput(out).build();
+            DivergenceException e = assertThrows(DivergenceException.class, () -> run.run(manager));
+            assertEquals("the loss is NaN at iteration 4; stopped; the checkpoint of iteration 2 is kept", e.getMessage());
+        }
+        assertEquals(2, Checkpoint.read(out).getIteration());
+        Path early = dir.resolve("early");
+        try (NDManager manager = NDManager.newBaseManager(); Learner learner = new Learner(MODEL, config(6, 2), manager)) {
+            TrainingRun run = TrainingRun.builder().setLearner(learner).setSource(ArraySource.poisoned(10, 3, 1)).optOutput(early).build();
+            DivergenceException e = assertThrows(DivergenceException.class, () -> run.run(manager));
+            assertEquals("the loss is NaN at iteration 1; stopped before any checkpoint was written", e.getMessage());
+        }
+        assertFalse(Checkpoint.exists(early));
+        try (NDManager manager = NDManager.newBaseManager(); Learner learner = Checkpoint.read(out).restore(config(6, 2), manager)) {
+            TrainingRun run = TrainingRun.builder().setLearner(learner).setSource(ArraySource.poisoned(10, 3, 1)).optOutput(out).build();
+            DivergenceException e = assertThrows(DivergenceException.class, () -> run.run(manager));
+            assertEquals("the loss is NaN at iteration 3; stopped; the checkpoint of iteration 2 is kept", e.getMessage());
+        }
+    }
+
+    @Test
     void anInterruptedSaveFallsBackToThePreviousCheckpoint(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("run");
         try (NDManager manager = NDManager.newBaseManager(); Learner learner = new Learner(MODEL, config(1, 0), manager)) {

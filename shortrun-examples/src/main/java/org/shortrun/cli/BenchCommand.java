@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
+import org.shortrun.engine.EngineCheck;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.IterationStats;
@@ -82,6 +83,7 @@ final class BenchCommand implements Callable<Integer> {
         data.validate();
         int threadCount = engine.start(data.download);
         ImageDataset train = data.load(Split.TRAIN, model.getImageSize());
+        EngineCheck.Report engineCheck = engine.check(model);
         List<Double> times = new ArrayList<>();
         Map<String, Double> rss = new LinkedHashMap<>();
         float[] lastMse = new float[1];
@@ -115,8 +117,10 @@ final class BenchCommand implements Callable<Integer> {
         double median = sorted.size() % 2 == 1 ? sorted.get(sorted.size() / 2) : (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2;
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("impl", "shortrun-djl");
-        line.put("djl", "0.32.0");
-        line.put("engine", "PyTorch 2.5.1");
+        line.put("djl", engineCheck.djl());
+        line.put("engine", "PyTorch " + engineCheck.libtorch());
+        line.put("cpu", engineCheck.cpu().model());
+        line.put("avx512", engineCheck.cpu().hasAvx512());
         line.put("threads", threadCount);
         line.put("batch", batchSize);
         line.put("K", training.getSteps());
@@ -133,6 +137,7 @@ final class BenchCommand implements Callable<Integer> {
         if (!rss.isEmpty()) {
             line.put("rss_mb", rss);
         }
+        line.put("engine_check", engineCheck.toMap());
         Json.print(line);
         return 0;
     }

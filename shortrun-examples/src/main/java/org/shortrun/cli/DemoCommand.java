@@ -58,7 +58,8 @@ final class DemoCommand implements Callable<Integer> {
                         out,
                         null,
                         embedded.describe() + " (9,000 train / 1,000 held out)",
-                        EVAL_IMAGES)
+                        EVAL_IMAGES,
+                        engine)
                 .run(true);
         return 0;
     }

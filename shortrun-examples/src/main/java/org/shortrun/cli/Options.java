@@ -1,6 +1,9 @@
 package org.shortrun.cli;
 
+import ai.djl.ndarray.NDManager;
+
 import org.shortrun.InputException;
+import org.shortrun.engine.EngineCheck;
 import org.shortrun.stepsize.StepSizeSearch;
 import org.shortrun.data.CelebaImages;
 import org.shortrun.data.ImageDataset;
@@ -17,6 +20,7 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 
 /** Option groups shared by the subcommands, and the checks that turn them into settings. */
 final class Options {
@@ -226,6 +230,33 @@ final class Options {
             ai.djl.engine.Engine.getEngine("PyTorch");
             return n;
         }
+
+        /**
+         * Checks the engine's gradients at the model's shapes before long work (docs/DESIGN.md,
+         * "Wrong convolution gradients in the engine") and says on standard error what it found.
+         *
+         * @throws InputException if the float32 gradients disagree with float64: one line, exit 2
+         */
+        EngineCheck.Report check(LadderConfig model) {
+            EngineCheck.Report report;
+            try (NDManager manager = NDManager.newBaseManager()) {
+                report = EngineCheck.run(model, manager);
+            }
+            require(report);
+            System.err.printf(
+                    Locale.ROOT,
+                    "shortrun: engine check passed in %.1f s (float32 gradients within %.1e of float64)%s%n",
+                    report.seconds(),
+                    report.generator().worst(),
+                    report.engineHasConvolutionBug() ? "; this machine's oneDNN gets convolution gradients wrong, which shortrun works around" : "");
+            return report;
+        }
+
+        static void require(EngineCheck.Report report) {
+            if (!report.ok()) {
+                throw new InputException(report.problem());
+            }
+        }
     }
 
     /** A checkpoint to read, and the seed of the random draws made from it. */
@@ -273,6 +304,7 @@ final class Options {
             if (test.imageCount() == 0) {
                 throw new InputException(data.describe() + " has no test images");
             }
+            engine.check(cp.getModelConfig());
             return new Evaluation(cp, langevin, sigma, test);
         }
     }

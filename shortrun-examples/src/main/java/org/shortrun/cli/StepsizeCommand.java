@@ -105,6 +105,7 @@ final class StepsizeCommand implements Callable<Integer> {
         if (images.imageCount() < examples) {
             throw new InputException("--examples " + examples + " is more than the " + images.imageCount() + " images of " + data.describe());
         }
+        engine.check(cp.getModelConfig());
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator generator = cp.loadGenerator(manager);
             NDArray batch = images.batch(manager, 0, examples);

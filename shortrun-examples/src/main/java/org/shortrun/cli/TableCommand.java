@@ -105,6 +105,9 @@ final class TableCommand implements Callable<Integer> {
             // fail now, not after hours of training, if the network is unusable
             InceptionNetwork.load(inception, null, featureDim).close();
         }
+        for (LadderConfig model : cells.stream().map(cell -> config(spec, cell)).distinct().toList()) {
+            engine.check(model);
+        }
         Files.createDirectories(dir.resolve("cells"));
         Files.writeString(savedSpec, spec.canonical, StandardCharsets.UTF_8);
         Map<String, CellResult> results = new LinkedHashMap<>();

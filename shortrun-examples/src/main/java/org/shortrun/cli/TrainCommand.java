@@ -104,7 +104,7 @@ final class TrainCommand implements Callable<Integer> {
         engine.start(data.download);
         ImageDataset train = data.load(Split.TRAIN, model.getImageSize());
         ImageDataset test = data.load(Split.TEST, model.getImageSize());
-        new TrainJob(model, training, train, test, output, checkpoint, data.describe(), evalImages).run(false);
+        new TrainJob(model, training, train, test, output, checkpoint, data.describe(), evalImages, engine).run(false);
         return 0;
     }
 

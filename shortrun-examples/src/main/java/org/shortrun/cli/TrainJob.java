@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 
 import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
+import org.shortrun.engine.EngineCheck;
 import org.shortrun.eval.ImageGrid;
 import org.shortrun.eval.Reconstruction;
 import org.shortrun.model.LadderConfig;
@@ -27,8 +28,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A training job as the command runs it: check the output directory, build or restore the
- * learner, train with a progress bar, then write pictures and print the test error.
+ * A training job as the command runs it: check the output directory and the engine, build or
+ * restore the learner, train with a progress bar, then write pictures and print the test error.
  */
 final class TrainJob {
 
@@ -40,6 +41,7 @@ final class TrainJob {
     private final Checkpoint resume;
     private final String dataDescription;
     private final int evalImages;
+    private final Options.Engine engine;
 
     TrainJob(
             LadderConfig model,
@@ -49,7 +51,8 @@ final class TrainJob {
             Path out,
             Checkpoint resume,
             String dataDescription,
-            int evalImages) {
+            int evalImages,
+            Options.Engine engine) {
         this.model = model;
         this.training = training;
         this.train = train;
@@ -58,6 +61,7 @@ final class TrainJob {
         this.resume = resume;
         this.dataDescription = dataDescription;
         this.evalImages = evalImages;
+        this.engine = engine;
     }
 
     /**
@@ -82,9 +86,11 @@ final class TrainJob {
         if (tuning != null && train.imageCount() < tuning.examples()) {
             throw new InputException("--step-size-examples " + tuning.examples() + " is more than the " + train.imageCount() + " training images");
         }
+        EngineCheck.Report engineCheck = engine.check(model);
         Files.createDirectories(out);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("data", dataDescription);
+        extra.put("engine_check", engineCheck.toMap());
         Files.writeString(out.resolve("config.json"), Checkpoint.configJson(model, training, extra), StandardCharsets.UTF_8);
         try (NDManager root = NDManager.newBaseManager();
                 Learner learner = resume != null ? resume.restore(training, root) : new Learner(model, training, root)) {

@@ -2,13 +2,21 @@ package org.shortrun.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.shortrun.InputException;
+import org.shortrun.engine.CpuDescription;
+import org.shortrun.engine.EngineCheck;
+import org.shortrun.engine.GradientCheck;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -87,6 +95,24 @@ class CommandTest {
         }
         assertEquals(4, Files.readAllLines(run.resolve("metrics.csv")).size());
         assertTrue(Files.readString(run.resolve("config.json")).contains("\"zDims\""));
+        JsonObject check = JsonParser.parseString(Files.readString(run.resolve("config.json"))).getAsJsonObject().getAsJsonObject("engine_check");
+        assertTrue(check.get("ok").getAsBoolean(), check.toString());
+        assertTrue(check.get("latent_gradient_error").getAsDouble() < 1e-4, check.toString());
+        assertEquals(CpuDescription.ofThisMachine().model(), check.getAsJsonObject("cpu").get("model").getAsString());
+        assertTrue(check.getAsJsonObject("cpu").has("flags") && check.has("libtorch") && check.has("engine_convolution_bug"), check.toString());
+    }
+
+    @Test
+    void wrongEngineGradientsStopWithOneLine() {
+        CpuDescription cpu = CpuDescription.ofThisMachine();
+        EngineCheck.Report wrong = new EngineCheck.Report(cpu, "2.5.1", "0.32.0", 0.5, new GradientCheck.Result(0.47, 0.55, "03head0_01mean_01weight"), 1.0);
+        InputException e = assertThrows(InputException.class, () -> Options.Engine.require(wrong));
+        assertTrue(e.getMessage().startsWith("the engine computes wrong gradients on this machine"), e.getMessage());
+        assertTrue(e.getMessage().contains("0.470") && e.getMessage().contains("03head0_01mean_01weight") && e.getMessage().contains(cpu.model()), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+        EngineCheck.Report right = new EngineCheck.Report(cpu, "2.5.1", "0.32.0", 0.5, new GradientCheck.Result(3e-7, 2e-6, "w"), 1.0);
+        Options.Engine.require(right);
+        assertTrue(right.engineHasConvolutionBug() && right.ok());
     }
 
     @Test
@@ -115,7 +141,7 @@ class CommandTest {
     void benchPrintsTheKeysScriptsRead() {
         Result r = execute(concat(new String[] {"bench"}, "--z-dims", "4", "--channels", "16", "--batch-size", "4", "--steps", "2", "--iterations", "2", "--warmup", "1", "--threads", "2", "--rss-at", "3"));
         assertEquals(0, r.code(), r.err());
-        for (String key : new String[] {"sec_per_iter_median", "sec_per_iter_min", "images_per_sec", "threads", "params", "rss_mb"}) {
+        for (String key : new String[] {"sec_per_iter_median", "sec_per_iter_min", "images_per_sec", "threads", "params", "rss_mb", "cpu", "avx512", "engine_check"}) {
             assertTrue(r.out().contains("\"" + key + "\""), key + " missing: " + r.out());
         }
     }
