@@ -1,5 +1,7 @@
 package org.shortrun.training;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -154,16 +156,39 @@ public final class TrainingConfig {
      * @return true if a checkpoint of one can be resumed under the other
      */
     public boolean isResumableAs(TrainingConfig other) {
-        return batchSize == other.batchSize
-                && steps == other.steps
-                && sigma == other.sigma
-                && Objects.equals(sigmaStart, other.sigmaStart)
-                && sigmaAnnealIterations == other.sigmaAnnealIterations
-                && lrSchedule == other.lrSchedule
-                && learningRate == other.learningRate
-                && beta1 == other.beta1
-                && seed == other.seed
-                && Objects.equals(stepSizeTuning, other.stepSizeTuning);
+        return resumeConflicts(other).isEmpty();
+    }
+
+    /**
+     * The settings in which {@code asked} differs from this configuration, a checkpoint's, and
+     * which a resumed run therefore cannot take: everything but the length and the checkpoint
+     * interval. The step size is the run's starting s; where the run tunes s, the current value
+     * lives in the checkpoint's sampler state, not here.
+     *
+     * @param asked the configuration a resumed run was asked to continue with
+     * @return one entry per differing setting, "name: this value in the checkpoint, that asked";
+     *     empty if the checkpoint can be resumed under {@code asked}
+     */
+    public List<String> resumeConflicts(TrainingConfig asked) {
+        List<String> conflicts = new ArrayList<>();
+        conflict(conflicts, "batch size", batchSize, asked.batchSize);
+        conflict(conflicts, "Langevin steps", steps, asked.steps);
+        conflict(conflicts, "step size", stepSize, asked.stepSize);
+        conflict(conflicts, "sigma", sigma, asked.sigma);
+        conflict(conflicts, "sigma annealed from", sigmaStart, asked.sigmaStart);
+        conflict(conflicts, "sigma annealing iterations", sigmaAnnealIterations, asked.sigmaAnnealIterations);
+        conflict(conflicts, "learning-rate schedule", lrSchedule, asked.lrSchedule);
+        conflict(conflicts, "learning rate", learningRate, asked.learningRate);
+        conflict(conflicts, "Adam's beta1", beta1, asked.beta1);
+        conflict(conflicts, "seed", seed, asked.seed);
+        conflict(conflicts, "step-size tuning", stepSizeTuning, asked.stepSizeTuning);
+        return conflicts;
+    }
+
+    private static void conflict(List<String> conflicts, String name, Object checkpoint, Object asked) {
+        if (!Objects.equals(checkpoint, asked)) {
+            conflicts.add(name + ": " + checkpoint + " in the checkpoint, " + asked + " asked");
+        }
     }
 
     /** Builds a {@link TrainingConfig}. */

@@ -97,7 +97,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         TrainingConfig training = trainingConfig(checkpoint != null ? checkpoint.getTrainingConfig() : null);
         if (checkpoint != null && !checkpoint.getTrainingConfig().isResumableAs(training)) {
-            throw new InputException("checkpoint " + checkpoint.getDirectory() + " was trained with other settings; only --iterations and --checkpoint-every may change on --resume");
+            throw new InputException(
+                    "checkpoint " + checkpoint.getDirectory() + " was trained with other settings ("
+                            + String.join("; ", checkpoint.getTrainingConfig().resumeConflicts(training))
+                            + "); only --iterations and --checkpoint-every may change on --resume");
         }
         data.validate();
         checkChannels(model, data);

@@ -195,7 +195,36 @@ class CommandTest {
 
     @Test
     void checkpointTrainedWithOtherSettings() {
-        assertBadInput(execute("train", "--resume", run.toString(), "--steps", "7", "--iterations", "5", "--threads", "2"), "other settings");
+        assertBadInput(execute("train", "--resume", run.toString(), "--steps", "7", "--iterations", "5", "--threads", "2"), "other settings", "Langevin steps: 2 in the checkpoint, 7 asked");
+    }
+
+    /** Every setting but the length and the checkpoint interval is refused on resume, named, with both values; none is ignored. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(
+            delimiter = '|',
+            value = {
+                "--step-size|0.1|step size: 0.05 in the checkpoint, 0.1 asked",
+                "--batch-size|4|batch size: 8 in the checkpoint, 4 asked",
+                "--sigma|0.3|sigma: 0.15 in the checkpoint, 0.3 asked",
+                "--lr|0.01|learning rate: ",
+                "--lr-schedule|paper|learning-rate schedule: ",
+                "--seed|7|seed: 1 in the checkpoint, 7 asked",
+                "--sigma-anneal-from|1.0|sigma annealed from: null in the checkpoint, 1.0 asked",
+                "--step-size-every|5|step-size tuning: null in the checkpoint",
+                "--channels|32|different model",
+                "--sd-head|softplus|different model",
+                "--image-size|64|different model"
+            })
+    void resumeRefusesEverySettingThatCannotChange(String option, String value, String message) {
+        assertBadInput(execute("train", "--resume", run.toString(), option, value, "--iterations", "5", "--threads", "2"), message);
+    }
+
+    @Test
+    void resumeAcceptsTheCheckpointsOwnStepSize(@TempDir Path dir) throws IOException {
+        Path copy = dir.resolve("run");
+        copyTree(run, copy);
+        Result r = execute("train", "--resume", copy.toString(), "--step-size", "0.05", "--iterations", "4", "--eval-images", "8", "--threads", "2");
+        assertEquals(0, r.code(), r.err());
     }
 
     @Test
