@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 
+import org.shortrun.RandomStream;
 import org.shortrun.model.LadderGenerator;
 
 /**
@@ -83,7 +84,9 @@ public final class Langevin {
     }
 
     /**
-     * Infers the latents of a batch.
+     * Infers the latents of a batch, drawing from the engine's random generator; {@link
+     * #infer(LadderGenerator, ParameterStore, NDArray, NDArray, float, boolean, RandomStream)}
+     * draws from a seeded stream instead.
      *
      * @param generator the generator; its parameters are left untouched
      * @param parameterStore the store the generator reads its parameters from
@@ -100,11 +103,34 @@ public final class Langevin {
             NDArray mask,
             float sigma,
             boolean recordEnergy) {
+        return infer(generator, parameterStore, x, mask, sigma, recordEnergy, null);
+    }
+
+    /**
+     * Infers the latents of a batch, drawing e_0 and every step's noise from {@code stream}.
+     *
+     * @param generator the generator; its parameters are left untouched
+     * @param parameterStore the store the generator reads its parameters from
+     * @param x the images {@code [n, c, h, w]}
+     * @param mask 1 for observed pixels and 0 for missing ones, broadcastable to x; or null
+     * @param sigma the observation noise standard deviation
+     * @param recordEnergy whether to record the mean energy per example at every step
+     * @param stream where the random draws come from; null for the engine's generator
+     * @return the final latents (in x's manager) and the energies if asked
+     */
+    public Result infer(
+            LadderGenerator generator,
+            ParameterStore parameterStore,
+            NDArray x,
+            NDArray mask,
+            float sigma,
+            boolean recordEnergy,
+            RandomStream stream) {
         NDManager manager = x.getManager();
         long n = x.getShape().get(0);
         NDList e = new NDList();
         for (Shape shape : generator.inputShapes(n)) {
-            e.add(manager.randomNormal(shape));
+            e.add(normal(stream, manager, shape));
         }
         float[] energies = recordEnergy ? new float[steps] : null;
         float drift = stepSize * stepSize / 2f;
@@ -134,7 +160,7 @@ public final class Langevin {
                     }
                     NDList next = new NDList(e.size());
                     for (NDArray latent : e) {
-                        NDArray noise = step.randomNormal(latent.getShape()).muli(stepSize);
+                        NDArray noise = normal(stream, step, latent.getShape()).muli(stepSize);
                         next.add(
                                 noise.addi(latent.mul(1f - drift))
                                         .subi(latent.getGradient().muli(drift * inverseTwoVariance)));
@@ -149,6 +175,10 @@ public final class Langevin {
             }
         }
         return new Result(e, energies);
+    }
+
+    private static NDArray normal(RandomStream stream, NDManager manager, Shape shape) {
+        return stream == null ? manager.randomNormal(shape) : stream.normal(manager, shape);
     }
 
     private static float priorEnergy(NDList e) {

@@ -14,6 +14,8 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
+import org.shortrun.RandomStream;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -99,6 +101,25 @@ public final class LadderGenerator extends AbstractBlock {
             shapes[i] = new Shape(n, z[i]);
         }
         return shapes;
+    }
+
+    /**
+     * Initialises the parameters as PyTorch initialises its layers, drawing from {@code stream}
+     * rather than from the engine's generator, so that the same seed gives the same parameters
+     * without touching any other code's random numbers.
+     *
+     * @param manager the manager that owns the parameters
+     * @param dataType the parameters' data type
+     * @param stream where the draws come from
+     * @param inputShapes the latents' shapes, {@link #inputShapes(long)}
+     */
+    public void initialize(NDManager manager, DataType dataType, RandomStream stream, Shape... inputShapes) {
+        for (Parameter parameter : getParameters().values()) {
+            if (parameter.getInitializer() instanceof FanInUniform uniform) {
+                parameter.setInitializer(uniform.drawingFrom(stream));
+            }
+        }
+        initialize(manager, dataType, inputShapes);
     }
 
     /**

@@ -9,7 +9,6 @@ import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
-import ai.djl.training.initializer.UniformInitializer;
 
 /**
  * Factories for the generator's pieces, initialised as PyTorch initialises its layers (uniform
@@ -78,7 +77,7 @@ final class Layers {
                 .add(linear(zDim * side * side, zDim));
     }
 
-    private static UniformInitializer uniform(int fanIn) {
-        return new UniformInitializer((float) (1.0 / Math.sqrt(fanIn)));
+    private static FanInUniform uniform(int fanIn) {
+        return new FanInUniform(fanIn);
     }
 }

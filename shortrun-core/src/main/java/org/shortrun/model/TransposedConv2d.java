@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.UniformInitializer;
 import ai.djl.util.PairList;
 
 /**
@@ -82,14 +81,14 @@ public final class TransposedConv2d extends AbstractBlock {
         cropStart = symmetricPad - padLeft;
         selection = buildSelection();
 
-        float bound = (float) (1.0 / Math.sqrt((double) outChannels * kernel * kernel));
+        long fanIn = (long) outChannels * kernel * kernel;
         weight =
                 addParameter(
                         Parameter.builder()
                                 .setName("weight")
                                 .setType(Parameter.Type.WEIGHT)
                                 .optShape(new Shape(inChannels, outChannels, kernel, kernel))
-                                .optInitializer(new UniformInitializer(bound))
+                                .optInitializer(new FanInUniform(fanIn))
                                 .build());
         biasParameter =
                 bias
@@ -98,7 +97,7 @@ public final class TransposedConv2d extends AbstractBlock {
                                         .setName("bias")
                                         .setType(Parameter.Type.BIAS)
                                         .optShape(new Shape(outChannels))
-                                        .optInitializer(new UniformInitializer(bound))
+                                        .optInitializer(new FanInUniform(fanIn))
                                         .build())
                         : null;
     }

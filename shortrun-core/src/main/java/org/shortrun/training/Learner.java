@@ -9,6 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 
+import org.shortrun.RandomStream;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
@@ -41,8 +42,7 @@ public final class Learner implements AutoCloseable {
         this.config = config;
         manager = parent.newSubManager();
         generator = new LadderGenerator(model);
-        Engine.getInstance().setRandomSeed((int) config.getSeed());
-        generator.initialize(manager, DataType.FLOAT32, generator.inputShapes(config.getBatchSize()));
+        generator.initialize(manager, DataType.FLOAT32, RandomStream.seeded(config.getSeed()), generator.inputShapes(config.getBatchSize()));
         parameterStore = new ParameterStore(manager, false);
         adam = new Adam(manager, config.getBeta1(), 0.999f, 1e-8f);
         learningRate = config.learningRate();
@@ -126,10 +126,10 @@ public final class Learner implements AutoCloseable {
      * @return the summed squared error of the batch before the update
      */
     public float step(NDArray x) {
-        Engine.getInstance().setRandomSeed(iterationSeed(config.getSeed(), iteration));
         float s = currentSigma();
         float lr = currentLearningRate();
-        NDList latents = langevin.infer(generator, parameterStore, x, null, s, false).getLatents();
+        RandomStream stream = RandomStream.ofIteration(config.getSeed(), iteration);
+        NDList latents = langevin.infer(generator, parameterStore, x, null, s, false, stream).getLatents();
         if (!langevin.freezesParameters()) {
             clearGradients();
         }

@@ -49,6 +49,38 @@ class TrainingRunTest {
         return out;
     }
 
+    /** Learning draws from its own seeded streams: DJL code around it sees the engine's generator as it left it. */
+    @Test
+    void learningLeavesTheEnginesGeneratorAlone() throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ai.djl.engine.Engine.getInstance().setRandomSeed(42);
+            float[] before = manager.randomNormal(new ai.djl.ndarray.types.Shape(8)).toFloatArray();
+            ai.djl.engine.Engine.getInstance().setRandomSeed(42);
+            try (Learner learner = new Learner(MODEL, config(2, 0), manager)) {
+                TrainingRun.builder().setLearner(learner).setSource(new ArraySource(10, 3, -1)).build().run(manager);
+            }
+            float[] after = manager.randomNormal(new ai.djl.ndarray.types.Shape(8)).toFloatArray();
+            assertArrayEquals(before, after);
+        }
+    }
+
+    /** The same seed gives the same parameters, another seed others. */
+    @Test
+    void initialParametersFollowTheSeed() {
+        try (NDManager manager = NDManager.newBaseManager();
+                Learner a = new Learner(MODEL, config(1, 0), manager);
+                Learner b = new Learner(MODEL, config(1, 0), manager);
+                Learner c = new Learner(MODEL, config(1, 0).toBuilder().optSeed(12).build(), manager)) {
+            List<float[]> pa = parameters(a);
+            List<float[]> pb = parameters(b);
+            List<float[]> pc = parameters(c);
+            for (int i = 0; i < pa.size(); i++) {
+                assertArrayEquals(pa.get(i), pb.get(i), "parameter " + i);
+                assertFalse(java.util.Arrays.equals(pa.get(i), pc.get(i)), "parameter " + i);
+            }
+        }
+    }
+
     @Test
     void resumedRunRepeatsAnUninterruptedOne(@TempDir Path dir) throws IOException {
         ArraySource source = new ArraySource(10, 3, -1);
