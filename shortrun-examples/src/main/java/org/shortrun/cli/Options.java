@@ -15,12 +15,17 @@ import org.shortrun.model.LadderConfig;
 import org.shortrun.model.SdHead;
 import org.shortrun.training.Checkpoint;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** Option groups shared by the subcommands, and the checks that turn them into settings. */
 final class Options {
@@ -216,6 +221,11 @@ final class Options {
         @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all cores).")
         int threads;
 
+        @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+        CommandLine.Model.CommandSpec command;
+
+        private int started;
+
         /**
          * Starts the engine with what must reach DJL before it starts: the offline switch (on
          * unless a download was asked for) and the intra-op thread count, which it returns.
@@ -228,7 +238,30 @@ final class Options {
             int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(n));
             ai.djl.engine.Engine.getEngine("PyTorch");
+            started = n;
             return n;
+        }
+
+        /**
+         * What a run records of how it was started: the versions, the command line as given, the
+         * thread count and the CPU, for config.json.
+         */
+        Map<String, Object> record(EngineCheck.Report check) {
+            Map<String, Object> versions = new LinkedHashMap<>();
+            versions.put("shortrun", ShortrunCommand.VERSION);
+            versions.put("djl", check.djl());
+            versions.put("libtorch", check.libtorch());
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("versions", versions);
+            List<String> args = new ArrayList<>();
+            args.add("shortrun");
+            if (command != null && command.root().commandLine().getParseResult() != null) {
+                args.addAll(command.root().commandLine().getParseResult().originalArgs());
+            }
+            m.put("command_line", args);
+            m.put("threads", started);
+            m.put("cpu", check.cpu().toMap());
+            return m;
         }
 
         /**

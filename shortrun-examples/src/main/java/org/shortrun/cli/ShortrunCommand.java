@@ -12,7 +12,7 @@ import java.io.PrintWriter;
 @Command(
         name = "shortrun",
         mixinStandardHelpOptions = true,
-        version = "shortrun 0.1.0 (DJL 0.32.0, PyTorch 2.5.1)",
+        version = "shortrun " + ShortrunCommand.VERSION + " (DJL 0.32.0, PyTorch 2.5.1)",
         description = "Multi-layer latent variable models learned with short-run Langevin inference.",
         subcommands = {
             DemoCommand.class,
@@ -28,6 +28,9 @@ import java.io.PrintWriter;
             StepsizeCommand.class
         })
 public final class ShortrunCommand implements Runnable {
+
+    /** This build's version, as config.json records it. */
+    public static final String VERSION = "0.1.0-SNAPSHOT";
 
     /** Exit code for input the command cannot use. */
     public static final int BAD_INPUT = 2;

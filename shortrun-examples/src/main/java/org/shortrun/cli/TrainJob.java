@@ -91,6 +91,7 @@ final class TrainJob {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("data", dataDescription);
         extra.put("engine_check", engineCheck.toMap());
+        extra.putAll(engine.record(engineCheck));
         Files.writeString(out.resolve("config.json"), Checkpoint.configJson(model, training, extra), StandardCharsets.UTF_8);
         try (NDManager root = NDManager.newBaseManager();
                 Learner learner = resume != null ? resume.restore(training, root) : new Learner(model, training, root)) {

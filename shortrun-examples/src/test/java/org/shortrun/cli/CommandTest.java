@@ -100,6 +100,18 @@ class CommandTest {
         assertTrue(check.get("latent_gradient_error").getAsDouble() < 1e-4, check.toString());
         assertEquals(CpuDescription.ofThisMachine().model(), check.getAsJsonObject("cpu").get("model").getAsString());
         assertTrue(check.getAsJsonObject("cpu").has("flags") && check.has("libtorch") && check.has("engine_convolution_bug"), check.toString());
+        JsonObject config = JsonParser.parseString(Files.readString(run.resolve("config.json"))).getAsJsonObject();
+        JsonObject versions = config.getAsJsonObject("versions");
+        assertEquals(ShortrunCommand.VERSION, versions.get("shortrun").getAsString());
+        assertEquals("0.32.0", versions.get("djl").getAsString());
+        assertEquals("2.5.1", versions.get("libtorch").getAsString());
+        assertEquals(2, config.get("threads").getAsInt());
+        assertEquals(CpuDescription.ofThisMachine().model(), config.getAsJsonObject("cpu").get("model").getAsString());
+        List<String> commandLine = new ArrayList<>();
+        config.getAsJsonArray("command_line").forEach(a -> commandLine.add(a.getAsString()));
+        assertEquals("shortrun", commandLine.get(0));
+        assertEquals("train", commandLine.get(1));
+        assertTrue(commandLine.contains("--checkpoint-every") && commandLine.contains(run.toString()), commandLine.toString());
     }
 
     @Test
