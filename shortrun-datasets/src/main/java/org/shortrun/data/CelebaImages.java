@@ -72,7 +72,7 @@ public final class CelebaImages {
      * Loads a split, from the cache when it is valid.
      *
      * @param directory the directory holding the images (folder or zip) and the partition file
-     * @param split TRAIN (partition 0) or TEST (partition 2)
+     * @param split TRAIN (partition 0), VALIDATION (partition 1) or TEST (partition 2)
      * @param imageSize the output side (32 or 64)
      * @param first if positive, only the first this many images of the split in sorted file order
      *     (the released script took 40,000)
@@ -142,7 +142,11 @@ public final class CelebaImages {
         if (all.isEmpty()) {
             throw new InputException("data directory " + directory + " has no images in " + FOLDER + "/ or " + ZIP);
         }
-        int code = split == Split.TRAIN ? 0 : 2;
+        int code = switch (split) {
+            case TRAIN -> 0;
+            case VALIDATION -> 1;
+            case TEST -> 2;
+        };
         List<String> names = new ArrayList<>();
         for (String name : all) {
             Integer p = partition.get(name);

@@ -43,7 +43,7 @@ public final class MnistImages {
         if (!Files.isDirectory(directory)) {
             throw new InputException("data directory " + directory + " does not exist");
         }
-        String prefix = split == Split.TRAIN ? "train" : "t10k";
+        String prefix = split.requireTrainOrTest("MNIST") == Split.TRAIN ? "train" : "t10k";
         IdxFile images = IdxFile.read(find(directory, prefix + "-images-idx3-ubyte"), IdxFile.IMAGES);
         IdxFile labels = IdxFile.read(find(directory, prefix + "-labels-idx1-ubyte"), IdxFile.LABELS);
         return assemble(directory.resolve(prefix + "-images-idx3-ubyte").toString(), images, labels, imageSize);
@@ -74,7 +74,7 @@ public final class MnistImages {
         try (NDManager manager = NDManager.newBaseManager()) {
             Mnist mnist =
                     Mnist.builder()
-                            .optUsage(split == Split.TRAIN ? Dataset.Usage.TRAIN : Dataset.Usage.TEST)
+                            .optUsage(split.requireTrainOrTest("MNIST") == Split.TRAIN ? Dataset.Usage.TRAIN : Dataset.Usage.TEST)
                             .optManager(manager)
                             .setSampling(1, false)
                             .build();

@@ -44,7 +44,7 @@ public final class SvhnImages {
             throw new InputException("data directory " + directory + " does not exist");
         }
         List<Path> files = new ArrayList<>();
-        files.add(directory.resolve(split == Split.TRAIN ? "train_32x32.mat" : "test_32x32.mat"));
+        files.add(directory.resolve(split.requireTrainOrTest("SVHN") == Split.TRAIN ? "train_32x32.mat" : "test_32x32.mat"));
         if (withExtra && split == Split.TRAIN) {
             files.add(directory.resolve("extra_32x32.mat"));
         }

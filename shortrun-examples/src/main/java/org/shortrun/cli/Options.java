@@ -94,7 +94,7 @@ final class Options {
                 }
             }
             ImageDataset all = MnistImages.embedded(imageSize);
-            return split == Split.TRAIN ? all.slice(0, 9_000) : all.slice(9_000, MnistImages.EMBEDDED_COUNT);
+            return split.requireTrainOrTest("MNIST") == Split.TRAIN ? all.slice(0, 9_000) : all.slice(9_000, MnistImages.EMBEDDED_COUNT);
         }
 
         /** Checks what can be checked before anything is read or the engine starts. */
