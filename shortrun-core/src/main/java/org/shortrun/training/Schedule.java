@@ -1,10 +1,16 @@
 package org.shortrun.training;
 
+import ai.djl.training.tracker.Tracker;
+
 import java.util.Arrays;
 
-/** A value that changes with the training iteration: a learning rate, or sigma. */
+/**
+ * A value that changes with the training iteration: a learning rate, or sigma. It is a DJL
+ * {@link Tracker}, so a schedule can drive DJL's own optimisers, and any function of the
+ * iteration can be one.
+ */
 @FunctionalInterface
-public interface Schedule {
+public interface Schedule extends Tracker {
 
     /**
      * Returns the value at an iteration (0-based).
@@ -13,6 +19,17 @@ public interface Schedule {
      * @return the value
      */
     double valueAt(long iteration);
+
+    /**
+     * The value at DJL's update count, which counts iterations from 0 as {@link #valueAt} does.
+     *
+     * @param numUpdate the update count
+     * @return the value, in single precision
+     */
+    @Override
+    default float getNewValue(int numUpdate) {
+        return (float) valueAt(numUpdate);
+    }
 
     /**
      * A schedule that never changes.

@@ -3,26 +3,15 @@ package org.shortrun.training;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
-import com.google.gson.Gson;
-import com.google.gson.JsonParser;
-
 import org.shortrun.stepsize.StepSizeProblem;
 import org.shortrun.stepsize.StepSizeSearch;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
-import java.util.function.Predicate;
 
 /**
  * Runs a learner to its configured number of iterations over an image source: one native-memory
@@ -34,29 +23,43 @@ import java.util.function.Predicate;
  */
 public final class TrainingRun {
 
-    /** Receives progress; every method runs on the training thread. */
+    /**
+     * Hangs on a run as DJL's {@code TrainingListener}s hang on a trainer: everything a run writes
+     * (metrics.csv, stepsize.jsonl, checkpoints) is one, and so is a progress bar. Every method
+     * runs on the training thread, in the order the listeners were added.
+     */
     public interface Listener {
         /**
          * Called once before the first iteration.
          *
          * @param from iterations already done
          * @param to iterations at the end
+         * @throws IOException if the listener cannot prepare its output
          */
-        default void onStart(long from, long to) {}
+        default void onStart(long from, long to) throws IOException {}
 
         /**
          * Called after every iteration.
          *
          * @param stats the iteration's figures
+         * @throws IOException if the listener cannot write
          */
-        void onIteration(IterationStats stats);
+        default void onIteration(IterationStats stats) throws IOException {}
 
         /**
          * Called after every step-size search.
          *
          * @param search what was searched and chosen
+         * @throws IOException if the listener cannot write
          */
-        default void onStepSizeSearch(StepSizeSearchRecord search) {}
+        default void onStepSizeSearch(StepSizeSearchRecord search) throws IOException {}
+
+        /**
+         * Called once when the run ends, also when it fails.
+         *
+         * @throws IOException if the listener cannot finish its output
+         */
+        default void onEnd() throws IOException {}
     }
 
     /**
@@ -70,24 +73,25 @@ public final class TrainingRun {
      */
     public record StepSizeSearchRecord(long iteration, double previous, double chosen, StepSizeSearch.Result result, double seconds) {}
 
+    /** The file a line of metrics per iteration goes to. */
+    public static final String METRICS_FILE = "metrics.csv";
+
     /** The header of metrics.csv. */
     public static final String METRICS_HEADER = "iteration,loss,train_mse,step_size,sigma,lr,seconds";
 
     /** The file each step-size search is logged to, one JSON object per line. */
     public static final String STEP_SIZE_LOG = "stepsize.jsonl";
 
-    private static final Gson GSON = new Gson();
-
     private final Learner learner;
     private final ImageSource source;
     private final Path output;
-    private final Listener listener;
+    private final List<Listener> listeners;
 
     private TrainingRun(Builder builder) {
         learner = builder.learner;
         source = builder.source;
         output = builder.output;
-        listener = builder.listener;
+        listeners = List.copyOf(builder.listeners);
     }
 
     /**
@@ -110,27 +114,37 @@ public final class TrainingRun {
         long end = config.getIterations();
         BatchOrder order = new BatchOrder(source.imageCount(), config.getBatchSize(), config.getSeed());
         long pixels = (long) config.getBatchSize() * source.imageShape().size();
-        listener.onStart(learner.getIteration(), end);
         StepSizeTuning tuning = config.getStepSizeTuning();
         if (tuning != null && tuning.examples() > source.imageCount()) {
             throw new IllegalArgumentException(
                     "step-size searches need " + tuning.examples() + " examples but there are " + source.imageCount() + " images");
         }
+        List<Listener> all = new ArrayList<>();
+        CheckpointSaver checkpoints = null;
+        if (output != null) {
+            all.add(new MetricsLog(output, learner.getIteration()));
+            if (tuning != null) {
+                all.add(new StepSizeLog(output, learner.getIteration()));
+            }
+        }
+        all.addAll(listeners);
+        if (output != null) {
+            checkpoints = new CheckpointSaver(learner, output, end);
+            all.add(checkpoints);
+        }
         long start = System.nanoTime();
-        // a run resumed from its own output starts at the checkpoint it was restored from
-        Long savedAt = output != null && Checkpoint.exists(output) ? learner.getIteration() : null;
-        try (BufferedWriter metrics = output == null ? null : openMetrics();
-                BufferedWriter searches = output == null || tuning == null ? null : openStepSizeLog()) {
+        Throwable failure = null;
+        try {
+            for (Listener l : all) {
+                l.onStart(learner.getIteration(), end);
+            }
             while (learner.getIteration() < end) {
                 long iteration = learner.getIteration();
                 if (tuning != null && tuning.isDue(iteration)) {
                     StepSizeSearchRecord record = searchStepSize(tuning, manager);
-                    if (searches != null) {
-                        searches.write(toJson(record));
-                        searches.newLine();
-                        searches.flush();
+                    for (Listener l : all) {
+                        l.onStepSizeSearch(record);
                     }
-                    listener.onStepSizeSearch(record);
                 }
                 float sigma = learner.currentSigma();
                 float lr = learner.currentLearningRate();
@@ -141,30 +155,32 @@ public final class TrainingRun {
                     loss = learner.step(x);
                 } catch (DivergenceException e) {
                     String kept =
-                            output == null
+                            checkpoints == null
                                     ? "stopped"
-                                    : savedAt == null
+                                    : checkpoints.savedAt() == null
                                             ? "stopped before any checkpoint was written"
-                                            : "stopped; the checkpoint of iteration " + savedAt + " is kept";
+                                            : "stopped; the checkpoint of iteration " + checkpoints.savedAt() + " is kept";
                     throw new DivergenceException(e.getMessage() + "; " + kept);
                 }
                 IterationStats stats =
                         new IterationStats(
                                 learner.getIteration(), loss, loss / pixels, stepSize, sigma, lr, (System.nanoTime() - start) / 1e9);
-                if (metrics != null) {
-                    metrics.write(
-                            String.format(
-                                    Locale.ROOT,
-                                    "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.3f%n",
-                                    stats.iteration(), stats.loss(), stats.mse(), stats.stepSize(), stats.sigma(), stats.learningRate(), stats.seconds()));
-                    metrics.flush();
+                for (Listener l : all) {
+                    l.onIteration(stats);
                 }
-                listener.onIteration(stats);
-                long every = config.getCheckpointEvery();
-                boolean last = learner.getIteration() == end;
-                if (output != null && (last || (every > 0 && learner.getIteration() % every == 0))) {
-                    Checkpoint.save(learner, output.resolve(Checkpoint.DIRECTORY));
-                    savedAt = learner.getIteration();
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            failure = e;
+            throw e;
+        } finally {
+            for (Listener l : all) {
+                try {
+                    l.onEnd();
+                } catch (IOException | RuntimeException e) {
+                    if (failure == null) {
+                        throw e;
+                    }
+                    failure.addSuppressed(e);
                 }
             }
         }
@@ -208,80 +224,12 @@ public final class TrainingRun {
         return new StepSizeSearchRecord(iteration, previous, chosen, result, (System.nanoTime() - t0) / 1e9);
     }
 
-    private static String toJson(StepSizeSearchRecord record) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("iteration", record.iteration());
-        line.put("previous", record.previous());
-        line.put("chosen", record.chosen());
-        line.put("found", record.result().best() != null);
-        line.put("seconds", record.seconds());
-        List<Map<String, Object>> estimates = new ArrayList<>();
-        for (StepSizeProblem.Estimate e : record.result().trace()) {
-            estimates.add(e.toMap());
-        }
-        line.put("estimates", estimates);
-        return GSON.toJson(line);
-    }
-
-    /** A line cut short by a crash is not kept. */
-    private static boolean keeps(Predicate<String> keep, String line) {
-        try {
-            return keep.test(line);
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
-    private BufferedWriter openMetrics() throws IOException {
-        Path file = output.resolve("metrics.csv");
-        long done = learner.getIteration();
-        // a line's iteration counts the iteration it reports, so the checkpoint's last is `done`
-        boolean fresh = openLog(file, line -> Long.parseLong(line.substring(0, line.indexOf(','))) <= done);
-        BufferedWriter writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-        if (fresh) {
-            writer.write(METRICS_HEADER);
-            writer.newLine();
-        }
-        return writer;
-    }
-
-    private BufferedWriter openStepSizeLog() throws IOException {
-        Path file = output.resolve(STEP_SIZE_LOG);
-        long done = learner.getIteration();
-        // the search before iteration `done` ran after the checkpoint; it runs again
-        openLog(file, line -> JsonParser.parseString(line).getAsJsonObject().get("iteration").getAsLong() < done);
-        return Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-    }
-
-    /**
-     * Prepares an append-only log: a fresh run empties it, a resumed one keeps the lines it
-     * accepts (a run that died after its last checkpoint left lines the resumed run rewrites).
-     *
-     * @return whether the file is now empty
-     */
-    private boolean openLog(Path file, Predicate<String> keepOnResume) throws IOException {
-        Files.createDirectories(output);
-        if (learner.getIteration() == 0 || !Files.exists(file)) {
-            Files.write(file, new byte[0]);
-            return true;
-        }
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        List<String> kept = new ArrayList<>();
-        for (String line : lines) {
-            if (line.startsWith("iteration") || (!line.isBlank() && keeps(keepOnResume, line))) {
-                kept.add(line);
-            }
-        }
-        Files.write(file, kept, StandardCharsets.UTF_8);
-        return kept.isEmpty();
-    }
-
     /** Builds a {@link TrainingRun}. */
     public static final class Builder {
         private Learner learner;
         private ImageSource source;
         private Path output;
-        private Listener listener = stats -> {};
+        private final List<Listener> listeners = new ArrayList<>();
 
         Builder() {}
 
@@ -308,7 +256,8 @@ public final class TrainingRun {
         }
 
         /**
-         * Sets the directory for metrics.csv and checkpoint/ (default: none, nothing written).
+         * Sets the directory for metrics.csv, stepsize.jsonl and checkpoint/, each written by a
+         * listener of its own (default: none, nothing written).
          *
          * @param output the directory
          * @return this builder
@@ -319,14 +268,25 @@ public final class TrainingRun {
         }
 
         /**
-         * Sets the listener (default: none).
+         * Adds a listener, after those this run adds itself for its output (metrics.csv and
+         * stepsize.jsonl before, checkpoints after).
+         *
+         * @param listener the listener
+         * @return this builder
+         */
+        public Builder addListener(Listener listener) {
+            listeners.add(listener);
+            return this;
+        }
+
+        /**
+         * Adds a listener; the same as {@link #addListener}.
          *
          * @param listener the listener
          * @return this builder
          */
         public Builder optListener(Listener listener) {
-            this.listener = listener;
-            return this;
+            return addListener(listener);
         }
 
         /**

@@ -49,6 +49,39 @@ class TrainingRunTest {
         return out;
     }
 
+    /** Listeners hear the run in order, and hear its end also when it fails. */
+    @Test
+    void listenersHearEveryIterationAndTheEndEvenOfAFailedRun() throws IOException {
+        List<String> heard = new ArrayList<>();
+        TrainingRun.Listener recorder =
+                new TrainingRun.Listener() {
+                    @Override
+                    public void onStart(long from, long to) {
+                        heard.add("start " + from + " " + to);
+                    }
+
+                    @Override
+                    public void onIteration(IterationStats stats) {
+                        heard.add("iteration " + stats.iteration());
+                    }
+
+                    @Override
+                    public void onEnd() {
+                        heard.add("end");
+                    }
+                };
+        try (NDManager manager = NDManager.newBaseManager(); Learner learner = new Learner(MODEL, config(2, 0), manager)) {
+            TrainingRun.builder().setLearner(learner).setSource(new ArraySource(10, 3, -1)).addListener(recorder).build().run(manager);
+        }
+        assertEquals(List.of("start 0 2", "iteration 1", "iteration 2", "end"), heard);
+        heard.clear();
+        try (NDManager manager = NDManager.newBaseManager(); Learner learner = new Learner(MODEL, config(4, 0), manager)) {
+            TrainingRun run = TrainingRun.builder().setLearner(learner).setSource(ArraySource.poisoned(10, 3, 2)).addListener(recorder).build();
+            assertThrows(DivergenceException.class, () -> run.run(manager));
+        }
+        assertEquals("end", heard.get(heard.size() - 1), heard.toString());
+    }
+
     /** Learning draws from its own seeded streams: DJL code around it sees the engine's generator as it left it. */
     @Test
     void learningLeavesTheEnginesGeneratorAlone() throws IOException {

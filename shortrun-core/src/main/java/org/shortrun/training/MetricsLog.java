@@ -1,0 +1,33 @@
+package org.shortrun.training;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** Writes metrics.csv: a line per iteration. */
+final class MetricsLog extends RunLog {
+
+    MetricsLog(Path output, long resumedAt) {
+        super(output.resolve(TrainingRun.METRICS_FILE), resumedAt);
+    }
+
+    /** A line's iteration counts the iteration it reports, so the checkpoint's last is {@code resumedAt}. */
+    @Override
+    boolean keepsOnResume(String line, long resumedAt) {
+        return Long.parseLong(line.substring(0, line.indexOf(','))) <= resumedAt;
+    }
+
+    @Override
+    String header() {
+        return TrainingRun.METRICS_HEADER;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void onIteration(IterationStats stats) throws IOException {
+        write(String.format(
+                Locale.ROOT,
+                "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.3f",
+                stats.iteration(), stats.loss(), stats.mse(), stats.stepSize(), stats.sigma(), stats.learningRate(), stats.seconds()));
+    }
+}
