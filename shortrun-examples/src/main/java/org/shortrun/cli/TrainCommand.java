@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code shortrun train}: learn a model, with checkpoints, metrics and pictures in --out. */
-@Command(name = "train", mixinStandardHelpOptions = true, description = "Train a model; writes config.json, metrics.csv, samples.png, reconstructions.png and checkpoint/ to --out, and with --step-size-every stepsize.jsonl and its plots.")
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Train a model; writes config.json, metrics.csv, loss.png, samples.png, reconstructions.png and checkpoint/ to --out, and with --step-size-every stepsize.jsonl and its plots.")
 final class TrainCommand implements Callable<Integer> {
 
     @Mixin Options.Data data = new Options.Data();

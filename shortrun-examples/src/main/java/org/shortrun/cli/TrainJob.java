@@ -104,8 +104,9 @@ final class TrainJob {
             try {
                 TrainingRun.builder().setLearner(learner).setSource(train).optOutput(out).optListener(new Listener(new ProgressBar(System.err))).build().run(root);
             } finally {
-                // the searches logged so far are drawn even if training stopped early
+                // what was logged so far is drawn even if training stopped early
                 drawStepSizes();
+                drawLoss();
             }
             Engine.getInstance().setRandomSeed((int) training.getSeed());
             try (NDManager scope = root.newSubManager()) {
@@ -125,6 +126,14 @@ final class TrainJob {
             StepSizePlots.write(out, 4);
         } catch (IOException | RuntimeException e) {
             System.err.println("shortrun: warning: the step-size plots were not drawn: " + e.getMessage());
+        }
+    }
+
+    private void drawLoss() {
+        try {
+            LossPlot.write(out);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("shortrun: warning: loss.png was not drawn: " + e.getMessage());
         }
     }
 

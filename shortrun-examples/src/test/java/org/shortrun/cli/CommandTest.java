@@ -90,7 +90,7 @@ class CommandTest {
 
     @Test
     void trainWritesEverythingItPromises() throws IOException {
-        for (String f : new String[] {"config.json", "metrics.csv", "samples.png", "reconstructions.png", "checkpoint/state.json"}) {
+        for (String f : new String[] {"config.json", "metrics.csv", "samples.png", "reconstructions.png", "loss.png", "checkpoint/state.json"}) {
             assertTrue(Files.isRegularFile(run.resolve(f)), f);
         }
         assertEquals(4, Files.readAllLines(run.resolve("metrics.csv")).size());
