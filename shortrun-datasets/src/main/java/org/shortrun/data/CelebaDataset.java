@@ -34,11 +34,11 @@ public final class CelebaDataset extends PreparedImages {
 
     /** {@inheritDoc} */
     @Override
-    protected ImageDataset read() {
+    protected ImageDataset read(Progress progress) {
         if (directory == null) {
             throw new org.shortrun.InputException("CelebA needs the directory of its images and list_eval_partition.txt (optDirectory)");
         }
-        loaded = CelebaImages.load(directory, Split.of(usage), imageSize, first, cacheDirectory);
+        loaded = CelebaImages.load(directory, Split.of(usage), imageSize, first, cacheDirectory, progress);
         return loaded.dataset();
     }
 

@@ -1,5 +1,7 @@
 package org.shortrun.data;
 
+import ai.djl.util.Progress;
+
 import org.shortrun.InputException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +83,23 @@ public final class CelebaImages {
      * @throws InputException naming the file and the problem
      */
     public static Loaded load(Path directory, Split split, int imageSize, int first, Path cacheDirectory) {
+        return load(directory, split, imageSize, first, cacheDirectory, null);
+    }
+
+    /**
+     * Loads a split, from the cache when it is valid, telling {@code progress} of every image
+     * decoded when it is not.
+     *
+     * @param directory the directory holding the images (folder or zip) and the partition file
+     * @param split TRAIN (partition 0), VALIDATION (partition 1) or TEST (partition 2)
+     * @param imageSize the output side (32 or 64)
+     * @param first if positive, only the first this many images of the split in sorted file order
+     * @param cacheDirectory where the cache file lives
+     * @param progress told the number of images, then of each one decoded; may be null
+     * @return the split and its costs
+     * @throws InputException naming the file and the problem
+     */
+    public static Loaded load(Path directory, Split split, int imageSize, int first, Path cacheDirectory, Progress progress) {
         if (!Files.isDirectory(directory)) {
             throw new InputException("data directory " + directory + " does not exist");
         }
@@ -99,7 +118,7 @@ public final class CelebaImages {
                 return new Loaded(dataset(cached, imageSize), 0, 0, 0, true, (System.nanoTime() - start) / 1e9, cacheFile);
             }
             start = System.nanoTime();
-            Decoded decoded = decode(source, names, imageSize);
+            Decoded decoded = decode(source, names, imageSize, progress);
             double seconds = (System.nanoTime() - start) / 1e9;
             if (decoded.images.count() == 0) {
                 throw new InputException(directory + ": none of the " + names.size() + " images of the " + split.name().toLowerCase(Locale.ROOT) + " split could be read");
@@ -162,7 +181,7 @@ public final class CelebaImages {
 
     private record Decoded(ImageCache.Images images, int skipped) {}
 
-    private static Decoded decode(Source source, List<String> names, int size) throws IOException {
+    private static Decoded decode(Source source, List<String> names, int size, Progress progress) throws IOException {
         int n = names.size();
         int image = 3 * size * size;
         byte[] pixels = new byte[n * image];
@@ -174,6 +193,9 @@ public final class CelebaImages {
             t.setDaemon(true);
             return t;
         });
+        if (progress != null) {
+            progress.reset("decoding CelebA", n);
+        }
         try {
             List<Future<Void>> futures = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
@@ -185,6 +207,11 @@ public final class CelebaImages {
                             int h = img.getHeight();
                             ResizeCrop.apply(img.getRGB(0, 0, w, h, null, 0, w), w, h, size, pixels, i * image);
                             ok[i] = true;
+                        }
+                        if (progress != null) {
+                            synchronized (progress) {
+                                progress.increment(1);
+                            }
                         }
                     }
                     return null;
@@ -200,6 +227,9 @@ public final class CelebaImages {
             throw new IOException(e.getCause().getMessage(), e.getCause());
         } finally {
             pool.shutdownNow();
+            if (progress != null) {
+                progress.end();
+            }
         }
         List<String> skipped = new ArrayList<>();
         int at = 0;

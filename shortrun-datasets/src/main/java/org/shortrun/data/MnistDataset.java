@@ -26,7 +26,7 @@ public final class MnistDataset extends PreparedImages {
 
     /** {@inheritDoc} */
     @Override
-    protected ImageDataset read() {
+    protected ImageDataset read(Progress progress) {
         Split split = Split.of(usage).requireTrainOrTest("MNIST");
         if (directory != null) {
             return MnistImages.fromDirectory(directory, split, imageSize);

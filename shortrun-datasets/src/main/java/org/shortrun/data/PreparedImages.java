@@ -46,28 +46,24 @@ public abstract class PreparedImages extends RandomAccessDataset implements Imag
     /**
      * Reads the split's files.
      *
+     * @param progress to tell how reading goes, where the dataset can (CelebA's decoding); may be
+     *     null
      * @return the images
      */
-    protected abstract ImageDataset read();
+    protected abstract ImageDataset read(Progress progress);
 
     /**
      * Reads the files, once; later calls do nothing.
      *
-     * @param progress told when reading starts and ends; may be null
+     * @param progress told how reading goes where the dataset can tell (CelebA's decoding); may
+     *     be null
      */
     @Override
     public synchronized void prepare(Progress progress) {
         if (images != null) {
             return;
         }
-        if (progress != null) {
-            progress.reset(getClass().getSimpleName() + " " + usage.name().toLowerCase(java.util.Locale.ROOT), 1);
-        }
-        images = read();
-        if (progress != null) {
-            progress.increment(1);
-            progress.end();
-        }
+        images = read(progress);
     }
 
     /**

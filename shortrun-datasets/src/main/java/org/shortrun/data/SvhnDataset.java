@@ -28,7 +28,7 @@ public final class SvhnDataset extends PreparedImages {
 
     /** {@inheritDoc} */
     @Override
-    protected ImageDataset read() {
+    protected ImageDataset read(Progress progress) {
         if (directory == null) {
             throw new org.shortrun.InputException("SVHN needs the directory of its .mat files (optDirectory)");
         }

@@ -79,7 +79,7 @@ final class Options {
                     return SvhnImages.fromDirectory(dataDir, split, svhnExtra, imageSize);
                 case CELEBA:
                     // CelebaImages itself warns about skipped images
-                    return CelebaImages.load(dataDir, split, imageSize, split == Split.TRAIN ? celebaFirst : 0, cacheDir).dataset();
+                    return CelebaImages.load(dataDir, split, imageSize, split == Split.TRAIN ? celebaFirst : 0, cacheDir, new ProgressBar(System.err, "img").asProgress()).dataset();
                 default:
                     break;
             }

@@ -42,7 +42,7 @@ final class PrepareCommand implements Callable<Integer> {
         long start = System.nanoTime();
         if (data.dataset == Options.DatasetName.CELEBA) {
             CelebaImages.Loaded loaded =
-                    CelebaImages.load(data.dataDir, split, imageSize, split == Split.TRAIN ? data.celebaFirst : 0, data.cacheDir);
+                    CelebaImages.load(data.dataDir, split, imageSize, split == Split.TRAIN ? data.celebaFirst : 0, data.cacheDir, new ProgressBar(System.err, "img").asProgress());
             line.put("images", loaded.dataset().imageCount());
             line.put("skipped", loaded.skipped());
             line.put("from_cache", loaded.fromCache());

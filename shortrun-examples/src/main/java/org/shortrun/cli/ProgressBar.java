@@ -1,5 +1,7 @@
 package org.shortrun.cli;
 
+import ai.djl.util.Progress;
+
 import org.shortrun.training.IterationStats;
 import org.shortrun.training.TrainingRun;
 
@@ -44,6 +46,45 @@ final class ProgressBar implements TrainingRun.Listener {
     /** Reports that {@code done} of the items are done. */
     void advance(long done, String detail) {
         draw(done, (System.nanoTime() - started) / 1e9, detail);
+    }
+
+    /**
+     * This bar as DJL's {@link Progress}, for library code that reports through it: {@code reset}
+     * starts the count, every {@code increment} or {@code update} redraws.
+     */
+    Progress asProgress() {
+        ProgressBar bar = this;
+        return new Progress() {
+            private long done;
+
+            @Override
+            public void reset(String message, long max, String trailingMessage) {
+                bar.start(max);
+                done = 0;
+            }
+
+            @Override
+            public void start(long initialProgress) {
+                done = initialProgress;
+            }
+
+            @Override
+            public void increment(long increment) {
+                done += increment;
+                bar.advance(done, "");
+            }
+
+            @Override
+            public void update(long progress, String message) {
+                done = progress;
+                bar.advance(done, message == null ? "" : message);
+            }
+
+            @Override
+            public void end() {
+                // the last item drew the finished bar
+            }
+        };
     }
 
     @Override
