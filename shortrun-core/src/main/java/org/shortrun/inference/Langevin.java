@@ -133,7 +133,6 @@ public final class Langevin {
             e.add(normal(stream, manager, shape));
         }
         float[] energies = recordEnergy ? new float[steps] : null;
-        float drift = stepSize * stepSize / 2f;
         float inverseTwoVariance = 1f / (2f * sigma * sigma);
         if (freezeParameters) {
             generator.freezeParameters(true);
@@ -160,10 +159,7 @@ public final class Langevin {
                     }
                     NDList next = new NDList(e.size());
                     for (NDArray latent : e) {
-                        NDArray noise = normal(stream, step, latent.getShape()).muli(stepSize);
-                        next.add(
-                                noise.addi(latent.mul(1f - drift))
-                                        .subi(latent.getGradient().muli(drift * inverseTwoVariance)));
+                        next.add(update(latent, latent.getGradient(), stepSize, inverseTwoVariance, normal(stream, step, latent.getShape())));
                     }
                     next.attach(manager);
                     e = next;
@@ -175,6 +171,42 @@ public final class Langevin {
             }
         }
         return new Result(e, energies);
+    }
+
+    /**
+     * One Langevin update, the float32 batched form: {@code e - (s^2/2)(grad + e) + s eps}, where
+     * {@code grad} is the likelihood term's gradient, given unscaled as the gradient of the summed
+     * squared error and scaled here by {@code 1/(2 sigma^2)}, outside any graph. {@link
+     * #update(double[], double[], double, double[])} is the same rule in float64.
+     *
+     * @param latent e, any shape
+     * @param squaredErrorGradient d/de of the summed squared error, e's shape; consumed
+     * @param s the step size
+     * @param inverseTwoVariance 1/(2 sigma^2)
+     * @param noise eps, standard normal, e's shape; consumed, and returned as the new e
+     * @return the updated latent
+     */
+    public static NDArray update(NDArray latent, NDArray squaredErrorGradient, float s, float inverseTwoVariance, NDArray noise) {
+        float drift = s * s / 2f;
+        return noise.muli(s).addi(latent.mul(1f - drift)).subi(squaredErrorGradient.muli(drift * inverseTwoVariance));
+    }
+
+    /**
+     * One Langevin update, the float64 form the step-size objective differentiates: {@code e -
+     * (s^2/2) energyGradient + s eps}, in place, where {@code energyGradient} is the whole energy's
+     * (prior and likelihood). The same rule as {@link #update(NDArray, NDArray, float, float,
+     * NDArray)}.
+     *
+     * @param e the latent, d values; updated in place
+     * @param energyGradient d/de of the energy at e
+     * @param s the step size
+     * @param noise eps, d standard normals
+     */
+    public static void update(double[] e, double[] energyGradient, double s, double[] noise) {
+        double drift = s * s / 2;
+        for (int i = 0; i < e.length; i++) {
+            e[i] = e[i] - drift * energyGradient[i] + s * noise[i];
+        }
     }
 
     private static NDArray normal(RandomStream stream, NDManager manager, Shape shape) {

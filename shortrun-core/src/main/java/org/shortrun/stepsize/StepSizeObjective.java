@@ -5,6 +5,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
+import org.shortrun.inference.Langevin;
 
 /**
  * The variational objective of the Langevin step size (the paper's eq. 19-20) for one chain:
@@ -165,10 +166,7 @@ public final class StepSizeObjective {
                 // d log|det A_k| / d s_k at fixed e_k = tr(A_k^-1 (-s_k H_k))
                 explicit[k] = -s * traceInverseH;
             }
-            double[] noise = chain.noise()[k];
-            for (int i = 0; i < d; i++) {
-                e[i] = e[i] - drift * local.gradient[i] + s * noise[i];
-            }
+            Langevin.update(e, local.gradient, s, chain.noise()[k]);
         }
         double[] energyK = new double[1];
         double[] gradientK = new double[d];
