@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.shortrun.cli.CommandTest.assertBadInput;
 import static org.shortrun.cli.CommandTest.execute;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shortrun.eval.table.JobLock;
@@ -25,12 +26,21 @@ class TableJobCommandTest {
 
     private static final String CELL1 = "mnist-L2-K2-short-run";
 
+    @TempDir static Path shared;
+    static Path whole;
+
+    /** The reference: one run of the whole tiny spec. */
+    @BeforeAll
+    static void runTheWholeSpecOnce() throws IOException {
+        Path spec = Files.writeString(shared.resolve("tiny.json"), EvalCommandTest.TINY_SPEC);
+        whole = shared.resolve("whole");
+        CommandTest.Result all = execute("table", "--spec", spec.toString(), "--out", whole.toString(), "--threads", "2");
+        assertEquals(0, all.code(), all.err());
+    }
+
     @Test
     void cellsRunSeparatelyGiveTheSameTableAsOneRun(@TempDir Path dir) throws IOException {
         Path spec = Files.writeString(dir.resolve("tiny.json"), EvalCommandTest.TINY_SPEC);
-        Path whole = dir.resolve("whole");
-        CommandTest.Result all = execute("table", "--spec", spec.toString(), "--out", whole.toString(), "--threads", "2");
-        assertEquals(0, all.code(), all.err());
 
         // a job array, its tasks in the other order and each in its own invocation
         Path split = dir.resolve("split");
@@ -101,6 +111,30 @@ class TableJobCommandTest {
         assertTrue(r.err().contains("took over the stale lock") && r.err().contains("pid " + holder.pid()), r.err());
         assertTrue(Files.isRegularFile(out.resolve("cells").resolve(CELL1).resolve("result.json")));
         assertEquals("", Files.readString(lockFile));
+    }
+
+    @Test
+    void cellsOfAJobArrayRunConcurrentlyInSeparateProcesses(@TempDir Path dir) throws IOException, InterruptedException {
+        Path spec = Files.writeString(dir.resolve("tiny.json"), EvalCommandTest.TINY_SPEC);
+        Path out = dir.resolve("array");
+        Process first = command(dir.resolve("task1"), "table", "--spec", spec.toString(), "--out", out.toString(), "--cell", "1", "--threads", "1");
+        Process second = command(dir.resolve("task2"), "table", "--spec", spec.toString(), "--out", out.toString(), "--cell", "2", "--threads", "1");
+        assertTrue(first.waitFor(300, TimeUnit.SECONDS) && second.waitFor(300, TimeUnit.SECONDS), "both tasks end");
+        assertEquals(0, first.exitValue(), Files.readString(dir.resolve("task1.err")));
+        assertEquals(0, second.exitValue(), Files.readString(dir.resolve("task2.err")));
+        assertArrayEquals(Files.readAllBytes(whole.resolve("table.md")), Files.readAllBytes(out.resolve("table.md")),
+                "two tasks writing at the same time leave the whole table:\n" + Files.readString(out.resolve("table.md")));
+    }
+
+    /** Runs the command in another JVM, as a task of a job array would; its output goes to {@code log}.out and .err. */
+    private static Process command(Path log, String... args) throws IOException {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        List<String> line = new java.util.ArrayList<>(List.of(java.toString(), "-Dai.djl.offline=true", "-Xmx1g", "-cp", System.getProperty("java.class.path"), ShortrunCommand.class.getName()));
+        line.addAll(List.of(args));
+        return new ProcessBuilder(line)
+                .redirectOutput(log.resolveSibling(log.getFileName() + ".out").toFile())
+                .redirectError(log.resolveSibling(log.getFileName() + ".err").toFile())
+                .start();
     }
 
     /** Starts another JVM that takes the lock and holds it until its input closes. */
