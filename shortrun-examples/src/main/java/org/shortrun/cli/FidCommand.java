@@ -1,20 +1,14 @@
 package org.shortrun.cli;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 
 import org.shortrun.InputException;
 import org.shortrun.data.ImageFiles;
 import org.shortrun.data.Split;
-import org.shortrun.eval.FeatureExtraction;
-import org.shortrun.eval.FeatureReservoir;
-import org.shortrun.eval.FeatureStatistics;
-import org.shortrun.eval.FrechetDistance;
 import org.shortrun.eval.InceptionNetwork;
-import org.shortrun.eval.KernelInceptionDistance;
-import org.shortrun.eval.StatisticsCache;
-import org.shortrun.model.LadderGenerator;
+import org.shortrun.eval.fid.FidEvaluation;
+import org.shortrun.eval.fid.GeneratorImages;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.ImageSource;
 
@@ -28,7 +22,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
 
 /**
@@ -129,48 +122,40 @@ final class FidCommand implements Callable<Integer> {
         Map<String, Object> line = new LinkedHashMap<>();
         try (NDManager manager = NDManager.newBaseManager();
                 InceptionNetwork net = InceptionNetwork.load(inception, convention, featureDim)) {
-            Random random = new Random(seed);
-            RealStatistics realStats =
-                    RealStatistics.get(net, inception, realImages, nReal, realSide.key, noCache ? null : data.cacheDir, kid ? kidPool : 0, seed, batchSize, manager);
-            StatisticsCache.Entry realEntry = realStats.entry();
-            FeatureReservoir fakePool = kid ? new FeatureReservoir(kidPool, new Random(seed + 1L)) : null;
-            FeatureStatistics fake;
+            FidEvaluation.Builder fid = FidEvaluation.builder()
+                    .setNetwork(net, inception)
+                    .setReal(realImages::batch, nReal, realSide.key)
+                    .optCacheDirectory(noCache ? null : data.cacheDir)
+                    .optSeed(seed)
+                    .optBatchSize(batchSize)
+                    .optProgress(new FeatureProgress(System.err));
             if (cp != null) {
-                LadderGenerator generator = cp.loadGenerator(manager);
-                ParameterStore store = new ParameterStore(manager, false);
-                Engine.getInstance().setRandomSeed(seed);
-                fake = extract(net, (scope, from, to) -> TrainJob.sample(generator, store, scope, to - from), fakeCount, batchSize, fakePool, manager, "generated");
+                fid.setFake(new GeneratorImages(cp.loadGenerator(manager), new ParameterStore(manager, false), seed), fakeCount, "generated");
             } else {
-                fake = extract(net, fakeFiles::batch, fakeCount, batchSize, fakePool, manager, "fake");
+                fid.setFake(fakeFiles::batch, fakeCount, "fake");
             }
-            FrechetDistance.Result fid;
-            long frechetStarted = System.nanoTime();
-            try {
-                fid = FrechetDistance.compute(realEntry.statistics(), fake);
-            } catch (ArithmeticException e) {
-                throw new IllegalStateException("FID failed: " + e.getMessage(), e);
-            }
-            double frechetSeconds = (System.nanoTime() - frechetStarted) / 1e9;
-            line.put("fid", fid.distance());
             if (kid) {
-                KernelInceptionDistance.Result k =
-                        KernelInceptionDistance.compute(realEntry.sample(), fakePool.rows(), kidSubsets, kidSubsetSize, random, manager);
-                line.put("kid", k.mean());
-                line.put("kid_std", k.std());
-                line.put("kid_subsets", k.subsets());
-                line.put("kid_subset_size", k.subsetSize());
+                fid.optKid(kidSubsets, kidSubsetSize, kidPool);
+            }
+            FidEvaluation.Result result = fid.build().compute(manager);
+            line.put("fid", result.fid().distance());
+            if (kid) {
+                line.put("kid", result.kid().mean());
+                line.put("kid_std", result.kid().std());
+                line.put("kid_subsets", result.kid().subsets());
+                line.put("kid_subset_size", result.kid().subsetSize());
             }
             line.put("fake", cp != null ? "checkpoint " + cp.getDirectory() + " at iteration " + cp.getIteration() : fakeFiles.getDirectory().toString());
             line.put("fake_count", fakeCount);
             line.put("real", realSide.description);
             line.put("real_count", nReal);
-            line.put("real_cache", realStats.cacheStatus());
+            line.put("real_cache", result.realCache());
             line.put("inception", inception.toString());
             line.put("convention", net.getConvention().label());
             line.put("feature_dim", featureDim);
-            line.put("mean_term", fid.meanTerm());
-            line.put("offset_added", fid.offsetAdded());
-            line.put("frechet_seconds", frechetSeconds);
+            line.put("mean_term", result.fid().meanTerm());
+            line.put("offset_added", result.fid().offsetAdded());
+            line.put("frechet_seconds", result.frechetSeconds());
             line.put("seconds", (System.nanoTime() - started) / 1e9);
         }
         Json.print(line);
@@ -221,14 +206,6 @@ final class FidCommand implements Callable<Integer> {
                             + " images but " + dir + " holds " + files.imageShape().get(2) + "x" + realSize + " ones");
         }
         return new RealSide(dir.toString(), files.cacheKey(), () -> files);
-    }
-
-    static FeatureStatistics extract(
-            InceptionNetwork net, FeatureExtraction.Images images, int count, int batchSize, FeatureReservoir pool, NDManager manager, String what) {
-        ProgressBar bar = new ProgressBar(System.err, "img");
-        System.err.println("shortrun: Inception features of " + count + " " + what + " images");
-        bar.start(count);
-        return FeatureExtraction.statistics(net, images, count, batchSize, pool, manager, done -> bar.advance(done, ""));
     }
 
 }

@@ -1,4 +1,4 @@
-package org.shortrun.cli;
+package org.shortrun.eval.table;
 
 import org.shortrun.eval.PaperResults;
 
@@ -53,7 +53,7 @@ final class TableWriter {
         return false;
     }
 
-    static String markdown(TableSpec spec, Map<String, TableCommand.CellResult> results, Map<String, String> data) {
+    static String markdown(TableSpec spec, Map<String, CellResult> results, Map<String, String> data) {
         StringBuilder md = new StringBuilder();
         md.append("# ").append(spec.name).append("\n\n");
         if (!spec.description.isEmpty()) {
@@ -86,10 +86,10 @@ final class TableWriter {
             md.append("| ").append(r.method()).append(" | ").append(r.layers()).append(" | ").append(r.steps()).append(" |");
             for (String d : spec.datasets) {
                 TableSpec.Cell cell = new TableSpec.Cell(d, r.layers(), r.steps(), r.method());
-                TableCommand.CellResult res = r.paperOnly() ? null : results.get(cell.id());
-                md.append(' ').append(ours(r, res, false, spec)).append(" | ").append(TableCommand.paperValue(d, spec.imageSize, r.layers(), r.steps(), r.method(), false)).append(" |");
+                CellResult res = r.paperOnly() ? null : results.get(cell.id());
+                md.append(' ').append(ours(r, res, false, spec)).append(" | ").append(CellResult.paperValue(d, spec.imageSize, r.layers(), r.steps(), r.method(), false)).append(" |");
                 if (showFid(spec, d)) {
-                    md.append(' ').append(ours(r, res, true, spec)).append(" | ").append(TableCommand.paperValue(d, spec.imageSize, r.layers(), r.steps(), r.method(), true)).append(" |");
+                    md.append(' ').append(ours(r, res, true, spec)).append(" | ").append(CellResult.paperValue(d, spec.imageSize, r.layers(), r.steps(), r.method(), true)).append(" |");
                 }
             }
             md.append('\n');
@@ -99,7 +99,7 @@ final class TableWriter {
         return md.toString();
     }
 
-    private static String ours(Row r, TableCommand.CellResult res, boolean fid, TableSpec spec) {
+    private static String ours(Row r, CellResult res, boolean fid, TableSpec spec) {
         if (r.paperOnly()) {
             return "not run";
         }
@@ -115,17 +115,17 @@ final class TableWriter {
         return res.mse == null ? "-" : String.format(Locale.ROOT, "%.4f", res.mse);
     }
 
-    static String csv(TableSpec spec, Map<String, TableCommand.CellResult> results) {
+    static String csv(TableSpec spec, Map<String, CellResult> results) {
         StringBuilder csv = new StringBuilder("dataset,method,layers,steps,image_size,iterations,mse,mse01,fid,paper_mse,paper_fid,train_seconds,eval_seconds,status\n");
         for (TableSpec.Cell cell : spec.cells()) {
-            TableCommand.CellResult res = results.get(cell.id());
+            CellResult res = results.get(cell.id());
             String status = res == null ? "pending" : res.error != null ? "failed: " + res.error.replace(',', ';') : "done";
             csv.append(String.join(",",
                     cell.dataset(), cell.method(), Integer.toString(cell.layers()), Integer.toString(cell.steps()), Integer.toString(spec.imageSize),
                     res == null ? "" : Long.toString(res.iterations),
                     value(res == null ? null : res.mse), value(res == null ? null : res.mse01), value(res == null ? null : res.fid),
-                    TableCommand.paperValue(cell.dataset(), spec.imageSize, cell.layers(), cell.steps(), cell.method(), false),
-                    TableCommand.paperValue(cell.dataset(), spec.imageSize, cell.layers(), cell.steps(), cell.method(), true),
+                    CellResult.paperValue(cell.dataset(), spec.imageSize, cell.layers(), cell.steps(), cell.method(), false),
+                    CellResult.paperValue(cell.dataset(), spec.imageSize, cell.layers(), cell.steps(), cell.method(), true),
                     value(res == null ? null : res.trainSeconds), value(res == null ? null : res.evalSeconds), status)).append('\n');
         }
         return csv.toString();

@@ -1,4 +1,4 @@
-package org.shortrun.cli;
+package org.shortrun.eval.table;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -26,7 +26,7 @@ import java.util.TreeMap;
  * for the same budget and then measured. Unknown keys are refused rather than ignored, so a typo
  * cannot silently run the wrong experiment. The format is in docs/EVALUATION.md.
  */
-final class TableSpec {
+public final class TableSpec {
 
     /** Methods the library can train. */
     static final Set<String> METHODS = Set.of("short-run");
@@ -71,12 +71,17 @@ final class TableSpec {
     /** The canonical form, saved beside the results so a resumed job can prove it is the same job. */
     String canonical;
 
+    /** The file the spec was read from, named in messages about it. */
+    Path source;
+
     /**
      * Reads and checks a spec file.
      *
+     * @param file the JSON file
+     * @return the spec
      * @throws InputException for a missing or malformed file, unknown keys or impossible values
      */
-    static TableSpec read(Path file) {
+    public static TableSpec read(Path file) {
         JsonObject root;
         try {
             JsonElement parsed = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
@@ -92,6 +97,7 @@ final class TableSpec {
         String where = "spec " + file;
         unknownKeys(where, root, TOP_KEYS);
         TableSpec spec = new TableSpec();
+        spec.source = file;
         try {
             spec.name = root.has("name") ? root.get("name").getAsString() : file.getFileName().toString().replaceFirst("\\.json$", "");
             if (root.has("description")) {
@@ -208,8 +214,31 @@ final class TableSpec {
         return zDims.getOrDefault(l, DEFAULT_Z_DIMS.get(l));
     }
 
-    /** The cells, in the order they run: datasets, then methods, then L, then K. */
-    List<Cell> cells() {
+    /**
+     * Returns the table's name, its title and the default job directory's name.
+     *
+     * @return the name
+     */
+    public String getName() {
+        return name;
+    }
+
+    /**
+     * Returns the datasets, in the spec's order.
+     *
+     * @return the dataset names
+     */
+    public List<String> getDatasets() {
+        return List.copyOf(datasets);
+    }
+
+    /**
+     * Returns the cells, in the order they run: datasets, then methods, then L, then K. Cell
+     * number n (1-based, as progress messages and {@code table --cell} count) is element n - 1.
+     *
+     * @return the cells
+     */
+    public List<Cell> cells() {
         List<Cell> cells = new ArrayList<>();
         for (String d : datasets) {
             for (String m : methods) {
@@ -223,9 +252,21 @@ final class TableSpec {
         return cells;
     }
 
-    /** One configuration of the grid. */
-    record Cell(String dataset, int layers, int steps, String method) {
-        String id() {
+    /**
+     * One configuration of the grid.
+     *
+     * @param dataset the dataset's name
+     * @param layers L, the number of latent layers
+     * @param steps K, the Langevin steps
+     * @param method the method trained
+     */
+    public record Cell(String dataset, int layers, int steps, String method) {
+        /**
+         * Returns the cell's name, also its directory's name under {@code cells/}.
+         *
+         * @return e.g. {@code mnist-L3-K25-short-run}
+         */
+        public String id() {
             return dataset + "-L" + layers + "-K" + steps + "-" + method;
         }
     }
