@@ -63,9 +63,58 @@ public final class Inpainting {
      * @return {mask, inpainted}
      */
     public NDList inpaint(NDArray x, Random random) {
-        NDArray m = mask.draw(x.getManager(), (int) x.getShape().get(0), (int) x.getShape().get(2), maskParameter, random);
-        NDList latents = langevin.infer(generator, parameterStore, x, m, sigma, false).getLatents();
-        return new NDList(m, generator.forward(parameterStore, latents, false).singletonOrThrow());
+        NDArray m = drawMask(x, random);
+        return new NDList(m, generator.forward(parameterStore, inferLatents(x, m), false).singletonOrThrow());
+    }
+
+    /**
+     * Draws this inpainter's masks for a batch.
+     *
+     * @param x the images {@code [n, c, h, w]}; the masks go to their manager
+     * @param random the source of random masks
+     * @return {@code [n, 1, h, w]}, 1 where a pixel is observed
+     */
+    public NDArray drawMask(NDArray x, Random random) {
+        return mask.draw(x.getManager(), (int) x.getShape().get(0), (int) x.getShape().get(2), maskParameter, random);
+    }
+
+    /**
+     * Infers the latents of a batch from its observed pixels only; generating from them gives
+     * the inpainting.
+     *
+     * @param x the images {@code [n, c, h, w]}; the latents go to their manager
+     * @param m the masks from {@link #drawMask}
+     * @return the latents, top first
+     */
+    public NDList inferLatents(NDArray x, NDArray m) {
+        return langevin.infer(generator, parameterStore, x, m, sigma, false).getLatents();
+    }
+
+    /**
+     * The summed squared error of each image on its occluded and on its observed pixels, and
+     * the number of each, as {@link #measure} adds them up.
+     *
+     * @param x the originals {@code [n, c, h, w]}
+     * @param m the masks {@code [n, 1, h, w]}
+     * @param inpainted the inpaintings, same shape as x
+     * @return {@code [4][n]}: occluded sum, observed sum, occluded count, observed count
+     */
+    public static double[][] squaredErrors(NDArray x, NDArray m, NDArray inpainted) {
+        int[] axes = {1, 2, 3};
+        NDArray squared = x.sub(inpainted).square();
+        long channels = x.getShape().get(1);
+        long perImage = x.size() / x.getShape().get(0);
+        float[] observed = squared.mul(m).sum(axes).toFloatArray();
+        float[] occluded = squared.mul(m.neg().add(1f)).sum(axes).toFloatArray();
+        float[] seen = m.sum(axes).toFloatArray();
+        double[][] out = new double[4][observed.length];
+        for (int i = 0; i < observed.length; i++) {
+            out[0][i] = occluded[i];
+            out[1][i] = observed[i];
+            out[3][i] = (double) seen[i] * channels;
+            out[2][i] = perImage - out[3][i];
+        }
+        return out;
     }
 
     /**
@@ -89,14 +138,13 @@ public final class Inpainting {
             try (NDManager scope = manager.newSubManager()) {
                 NDArray x = source.batch(scope, from, to);
                 NDList out = inpaint(x, random);
-                NDArray m = out.get(0);
-                NDArray squared = x.sub(out.get(1)).square();
-                long channels = x.getShape().get(1);
-                observed += squared.mul(m).sum().getFloat();
-                occluded += squared.mul(m.neg().add(1f)).sum().getFloat();
-                float seen = m.sum().getFloat() * channels;
-                observedCount += seen;
-                occludedCount += x.size() - seen;
+                double[][] sums = squaredErrors(x, out.get(0), out.get(1));
+                for (int i = 0; i < sums[0].length; i++) {
+                    occluded += sums[0][i];
+                    observed += sums[1][i];
+                    occludedCount += sums[2][i];
+                    observedCount += sums[3][i];
+                }
             }
         }
         return new Error(occludedCount > 0 ? occluded / occludedCount : Double.NaN, observedCount > 0 ? observed / observedCount : Double.NaN, n);

@@ -63,12 +63,48 @@ public final class Reconstruction {
             try (NDManager scope = manager.newSubManager()) {
                 NDArray x = source.batch(scope, from, to);
                 NDArray reconstruction = reconstruct(generator, parameterStore, langevin, sigma, x);
-                sum += x.sub(reconstruction).square().sum().getFloat();
+                for (double s : squaredErrors(x, reconstruction)) {
+                    sum += s;
+                }
                 pixels += x.size();
             }
         }
         double mse = sum / pixels;
         return new Error(mse, mse / 4, n);
+    }
+
+    /**
+     * Infers the latents of a batch by short-run Langevin dynamics, the first half of {@link
+     * #reconstruct}; generating from them gives the reconstructions.
+     *
+     * @param generator the generator
+     * @param parameterStore its parameter store
+     * @param langevin the sampler
+     * @param sigma sigma for inference
+     * @param x the images; the latents go to their manager
+     * @return the latents, top first
+     */
+    public static NDList inferLatents(
+            LadderGenerator generator, ParameterStore parameterStore, Langevin langevin, float sigma, NDArray x) {
+        return langevin.infer(generator, parameterStore, x, null, sigma, false).getLatents();
+    }
+
+    /**
+     * The summed squared error of each image against its reconstruction, the quantity {@link
+     * #measure} adds up; every caller that reports a reconstruction error uses it, so that the
+     * figures agree to the last bit.
+     *
+     * @param x the images {@code [n, c, h, w]}
+     * @param reconstruction their reconstructions, same shape
+     * @return per image, the sum over its pixels and channels of the squared difference
+     */
+    public static double[] squaredErrors(NDArray x, NDArray reconstruction) {
+        float[] perImage = x.sub(reconstruction).square().sum(new int[] {1, 2, 3}).toFloatArray();
+        double[] sums = new double[perImage.length];
+        for (int i = 0; i < sums.length; i++) {
+            sums[i] = perImage[i];
+        }
+        return sums;
     }
 
     /**
@@ -83,8 +119,7 @@ public final class Reconstruction {
      */
     public static NDArray reconstruct(
             LadderGenerator generator, ParameterStore parameterStore, Langevin langevin, float sigma, NDArray x) {
-        NDList latents = langevin.infer(generator, parameterStore, x, null, sigma, false).getLatents();
-        return generator.forward(parameterStore, latents, false).singletonOrThrow();
+        return generator.forward(parameterStore, inferLatents(generator, parameterStore, langevin, sigma, x), false).singletonOrThrow();
     }
 
     /**

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 
 import org.shortrun.eval.ImageGrid;
+import org.shortrun.inference.PriorSampler;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.Checkpoint;
 
@@ -43,7 +44,7 @@ final class SampleCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator generator = cp.loadGenerator(manager);
             Engine.getInstance().setRandomSeed(input.seed);
-            ImageGrid.write(TrainJob.sample(generator, new ParameterStore(manager, false), manager, count), columns, out);
+            ImageGrid.write(PriorSampler.sample(generator, new ParameterStore(manager, false), manager, count), columns, out);
         }
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("samples", count);

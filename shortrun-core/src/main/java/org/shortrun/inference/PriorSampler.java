@@ -1,0 +1,52 @@
+package org.shortrun.inference;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+
+import org.shortrun.model.LadderGenerator;
+
+/**
+ * Ancestral sampling from the generator's prior: every whitened latent {@code e_l ~ N(0, I)},
+ * then {@code x = g(e)}. The draws come from the engine's random generator, one layer after
+ * another, top first; seed it (for example with {@code Engine.getInstance().setRandomSeed}) for
+ * repeatable samples.
+ */
+public final class PriorSampler {
+
+    private PriorSampler() {}
+
+    /**
+     * Draws the whitened latents of {@code count} samples.
+     *
+     * @param generator the generator whose latent shapes are drawn
+     * @param manager the manager the latents belong to
+     * @param count the number of samples
+     * @return one {@code [count, z_l]} array per layer, top first
+     */
+    public static NDList latents(LadderGenerator generator, NDManager manager, int count) {
+        if (count <= 0) {
+            throw new IllegalArgumentException("count must be positive, got " + count);
+        }
+        NDList e = new NDList();
+        for (Shape s : generator.inputShapes(count)) {
+            e.add(manager.randomNormal(s));
+        }
+        return e;
+    }
+
+    /**
+     * Draws {@code count} images from the prior.
+     *
+     * @param generator the generator
+     * @param parameterStore the store it reads its parameters from
+     * @param manager the manager the latents and images belong to
+     * @param count the number of samples
+     * @return {@code [count, c, size, size]} in [-1, 1]
+     */
+    public static NDArray sample(LadderGenerator generator, ParameterStore parameterStore, NDManager manager, int count) {
+        return generator.forward(parameterStore, latents(generator, manager, count), false).singletonOrThrow();
+    }
+}

@@ -1,0 +1,153 @@
+package org.shortrun.zoo;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.ParameterStore;
+import ai.djl.translate.Batchifier;
+import ai.djl.translate.TranslateException;
+import ai.djl.translate.Translator;
+import ai.djl.translate.TranslatorContext;
+
+import org.shortrun.eval.Inpainting;
+import org.shortrun.model.LadderGenerator;
+
+import java.util.Random;
+
+/**
+ * Inpainting by short-run inference as a DJL {@link Translator}: pre-processing draws the masks
+ * and infers the latents from the observed pixels only ({@link Inpainting#drawMask}, {@link
+ * Inpainting#inferLatents}), the predictor's forward pass generates the whole images, and
+ * post-processing measures the errors with {@link Inpainting#squaredErrors}, as {@code shortrun
+ * inpaint} does.
+ *
+ * <p>K, s and sigma come from the model's properties unless the builder overrides them.
+ */
+public final class InpaintingTranslator implements Translator<InpaintRequest, Inpainted> {
+
+    private static final String IMAGES = "shortrun.images";
+    private static final String MASKS = "shortrun.masks";
+
+    private final LangevinSettings settings;
+
+    private InpaintingTranslator(Builder builder) {
+        settings = new LangevinSettings(builder.steps, builder.stepSize, builder.sigma, builder.seed);
+    }
+
+    /**
+     * Returns a builder.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns null: each request is a batch of its own.
+     *
+     * @return null
+     */
+    @Override
+    public Batchifier getBatchifier() {
+        return null;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDList processInput(TranslatorContext ctx, InpaintRequest input) throws TranslateException {
+        Model model = ctx.getModel();
+        LadderGenerator generator = ShortrunModels.generator(model);
+        LangevinSettings.checkShape(generator.getConfig(), input.images());
+        Inpainting inpainting =
+                new Inpainting(
+                        generator, new ParameterStore(ctx.getNDManager(), false), settings.langevinFor(model), settings.sigmaFor(model), input.mask(), input.maskParameter());
+        NDArray x = input.images().toNDArray(ctx.getNDManager());
+        settings.seedEngine();
+        NDArray m = inpainting.drawMask(x, new Random(input.maskSeed()));
+        ctx.setAttachment(IMAGES, x);
+        ctx.setAttachment(MASKS, m);
+        return inpainting.inferLatents(x, m);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Inpainted processOutput(TranslatorContext ctx, NDList list) {
+        NDArray x = (NDArray) ctx.getAttachment(IMAGES);
+        NDArray m = (NDArray) ctx.getAttachment(MASKS);
+        NDArray inpainted = list.singletonOrThrow();
+        double[][] sums = Inpainting.squaredErrors(x, m, inpainted);
+        int n = sums[0].length;
+        double[] occluded = new double[n];
+        double[] observed = new double[n];
+        for (int i = 0; i < n; i++) {
+            occluded[i] = sums[2][i] > 0 ? sums[0][i] / sums[2][i] : Double.NaN;
+            observed[i] = sums[3][i] > 0 ? sums[1][i] / sums[3][i] : Double.NaN;
+        }
+        return new Inpainted(ImageBatch.of(m), ImageBatch.of(inpainted), occluded, observed);
+    }
+
+    /** Builds an {@link InpaintingTranslator}. */
+    public static final class Builder {
+        private Integer steps;
+        private Float stepSize;
+        private Float sigma;
+        private Integer seed;
+
+        Builder() {}
+
+        /**
+         * Overrides K, the Langevin steps (default: the model's).
+         *
+         * @param steps K
+         * @return this builder
+         */
+        public Builder optSteps(int steps) {
+            this.steps = steps;
+            return this;
+        }
+
+        /**
+         * Overrides s, the Langevin noise standard deviation (default: the model's).
+         *
+         * @param stepSize s
+         * @return this builder
+         */
+        public Builder optStepSize(float stepSize) {
+            this.stepSize = stepSize;
+            return this;
+        }
+
+        /**
+         * Overrides sigma, the observation noise (default: the model's at its iteration).
+         *
+         * @param sigma sigma
+         * @return this builder
+         */
+        public Builder optSigma(float sigma) {
+            this.sigma = sigma;
+            return this;
+        }
+
+        /**
+         * Seeds the engine's random generator before every call (default: not seeded), as
+         * {@code shortrun inpaint --seed} does before each mask.
+         *
+         * @param seed the seed
+         * @return this builder
+         */
+        public Builder optSeed(int seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Builds the translator.
+         *
+         * @return the translator
+         */
+        public InpaintingTranslator build() {
+            return new InpaintingTranslator(this);
+        }
+    }
+}

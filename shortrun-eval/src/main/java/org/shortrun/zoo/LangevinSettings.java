@@ -1,0 +1,55 @@
+package org.shortrun.zoo;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.translate.TranslateException;
+
+import org.shortrun.inference.Langevin;
+import org.shortrun.model.LadderConfig;
+
+/**
+ * The settings an inference translator shares: K, s and sigma overriding the model's properties,
+ * and the seed the engine's random generator is set to before each call (null: not set).
+ */
+record LangevinSettings(Integer steps, Float stepSize, Float sigma, Integer seed) {
+
+    Langevin langevinFor(Model model) {
+        return ShortrunModels.langevin(model, steps, stepSize);
+    }
+
+    float sigmaFor(Model model) {
+        return ShortrunModels.sigma(model, sigma);
+    }
+
+    /** Langevin draws its noise from the engine's generator, so a repeatable call seeds it. */
+    void seedEngine() {
+        if (seed != null) {
+            Engine.getInstance().setRandomSeed(seed);
+        }
+    }
+
+    static void checkShape(LadderConfig config, ImageBatch images) throws TranslateException {
+        int side = config.getImageSize();
+        if (images.getChannels() != config.getImageChannels() || images.getHeight() != side || images.getWidth() != side) {
+            throw new TranslateException(
+                    "the model takes " + config.getImageChannels() + " x " + side + " x " + side + " images, got "
+                            + images.getChannels() + " x " + images.getHeight() + " x " + images.getWidth());
+        }
+    }
+
+    static float[][][] latents(ai.djl.ndarray.NDList latents) {
+        float[][][] out = new float[latents.size()][][];
+        for (int l = 0; l < latents.size(); l++) {
+            NDArray layer = latents.get(l);
+            int n = (int) layer.getShape().get(0);
+            int d = (int) layer.getShape().get(1);
+            float[] flat = layer.toFloatArray();
+            out[l] = new float[n][d];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(flat, i * d, out[l][i], 0, d);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,146 @@
+package org.shortrun.zoo;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.ParameterStore;
+import ai.djl.translate.Batchifier;
+import ai.djl.translate.TranslateException;
+import ai.djl.translate.Translator;
+import ai.djl.translate.TranslatorContext;
+
+import org.shortrun.eval.Reconstruction;
+import org.shortrun.model.LadderGenerator;
+
+/**
+ * Reconstruction by short-run inference as a DJL {@link Translator}. Pre-processing infers the
+ * latents of the batch with {@link Reconstruction#inferLatents} (K Langevin steps from noise),
+ * the predictor's forward pass generates from them, and post-processing measures the error with
+ * {@link Reconstruction#squaredErrors}: the same calls, in the same order, as {@code shortrun
+ * reconstruct}, so the same images and seed give the same MSE.
+ *
+ * <p>K, s and sigma come from the model's properties (see {@link ShortrunModels}) unless the
+ * builder overrides them.
+ */
+public final class ReconstructionTranslator implements Translator<ImageBatch, Reconstructed> {
+
+    private static final String IMAGES = "shortrun.images";
+
+    private final LangevinSettings settings;
+
+    private ReconstructionTranslator(Builder builder) {
+        settings = new LangevinSettings(builder.steps, builder.stepSize, builder.sigma, builder.seed);
+    }
+
+    /**
+     * Returns a builder.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns null: each input is a batch of its own, inferred together.
+     *
+     * @return null
+     */
+    @Override
+    public Batchifier getBatchifier() {
+        return null;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDList processInput(TranslatorContext ctx, ImageBatch input) throws TranslateException {
+        Model model = ctx.getModel();
+        LadderGenerator generator = ShortrunModels.generator(model);
+        LangevinSettings.checkShape(generator.getConfig(), input);
+        NDArray x = input.toNDArray(ctx.getNDManager());
+        ctx.setAttachment(IMAGES, x);
+        settings.seedEngine();
+        NDList latents = Reconstruction.inferLatents(generator, new ParameterStore(ctx.getNDManager(), false), settings.langevinFor(model), settings.sigmaFor(model), x);
+        ctx.setAttachment("shortrun.latents", LangevinSettings.latents(latents));
+        return latents;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Reconstructed processOutput(TranslatorContext ctx, NDList list) {
+        NDArray x = (NDArray) ctx.getAttachment(IMAGES);
+        NDArray reconstruction = list.singletonOrThrow();
+        double[] sums = Reconstruction.squaredErrors(x, reconstruction);
+        double pixels = (double) x.size() / sums.length;
+        double[] mse = new double[sums.length];
+        for (int i = 0; i < mse.length; i++) {
+            mse[i] = sums[i] / pixels;
+        }
+        return new Reconstructed(ImageBatch.of(reconstruction), (float[][][]) ctx.getAttachment("shortrun.latents"), mse);
+    }
+
+    /** Builds a {@link ReconstructionTranslator}. */
+    public static final class Builder {
+        private Integer steps;
+        private Float stepSize;
+        private Float sigma;
+        private Integer seed;
+
+        Builder() {}
+
+        /**
+         * Overrides K, the Langevin steps (default: the model's).
+         *
+         * @param steps K
+         * @return this builder
+         */
+        public Builder optSteps(int steps) {
+            this.steps = steps;
+            return this;
+        }
+
+        /**
+         * Overrides s, the Langevin noise standard deviation (default: the model's).
+         *
+         * @param stepSize s
+         * @return this builder
+         */
+        public Builder optStepSize(float stepSize) {
+            this.stepSize = stepSize;
+            return this;
+        }
+
+        /**
+         * Overrides sigma, the observation noise (default: the model's at its iteration).
+         *
+         * @param sigma sigma
+         * @return this builder
+         */
+        public Builder optSigma(float sigma) {
+            this.sigma = sigma;
+            return this;
+        }
+
+        /**
+         * Seeds the engine's random generator before every call, which makes each call repeatable
+         * (default: not seeded; the noise then continues the engine's stream). The generator is
+         * the engine's, shared with other DJL code in the JVM.
+         *
+         * @param seed the seed, as {@code shortrun reconstruct --seed}
+         * @return this builder
+         */
+        public Builder optSeed(int seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Builds the translator.
+         *
+         * @return the translator
+         */
+        public ReconstructionTranslator build() {
+            return new ReconstructionTranslator(this);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package org.shortrun.zoo;
+
+import ai.djl.Model;
+import ai.djl.nn.Block;
+
+import org.shortrun.inference.Langevin;
+import org.shortrun.model.LadderConfig;
+import org.shortrun.model.LadderGenerator;
+import org.shortrun.training.Checkpoint;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * Turns a shortrun checkpoint into a DJL {@link Model}: the generator as the model's block, and
+ * what inference needs (K, s, sigma) and what describes the model (iteration, architecture) as
+ * the model's properties. Used by {@link ShortrunModelLoader} and {@link LadderBlockFactory}; the
+ * parameters are read by {@link Checkpoint}, which verifies their checksums.
+ */
+public final class ShortrunModels {
+
+    /** The group id of the shortrun model zoo. */
+    public static final String GROUP_ID = "org.shortrun";
+
+    /** The artifact id of the one kind of model the zoo loads. */
+    public static final String ARTIFACT_ID = "ladder-generator";
+
+    /** The criteria argument that names the run or checkpoint directory for the registered zoo. */
+    public static final String MODEL_PATH_ARGUMENT = "modelPath";
+
+    /** Property: Langevin steps K the model was trained with. */
+    public static final String STEPS = "steps";
+
+    /** Property: the Langevin noise standard deviation s at the checkpoint. */
+    public static final String STEP_SIZE = "stepSize";
+
+    /** Property: the observation noise sigma at the checkpoint's iteration. */
+    public static final String SIGMA = "sigma";
+
+    /** Property: iterations trained. */
+    public static final String ITERATION = "iteration";
+
+    /** Property: latent dimensions per layer, top first, comma-separated. */
+    public static final String Z_DIMS = "zDims";
+
+    /** Property: channel width n_f. */
+    public static final String CHANNELS = "channels";
+
+    /** Property: image channels (1 or 3). */
+    public static final String IMAGE_CHANNELS = "imageChannels";
+
+    /** Property: image side in pixels. */
+    public static final String IMAGE_SIZE = "imageSize";
+
+    /** Property: the training seed. */
+    public static final String SEED = "seed";
+
+    private ShortrunModels() {}
+
+    /**
+     * Reads and verifies a checkpoint, loads its generator into the model's manager, sets it as
+     * the model's block and records its settings as properties.
+     *
+     * @param model a model of the PyTorch engine with no block yet
+     * @param directory a run directory or its {@code checkpoint/}
+     * @return the checkpoint read
+     * @throws org.shortrun.InputException if there is no checkpoint or it is damaged
+     */
+    public static Checkpoint load(Model model, Path directory) {
+        Checkpoint cp = Checkpoint.read(directory);
+        LadderGenerator generator = cp.loadGenerator(model.getNDManager());
+        model.setBlock(generator);
+        LadderConfig config = cp.getModelConfig();
+        model.setProperty(STEPS, Integer.toString(cp.getTrainingConfig().getSteps()));
+        model.setProperty(STEP_SIZE, Float.toString(cp.getStepSize()));
+        model.setProperty(SIGMA, Float.toString((float) cp.getTrainingConfig().sigma().valueAt(cp.getIteration())));
+        model.setProperty(ITERATION, Long.toString(cp.getIteration()));
+        model.setProperty(Z_DIMS, Arrays.stream(config.getZDims()).mapToObj(Integer::toString).collect(Collectors.joining(",")));
+        model.setProperty(CHANNELS, Integer.toString(config.getChannels()));
+        model.setProperty(IMAGE_CHANNELS, Integer.toString(config.getImageChannels()));
+        model.setProperty(IMAGE_SIZE, Integer.toString(config.getImageSize()));
+        model.setProperty(SEED, Long.toString(cp.getTrainingConfig().getSeed()));
+        return cp;
+    }
+
+    /**
+     * Returns the model's generator.
+     *
+     * @param model a model loaded by {@link #load}
+     * @return its block as a generator
+     * @throws IllegalArgumentException if the model's block is not a shortrun generator
+     */
+    public static LadderGenerator generator(Model model) {
+        Block block = model.getBlock();
+        if (!(block instanceof LadderGenerator)) {
+            throw new IllegalArgumentException("model " + model.getName() + " is not a shortrun model (its block is " + block + ")");
+        }
+        return (LadderGenerator) block;
+    }
+
+    /**
+     * Returns the sampler to infer with: the model's K and s unless overridden.
+     *
+     * @param model a model loaded by {@link #load}
+     * @param steps K, or null for the model's
+     * @param stepSize s, or null for the model's
+     * @return the sampler
+     */
+    public static Langevin langevin(Model model, Integer steps, Float stepSize) {
+        int k = steps != null ? steps : Integer.parseInt(property(model, STEPS));
+        float s = stepSize != null ? stepSize : Float.parseFloat(property(model, STEP_SIZE));
+        return Langevin.builder().setSteps(k).setStepSize(s).build();
+    }
+
+    /**
+     * Returns sigma to infer with: the model's unless overridden.
+     *
+     * @param model a model loaded by {@link #load}
+     * @param sigma sigma, or null for the model's
+     * @return sigma
+     */
+    public static float sigma(Model model, Float sigma) {
+        float value = sigma != null ? sigma : Float.parseFloat(property(model, SIGMA));
+        if (!(value > 0f) || Float.isInfinite(value)) {
+            throw new IllegalArgumentException("sigma must be positive, got " + value);
+        }
+        return value;
+    }
+
+    private static String property(Model model, String key) {
+        String value = model.getProperty(key);
+        if (value == null) {
+            throw new IllegalArgumentException("model " + model.getName() + " has no property " + key + "; load it through the shortrun zoo");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,201 @@
+package org.shortrun.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.shortrun.cli.CommandTest.concat;
+import static org.shortrun.cli.CommandTest.execute;
+
+import ai.djl.MalformedModelException;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDManager;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shortrun.data.ImageDataset;
+import org.shortrun.data.MnistImages;
+import org.shortrun.eval.ImageGrid;
+import org.shortrun.eval.Mask;
+import org.shortrun.zoo.ImageBatch;
+import org.shortrun.zoo.InpaintRequest;
+import org.shortrun.zoo.Inpainted;
+import org.shortrun.zoo.InpaintingTranslator;
+import org.shortrun.zoo.LadderBlockFactory;
+import org.shortrun.zoo.Reconstructed;
+import org.shortrun.zoo.ReconstructionTranslator;
+import org.shortrun.zoo.SampleRequest;
+import org.shortrun.zoo.ShortrunModelZoo;
+import org.shortrun.zoo.ShortrunModels;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A trained run loaded through DJL's {@code Criteria} and used through {@code Predictor}s gives
+ * what the commands give on the same model, images and seed.
+ */
+class PredictorTest {
+
+    @TempDir static Path shared;
+    static Path run;
+
+    @BeforeAll
+    static void trainOnce() {
+        run = shared.resolve("run");
+        CommandTest.Result r = execute(concat(concat(new String[] {"train"}, CommandTest.TINY), "--iterations", "3", "--eval-images", "16", "--out", run.toString()));
+        assertEquals(0, r.code(), r.err());
+    }
+
+    private static JsonObject lastJson(String out) {
+        List<String> lines = EvalCommandTest.lines(out);
+        return JsonParser.parseString(lines.get(lines.size() - 1)).getAsJsonObject();
+    }
+
+    /** The first n held-out images the commands measure (the embedded MNIST's last 1,000). */
+    private static ImageBatch testImages(int n) {
+        ImageDataset test = MnistImages.embedded(32).slice(9_000, MnistImages.EMBEDDED_COUNT);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            return ImageBatch.of(test.batch(manager, 0, n));
+        }
+    }
+
+    @Test
+    void reconstructionMseThroughThePredictorEqualsTheCommands(@TempDir Path dir) throws Exception {
+        CommandTest.Result r =
+                execute("reconstruct", "--checkpoint", run.toString(), "--count", "16", "--batch-size", "16", "--seed", "3", "--threads", "2", "--out",
+                        dir.resolve("r.png").toString());
+        assertEquals(0, r.code(), r.err());
+        double command = lastJson(r.out()).get("mse").getAsDouble();
+
+        Criteria<ImageBatch, Reconstructed> criteria =
+                Criteria.builder()
+                        .setTypes(ImageBatch.class, Reconstructed.class)
+                        .optModelZoo(ShortrunModelZoo.of(run))
+                        .optTranslator(ReconstructionTranslator.builder().optSeed(3).build())
+                        .build();
+        try (ZooModel<ImageBatch, Reconstructed> model = criteria.loadModel();
+                Predictor<ImageBatch, Reconstructed> predictor = model.newPredictor()) {
+            Reconstructed out = predictor.predict(testImages(16));
+            double predicted = out.meanMse();
+            System.err.printf("reconstruction MSE: command %.17g, predictor %.17g%n", command, predicted);
+            assertEquals(command, predicted, 1e-12 * command);
+            assertEquals(16, out.mse().length);
+            assertEquals(2, out.latents().length);
+            assertEquals(4, out.latents()[0][0].length);
+            assertEquals(6, out.latents()[1][15].length);
+            assertEquals(16, out.reconstructions().toImages().size());
+            // another seed draws other noise, so the figure can tell the seeds apart
+            Reconstructed other;
+            try (Predictor<ImageBatch, Reconstructed> p4 = model.newPredictor(ReconstructionTranslator.builder().optSeed(4).build(), model.getNDManager().getDevice())) {
+                other = p4.predict(testImages(16));
+            }
+            assertTrue(other.meanMse() != predicted);
+        }
+    }
+
+    @Test
+    void samplesThroughThePredictorAreTheSampleCommandsPicture(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("s.png");
+        CommandTest.Result r = execute("sample", "--checkpoint", run.toString(), "--count", "12", "--seed", "5", "--threads", "2", "--out", png.toString());
+        assertEquals(0, r.code(), r.err());
+        Criteria<SampleRequest, ImageBatch> criteria =
+                Criteria.builder().setTypes(SampleRequest.class, ImageBatch.class).optGroupId(ShortrunModels.GROUP_ID).optArgument(ShortrunModels.MODEL_PATH_ARGUMENT, run).build();
+        try (ZooModel<SampleRequest, ImageBatch> model = criteria.loadModel();
+                Predictor<SampleRequest, ImageBatch> predictor = model.newPredictor();
+                NDManager manager = NDManager.newBaseManager()) {
+            ImageBatch samples = predictor.predict(new SampleRequest(12, 5));
+            Path mine = dir.resolve("mine.png");
+            ImageGrid.write(samples.toNDArray(manager), 8, mine);
+            assertArrayEquals(Files.readAllBytes(png), Files.readAllBytes(mine));
+            assertEquals("3", model.getProperty(ShortrunModels.ITERATION));
+            assertEquals("4,6", model.getProperty(ShortrunModels.Z_DIMS));
+            assertEquals("2", model.getProperty(ShortrunModels.STEPS));
+            assertEquals("0.05", model.getProperty(ShortrunModels.STEP_SIZE));
+            assertEquals(Float.toString(0.15f), model.getProperty(ShortrunModels.SIGMA));
+        }
+    }
+
+    @Test
+    void inpaintingThroughThePredictorEqualsTheCommands(@TempDir Path dir) throws Exception {
+        CommandTest.Result r =
+                execute("inpaint", "--checkpoint", run.toString(), "--mask", "center", "--count", "8", "--batch-size", "8", "--seed", "3", "--threads", "2", "--out",
+                        dir.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject line = lastJson(r.out());
+        Criteria<InpaintRequest, Inpainted> criteria =
+                Criteria.builder()
+                        .setTypes(InpaintRequest.class, Inpainted.class)
+                        .optModelZoo(ShortrunModelZoo.of(run.resolve("checkpoint")))
+                        .optTranslator(InpaintingTranslator.builder().optSeed(3).build())
+                        .build();
+        try (ZooModel<InpaintRequest, Inpainted> model = criteria.loadModel();
+                Predictor<InpaintRequest, Inpainted> predictor = model.newPredictor()) {
+            Inpainted out = predictor.predict(new InpaintRequest(testImages(8), Mask.CENTER, 0.5, 3));
+            double occluded = mean(out.occludedMse());
+            double observed = mean(out.observedMse());
+            assertEquals(line.get("occluded_mse").getAsDouble(), occluded, 1e-12 * occluded);
+            assertEquals(line.get("observed_mse").getAsDouble(), observed, 1e-12 * observed);
+            assertEquals(8, out.inpainted().size());
+        }
+    }
+
+    @Test
+    void optModelPathLoadsThroughDjlsOwnLoaderWithTheBlockFactory() throws Exception {
+        Criteria<ImageBatch, Reconstructed> criteria =
+                Criteria.builder()
+                        .setTypes(ImageBatch.class, Reconstructed.class)
+                        .optModelPath(run)
+                        .optArgument("blockFactory", LadderBlockFactory.class.getName())
+                        .optOption("hasParameter", "false")
+                        .optTranslator(ReconstructionTranslator.builder().optSeed(3).optSteps(1).build())
+                        .build();
+        Criteria<ImageBatch, Reconstructed> zoo =
+                Criteria.builder()
+                        .setTypes(ImageBatch.class, Reconstructed.class)
+                        .optModelZoo(ShortrunModelZoo.of(run))
+                        .optTranslator(ReconstructionTranslator.builder().optSeed(3).optSteps(1).build())
+                        .build();
+        ImageBatch images = testImages(4);
+        try (ZooModel<ImageBatch, Reconstructed> a = criteria.loadModel();
+                ZooModel<ImageBatch, Reconstructed> b = zoo.loadModel();
+                Predictor<ImageBatch, Reconstructed> pa = a.newPredictor();
+                Predictor<ImageBatch, Reconstructed> pb = b.newPredictor()) {
+            assertEquals("3", a.getProperty(ShortrunModels.ITERATION));
+            assertArrayEquals(pb.predict(images).mse(), pa.predict(images).mse());
+        }
+    }
+
+    @Test
+    void aDirectoryWithoutACheckpointOrADamagedOneIsRefused(@TempDir Path dir) throws Exception {
+        Criteria<SampleRequest, ImageBatch> empty =
+                Criteria.builder().setTypes(SampleRequest.class, ImageBatch.class).optModelZoo(ShortrunModelZoo.of(dir)).build();
+        ModelNotFoundException missing = assertThrows(ModelNotFoundException.class, empty::loadModel);
+        // Criteria.loadModel wraps what the last loader said
+        assertTrue(missing.getCause().getMessage().contains("no shortrun checkpoint in " + dir), missing.getCause().getMessage());
+
+        Path damaged = dir.resolve("damaged");
+        CommandTest.copyTree(run, damaged);
+        Files.write(damaged.resolve("checkpoint").resolve("parameters.bin"), new byte[] {1, 2, 3});
+        Criteria<SampleRequest, ImageBatch> broken =
+                Criteria.builder().setTypes(SampleRequest.class, ImageBatch.class).optModelZoo(ShortrunModelZoo.of(damaged)).build();
+        MalformedModelException e = assertThrows(MalformedModelException.class, broken::loadModel);
+        assertTrue(e.getMessage().contains("does not match its checksum"), e.getMessage());
+    }
+
+    private static double mean(double[] values) {
+        double sum = 0;
+        for (double v : values) {
+            sum += v;
+        }
+        return sum / values.length;
+    }
+}

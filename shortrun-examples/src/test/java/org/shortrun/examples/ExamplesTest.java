@@ -1,0 +1,91 @@
+package org.shortrun.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/**
+ * Every example main runs on tiny settings, as a user of the library would chain them, with
+ * only public API from outside the library's packages: train 20 iterations and save, load
+ * through {@code Criteria}, sample, reconstruct and inpaint through {@code Predictor}s, FID
+ * between two folders.
+ */
+class ExamplesTest {
+
+    /** A main that throws fails the test; what it prints is returned. */
+    private interface Main {
+        void run() throws Exception;
+    }
+
+    private static String stdout(Main main) throws Exception {
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            main.run();
+        } finally {
+            System.setOut(old);
+        }
+        return out.toString(StandardCharsets.UTF_8).trim();
+    }
+
+    private static long pngs(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.toString().endsWith(".png")).count();
+        }
+    }
+
+    @Test
+    void theMainsTrainSaveLoadSampleReconstructInpaintAndMeasureFid(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        String trained = stdout(() -> TrainMnist.main(new String[] {run.toString(), "20", "8"}));
+        assertTrue(trained.contains("trained 20 iterations"), trained);
+        assertTrue(Files.isRegularFile(run.resolve("checkpoint").resolve("state.json")));
+        assertEquals(21, Files.readAllLines(run.resolve("metrics.csv")).size());
+
+        Path samples = dir.resolve("samples");
+        stdout(() -> SampleImages.main(new String[] {run.toString(), "6", samples.toString(), "2"}));
+        assertEquals(6, pngs(samples));
+
+        JsonObject reconstruction = JsonParser.parseString(stdout(() -> ReconstructImages.main(new String[] {run.toString(), "8", "1"}))).getAsJsonObject();
+        assertEquals(8, reconstruction.get("images").getAsInt());
+        double mse = reconstruction.get("mse").getAsDouble();
+        // on [-1, 1], any image against any reconstruction is below 4 per pixel
+        assertTrue(mse > 0 && mse < 4, "mse " + mse);
+
+        Path inpainted = dir.resolve("inpainted");
+        JsonObject inpainting =
+                JsonParser.parseString(stdout(() -> InpaintImages.main(new String[] {run.toString(), samples.toString(), inpainted.toString(), "center"}))).getAsJsonObject();
+        assertEquals(6, inpainting.get("images").getAsInt());
+        assertEquals(6, pngs(inpainted));
+
+        Path inception = Path.of("..", "shortrun-eval", "src", "test", "resources", "fixtures", "tiny_inception_fid64.pt");
+        JsonObject fid = JsonParser.parseString(stdout(() -> FolderFid.main(new String[] {inception.toString(), samples.toString(), inpainted.toString(), "64"}))).getAsJsonObject();
+        double distance = fid.get("fid").getAsDouble();
+        assertTrue(Double.isFinite(distance) && distance >= 0, "fid " + distance);
+        // a folder against itself is at distance 0, up to the square root's rounding
+        JsonObject self = JsonParser.parseString(stdout(() -> FolderFid.main(new String[] {inception.toString(), samples.toString(), samples.toString(), "64"}))).getAsJsonObject();
+        assertTrue(self.get("fid").getAsDouble() < 1e-3 * Math.max(1, distance), self.toString());
+    }
+
+    @Test
+    void theReadmesLibrarySnippetIsTrainMnistVerbatim() throws IOException {
+        String source = Files.readString(Path.of("src", "main", "java", "org", "shortrun", "examples", "TrainMnist.java"));
+        String readme = Files.readString(Path.of("..", "README.md"));
+        String fromImports = source.substring(source.indexOf("import "));
+        assertTrue(readme.contains(fromImports), "README.md's \"As a library\" block must hold TrainMnist.java from its first import on");
+    }
+}
