@@ -10,7 +10,7 @@ import org.shortrun.data.MnistImages;
 import org.shortrun.eval.Mask;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.Learner;
-import org.shortrun.training.TrainingConfig;
+import org.shortrun.training.LearningConfig;
 import org.shortrun.training.TrainingRun;
 import org.shortrun.zoo.ImageBatch;
 import org.shortrun.zoo.InpaintRequest;
@@ -38,7 +38,7 @@ public final class Main {
         ImageDataset mnist = MnistImages.embedded(32);
 
         LadderConfig config = LadderConfig.builder().setZDims(16, 32, 64).optChannels(16).optImageChannels(1).build();
-        TrainingConfig training = TrainingConfig.builder().setIterations(20).optBatchSize(16).build();
+        LearningConfig training = LearningConfig.builder().setIterations(20).optBatchSize(16).build();
         try (NDManager root = NDManager.newBaseManager(); Learner learner = new Learner(config, training, root)) {
             TrainingRun.builder().setLearner(learner).setSource(mnist.slice(0, 9_000)).optOutput(run).build().run(root);
         }

@@ -6,13 +6,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 
+import org.shortrun.RandomStream;
 import org.shortrun.model.LadderGenerator;
 
 /**
  * Ancestral sampling from the generator's prior: every whitened latent {@code e_l ~ N(0, I)},
- * then {@code x = g(e)}. The draws come from the engine's random generator, one layer after
- * another, top first; seed it (for example with {@code Engine.getInstance().setRandomSeed}) for
- * repeatable samples.
+ * then {@code x = g(e)}. The draws come from a seeded {@link RandomStream}, one layer after
+ * another, top first, so the same seed gives the same samples and the engine's own generator is
+ * left alone.
  */
 public final class PriorSampler {
 
@@ -24,15 +25,16 @@ public final class PriorSampler {
      * @param generator the generator whose latent shapes are drawn
      * @param manager the manager the latents belong to
      * @param count the number of samples
+     * @param stream where the draws come from
      * @return one {@code [count, z_l]} array per layer, top first
      */
-    public static NDList latents(LadderGenerator generator, NDManager manager, int count) {
+    public static NDList latents(LadderGenerator generator, NDManager manager, int count, RandomStream stream) {
         if (count <= 0) {
             throw new IllegalArgumentException("count must be positive, got " + count);
         }
         NDList e = new NDList();
         for (Shape s : generator.inputShapes(count)) {
-            e.add(manager.randomNormal(s));
+            e.add(stream.normal(manager, s));
         }
         return e;
     }
@@ -44,9 +46,10 @@ public final class PriorSampler {
      * @param parameterStore the store it reads its parameters from
      * @param manager the manager the latents and images belong to
      * @param count the number of samples
+     * @param stream where the draws come from
      * @return {@code [count, c, size, size]} in [-1, 1]
      */
-    public static NDArray sample(LadderGenerator generator, ParameterStore parameterStore, NDManager manager, int count) {
-        return generator.forward(parameterStore, latents(generator, manager, count), false).singletonOrThrow();
+    public static NDArray sample(LadderGenerator generator, ParameterStore parameterStore, NDManager manager, int count, RandomStream stream) {
+        return generator.forward(parameterStore, latents(generator, manager, count, stream), false).singletonOrThrow();
     }
 }

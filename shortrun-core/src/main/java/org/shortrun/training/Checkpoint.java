@@ -71,7 +71,7 @@ public final class Checkpoint {
         float stepSize;
         long seed;
         LadderConfig model;
-        TrainingConfig training;
+        LearningConfig training;
         Map<String, String> sha256;
     }
 
@@ -86,7 +86,7 @@ public final class Checkpoint {
     }
 
     /** @return the training settings the checkpoint was written under */
-    public TrainingConfig getTrainingConfig() {
+    public LearningConfig getLearningConfig() {
         return state.training;
     }
 
@@ -199,7 +199,7 @@ public final class Checkpoint {
      * @return the learner, positioned after the saved iteration
      * @throws InputException if the settings differ from the checkpoint's
      */
-    public Learner restore(TrainingConfig training, NDManager parent) {
+    public Learner restore(LearningConfig training, NDManager parent) {
         if (!state.training.isResumableAs(training)) {
             throw new InputException("checkpoint " + directory + " was written with different training settings; resume with the same ones");
         }
@@ -286,7 +286,7 @@ public final class Checkpoint {
      * @param extra further top-level entries (dataset and such), or null
      * @return pretty-printed JSON
      */
-    public static String configJson(LadderConfig model, TrainingConfig training, Map<String, Object> extra) {
+    public static String configJson(LadderConfig model, LearningConfig training, Map<String, Object> extra) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("model", model);
         root.put("training", training);

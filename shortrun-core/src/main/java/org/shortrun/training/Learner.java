@@ -22,7 +22,7 @@ import org.shortrun.model.LadderGenerator;
 public final class Learner implements AutoCloseable {
 
     private final LadderGenerator generator;
-    private final TrainingConfig config;
+    private final LearningConfig config;
     private final NDManager manager;
     private final ParameterStore parameterStore;
     private final Adam adam;
@@ -38,7 +38,7 @@ public final class Learner implements AutoCloseable {
      * @param config the training settings
      * @param parent the manager that will own the parameters
      */
-    public Learner(LadderConfig model, TrainingConfig config, NDManager parent) {
+    public Learner(LadderConfig model, LearningConfig config, NDManager parent) {
         this.config = config;
         manager = parent.newSubManager();
         generator = new LadderGenerator(model);
@@ -61,7 +61,7 @@ public final class Learner implements AutoCloseable {
     }
 
     /** @return the training settings */
-    public TrainingConfig getConfig() {
+    public LearningConfig getConfig() {
         return config;
     }
 

@@ -110,7 +110,7 @@ public final class TrainingRun {
      * @throws IOException if metrics or checkpoints cannot be written
      */
     public void run(NDManager manager) throws IOException {
-        TrainingConfig config = learner.getConfig();
+        LearningConfig config = learner.getConfig();
         long end = config.getIterations();
         BatchOrder order = new BatchOrder(source.imageCount(), config.getBatchSize(), config.getSeed());
         long pixels = (long) config.getBatchSize() * source.imageShape().size();

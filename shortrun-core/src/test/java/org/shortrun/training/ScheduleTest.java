@@ -28,12 +28,12 @@ class ScheduleTest {
 
     @Test
     void sigmaAnnealsLinearlyToItsTarget() {
-        TrainingConfig c = TrainingConfig.builder().setIterations(100).optSigma(0.15f).optSigmaAnneal(0.35f, 40).build();
+        LearningConfig c = LearningConfig.builder().setIterations(100).optSigma(0.15f).optSigmaAnneal(0.35f, 40).build();
         assertEquals(0.35, c.sigma().valueAt(0), 1e-6);
         assertEquals(0.25, c.sigma().valueAt(20), 1e-6);
         assertEquals(0.15, c.sigma().valueAt(40), 1e-6);
         assertEquals(0.15, c.sigma().valueAt(99), 1e-6);
-        assertEquals(0.15, TrainingConfig.builder().build().sigma().valueAt(0), 1e-6);
+        assertEquals(0.15, LearningConfig.builder().build().sigma().valueAt(0), 1e-6);
     }
 
     @Test

@@ -29,8 +29,8 @@ class TrainingRunTest {
 
     static final LadderConfig MODEL = LadderConfig.builder().setZDims(4, 6).optChannels(16).optImageChannels(1).build();
 
-    static TrainingConfig config(long iterations, long checkpointEvery) {
-        return TrainingConfig.builder()
+    static LearningConfig config(long iterations, long checkpointEvery) {
+        return LearningConfig.builder()
                 .setIterations(iterations)
                 .optBatchSize(4)
                 .optSteps(3)
@@ -195,7 +195,7 @@ class TrainingRunTest {
         Files.writeString(out.resolve(TrainingRun.STEP_SIZE_LOG), "{\"iteration\":2,\"chosen\":9}\n{\"iter", StandardOpenOption.APPEND);
         Files.writeString(out.resolve("metrics.csv"), "3,1,1,9,1,1,1\n", StandardOpenOption.APPEND);
         Checkpoint checkpoint = Checkpoint.read(out);
-        assertEquals(TUNING, checkpoint.getTrainingConfig().getStepSizeTuning());
+        assertEquals(TUNING, checkpoint.getLearningConfig().getStepSizeTuning());
         assertEquals((float) expected.get(0).get("chosen").getAsDouble(), checkpoint.getStepSize());
         try (NDManager manager = NDManager.newBaseManager();
                 Learner learner = checkpoint.restore(config(4, 0).toBuilder().optStepSizeTuning(TUNING).build(), manager)) {
@@ -335,7 +335,7 @@ class TrainingRunTest {
         }
         Checkpoint checkpoint = Checkpoint.read(out);
         try (NDManager manager = NDManager.newBaseManager()) {
-            TrainingConfig other = config(2, 0).toBuilder().optSteps(5).build();
+            LearningConfig other = config(2, 0).toBuilder().optSteps(5).build();
             assertThrows(InputException.class, () -> checkpoint.restore(other, manager));
         }
     }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 
+import org.shortrun.RandomStream;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.ImageSource;
@@ -60,11 +61,12 @@ public final class Inpainting {
      *
      * @param x the images; results go to their manager
      * @param random the source of random masks
+     * @param stream where Langevin's draws come from
      * @return {mask, inpainted}
      */
-    public NDList inpaint(NDArray x, Random random) {
+    public NDList inpaint(NDArray x, Random random, RandomStream stream) {
         NDArray m = drawMask(x, random);
-        return new NDList(m, generator.forward(parameterStore, inferLatents(x, m), false).singletonOrThrow());
+        return new NDList(m, generator.forward(parameterStore, inferLatents(x, m, stream), false).singletonOrThrow());
     }
 
     /**
@@ -84,10 +86,11 @@ public final class Inpainting {
      *
      * @param x the images {@code [n, c, h, w]}; the latents go to their manager
      * @param m the masks from {@link #drawMask}
+     * @param stream where Langevin's draws come from
      * @return the latents, top first
      */
-    public NDList inferLatents(NDArray x, NDArray m) {
-        return langevin.infer(generator, parameterStore, x, m, sigma, false).getLatents();
+    public NDList inferLatents(NDArray x, NDArray m, RandomStream stream) {
+        return langevin.infer(generator, parameterStore, x, m, sigma, false, stream).getLatents();
     }
 
     /**
@@ -124,10 +127,11 @@ public final class Inpainting {
      * @param count how many, from the first
      * @param batchSize images per batch
      * @param random the source of random masks
+     * @param stream where Langevin's draws come from
      * @param manager the manager each batch's scope is opened under
      * @return the errors
      */
-    public Error measure(ImageSource source, int count, int batchSize, Random random, NDManager manager) {
+    public Error measure(ImageSource source, int count, int batchSize, Random random, RandomStream stream, NDManager manager) {
         int n = Math.min(count, source.imageCount());
         double occluded = 0;
         double observed = 0;
@@ -137,7 +141,7 @@ public final class Inpainting {
             int to = Math.min(n, from + batchSize);
             try (NDManager scope = manager.newSubManager()) {
                 NDArray x = source.batch(scope, from, to);
-                NDList out = inpaint(x, random);
+                NDList out = inpaint(x, random, stream);
                 double[][] sums = squaredErrors(x, out.get(0), out.get(1));
                 for (int i = 0; i < sums[0].length; i++) {
                     occluded += sums[0][i];
@@ -156,14 +160,15 @@ public final class Inpainting {
      * @param source the images
      * @param count how many, from the first
      * @param random the source of random masks
+     * @param stream where Langevin's draws come from
      * @param manager the manager the arrays' scope is opened under
      * @param file the PNG
      * @throws IOException if writing fails
      */
-    public void writeRows(ImageSource source, int count, Random random, NDManager manager, Path file) throws IOException {
+    public void writeRows(ImageSource source, int count, Random random, RandomStream stream, NDManager manager, Path file) throws IOException {
         try (NDManager scope = manager.newSubManager()) {
             NDArray x = source.batch(scope, 0, Math.min(count, source.imageCount()));
-            NDList out = inpaint(x, random);
+            NDList out = inpaint(x, random, stream);
             NDArray occluded = x.mul(out.get(0));
             ImageGrid.write(List.of(x, occluded, out.get(1)), 8, file);
         }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 
+import org.shortrun.RandomStream;
 import org.shortrun.model.LadderGenerator;
 
 /**
@@ -26,9 +27,10 @@ public final class LayerVariation {
      * @param rows base draws
      * @param columns draws of the varied layer
      * @param manager where the draws and images go
+     * @param stream where the draws come from
      * @return {@code [rows * columns, c, h, w]}, row-major
      */
-    public static NDArray grid(LadderGenerator generator, ParameterStore parameterStore, int layer, int rows, int columns, NDManager manager) {
+    public static NDArray grid(LadderGenerator generator, ParameterStore parameterStore, int layer, int rows, int columns, NDManager manager, RandomStream stream) {
         Shape[] shapes = generator.inputShapes(1);
         if (layer < 0 || layer >= shapes.length) {
             throw new IllegalArgumentException("layer " + layer + " of " + shapes.length);
@@ -39,10 +41,10 @@ public final class LayerVariation {
             NDArray z;
             if (l == layer) {
                 // one draw per column, repeated down the rows
-                z = manager.randomNormal(new Shape(1, columns, d)).repeat(0, rows);
+                z = stream.normal(manager, new Shape(1, columns, d)).repeat(0, rows);
             } else {
                 // one draw per row, repeated along the columns
-                z = manager.randomNormal(new Shape(rows, 1, d)).repeat(1, columns);
+                z = stream.normal(manager, new Shape(rows, 1, d)).repeat(1, columns);
             }
             latents.add(z.reshape(rows * columns, d));
         }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 
+import org.shortrun.RandomStream;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.ImageSource;
@@ -44,6 +45,7 @@ public final class Reconstruction {
      * @param count how many images, from the first
      * @param batchSize images per inference batch
      * @param manager the manager each batch's scope is opened under
+     * @param stream where Langevin's draws come from
      * @return the error
      */
     public static Error measure(
@@ -54,7 +56,8 @@ public final class Reconstruction {
             ImageSource source,
             int count,
             int batchSize,
-            NDManager manager) {
+            NDManager manager,
+            RandomStream stream) {
         int n = Math.min(count, source.imageCount());
         double sum = 0;
         long pixels = 0;
@@ -62,7 +65,7 @@ public final class Reconstruction {
             int to = Math.min(n, from + batchSize);
             try (NDManager scope = manager.newSubManager()) {
                 NDArray x = source.batch(scope, from, to);
-                NDArray reconstruction = reconstruct(generator, parameterStore, langevin, sigma, x);
+                NDArray reconstruction = reconstruct(generator, parameterStore, langevin, sigma, x, stream);
                 for (double s : squaredErrors(x, reconstruction)) {
                     sum += s;
                 }
@@ -82,11 +85,12 @@ public final class Reconstruction {
      * @param langevin the sampler
      * @param sigma sigma for inference
      * @param x the images; the latents go to their manager
+     * @param stream where Langevin's draws come from
      * @return the latents, top first
      */
     public static NDList inferLatents(
-            LadderGenerator generator, ParameterStore parameterStore, Langevin langevin, float sigma, NDArray x) {
-        return langevin.infer(generator, parameterStore, x, null, sigma, false).getLatents();
+            LadderGenerator generator, ParameterStore parameterStore, Langevin langevin, float sigma, NDArray x, RandomStream stream) {
+        return langevin.infer(generator, parameterStore, x, null, sigma, false, stream).getLatents();
     }
 
     /**
@@ -115,11 +119,12 @@ public final class Reconstruction {
      * @param langevin the sampler
      * @param sigma sigma for inference
      * @param x the images; the result goes to their manager
+     * @param stream where Langevin's draws come from
      * @return the reconstructions, same shape as x
      */
     public static NDArray reconstruct(
-            LadderGenerator generator, ParameterStore parameterStore, Langevin langevin, float sigma, NDArray x) {
-        return generator.forward(parameterStore, inferLatents(generator, parameterStore, langevin, sigma, x), false).singletonOrThrow();
+            LadderGenerator generator, ParameterStore parameterStore, Langevin langevin, float sigma, NDArray x, RandomStream stream) {
+        return generator.forward(parameterStore, inferLatents(generator, parameterStore, langevin, sigma, x, stream), false).singletonOrThrow();
     }
 
     /**
@@ -133,6 +138,7 @@ public final class Reconstruction {
      * @param count how many images, from the first
      * @param manager the manager the arrays' scope is opened under
      * @param file the PNG to write
+     * @param stream where Langevin's draws come from
      * @throws IOException if writing fails
      */
     public static void writeComparison(
@@ -143,11 +149,12 @@ public final class Reconstruction {
             ImageSource source,
             int count,
             NDManager manager,
-            Path file)
+            Path file,
+            RandomStream stream)
             throws IOException {
         try (NDManager scope = manager.newSubManager()) {
             NDArray x = source.batch(scope, 0, Math.min(count, source.imageCount()));
-            ImageGrid.write(List.of(x, reconstruct(generator, parameterStore, langevin, sigma, x)), 8, file);
+            ImageGrid.write(List.of(x, reconstruct(generator, parameterStore, langevin, sigma, x, stream)), 8, file);
         }
     }
 

@@ -63,11 +63,10 @@ public final class InpaintingTranslator implements Translator<InpaintRequest, In
                 new Inpainting(
                         generator, new ParameterStore(ctx.getNDManager(), false), settings.langevinFor(model), settings.sigmaFor(model), input.mask(), input.maskParameter());
         NDArray x = input.images().toNDArray(ctx.getNDManager());
-        settings.seedEngine();
         NDArray m = inpainting.drawMask(x, new Random(input.maskSeed()));
         ctx.setAttachment(IMAGES, x);
         ctx.setAttachment(MASKS, m);
-        return inpainting.inferLatents(x, m);
+        return inpainting.inferLatents(x, m, settings.stream());
     }
 
     /** {@inheritDoc} */
@@ -130,8 +129,8 @@ public final class InpaintingTranslator implements Translator<InpaintRequest, In
         }
 
         /**
-         * Seeds the engine's random generator before every call (default: not seeded), as
-         * {@code shortrun inpaint --seed} does before each mask.
+         * Sets the seed of every call's Langevin draws (default 1, as the command's); the masks
+         * have their own seed in the request. The engine's generator is left alone.
          *
          * @param seed the seed
          * @return this builder

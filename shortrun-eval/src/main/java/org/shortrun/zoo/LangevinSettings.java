@@ -1,16 +1,17 @@
 package org.shortrun.zoo;
 
 import ai.djl.Model;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.translate.TranslateException;
 
+import org.shortrun.RandomStream;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderConfig;
 
 /**
  * The settings an inference translator shares: K, s and sigma overriding the model's properties,
- * and the seed the engine's random generator is set to before each call (null: not set).
+ * and the seed of each call's random draws (null: 1, the commands' default), so that a call is
+ * repeatable and the engine's own generator is left alone.
  */
 record LangevinSettings(Integer steps, Float stepSize, Float sigma, Integer seed) {
 
@@ -22,11 +23,9 @@ record LangevinSettings(Integer steps, Float stepSize, Float sigma, Integer seed
         return ShortrunModels.sigma(model, sigma);
     }
 
-    /** Langevin draws its noise from the engine's generator, so a repeatable call seeds it. */
-    void seedEngine() {
-        if (seed != null) {
-            Engine.getInstance().setRandomSeed(seed);
-        }
+    /** A call's draws: the same seed, the same numbers, on every call. */
+    RandomStream stream() {
+        return RandomStream.seeded(seed != null ? seed : 1);
     }
 
     static void checkShape(LadderConfig config, ImageBatch images) throws TranslateException {

@@ -59,8 +59,8 @@ public final class ReconstructionTranslator implements Translator<ImageBatch, Re
         LangevinSettings.checkShape(generator.getConfig(), input);
         NDArray x = input.toNDArray(ctx.getNDManager());
         ctx.setAttachment(IMAGES, x);
-        settings.seedEngine();
-        NDList latents = Reconstruction.inferLatents(generator, new ParameterStore(ctx.getNDManager(), false), settings.langevinFor(model), settings.sigmaFor(model), x);
+        NDList latents = Reconstruction.inferLatents(
+                generator, new ParameterStore(ctx.getNDManager(), false), settings.langevinFor(model), settings.sigmaFor(model), x, settings.stream());
         ctx.setAttachment("shortrun.latents", LangevinSettings.latents(latents));
         return latents;
     }
@@ -122,9 +122,8 @@ public final class ReconstructionTranslator implements Translator<ImageBatch, Re
         }
 
         /**
-         * Seeds the engine's random generator before every call, which makes each call repeatable
-         * (default: not seeded; the noise then continues the engine's stream). The generator is
-         * the engine's, shared with other DJL code in the JVM.
+         * Sets the seed of every call's Langevin draws (default 1, as the command's): each call
+         * draws the same numbers, from a stream of its own; the engine's generator is left alone.
          *
          * @param seed the seed, as {@code shortrun reconstruct --seed}
          * @return this builder

@@ -2,7 +2,7 @@ package org.shortrun.zoo;
 
 /**
  * What a sampling {@code Predictor} is asked for: how many prior samples, and the seed of the
- * engine's random generator they are drawn with (the same seed gives the same images, and the
+ * stream they are drawn from (the same seed gives the same images, and the
  * same images as {@code shortrun sample --seed}).
  *
  * @param count the number of images, at least 1

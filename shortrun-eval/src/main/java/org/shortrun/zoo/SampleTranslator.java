@@ -1,17 +1,17 @@
 package org.shortrun.zoo;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDList;
 import ai.djl.translate.Batchifier;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 
+import org.shortrun.RandomStream;
 import org.shortrun.inference.PriorSampler;
 
 /**
  * Prior sampling as a DJL {@link Translator}: the request's latents are drawn from N(0, I) with
- * {@link PriorSampler#latents} after seeding the engine's random generator with the request's
- * seed, the predictor runs the generator on them, and the images come back as an {@link
+ * {@link PriorSampler#latents} from a stream seeded with the request's seed (the engine's own
+ * generator is left alone), the predictor runs the generator on them, and the images come back as an {@link
  * ImageBatch}. The same seed gives the same images as {@code shortrun sample --seed}.
  */
 public final class SampleTranslator implements Translator<SampleRequest, ImageBatch> {
@@ -40,8 +40,7 @@ public final class SampleTranslator implements Translator<SampleRequest, ImageBa
     /** {@inheritDoc} */
     @Override
     public NDList processInput(TranslatorContext ctx, SampleRequest input) {
-        Engine.getInstance().setRandomSeed(input.seed());
-        return PriorSampler.latents(ShortrunModels.generator(ctx.getModel()), ctx.getNDManager(), input.count());
+        return PriorSampler.latents(ShortrunModels.generator(ctx.getModel()), ctx.getNDManager(), input.count(), RandomStream.seeded(input.seed()));
     }
 
     /** {@inheritDoc} */

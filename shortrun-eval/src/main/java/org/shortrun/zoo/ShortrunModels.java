@@ -72,15 +72,15 @@ public final class ShortrunModels {
         LadderGenerator generator = cp.loadGenerator(model.getNDManager());
         model.setBlock(generator);
         LadderConfig config = cp.getModelConfig();
-        model.setProperty(STEPS, Integer.toString(cp.getTrainingConfig().getSteps()));
+        model.setProperty(STEPS, Integer.toString(cp.getLearningConfig().getSteps()));
         model.setProperty(STEP_SIZE, Float.toString(cp.getStepSize()));
-        model.setProperty(SIGMA, Float.toString((float) cp.getTrainingConfig().sigma().valueAt(cp.getIteration())));
+        model.setProperty(SIGMA, Float.toString((float) cp.getLearningConfig().sigma().valueAt(cp.getIteration())));
         model.setProperty(ITERATION, Long.toString(cp.getIteration()));
         model.setProperty(Z_DIMS, Arrays.stream(config.getZDims()).mapToObj(Integer::toString).collect(Collectors.joining(",")));
         model.setProperty(CHANNELS, Integer.toString(config.getChannels()));
         model.setProperty(IMAGE_CHANNELS, Integer.toString(config.getImageChannels()));
         model.setProperty(IMAGE_SIZE, Integer.toString(config.getImageSize()));
-        model.setProperty(SEED, Long.toString(cp.getTrainingConfig().getSeed()));
+        model.setProperty(SEED, Long.toString(cp.getLearningConfig().getSeed()));
         return cp;
     }
 

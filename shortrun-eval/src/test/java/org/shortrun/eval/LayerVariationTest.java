@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 
 import org.junit.jupiter.api.Test;
+import org.shortrun.RandomStream;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
 
@@ -25,14 +26,12 @@ class LayerVariationTest {
     @Test
     void aColumnSharesTheVariedDrawAndARowSharesTheOthers() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            manager.getEngine().setRandomSeed(4);
             LadderGenerator g = new LadderGenerator(LadderConfig.builder().setZDims(4, 6).optChannels(16).optImageChannels(1).build());
-            g.initialize(manager, DataType.FLOAT32, g.inputShapes(1));
+            g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(4), g.inputShapes(1));
             ParameterStore store = new ParameterStore(manager, false);
             int rows = 3;
             int columns = 4;
-            manager.getEngine().setRandomSeed(5);
-            NDArray top = LayerVariation.grid(g, store, 0, rows, columns, manager);
+            NDArray top = LayerVariation.grid(g, store, 0, rows, columns, manager, RandomStream.seeded(5));
             assertEquals(rows * columns, top.getShape().get(0));
             // varying the top: a row's images differ from one another, and so do a column's
             // (the bottom layer differs between rows)
@@ -40,8 +39,8 @@ class LayerVariationTest {
             assertFalse(Arrays.equals(image(top, 0), image(top, columns)));
 
             LadderGenerator single = new LadderGenerator(LadderConfig.builder().setZDims(4).optChannels(16).optImageChannels(1).build());
-            single.initialize(manager, DataType.FLOAT32, single.inputShapes(1));
-            NDArray only = LayerVariation.grid(single, store, 0, rows, columns, manager);
+            single.initialize(manager, DataType.FLOAT32, RandomStream.seeded(6), single.inputShapes(1));
+            NDArray only = LayerVariation.grid(single, store, 0, rows, columns, manager, RandomStream.seeded(7));
             // with one layer nothing else can differ between rows: every column repeats its image
             for (int r = 1; r < rows; r++) {
                 for (int c = 0; c < columns; c++) {

@@ -10,7 +10,7 @@ import org.shortrun.model.LadderConfig;
 import org.shortrun.training.IterationStats;
 import org.shortrun.training.Learner;
 import org.shortrun.training.LearningRateSchedule;
-import org.shortrun.training.TrainingConfig;
+import org.shortrun.training.LearningConfig;
 import org.shortrun.training.TrainingRun;
 
 import picocli.CommandLine.Command;
@@ -69,8 +69,8 @@ final class BenchCommand implements Callable<Integer> {
             throw new org.shortrun.InputException("--warmup must be 0 or more, got " + warmup);
         }
         LadderConfig model = modelOptions.build(null, data.imageChannels(), 32);
-        TrainingConfig training =
-                TrainingConfig.builder()
+        LearningConfig training =
+                LearningConfig.builder()
                         .setIterations(warmup + iterations)
                         .optBatchSize(batchSize)
                         .optSteps(Options.positive("--steps", Options.orElse(sampler.steps, 25)))

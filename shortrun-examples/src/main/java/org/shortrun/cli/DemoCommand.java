@@ -3,7 +3,7 @@ package org.shortrun.cli;
 import org.shortrun.data.Split;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.LearningRateSchedule;
-import org.shortrun.training.TrainingConfig;
+import org.shortrun.training.LearningConfig;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,8 +38,8 @@ final class DemoCommand implements Callable<Integer> {
         Options.positive("--iterations", iterations);
         TrainJob.checkOutput(out, null);
         LadderConfig model = LadderConfig.builder().setZDims(16, 32, 64).optChannels(16).optImageChannels(1).optImageSize(32).build();
-        TrainingConfig training =
-                TrainingConfig.builder()
+        LearningConfig training =
+                LearningConfig.builder()
                         .setIterations(iterations)
                         .optBatchSize(64)
                         .optSteps(25)

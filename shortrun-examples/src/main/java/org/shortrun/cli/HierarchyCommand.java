@@ -1,9 +1,9 @@
 package org.shortrun.cli;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 
+import org.shortrun.RandomStream;
 import org.shortrun.InputException;
 import org.shortrun.eval.ImageGrid;
 import org.shortrun.eval.LayerVariation;
@@ -58,10 +58,9 @@ final class HierarchyCommand implements Callable<Integer> {
             LadderGenerator generator = cp.loadGenerator(manager);
             ParameterStore store = new ParameterStore(manager, false);
             for (int layer = 0; layer < dims.length; layer++) {
-                Engine.getInstance().setRandomSeed(input.seed);
                 Path png = out.resolve("layer-" + (layer + 1) + ".png");
                 try (NDManager scope = manager.newSubManager()) {
-                    ImageGrid.write(LayerVariation.grid(generator, store, layer, rows, columns, scope), columns, png);
+                    ImageGrid.write(LayerVariation.grid(generator, store, layer, rows, columns, scope, RandomStream.seeded(input.seed)), columns, png);
                 }
                 files.add(png.toString());
             }

@@ -1,9 +1,9 @@
 package org.shortrun.cli;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 
+import org.shortrun.RandomStream;
 import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.eval.Inpainting;
@@ -76,10 +76,8 @@ final class InpaintCommand implements Callable<Integer> {
             for (Mask mask : masks) {
                 Inpainting inpainting = new Inpainting(generator, store, langevin, sigma, mask, mask == Mask.BLOCKS ? blocks : fraction);
                 Path png = out.resolve("inpaint-" + mask.label() + ".png");
-                Engine.getInstance().setRandomSeed(input.seed);
-                Inpainting.Error error = inpainting.measure(test, images.count, images.batchSize, new Random(input.seed), manager);
-                Engine.getInstance().setRandomSeed(input.seed);
-                inpainting.writeRows(test, 16, new Random(input.seed), manager, png);
+                Inpainting.Error error = inpainting.measure(test, images.count, images.batchSize, new Random(input.seed), RandomStream.seeded(input.seed), manager);
+                inpainting.writeRows(test, 16, new Random(input.seed), RandomStream.seeded(input.seed), manager, png);
                 Map<String, Object> line = new LinkedHashMap<>();
                 line.put("mask", mask.label());
                 line.put("images", error.images());

@@ -205,14 +205,14 @@ final class Options {
 
         /** The sampler to evaluate a checkpoint with: its K and s unless overridden. */
         Langevin langevin(Checkpoint cp) {
-            int k = positive("--steps", orElse(steps, cp.getTrainingConfig().getSteps()));
+            int k = positive("--steps", orElse(steps, cp.getLearningConfig().getSteps()));
             float s = positive("--step-size", orElse(stepSize, cp.getStepSize()));
             return Langevin.builder().setSteps(k).setStepSize(s).build();
         }
 
         /** Sigma to evaluate a checkpoint with: its value at the checkpoint's iteration unless overridden. */
         float sigma(Checkpoint cp) {
-            return positive("--sigma", orElse(sigma, (float) cp.getTrainingConfig().sigma().valueAt(cp.getIteration())));
+            return positive("--sigma", orElse(sigma, (float) cp.getLearningConfig().sigma().valueAt(cp.getIteration())));
         }
     }
 

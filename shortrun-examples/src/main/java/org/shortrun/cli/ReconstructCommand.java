@@ -1,9 +1,9 @@
 package org.shortrun.cli;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 
+import org.shortrun.RandomStream;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.eval.Reconstruction;
 import org.shortrun.inference.Langevin;
@@ -50,9 +50,8 @@ final class ReconstructCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator generator = cp.loadGenerator(manager);
             ParameterStore store = new ParameterStore(manager, false);
-            Engine.getInstance().setRandomSeed(input.seed);
-            error = Reconstruction.measure(generator, store, langevin, sigma, test, images.count, images.batchSize, manager);
-            Reconstruction.writeComparison(generator, store, langevin, sigma, test, 16, manager, out);
+            error = Reconstruction.measure(generator, store, langevin, sigma, test, images.count, images.batchSize, manager, RandomStream.seeded(input.seed));
+            Reconstruction.writeComparison(generator, store, langevin, sigma, test, 16, manager, out, RandomStream.seeded(input.seed));
         }
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("images", error.images());

@@ -1,9 +1,9 @@
 package org.shortrun.cli;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 
+import org.shortrun.RandomStream;
 import org.shortrun.eval.ImageGrid;
 import org.shortrun.inference.PriorSampler;
 import org.shortrun.model.LadderGenerator;
@@ -43,8 +43,7 @@ final class SampleCommand implements Callable<Integer> {
         engine.start(false);
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator generator = cp.loadGenerator(manager);
-            Engine.getInstance().setRandomSeed(input.seed);
-            ImageGrid.write(PriorSampler.sample(generator, new ParameterStore(manager, false), manager, count), columns, out);
+            ImageGrid.write(PriorSampler.sample(generator, new ParameterStore(manager, false), manager, count, RandomStream.seeded(input.seed)), columns, out);
         }
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("samples", count);

@@ -1,6 +1,5 @@
 package org.shortrun.cli;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
@@ -96,8 +95,8 @@ final class StepsizeCommand implements Callable<Integer> {
             throw new InputException("--per-step needs --gradient");
         }
         Checkpoint cp = input.read();
-        int k = Options.positive("--steps", Options.orElse(steps, cp.getTrainingConfig().getSteps()));
-        float sg = Options.positive("--sigma", Options.orElse(sigma, (float) cp.getTrainingConfig().sigma().valueAt(cp.getIteration())));
+        int k = Options.positive("--steps", Options.orElse(steps, cp.getLearningConfig().getSteps()));
+        float sg = Options.positive("--sigma", Options.orElse(sigma, (float) cp.getLearningConfig().sigma().valueAt(cp.getIteration())));
         data.validate();
         data.checkModel(cp.getModelConfig());
         engine.start(data.download);
@@ -113,7 +112,6 @@ final class StepsizeCommand implements Callable<Integer> {
             for (int i = 0; i < examples; i++) {
                 list.add(batch.get(i));
             }
-            Engine.getInstance().setRandomSeed(input.seed);
             try (StepSizeProblem problem = new StepSizeProblem(generator, sg, list, chains, k, new Random(input.seed), manager)) {
                 System.err.printf(
                         Locale.ROOT, "shortrun stepsize: d = %d, K = %d, %d images x %d chains, %d step sizes%n", problem.getDimension(), k, examples, chains, values.length);

@@ -7,7 +7,7 @@ import org.shortrun.model.LadderConfig;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.LearningRateSchedule;
 import org.shortrun.training.StepSizeTuning;
-import org.shortrun.training.TrainingConfig;
+import org.shortrun.training.LearningConfig;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -95,11 +95,11 @@ final class TrainCommand implements Callable<Integer> {
         if (checkpoint != null && !model.equals(checkpoint.getModelConfig())) {
             throw new InputException("checkpoint " + checkpoint.getDirectory() + " is for a different model (" + checkpoint.getModelConfig() + "), not " + model);
         }
-        TrainingConfig training = trainingConfig(checkpoint != null ? checkpoint.getTrainingConfig() : null);
-        if (checkpoint != null && !checkpoint.getTrainingConfig().isResumableAs(training)) {
+        LearningConfig training = trainingConfig(checkpoint != null ? checkpoint.getLearningConfig() : null);
+        if (checkpoint != null && !checkpoint.getLearningConfig().isResumableAs(training)) {
             throw new InputException(
                     "checkpoint " + checkpoint.getDirectory() + " was trained with other settings ("
-                            + String.join("; ", checkpoint.getTrainingConfig().resumeConflicts(training))
+                            + String.join("; ", checkpoint.getLearningConfig().resumeConflicts(training))
                             + "); only --iterations and --checkpoint-every may change on --resume");
         }
         data.validate();
@@ -139,9 +139,9 @@ final class TrainCommand implements Callable<Integer> {
         Options.positive("--eval-images", evalImages);
     }
 
-    private TrainingConfig trainingConfig(TrainingConfig base) {
-        TrainingConfig.Builder b = base != null ? base.toBuilder() : TrainingConfig.builder();
-        TrainingConfig defaults = b.build();
+    private LearningConfig trainingConfig(LearningConfig base) {
+        LearningConfig.Builder b = base != null ? base.toBuilder() : LearningConfig.builder();
+        LearningConfig defaults = b.build();
         b.setIterations(Options.orElse(iterations, defaults.getIterations()));
         b.optBatchSize(Options.orElse(batchSize, defaults.getBatchSize()));
         b.optSteps(Options.orElse(sampler.steps, defaults.getSteps()));

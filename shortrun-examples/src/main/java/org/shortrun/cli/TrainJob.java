@@ -1,11 +1,12 @@
 package org.shortrun.cli;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
+import org.shortrun.inference.PriorSampler;
+import org.shortrun.RandomStream;
 import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.engine.EngineCheck;
@@ -17,7 +18,7 @@ import org.shortrun.training.Checkpoint;
 import org.shortrun.training.IterationStats;
 import org.shortrun.training.Learner;
 import org.shortrun.training.StepSizeTuning;
-import org.shortrun.training.TrainingConfig;
+import org.shortrun.training.LearningConfig;
 import org.shortrun.training.TrainingRun;
 
 import java.io.IOException;
@@ -34,7 +35,7 @@ import java.util.Map;
 final class TrainJob {
 
     private final LadderConfig model;
-    private final TrainingConfig training;
+    private final LearningConfig training;
     private final ImageDataset train;
     private final ImageDataset test;
     private final Path out;
@@ -45,7 +46,7 @@ final class TrainJob {
 
     TrainJob(
             LadderConfig model,
-            TrainingConfig training,
+            LearningConfig training,
             ImageDataset train,
             ImageDataset test,
             Path out,
@@ -108,14 +109,15 @@ final class TrainJob {
                 drawStepSizes();
                 drawLoss();
             }
-            Engine.getInstance().setRandomSeed((int) training.getSeed());
             try (NDManager scope = root.newSubManager()) {
-                ImageGrid.write(sample(learner.getGenerator(), learner.getParameterStore(), scope, 64), 8, out.resolve("samples.png"));
+                ImageGrid.write(
+                        PriorSampler.sample(learner.getGenerator(), learner.getParameterStore(), scope, 64, RandomStream.seeded(training.getSeed())),
+                        8,
+                        out.resolve("samples.png"));
             }
-            Engine.getInstance().setRandomSeed((int) training.getSeed());
             Reconstruction.writeComparison(
                     learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), test, 16, root,
-                    out.resolve("reconstructions.png"));
+                    out.resolve("reconstructions.png"), RandomStream.seeded(training.getSeed()));
             report("end", learner, root);
         }
     }
@@ -166,10 +168,10 @@ final class TrainJob {
 
     private void report(String when, Learner learner, NDManager root) {
         // the same noise at the start and the end, so the two figures differ only by the model
-        Engine.getInstance().setRandomSeed((int) training.getSeed());
         Reconstruction.Error error =
                 Reconstruction.measure(
-                        learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), test, evalImages, 100, root);
+                        learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), test, evalImages, 100, root,
+                        RandomStream.seeded(training.getSeed()));
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("event", "test_reconstruction");
         line.put("when", when);
@@ -178,13 +180,5 @@ final class TrainJob {
         line.put("mse", error.mse());
         line.put("mse01", error.mse01());
         Json.print(line);
-    }
-
-    static NDArray sample(LadderGenerator generator, ai.djl.training.ParameterStore store, NDManager manager, int count) {
-        NDList e = new NDList();
-        for (Shape s : generator.inputShapes(count)) {
-            e.add(manager.randomNormal(s));
-        }
-        return generator.forward(store, e, false).singletonOrThrow();
     }
 }

@@ -7,7 +7,7 @@ import org.shortrun.data.MnistImages;
 import org.shortrun.data.Split;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.Learner;
-import org.shortrun.training.TrainingConfig;
+import org.shortrun.training.LearningConfig;
 import org.shortrun.training.TrainingRun;
 
 import java.io.IOException;
@@ -34,7 +34,7 @@ public final class TrainMnist {
                 args.length > 3 ? MnistImages.fromDirectory(Path.of(args[3]), Split.TRAIN, 32) : MnistImages.embedded(32).slice(0, 9_000);
 
         LadderConfig model = LadderConfig.builder().setZDims(16, 32, 64).optChannels(16).optImageChannels(1).build();
-        TrainingConfig training = TrainingConfig.builder().setIterations(iterations).optBatchSize(batchSize).build();
+        LearningConfig training = LearningConfig.builder().setIterations(iterations).optBatchSize(batchSize).build();
         try (NDManager root = NDManager.newBaseManager(); Learner learner = new Learner(model, training, root)) {
             TrainingRun.builder().setLearner(learner).setSource(train).optOutput(out).build().run(root);
         }

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 
+import org.shortrun.RandomStream;
+import org.shortrun.inference.PriorSampler;
 import org.shortrun.eval.FeatureExtraction;
 import org.shortrun.model.LadderGenerator;
 
@@ -18,15 +20,15 @@ public final class GeneratorImages implements FeatureExtraction.Images {
     private final LadderGenerator generator;
     private final ParameterStore parameters;
     private final int seed;
+    private RandomStream stream;
 
     /**
      * Creates a stream of prior samples.
      *
      * @param generator the generator
      * @param parameters the store its parameters are read through
-     * @param seed the engine seed set before the first batch, so that a seed gives the same
-     *     samples whatever ran before in this JVM (the {@code fid} and {@code table} commands
-     *     have always drawn their samples this way, and their figures depend on it)
+     * @param seed the seed of the draws, restarted at the first batch, so that a seed gives the
+     *     same samples whatever ran before in this JVM
      */
     public GeneratorImages(LadderGenerator generator, ParameterStore parameters, int seed) {
         this.generator = generator;
@@ -37,13 +39,9 @@ public final class GeneratorImages implements FeatureExtraction.Images {
     /** {@inheritDoc} */
     @Override
     public NDArray get(NDManager scope, int from, int to) {
-        if (from == 0) {
-            scope.getEngine().setRandomSeed(seed);
+        if (from == 0 || stream == null) {
+            stream = RandomStream.seeded(seed);
         }
-        NDList latents = new NDList();
-        for (Shape shape : generator.inputShapes(to - from)) {
-            latents.add(scope.randomNormal(shape));
-        }
-        return generator.forward(parameters, latents, false).singletonOrThrow();
+        return PriorSampler.sample(generator, parameters, scope, to - from, stream);
     }
 }

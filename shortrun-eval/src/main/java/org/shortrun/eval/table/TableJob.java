@@ -1,9 +1,9 @@
 package org.shortrun.eval.table;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.util.Progress;
 
+import org.shortrun.RandomStream;
 import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
@@ -16,7 +16,7 @@ import org.shortrun.training.Checkpoint;
 import org.shortrun.training.DivergenceException;
 import org.shortrun.training.Learner;
 import org.shortrun.training.LearningRateSchedule;
-import org.shortrun.training.TrainingConfig;
+import org.shortrun.training.LearningConfig;
 import org.shortrun.training.TrainingRun;
 
 import java.io.IOException;
@@ -275,12 +275,12 @@ public final class TableJob implements AutoCloseable {
     private CellResult runCell(TableSpec.Cell c, Path cellDir, ImageDataset train, ImageDataset test, TableData.Source source) throws IOException {
         ImageDataset fidReal = spec.fidReal.equals("test") ? test : train;
         LadderConfig model = config(spec, c);
-        TrainingConfig training = training(spec, c);
+        LearningConfig training = training(spec, c);
         if (train.imageCount() < training.getBatchSize()) {
             throw new InputException("budget.batch_size " + training.getBatchSize() + " is larger than the " + train.imageCount() + " training images of " + c.dataset());
         }
         Checkpoint resume = Checkpoint.exists(cellDir) ? Checkpoint.read(cellDir) : null;
-        if (resume != null && (!resume.getModelConfig().equals(model) || !resume.getTrainingConfig().isResumableAs(training))) {
+        if (resume != null && (!resume.getModelConfig().equals(model) || !resume.getLearningConfig().isResumableAs(training))) {
             throw new InputException("cell " + cellDir + " holds a checkpoint of other settings; remove it or choose another --out");
         }
         CellResult result = new CellResult();
@@ -311,9 +311,10 @@ public final class TableJob implements AutoCloseable {
             result.trainSeconds = (System.nanoTime() - started) / 1e9;
             started = System.nanoTime();
             // the same noise for every cell, whatever ran before it in this process
-            Engine.getInstance().setRandomSeed((int) spec.seed);
             Reconstruction.Error error =
-                    Reconstruction.measure(learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), test, spec.evalImages, 100, root);
+                    Reconstruction.measure(
+                            learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), test, spec.evalImages, 100, root,
+                            RandomStream.seeded(spec.seed));
             result.mse = error.mse();
             result.mse01 = error.mse01();
             result.evalImages = error.images();
@@ -352,7 +353,7 @@ public final class TableJob implements AutoCloseable {
         }
     }
 
-    private static TrainingConfig training(TableSpec spec, TableSpec.Cell cell) {
+    private static LearningConfig training(TableSpec spec, TableSpec.Cell cell) {
         LearningRateSchedule schedule;
         try {
             schedule = LearningRateSchedule.valueOf(spec.lrSchedule.toUpperCase(Locale.ROOT));
@@ -360,7 +361,7 @@ public final class TableJob implements AutoCloseable {
             throw new InputException("spec: budget.lr_schedule must be released, paper or constant, got '" + spec.lrSchedule + "'", e);
         }
         try {
-            return TrainingConfig.builder()
+            return LearningConfig.builder()
                     .setIterations(spec.iterations)
                     .optBatchSize(spec.batchSize)
                     .optSteps(cell.steps())

@@ -6,9 +6,11 @@ import java.util.Objects;
 
 /**
  * The settings of a learning run. Immutable; serialised with the model configuration into
- * config.json and every checkpoint. Defaults are the released script's.
+ * config.json and every checkpoint. Defaults are the released script's. (Not named after DJL's
+ * {@code ai.djl.training.TrainingConfig}, a trainer's loss, optimiser and listeners, which a
+ * shortrun run does not use.)
  */
-public final class TrainingConfig {
+public final class LearningConfig {
 
     private final long iterations;
     private final int batchSize;
@@ -24,7 +26,7 @@ public final class TrainingConfig {
     private final long checkpointEvery;
     private final StepSizeTuning stepSizeTuning;
 
-    private TrainingConfig(Builder b) {
+    private LearningConfig(Builder b) {
         iterations = b.iterations;
         batchSize = b.batchSize;
         steps = b.steps;
@@ -155,7 +157,7 @@ public final class TrainingConfig {
      * @param other the other configuration
      * @return true if a checkpoint of one can be resumed under the other
      */
-    public boolean isResumableAs(TrainingConfig other) {
+    public boolean isResumableAs(LearningConfig other) {
         return resumeConflicts(other).isEmpty();
     }
 
@@ -169,7 +171,7 @@ public final class TrainingConfig {
      * @return one entry per differing setting, "name: this value in the checkpoint, that asked";
      *     empty if the checkpoint can be resumed under {@code asked}
      */
-    public List<String> resumeConflicts(TrainingConfig asked) {
+    public List<String> resumeConflicts(LearningConfig asked) {
         List<String> conflicts = new ArrayList<>();
         conflict(conflicts, "batch size", batchSize, asked.batchSize);
         conflict(conflicts, "Langevin steps", steps, asked.steps);
@@ -191,7 +193,7 @@ public final class TrainingConfig {
         }
     }
 
-    /** Builds a {@link TrainingConfig}. */
+    /** Builds a {@link LearningConfig}. */
     public static final class Builder {
         private long iterations = 1000;
         private int batchSize = 100;
@@ -340,7 +342,7 @@ public final class TrainingConfig {
          * @return the configuration
          * @throws IllegalArgumentException naming the first value out of range
          */
-        public TrainingConfig build() {
+        public LearningConfig build() {
             positive("iterations", iterations);
             positive("batch size", batchSize);
             positive("steps K", steps);
@@ -359,7 +361,7 @@ public final class TrainingConfig {
             if (checkpointEvery < 0) {
                 throw new IllegalArgumentException("checkpoint interval must be >= 0, got " + checkpointEvery);
             }
-            return new TrainingConfig(this);
+            return new LearningConfig(this);
         }
 
         private static void positive(String name, double value) {
