@@ -1,19 +1,10 @@
 package org.shortrun.cli;
-
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-
-import org.shortrun.inference.PriorSampler;
-import org.shortrun.RandomStream;
 import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.engine.EngineCheck;
-import org.shortrun.eval.ImageGrid;
 import org.shortrun.eval.Reconstruction;
+import org.shortrun.eval.TrainingSession;
 import org.shortrun.model.LadderConfig;
-import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.IterationStats;
 import org.shortrun.training.Learner;
@@ -94,31 +85,32 @@ final class TrainJob {
         extra.put("engine_check", engineCheck.toMap());
         extra.putAll(engine.record(engineCheck));
         Files.writeString(out.resolve("config.json"), Checkpoint.configJson(model, training, extra), StandardCharsets.UTF_8);
-        try (NDManager root = NDManager.newBaseManager();
-                Learner learner = resume != null ? resume.restore(training, root) : new Learner(model, training, root)) {
+        try (TrainingSession session =
+                TrainingSession.builder()
+                        .setModel(model)
+                        .setLearning(training)
+                        .setTrainImages(train)
+                        .optResume(resume)
+                        .optOutput(out)
+                        .addListener(new Listener(new ProgressBar(System.err)))
+                        .build()) {
+            Learner learner = session.learner();
             System.err.printf(
                     "shortrun: %s; %d parameters; %s, %d training images; iterations %d to %d%n",
                     model, learner.getGenerator().countParameters(), dataDescription, train.imageCount(), learner.getIteration(), training.getIterations());
             if (evaluateAtStart) {
-                report("start", learner, root);
+                report("start", session);
             }
             try {
-                TrainingRun.builder().setLearner(learner).setSource(train).optOutput(out).optListener(new Listener(new ProgressBar(System.err))).build().run(root);
+                session.train();
             } finally {
                 // what was logged so far is drawn even if training stopped early
                 drawStepSizes();
                 drawLoss();
             }
-            try (NDManager scope = root.newSubManager()) {
-                ImageGrid.write(
-                        PriorSampler.sample(learner.getGenerator(), learner.getParameterStore(), scope, 64, RandomStream.seeded(training.getSeed())),
-                        8,
-                        out.resolve("samples.png"));
-            }
-            Reconstruction.writeComparison(
-                    learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), test, 16, root,
-                    out.resolve("reconstructions.png"), RandomStream.seeded(training.getSeed()));
-            report("end", learner, root);
+            session.writeSamples(64, out.resolve("samples.png"));
+            session.writeReconstructions(test, out.resolve("reconstructions.png"));
+            report("end", session);
         }
     }
 
@@ -166,12 +158,9 @@ final class TrainJob {
         }
     }
 
-    private void report(String when, Learner learner, NDManager root) {
-        // the same noise at the start and the end, so the two figures differ only by the model
-        Reconstruction.Error error =
-                Reconstruction.measure(
-                        learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), test, evalImages, 100, root,
-                        RandomStream.seeded(training.getSeed()));
+    private void report(String when, TrainingSession session) {
+        Learner learner = session.learner();
+        Reconstruction.Error error = session.reconstructionError(test, evalImages);
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("event", "test_reconstruction");
         line.put("when", when);

@@ -3,12 +3,12 @@ package org.shortrun.eval.table;
 import ai.djl.ndarray.NDManager;
 import ai.djl.util.Progress;
 
-import org.shortrun.RandomStream;
 import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
 import org.shortrun.eval.InceptionNetwork;
 import org.shortrun.eval.Reconstruction;
+import org.shortrun.eval.TrainingSession;
 import org.shortrun.eval.fid.FidEvaluation;
 import org.shortrun.eval.fid.GeneratorImages;
 import org.shortrun.model.LadderConfig;
@@ -281,6 +281,7 @@ public final class TableJob implements AutoCloseable {
         }
         Checkpoint resume = Checkpoint.exists(cellDir) ? Checkpoint.read(cellDir) : null;
         if (resume != null && (!resume.getModelConfig().equals(model) || !resume.getLearningConfig().isResumableAs(training))) {
+            // said here in the table's words; TrainingSession would refuse it too
             throw new InputException("cell " + cellDir + " holds a checkpoint of other settings; remove it or choose another --out");
         }
         CellResult result = new CellResult();
@@ -290,18 +291,19 @@ public final class TableJob implements AutoCloseable {
         result.steps = c.steps();
         result.method = c.method();
         Files.createDirectories(cellDir);
-        try (NDManager root = NDManager.newBaseManager();
-                Learner learner = resume != null ? resume.restore(training, root) : new Learner(model, training, root)) {
+        TrainingSession.Builder build = TrainingSession.builder().setModel(model).setLearning(training).setTrainImages(train).optResume(resume).optOutput(cellDir);
+        if (trainingListener != null) {
+            build.addListener(trainingListener);
+        }
+        try (TrainingSession session = build.build()) {
+            Learner learner = session.learner();
+            NDManager root = session.getManager();
             if (resume != null) {
                 listener.onCellResumed(c.id(), learner.getIteration());
             }
             long started = System.nanoTime();
             try {
-                TrainingRun.Builder run = TrainingRun.builder().setLearner(learner).setSource(train).optOutput(cellDir);
-                if (trainingListener != null) {
-                    run.optListener(trainingListener);
-                }
-                run.build().run(root);
+                session.train();
             } catch (DivergenceException e) {
                 result.error = e.getMessage();
                 result.write(cellDir);
@@ -310,11 +312,8 @@ public final class TableJob implements AutoCloseable {
             result.iterations = learner.getIteration();
             result.trainSeconds = (System.nanoTime() - started) / 1e9;
             started = System.nanoTime();
-            // the same noise for every cell, whatever ran before it in this process
-            Reconstruction.Error error =
-                    Reconstruction.measure(
-                            learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), test, spec.evalImages, 100, root,
-                            RandomStream.seeded(spec.seed));
+            // the same draws for every cell, whatever ran before it in this process
+            Reconstruction.Error error = session.reconstructionError(test, spec.evalImages);
             result.mse = error.mse();
             result.mse01 = error.mse01();
             result.evalImages = error.images();
