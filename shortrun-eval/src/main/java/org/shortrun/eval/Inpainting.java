@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.Progress;
 
 import org.shortrun.RandomStream;
 import org.shortrun.inference.Langevin;
@@ -132,7 +133,28 @@ public final class Inpainting {
      * @return the errors
      */
     public Error measure(ImageSource source, int count, int batchSize, Random random, RandomStream stream, NDManager manager) {
+        return measure(source, count, batchSize, random, stream, manager, null);
+    }
+
+    /**
+     * Measures the errors over the first {@code count} images of a source, reporting each batch
+     * to a progress bar, since short-run inference over a test set takes minutes.
+     *
+     * @param source the images
+     * @param count how many, from the first
+     * @param batchSize images per batch
+     * @param random the source of random masks
+     * @param stream where Langevin's draws come from
+     * @param manager the manager each batch's scope is opened under
+     * @param progress told the image count, then each batch's images as they are done, then the
+     *     end; null for none
+     * @return the errors
+     */
+    public Error measure(ImageSource source, int count, int batchSize, Random random, RandomStream stream, NDManager manager, Progress progress) {
         int n = Math.min(count, source.imageCount());
+        if (progress != null) {
+            progress.reset("inpainting (" + mask.label() + ")", n);
+        }
         double occluded = 0;
         double observed = 0;
         double occludedCount = 0;
@@ -150,6 +172,12 @@ public final class Inpainting {
                     observedCount += sums[3][i];
                 }
             }
+            if (progress != null) {
+                progress.increment(to - from);
+            }
+        }
+        if (progress != null) {
+            progress.end();
         }
         return new Error(occludedCount > 0 ? occluded / occludedCount : Double.NaN, observedCount > 0 ? observed / observedCount : Double.NaN, n);
     }

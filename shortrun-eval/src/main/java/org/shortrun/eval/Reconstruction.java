@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.Progress;
 
 import org.shortrun.RandomStream;
 import org.shortrun.inference.Langevin;
@@ -58,7 +59,41 @@ public final class Reconstruction {
             int batchSize,
             NDManager manager,
             RandomStream stream) {
+        return measure(generator, parameterStore, langevin, sigma, source, count, batchSize, manager, stream, null);
+    }
+
+    /**
+     * Measures the reconstruction error of the first {@code count} images of a source, reporting
+     * each batch to a progress bar, since short-run inference over a test set takes minutes.
+     *
+     * @param generator the generator
+     * @param parameterStore its parameter store
+     * @param langevin the sampler (K and s)
+     * @param sigma sigma for inference
+     * @param source the images
+     * @param count how many images, from the first
+     * @param batchSize images per inference batch
+     * @param manager the manager each batch's scope is opened under
+     * @param stream where Langevin's draws come from
+     * @param progress told the image count, then each batch's images as they are done, then the
+     *     end; null for none
+     * @return the error
+     */
+    public static Error measure(
+            LadderGenerator generator,
+            ParameterStore parameterStore,
+            Langevin langevin,
+            float sigma,
+            ImageSource source,
+            int count,
+            int batchSize,
+            NDManager manager,
+            RandomStream stream,
+            Progress progress) {
         int n = Math.min(count, source.imageCount());
+        if (progress != null) {
+            progress.reset("reconstruction", n);
+        }
         double sum = 0;
         long pixels = 0;
         for (int from = 0; from < n; from += batchSize) {
@@ -71,6 +106,12 @@ public final class Reconstruction {
                 }
                 pixels += x.size();
             }
+            if (progress != null) {
+                progress.increment(to - from);
+            }
+        }
+        if (progress != null) {
+            progress.end();
         }
         double mse = sum / pixels;
         return new Error(mse, mse / 4, n);

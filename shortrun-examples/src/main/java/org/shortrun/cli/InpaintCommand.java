@@ -76,7 +76,7 @@ final class InpaintCommand implements Callable<Integer> {
             for (Mask mask : masks) {
                 Inpainting inpainting = new Inpainting(generator, store, langevin, sigma, mask, mask == Mask.BLOCKS ? blocks : fraction);
                 Path png = out.resolve("inpaint-" + mask.label() + ".png");
-                Inpainting.Error error = inpainting.measure(test, images.count, images.batchSize, new Random(input.seed), RandomStream.seeded(input.seed), manager);
+                Inpainting.Error error = inpainting.measure(test, images.count, images.batchSize, new Random(input.seed), RandomStream.seeded(input.seed), manager, new ProgressBar(System.err, "img").asProgress());
                 inpainting.writeRows(test, 16, new Random(input.seed), RandomStream.seeded(input.seed), manager, png);
                 Map<String, Object> line = new LinkedHashMap<>();
                 line.put("mask", mask.label());

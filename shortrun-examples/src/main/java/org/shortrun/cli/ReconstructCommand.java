@@ -50,7 +50,7 @@ final class ReconstructCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator generator = cp.loadGenerator(manager);
             ParameterStore store = new ParameterStore(manager, false);
-            error = Reconstruction.measure(generator, store, langevin, sigma, test, images.count, images.batchSize, manager, RandomStream.seeded(input.seed));
+            error = Reconstruction.measure(generator, store, langevin, sigma, test, images.count, images.batchSize, manager, RandomStream.seeded(input.seed), new ProgressBar(System.err, "img").asProgress());
             Reconstruction.writeComparison(generator, store, langevin, sigma, test, 16, manager, out, RandomStream.seeded(input.seed));
         }
         Map<String, Object> line = new LinkedHashMap<>();

@@ -12,6 +12,8 @@ import org.shortrun.data.ImageDataset;
 import org.shortrun.engine.EngineCheck;
 import org.shortrun.eval.ImageGrid;
 import org.shortrun.eval.Reconstruction;
+import org.shortrun.eval.plot.LossPlot;
+import org.shortrun.eval.plot.StepSizePlots;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.Checkpoint;
