@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.Progress;
 
 import org.shortrun.RandomStream;
 import org.shortrun.inference.Langevin;
@@ -12,7 +13,9 @@ import org.shortrun.training.ImageSource;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -29,6 +32,42 @@ public final class Inpainting {
      * @param images the number of images
      */
     public record Error(double occludedMse, double observedMse, int images) {}
+
+    /** How many images {@link #evaluate} writes in its rows. */
+    public static final int ROW_IMAGES = 16;
+
+    /**
+     * One mask's inpainting errors, with how they were measured.
+     *
+     * @param mask the kind of mask
+     * @param error the errors
+     * @param steps Langevin's K
+     * @param stepSize Langevin's s
+     * @param sigma sigma for inference
+     * @param png the rows of originals, occluded images and inpaintings
+     */
+    public record Report(Mask mask, Error error, int steps, float stepSize, float sigma, Path png) {
+
+        /**
+         * The JSON line {@code shortrun inpaint} prints for this mask.
+         *
+         * @param iteration the checkpoint's training iteration, which the line names
+         * @return the line's keys and values, in order
+         */
+        public Map<String, Object> toMap(long iteration) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("mask", mask.label());
+            line.put("images", error.images());
+            line.put("occluded_mse", error.occludedMse());
+            line.put("observed_mse", error.observedMse());
+            line.put("steps", steps);
+            line.put("step_size", stepSize);
+            line.put("sigma", sigma);
+            line.put("iteration", iteration);
+            line.put("png", png.toString());
+            return line;
+        }
+    }
 
     private final LadderGenerator generator;
     private final ParameterStore parameterStore;
@@ -132,7 +171,28 @@ public final class Inpainting {
      * @return the errors
      */
     public Error measure(ImageSource source, int count, int batchSize, Random random, RandomStream stream, NDManager manager) {
+        return measure(source, count, batchSize, random, stream, manager, null);
+    }
+
+    /**
+     * Measures the errors over the first {@code count} images of a source, reporting each batch
+     * to a progress bar, since short-run inference over a test set takes minutes.
+     *
+     * @param source the images
+     * @param count how many, from the first
+     * @param batchSize images per batch
+     * @param random the source of random masks
+     * @param stream where Langevin's draws come from
+     * @param manager the manager each batch's scope is opened under
+     * @param progress told the image count, then each batch's images as they are done, then the
+     *     end; null for none
+     * @return the errors
+     */
+    public Error measure(ImageSource source, int count, int batchSize, Random random, RandomStream stream, NDManager manager, Progress progress) {
         int n = Math.min(count, source.imageCount());
+        if (progress != null) {
+            progress.reset("inpainting (" + mask.label() + ")", n);
+        }
         double occluded = 0;
         double observed = 0;
         double occludedCount = 0;
@@ -150,8 +210,35 @@ public final class Inpainting {
                     observedCount += sums[3][i];
                 }
             }
+            if (progress != null) {
+                progress.increment(to - from);
+            }
+        }
+        if (progress != null) {
+            progress.end();
         }
         return new Error(occludedCount > 0 ? occluded / occludedCount : Double.NaN, observedCount > 0 ? observed / observedCount : Double.NaN, n);
+    }
+
+    /**
+     * Measures the errors over the first {@code count} images of a source and writes the first
+     * {@link #ROW_IMAGES} in rows. Measuring and the rows each draw masks and Langevin's noise from
+     * their own generators of the seed, so the rows do not depend on how many images were measured.
+     *
+     * @param source the images
+     * @param count how many to measure, from the first
+     * @param batchSize images per batch
+     * @param seed the seed of the masks and of Langevin's draws
+     * @param manager the manager each batch's scope is opened under
+     * @param png the rows to write
+     * @param progress told the measured images as they are done; null for none
+     * @return the errors, with how they were measured
+     * @throws IOException if the rows cannot be written
+     */
+    public Report evaluate(ImageSource source, int count, int batchSize, long seed, NDManager manager, Path png, Progress progress) throws IOException {
+        Error error = measure(source, count, batchSize, new Random(seed), RandomStream.seeded(seed), manager, progress);
+        writeRows(source, ROW_IMAGES, new Random(seed), RandomStream.seeded(seed), manager, png);
+        return new Report(mask, error, langevin.getSteps(), langevin.getStepSize(), sigma, png);
     }
 
     /**

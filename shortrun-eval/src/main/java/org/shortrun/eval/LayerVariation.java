@@ -8,6 +8,15 @@ import ai.djl.training.ParameterStore;
 
 import org.shortrun.RandomStream;
 import org.shortrun.model.LadderGenerator;
+import org.shortrun.training.Checkpoint;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * What each layer of latents controls (the paper's Fig. 5): images in which one layer's latents
@@ -15,7 +24,66 @@ import org.shortrun.model.LadderGenerator;
  */
 public final class LayerVariation {
 
+    /**
+     * The grids written for a checkpoint, one per layer.
+     *
+     * @param zDims the latent sizes of the layers, top first
+     * @param rows base draws per grid
+     * @param columns draws of the varied layer per grid
+     * @param iteration the checkpoint's training iteration
+     * @param files the PNGs, {@code layer-1.png} (the top) first
+     */
+    public record Grids(int[] zDims, int rows, int columns, long iteration, List<Path> files) {
+
+        /**
+         * The JSON line {@code shortrun hierarchy} prints.
+         *
+         * @return the line's keys and values, in order
+         */
+        public Map<String, Object> toMap() {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("layers", zDims.length);
+            line.put("z_dims", zDims);
+            line.put("rows", rows);
+            line.put("columns", columns);
+            line.put("iteration", iteration);
+            line.put("png", files.stream().map(Path::toString).toList());
+            return line;
+        }
+    }
+
     private LayerVariation() {}
+
+    /**
+     * Writes a checkpoint's grids, {@code layer-<l>.png} with l = 1 the top, into a directory.
+     * Every layer's draws start from the same seed, so a layer's grid does not depend on how many
+     * layers came before it.
+     *
+     * @param checkpoint the generator to load
+     * @param rows base draws per grid
+     * @param columns draws of the varied layer per grid
+     * @param directory where the PNGs go; created if missing
+     * @param seed the seed of each grid's draws
+     * @return the grids written
+     * @throws IOException if a PNG cannot be written
+     */
+    public static Grids writeGrids(Checkpoint checkpoint, int rows, int columns, Path directory, long seed) throws IOException {
+        Files.createDirectories(directory);
+        int[] dims = checkpoint.getModelConfig().getZDims();
+        List<Path> files = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LadderGenerator generator = checkpoint.loadGenerator(manager);
+            ParameterStore store = new ParameterStore(manager, false);
+            for (int layer = 0; layer < dims.length; layer++) {
+                Path png = directory.resolve("layer-" + (layer + 1) + ".png");
+                try (NDManager scope = manager.newSubManager()) {
+                    ImageGrid.write(grid(generator, store, layer, rows, columns, scope, RandomStream.seeded(seed)), columns, png);
+                }
+                files.add(png);
+            }
+        }
+        return new Grids(dims, rows, columns, checkpoint.getIteration(), List.copyOf(files));
+    }
 
     /**
      * Generates a grid for one layer: row r holds base latents r for every other layer, and

@@ -4,15 +4,19 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.Progress;
 
 import org.shortrun.RandomStream;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderGenerator;
+import org.shortrun.training.Checkpoint;
 import org.shortrun.training.ImageSource;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reconstruction by short-run inference: infer the latents of held-out images with the same K
@@ -32,7 +36,72 @@ public final class Reconstruction {
      */
     public record Error(double mse, double mse01, int images) {}
 
+    /** How many images {@link #evaluate} writes above their reconstructions. */
+    public static final int COMPARISON_IMAGES = 16;
+
+    /**
+     * A checkpoint's reconstruction error, with how it was measured.
+     *
+     * @param error the error
+     * @param steps Langevin's K
+     * @param stepSize Langevin's s
+     * @param sigma sigma for inference
+     * @param iteration the checkpoint's training iteration
+     * @param png the originals above their reconstructions
+     */
+    public record Report(Error error, int steps, float stepSize, float sigma, long iteration, Path png) {
+
+        /**
+         * The JSON line {@code shortrun reconstruct} prints.
+         *
+         * @return the line's keys and values, in order
+         */
+        public Map<String, Object> toMap() {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("images", error.images());
+            line.put("mse", error.mse());
+            line.put("mse01", error.mse01());
+            line.put("steps", steps);
+            line.put("step_size", stepSize);
+            line.put("sigma", sigma);
+            line.put("iteration", iteration);
+            line.put("png", png.toString());
+            return line;
+        }
+    }
+
     private Reconstruction() {}
+
+    /**
+     * Loads a checkpoint's generator, measures its reconstruction error on the first {@code
+     * count} images of a source, and writes the first {@link #COMPARISON_IMAGES} above their
+     * reconstructions. Measuring and the picture each draw from their own stream of the seed, so
+     * the picture's reconstructions do not depend on how many images were measured.
+     *
+     * @param checkpoint the generator to load
+     * @param langevin the sampler (K and s)
+     * @param sigma sigma for inference
+     * @param source the images
+     * @param count how many images to measure, from the first
+     * @param batchSize images per inference batch
+     * @param png the picture to write
+     * @param seed the seed of Langevin's draws
+     * @param progress told the measured images as they are done; null for none
+     * @return the error, with how it was measured
+     * @throws IOException if the picture cannot be written
+     */
+    public static Report evaluate(
+            Checkpoint checkpoint, Langevin langevin, float sigma, ImageSource source, int count, int batchSize, Path png, long seed, Progress progress)
+            throws IOException {
+        Error error;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LadderGenerator generator = checkpoint.loadGenerator(manager);
+            ParameterStore store = new ParameterStore(manager, false);
+            error = measure(generator, store, langevin, sigma, source, count, batchSize, manager, RandomStream.seeded(seed), progress);
+            writeComparison(generator, store, langevin, sigma, source, COMPARISON_IMAGES, manager, png, RandomStream.seeded(seed));
+        }
+        return new Report(error, langevin.getSteps(), langevin.getStepSize(), sigma, checkpoint.getIteration(), png);
+    }
 
     /**
      * Measures the reconstruction error of the first {@code count} images of a source.
@@ -58,7 +127,41 @@ public final class Reconstruction {
             int batchSize,
             NDManager manager,
             RandomStream stream) {
+        return measure(generator, parameterStore, langevin, sigma, source, count, batchSize, manager, stream, null);
+    }
+
+    /**
+     * Measures the reconstruction error of the first {@code count} images of a source, reporting
+     * each batch to a progress bar, since short-run inference over a test set takes minutes.
+     *
+     * @param generator the generator
+     * @param parameterStore its parameter store
+     * @param langevin the sampler (K and s)
+     * @param sigma sigma for inference
+     * @param source the images
+     * @param count how many images, from the first
+     * @param batchSize images per inference batch
+     * @param manager the manager each batch's scope is opened under
+     * @param stream where Langevin's draws come from
+     * @param progress told the image count, then each batch's images as they are done, then the
+     *     end; null for none
+     * @return the error
+     */
+    public static Error measure(
+            LadderGenerator generator,
+            ParameterStore parameterStore,
+            Langevin langevin,
+            float sigma,
+            ImageSource source,
+            int count,
+            int batchSize,
+            NDManager manager,
+            RandomStream stream,
+            Progress progress) {
         int n = Math.min(count, source.imageCount());
+        if (progress != null) {
+            progress.reset("reconstruction", n);
+        }
         double sum = 0;
         long pixels = 0;
         for (int from = 0; from < n; from += batchSize) {
@@ -71,6 +174,12 @@ public final class Reconstruction {
                 }
                 pixels += x.size();
             }
+            if (progress != null) {
+                progress.increment(to - from);
+            }
+        }
+        if (progress != null) {
+            progress.end();
         }
         double mse = sum / pixels;
         return new Error(mse, mse / 4, n);

@@ -1,13 +1,7 @@
 package org.shortrun.cli;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.training.ParameterStore;
-
-import org.shortrun.RandomStream;
 import org.shortrun.InputException;
-import org.shortrun.eval.ImageGrid;
 import org.shortrun.eval.LayerVariation;
-import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.Checkpoint;
 
 import picocli.CommandLine.Command;
@@ -16,10 +10,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code shortrun hierarchy}: what each layer of latents controls (the paper's Fig. 5). */
@@ -51,28 +41,7 @@ final class HierarchyCommand implements Callable<Integer> {
         }
         Checkpoint cp = input.read();
         engine.start(false);
-        Files.createDirectories(out);
-        int[] dims = cp.getModelConfig().getZDims();
-        List<String> files = new ArrayList<>();
-        try (NDManager manager = NDManager.newBaseManager()) {
-            LadderGenerator generator = cp.loadGenerator(manager);
-            ParameterStore store = new ParameterStore(manager, false);
-            for (int layer = 0; layer < dims.length; layer++) {
-                Path png = out.resolve("layer-" + (layer + 1) + ".png");
-                try (NDManager scope = manager.newSubManager()) {
-                    ImageGrid.write(LayerVariation.grid(generator, store, layer, rows, columns, scope, RandomStream.seeded(input.seed)), columns, png);
-                }
-                files.add(png.toString());
-            }
-        }
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("layers", dims.length);
-        line.put("z_dims", dims);
-        line.put("rows", rows);
-        line.put("columns", columns);
-        line.put("iteration", cp.getIteration());
-        line.put("png", files);
-        Json.print(line);
+        Json.print(LayerVariation.writeGrids(cp, rows, columns, out, input.seed).toMap());
         return 0;
     }
 }

@@ -3,12 +3,10 @@ package org.shortrun.cli;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 
-import org.shortrun.RandomStream;
 import org.shortrun.InputException;
-import org.shortrun.data.ImageDataset;
 import org.shortrun.eval.Inpainting;
 import org.shortrun.eval.Mask;
-import org.shortrun.inference.Langevin;
+import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.Checkpoint;
 
 import picocli.CommandLine.Command;
@@ -17,9 +15,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
 
 /** {@code shortrun inpaint}: fill in occluded test images by short-run inference on what is seen. */
@@ -66,29 +61,14 @@ final class InpaintCommand implements Callable<Integer> {
         }
         Options.Evaluation evaluation = Options.Evaluation.open(input, data, sampler, engine);
         Checkpoint cp = evaluation.checkpoint();
-        Langevin langevin = evaluation.langevin();
-        float sigma = evaluation.sigma();
-        ImageDataset test = evaluation.test();
         Files.createDirectories(out);
         try (NDManager manager = NDManager.newBaseManager()) {
             ParameterStore store = new ParameterStore(manager, false);
-            var generator = cp.loadGenerator(manager);
+            LadderGenerator generator = cp.loadGenerator(manager);
             for (Mask mask : masks) {
-                Inpainting inpainting = new Inpainting(generator, store, langevin, sigma, mask, mask == Mask.BLOCKS ? blocks : fraction);
+                Inpainting inpainting = new Inpainting(generator, store, evaluation.langevin(), evaluation.sigma(), mask, mask == Mask.BLOCKS ? blocks : fraction);
                 Path png = out.resolve("inpaint-" + mask.label() + ".png");
-                Inpainting.Error error = inpainting.measure(test, images.count, images.batchSize, new Random(input.seed), RandomStream.seeded(input.seed), manager);
-                inpainting.writeRows(test, 16, new Random(input.seed), RandomStream.seeded(input.seed), manager, png);
-                Map<String, Object> line = new LinkedHashMap<>();
-                line.put("mask", mask.label());
-                line.put("images", error.images());
-                line.put("occluded_mse", error.occludedMse());
-                line.put("observed_mse", error.observedMse());
-                line.put("steps", langevin.getSteps());
-                line.put("step_size", langevin.getStepSize());
-                line.put("sigma", sigma);
-                line.put("iteration", cp.getIteration());
-                line.put("png", png.toString());
-                Json.print(line);
+                Json.print(inpainting.evaluate(evaluation.test(), images.count, images.batchSize, input.seed, manager, png, new ProgressBar(System.err, "img").asProgress()).toMap(cp.getIteration()));
             }
         }
         return 0;

@@ -8,6 +8,7 @@ import com.google.gson.JsonArray;
 import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
+import org.shortrun.eval.plot.StepSizePlots;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.stepsize.StepSizeProblem;
 import org.shortrun.stepsize.StepSizeSearch;

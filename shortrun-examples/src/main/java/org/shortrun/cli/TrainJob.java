@@ -4,6 +4,8 @@ import org.shortrun.data.ImageDataset;
 import org.shortrun.engine.EngineCheck;
 import org.shortrun.eval.Reconstruction;
 import org.shortrun.eval.TrainingSession;
+import org.shortrun.eval.plot.LossPlot;
+import org.shortrun.eval.plot.StepSizePlots;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.IterationStats;

@@ -1,4 +1,4 @@
-package org.shortrun.cli;
+package org.shortrun.eval.plot;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -26,13 +26,13 @@ import java.util.List;
  * The paper's Fig. 6 for a run: the chosen step size over the iterations (a, b), and the
  * objective against s at a few of the searches (c), drawn from the run's stepsize.jsonl.
  */
-final class StepSizePlots {
+public final class StepSizePlots {
 
     /** The plot of s over iterations. */
-    static final String OVER_ITERATIONS = "stepsize.png";
+    public static final String OVER_ITERATIONS = "stepsize.png";
 
     /** The plot of the objective against s. */
-    static final String OBJECTIVE = "stepsize-objective.png";
+    public static final String OBJECTIVE = "stepsize-objective.png";
 
     private static final int WIDTH = 720;
     private static final int HEIGHT = 450;
@@ -45,13 +45,17 @@ final class StepSizePlots {
      * @param objective the objective at each
      * @param admissible whether each is admissible
      */
-    record Curve(String label, double[] s, double[] objective, boolean[] admissible) {
+    public record Curve(String label, double[] s, double[] objective, boolean[] admissible) {
 
         /**
          * The curve of estimates in their JSON form ({@code Estimate.toMap}), as stepsize.jsonl
-         * holds them.
+         * holds them; estimates without a finite objective are left out.
+         *
+         * @param label the legend's text
+         * @param estimates the search's estimates
+         * @return the curve, in increasing s
          */
-        static Curve of(String label, JsonArray estimates) {
+        public static Curve of(String label, JsonArray estimates) {
             List<JsonObject> points = new ArrayList<>();
             for (JsonElement e : estimates) {
                 JsonObject o = e.getAsJsonObject();
@@ -82,7 +86,7 @@ final class StepSizePlots {
      * @return the files written
      * @throws IOException if the log cannot be read or a plot written
      */
-    static List<Path> write(Path run, int curves) throws IOException {
+    public static List<Path> write(Path run, int curves) throws IOException {
         Path log = run.resolve(TrainingRun.STEP_SIZE_LOG);
         List<JsonObject> searches = new ArrayList<>();
         if (Files.exists(log)) {
@@ -143,7 +147,15 @@ final class StepSizePlots {
         return -1;
     }
 
-    static void writeOverIterations(double[] iterations, double[] chosen, Path png) throws IOException {
+    /**
+     * Writes the chosen step size over the iterations as a step line.
+     *
+     * @param iterations the iterations at which s was chosen
+     * @param chosen the s chosen at each
+     * @param png the file
+     * @throws IOException if it cannot be written
+     */
+    public static void writeOverIterations(double[] iterations, double[] chosen, Path png) throws IOException {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Step size chosen by the variational objective").xAxisTitle("iteration").yAxisTitle("s").build();
         chart.getStyler().setLegendVisible(false);
         chart.getStyler().setYAxisMin(0.0);
@@ -162,7 +174,7 @@ final class StepSizePlots {
      * @param png the file
      * @throws IOException if it cannot be written
      */
-    static void writeObjective(List<Curve> curves, Path png) throws IOException {
+    public static void writeObjective(List<Curve> curves, Path png) throws IOException {
         XYChart chart =
                 new XYChartBuilder()
                         .width(WIDTH)

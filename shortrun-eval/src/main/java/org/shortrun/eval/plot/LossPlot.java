@@ -1,4 +1,4 @@
-package org.shortrun.cli;
+package org.shortrun.eval.plot;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -15,10 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** loss.png: the training error per pixel over the iterations, drawn from a run's metrics.csv. */
-final class LossPlot {
+public final class LossPlot {
 
     /** The picture's file name in the run directory. */
-    static final String FILE = "loss.png";
+    public static final String FILE = "loss.png";
 
     private LossPlot() {}
 
@@ -29,7 +29,7 @@ final class LossPlot {
      * @return the picture, or null if there was nothing to draw
      * @throws IOException if metrics.csv cannot be read or the picture written
      */
-    static Path write(Path run) throws IOException {
+    public static Path write(Path run) throws IOException {
         Path metrics = run.resolve(TrainingRun.METRICS_FILE);
         if (!Files.isRegularFile(metrics)) {
             return null;

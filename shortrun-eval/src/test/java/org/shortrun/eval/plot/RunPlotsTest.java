@@ -1,0 +1,73 @@
+package org.shortrun.eval.plot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shortrun.training.TrainingRun;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import javax.imageio.ImageIO;
+
+import com.google.gson.JsonParser;
+
+/** The run plots are drawn from a run's logs, and nothing is drawn from a run that logged nothing. */
+class RunPlotsTest {
+
+    private static void assertPicture(Path png) throws IOException {
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertNotNull(image, png + " is not a picture");
+        assertEquals(720, image.getWidth());
+        assertEquals(450, image.getHeight());
+    }
+
+    @Test
+    void lossPlotSkipsDivergedIterationsAndNeedsOneLine(@TempDir Path run) throws IOException {
+        Path metrics = run.resolve(TrainingRun.METRICS_FILE);
+        Files.writeString(metrics, TrainingRun.METRICS_HEADER + "\n");
+        assertNull(LossPlot.write(run));
+        Files.writeString(metrics, TrainingRun.METRICS_HEADER + "\n1,9.1,0.5,0.05,0.3,8e-5,1.0\n2,9.0,NaN,0.05,0.3,8e-5,2.0\n3,8.5,0.25,0.05,0.3,8e-5,3.0\n");
+        Path png = LossPlot.write(run);
+        assertEquals(run.resolve(LossPlot.FILE), png);
+        assertPicture(png);
+    }
+
+    @Test
+    void stepSizePlotsDrawEverySearchTheLogHolds(@TempDir Path run) throws IOException {
+        assertEquals(List.of(), StepSizePlots.write(run, 4));
+        String first = "{\"iteration\":0,\"chosen\":0.05,\"estimates\":[{\"s\":0.1,\"objective\":3.0,\"admissible\":false},"
+                + "{\"s\":0.05,\"objective\":2.0,\"admissible\":true},{\"s\":0.2,\"objective\":null,\"admissible\":false}]}";
+        String second = "{\"iteration\":50,\"chosen\":0.1,\"estimates\":[{\"s\":0.1,\"objective\":1.0,\"admissible\":true}]}";
+        Files.writeString(run.resolve(TrainingRun.STEP_SIZE_LOG), first + "\n" + second + "\n");
+        List<Path> files = StepSizePlots.write(run, 4);
+        assertEquals(List.of(run.resolve(StepSizePlots.OVER_ITERATIONS), run.resolve(StepSizePlots.OBJECTIVE)), files);
+        for (Path png : files) {
+            assertPicture(png);
+        }
+    }
+
+    @Test
+    void aCurveKeepsTheFiniteEstimatesInIncreasingS() {
+        StepSizePlots.Curve c =
+                StepSizePlots.Curve.of(
+                        "grid",
+                        JsonParser.parseString(
+                                        "[{\"s\":0.2,\"objective\":1.5,\"admissible\":false},{\"s\":0.3,\"objective\":null,\"admissible\":false},"
+                                                + "{\"s\":0.1,\"objective\":2.5,\"admissible\":true}]")
+                                .getAsJsonArray());
+        assertEquals("grid", c.label());
+        assertEquals(List.of(0.1, 0.2), List.of(c.s()[0], c.s()[1]));
+        assertEquals(2, c.objective().length);
+        assertEquals(2.5, c.objective()[0]);
+        assertTrue(c.admissible()[0]);
+        assertTrue(!c.admissible()[1]);
+    }
+}
