@@ -29,6 +29,31 @@ public final class StepSizeSearch {
         public boolean accepts(StepSizeProblem.Estimate e) {
             return this == ADMISSIBLE ? e.isAdmissible() : e.isFinite();
         }
+
+        /**
+         * The rule's name as the command and config files write it.
+         *
+         * @return {@code admissible} or {@code lowest}
+         */
+        public String label() {
+            return this == ADMISSIBLE ? "admissible" : "lowest";
+        }
+
+        /**
+         * Parses a rule's name: {@code admissible} or {@code lowest} (the paper's rule).
+         *
+         * @param option the option or setting the name came from, which the message names
+         * @param value the name
+         * @return the rule
+         * @throws org.shortrun.InputException if the name is neither
+         */
+        public static Selection parse(String option, String value) {
+            return switch (value) {
+                case "admissible" -> ADMISSIBLE;
+                case "lowest" -> LOWEST_FINITE;
+                default -> throw new org.shortrun.InputException(option + " must be admissible or lowest, got '" + value + "'");
+            };
+        }
     }
 
     /**

@@ -101,6 +101,16 @@ public final class Checkpoint {
     }
 
     /**
+     * The observation noise sigma the run's schedule gives at the checkpoint's iteration: the
+     * sigma to infer with unless told otherwise.
+     *
+     * @return sigma
+     */
+    public float getSigma() {
+        return (float) state.training.sigma().valueAt(state.iteration);
+    }
+
+    /**
      * Whether a directory holds a checkpoint, or the remains of one interrupted while being
      * replaced.
      *

@@ -1,7 +1,9 @@
 package org.shortrun.training;
 
+import org.shortrun.InputException;
 import org.shortrun.stepsize.StepSizeSearch;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -89,5 +91,55 @@ public record StepSizeTuning(
      */
     public boolean isDue(long iteration) {
         return iteration % every == 0;
+    }
+
+    /**
+     * Parses a grid of step sizes: FROM:TO:STEP (inclusive, with a tolerance for round-off) or a
+     * comma-separated list.
+     *
+     * @param option the option or setting the text came from, which every message names
+     * @param text the grid as written
+     * @return the step sizes, each positive and finite
+     * @throws InputException if the text is no grid, or holds a step size that is not positive
+     */
+    public static double[] parseGrid(String option, String text) {
+        String t = text.trim();
+        if (t.isEmpty()) {
+            throw new InputException(option + " is empty: give FROM:TO:STEP or a list such as 0.02,0.05");
+        }
+        double[] values;
+        try {
+            if (t.contains(":")) {
+                String[] p = t.split(":", -1);
+                if (p.length != 3) {
+                    throw new InputException(option + " '" + text + "': FROM:TO:STEP has three parts");
+                }
+                double from = Double.parseDouble(p[0]);
+                double to = Double.parseDouble(p[1]);
+                double step = Double.parseDouble(p[2]);
+                if (!(step > 0) || to < from) {
+                    throw new InputException(option + " '" + text + "': STEP must be positive and TO at least FROM");
+                }
+                int n = (int) Math.floor((to - from) / step + 1e-9) + 1;
+                if (n > 10_000) {
+                    throw new InputException(option + " '" + text + "' has " + n + " points; at most 10000");
+                }
+                values = new double[n];
+                for (int i = 0; i < n; i++) {
+                    // rounded so that 0.01:0.15:0.01 prints as 0.03, not 0.030000000000000002
+                    values[i] = Math.round((from + i * step) * 1e12) / 1e12;
+                }
+            } else {
+                values = Arrays.stream(t.split(",", -1)).map(String::trim).mapToDouble(Double::parseDouble).toArray();
+            }
+        } catch (NumberFormatException e) {
+            throw new InputException(option + " '" + text + "' is not FROM:TO:STEP or a list of numbers", e);
+        }
+        for (double v : values) {
+            if (!(v > 0) || Double.isInfinite(v)) {
+                throw new InputException(option + ": every s must be positive, got " + v);
+            }
+        }
+        return values;
     }
 }

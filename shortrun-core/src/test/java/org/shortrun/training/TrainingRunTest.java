@@ -197,6 +197,7 @@ class TrainingRunTest {
         Checkpoint checkpoint = Checkpoint.read(out);
         assertEquals(TUNING, checkpoint.getLearningConfig().getStepSizeTuning());
         assertEquals((float) expected.get(0).get("chosen").getAsDouble(), checkpoint.getStepSize());
+        assertEquals(0.15f, checkpoint.getSigma(), "the default constant sigma, as inference takes it from the checkpoint");
         try (NDManager manager = NDManager.newBaseManager();
                 Learner learner = checkpoint.restore(config(4, 0).toBuilder().optStepSizeTuning(TUNING).build(), manager)) {
             TrainingRun.builder().setLearner(learner).setSource(source).optOutput(out).build().run(manager);

@@ -74,7 +74,7 @@ public final class ShortrunModels {
         LadderConfig config = cp.getModelConfig();
         model.setProperty(STEPS, Integer.toString(cp.getLearningConfig().getSteps()));
         model.setProperty(STEP_SIZE, Float.toString(cp.getStepSize()));
-        model.setProperty(SIGMA, Float.toString((float) cp.getLearningConfig().sigma().valueAt(cp.getIteration())));
+        model.setProperty(SIGMA, Float.toString(cp.getSigma()));
         model.setProperty(ITERATION, Long.toString(cp.getIteration()));
         model.setProperty(Z_DIMS, Arrays.stream(config.getZDims()).mapToObj(Integer::toString).collect(Collectors.joining(",")));
         model.setProperty(CHANNELS, Integer.toString(config.getChannels()));

@@ -5,11 +5,9 @@ import ai.djl.ndarray.NDManager;
 import org.shortrun.InputException;
 import org.shortrun.engine.EngineCheck;
 import org.shortrun.stepsize.StepSizeSearch;
-import org.shortrun.data.CelebaImages;
+import org.shortrun.data.Datasets;
 import org.shortrun.data.ImageDataset;
-import org.shortrun.data.MnistImages;
 import org.shortrun.data.Split;
-import org.shortrun.data.SvhnImages;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.SdHead;
@@ -18,7 +16,6 @@ import org.shortrun.training.Checkpoint;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,20 +29,14 @@ final class Options {
 
     private Options() {}
 
-    /** The datasets the command reads. */
+    /** The datasets the command reads (the library's {@link Datasets.Name}, by name). */
     enum DatasetName {
-        MNIST(1),
-        SVHN(3),
-        CELEBA(3);
-
-        final int channels;
-
-        DatasetName(int channels) {
-            this.channels = channels;
-        }
+        MNIST,
+        SVHN,
+        CELEBA
     }
 
-    /** Where the images come from. */
+    /** Where the images come from: the flags of {@link Datasets}. */
     static final class Data {
         @Option(names = "--dataset", paramLabel = "NAME", description = "mnist, svhn or celeba (default: mnist).")
         DatasetName dataset = DatasetName.MNIST;
@@ -68,85 +59,53 @@ final class Options {
         @Option(names = "--cache-dir", paramLabel = "DIR", description = "CelebA: where decoded images are cached (default: ~/.cache/shortrun).")
         Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "shortrun");
 
-        /**
-         * Loads a split. Without a directory, MNIST's embedded test set stands in for both
-         * splits: its first 9,000 images for training and its last 1,000 for testing.
-         */
-        ImageDataset load(Split split, int imageSize) {
-            validate();
-            switch (dataset) {
-                case SVHN:
-                    return SvhnImages.fromDirectory(dataDir, split, svhnExtra, imageSize);
-                case CELEBA:
-                    // CelebaImages itself warns about skipped images
-                    return CelebaImages.load(dataDir, split, imageSize, split == Split.TRAIN ? celebaFirst : 0, cacheDir, new ProgressBar(System.err, "img").asProgress()).dataset();
-                default:
-                    break;
-            }
-            if (dataDir != null) {
-                return MnistImages.fromDirectory(dataDir, split, imageSize);
-            }
-            if (download) {
-                try {
-                    return MnistImages.download(split, imageSize);
-                } catch (IOException e) {
-                    throw new InputException("MNIST download failed: " + e.getMessage(), e);
-                }
-            }
-            ImageDataset all = MnistImages.embedded(imageSize);
-            return split.requireTrainOrTest("MNIST") == Split.TRAIN ? all.slice(0, 9_000) : all.slice(9_000, MnistImages.EMBEDDED_COUNT);
+        /** The dataset these flags name; checks what can be checked before anything is read. */
+        Datasets source() {
+            return settings().build();
         }
 
-        /** Checks what can be checked before anything is read or the engine starts. */
+        /** The dataset's settings, unchecked. */
+        Datasets.Builder settings() {
+            return Datasets.builder()
+                    .setName(Datasets.Name.valueOf(dataset.name()))
+                    .optDirectory(dataDir)
+                    .optDownload(download)
+                    .optSvhnExtra(svhnExtra)
+                    .optCelebaFirst(celebaFirst)
+                    .optCacheDirectory(cacheDir)
+                    .optProgress(new ProgressBar(System.err, "img").asProgress());
+        }
+
+        ImageDataset load(Split split, int imageSize) {
+            return source().load(split, imageSize);
+        }
+
         void validate() {
-            if (celebaFirst < 0) {
-                throw new InputException("--celeba-first must be 0 (all) or more, got " + celebaFirst);
-            }
-            if (dataset != DatasetName.MNIST && dataDir == null) {
-                throw new InputException("--dataset " + name() + " needs --data-dir (there is no embedded copy or download)");
-            }
+            source();
         }
 
         int imageChannels() {
-            return dataset.channels;
+            return Datasets.Name.valueOf(dataset.name()).channels();
         }
 
-        /**
-         * Refuses a model that does not generate images of this dataset's kind: other channels,
-         * or another size than the one it is evaluated at (32 for MNIST and SVHN, as in the
-         * paper; 32 or 64 for CelebA).
-         */
         void checkModel(LadderConfig model) {
-            TrainCommand.checkChannels(model, this);
-            checkImageSize(model.getImageSize(), "the checkpoint generates");
+            source().checkModel(model);
         }
 
-        /** Refuses images of a side this dataset is not evaluated at; {@code what} starts the message. */
         void checkImageSize(int side, String what) {
-            boolean ok = dataset == DatasetName.CELEBA ? side == 32 || side == 64 : side == 32;
-            if (!ok) {
-                throw new InputException(
-                        what + " " + side + "x" + side + " images but " + name() + " is evaluated at 32x32"
-                                + (dataset == DatasetName.CELEBA ? " or 64x64" : " (only celeba has a 64x64 setting)"));
-            }
+            source().checkImageSize(side, what);
         }
 
         String name() {
             return dataset.name().toLowerCase(java.util.Locale.ROOT);
         }
 
-        /**
-         * Identifies a split's images for caches: dataset, source, split, the options that
-         * choose images, and the side they are served at.
-         */
         String cacheKey(Split split, int side) {
-            String source = dataDir != null ? dataDir.toAbsolutePath().normalize().toString() : download ? "download" : "embedded";
-            return "dataset=" + name() + ";source=" + source + ";split=" + split.name().toLowerCase(java.util.Locale.ROOT) + ";extra=" + svhnExtra
-                    + ";first=" + (split == Split.TRAIN ? celebaFirst : 0) + ";size=" + side;
+            return source().cacheKey(split, side);
         }
 
         String describe() {
-            return dataDir != null ? name() + " from " + dataDir : download ? "mnist (downloaded)" : "embedded MNIST test set";
+            return source().describe();
         }
     }
 
@@ -212,7 +171,7 @@ final class Options {
 
         /** Sigma to evaluate a checkpoint with: its value at the checkpoint's iteration unless overridden. */
         float sigma(Checkpoint cp) {
-            return positive("--sigma", orElse(sigma, (float) cp.getLearningConfig().sigma().valueAt(cp.getIteration())));
+            return positive("--sigma", orElse(sigma, cp.getSigma()));
         }
     }
 
@@ -383,13 +342,8 @@ final class Options {
         return value;
     }
 
-    /** Parses a step-size selection: {@code admissible} or {@code lowest} (the paper's rule). */
     static StepSizeSearch.Selection selection(String option, String value) {
-        return switch (value) {
-            case "admissible" -> StepSizeSearch.Selection.ADMISSIBLE;
-            case "lowest" -> StepSizeSearch.Selection.LOWEST_FINITE;
-            default -> throw new InputException(option + " must be admissible or lowest, got '" + value + "'");
-        };
+        return StepSizeSearch.Selection.parse(option, value);
     }
 
     static <T> T orElse(T value, T fallback) {

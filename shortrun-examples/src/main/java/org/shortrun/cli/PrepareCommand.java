@@ -1,7 +1,5 @@
 package org.shortrun.cli;
 
-import org.shortrun.data.CelebaImages;
-import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
 
 import picocli.CommandLine.Command;
@@ -38,27 +36,7 @@ final class PrepareCommand implements Callable<Integer> {
         line.put("split", split.name().toLowerCase(Locale.ROOT));
         line.put("image_size", imageSize);
         line.put("threads", Runtime.getRuntime().availableProcessors());
-        data.validate();
-        long start = System.nanoTime();
-        if (data.dataset == Options.DatasetName.CELEBA) {
-            CelebaImages.Loaded loaded =
-                    CelebaImages.load(data.dataDir, split, imageSize, split == Split.TRAIN ? data.celebaFirst : 0, data.cacheDir, new ProgressBar(System.err, "img").asProgress());
-            line.put("images", loaded.dataset().imageCount());
-            line.put("skipped", loaded.skipped());
-            line.put("from_cache", loaded.fromCache());
-            if (loaded.fromCache()) {
-                line.put("cache_load_seconds", loaded.cacheSeconds());
-            } else {
-                line.put("decode_seconds", loaded.decodeSeconds());
-                line.put("decode_images_per_sec", loaded.decoded() / loaded.decodeSeconds());
-            }
-            line.put("cache_file", loaded.cacheFile().toString());
-        } else {
-            ImageDataset dataset = data.load(split, imageSize);
-            line.put("images", dataset.imageCount());
-            line.put("load_seconds", (System.nanoTime() - start) / 1e9);
-        }
-        line.put("seconds", (System.nanoTime() - start) / 1e9);
+        line.putAll(data.source().prepare(split, imageSize));
         Json.print(line);
         return 0;
     }

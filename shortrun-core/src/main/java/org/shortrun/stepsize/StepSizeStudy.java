@@ -1,0 +1,358 @@
+package org.shortrun.stepsize;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.util.Progress;
+
+import org.shortrun.model.LadderGenerator;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.function.Consumer;
+
+/**
+ * A study of the Langevin step size s for a trained generator on some images: the variational
+ * objective KL(q_s || p(e|x)) - log p(x) over a grid of s, optionally a gradient descent on log
+ * s, and the choices of both selection rules, as {@code shortrun stepsize} reports them.
+ *
+ * <pre>{@code
+ * try (NDManager manager = NDManager.newBaseManager()) {
+ *     StepSizeStudy.Result r = StepSizeStudy.builder()
+ *             .setGenerator(checkpoint.loadGenerator(manager))
+ *             .setImages(images.batch(manager, 0, 4))
+ *             .setSteps(25)
+ *             .setSigma(0.15f)
+ *             .build()
+ *             .run(manager);
+ *     System.out.println(r.summary().get("minimiser"));
+ * }
+ * }</pre>
+ */
+public final class StepSizeStudy {
+
+    /**
+     * What a study found.
+     *
+     * @param grid the grid search (its trace holds every grid estimate, in grid order)
+     * @param gradient the gradient descent, or null when none was asked for
+     * @param summary the final report: the minimiser under the chosen rule, both rules' choices,
+     *     the gradient's result and the settings, ready to print as JSON
+     */
+    public record Result(StepSizeSearch.Result grid, StepSizeSearch.Result gradient, Map<String, Object> summary) {}
+
+    private final LadderGenerator generator;
+    private final NDArray images;
+    private final int steps;
+    private final float sigma;
+    private final int chains;
+    private final double[] grid;
+    private final StepSizeSearch.Selection selection;
+    private final boolean gradient;
+    private final double gradientStart;
+    private final int gradientIterations;
+    private final double gradientRate;
+    private final boolean perStep;
+    private final long seed;
+    private final Progress progress;
+    private final Consumer<Map<String, Object>> listener;
+    private final Map<String, Object> extra;
+
+    private StepSizeStudy(Builder b) {
+        generator = b.generator;
+        images = b.images;
+        steps = b.steps;
+        sigma = b.sigma;
+        chains = b.chains;
+        grid = b.grid;
+        selection = b.selection;
+        gradient = b.gradient;
+        gradientStart = b.gradientStart;
+        gradientIterations = b.gradientIterations;
+        gradientRate = b.gradientRate;
+        perStep = b.perStep;
+        seed = b.seed;
+        progress = b.progress;
+        listener = b.listener;
+        extra = new LinkedHashMap<>(b.extra);
+    }
+
+    /**
+     * Starts a study's settings.
+     *
+     * @return an empty builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The latent dimension d the study's chains live in (all layers together).
+     *
+     * @return d
+     */
+    public int getDimension() {
+        return generator.getConfig().getTotalLatentDim();
+    }
+
+    /**
+     * Runs the grid search, then the gradient descent if asked for.
+     *
+     * @param manager the manager the float64 copy of the generator lives under during the run
+     * @return the estimates and the summary
+     */
+    public Result run(NDManager manager) {
+        List<NDArray> examples = new ArrayList<>();
+        for (int i = 0; i < images.getShape().get(0); i++) {
+            examples.add(images.get(i));
+        }
+        try (StepSizeProblem problem = new StepSizeProblem(generator, sigma, examples, chains, steps, new Random(seed), manager)) {
+            if (progress != null) {
+                progress.reset("s", grid.length);
+            }
+            StepSizeSearch.Result onGrid =
+                    StepSizeSearch.grid(problem, grid, selection, e -> {
+                        listener.accept(line("grid", e));
+                        if (progress != null) {
+                            progress.increment(1);
+                        }
+                    });
+            if (progress != null) {
+                progress.end();
+            }
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("minimiser", onGrid.best() == null ? null : onGrid.best()[0]);
+            summary.put("objective", onGrid.bestEstimate() == null ? null : onGrid.bestEstimate().objective());
+            summary.put("select", selection.label());
+            // both rules' choices from the same estimates, so that they can be compared
+            summary.put("admissible_minimiser", stepSize(StepSizeSearch.lowest(onGrid.trace(), StepSizeSearch.Selection.ADMISSIBLE)));
+            summary.put("lowest_minimiser", stepSize(StepSizeSearch.lowest(onGrid.trace(), StepSizeSearch.Selection.LOWEST_FINITE)));
+            StepSizeSearch.Result descent = null;
+            if (gradient) {
+                double[] start = new double[steps];
+                Arrays.fill(start, gradientStart);
+                descent = StepSizeSearch.gradient(problem, start, perStep, gradientIterations, gradientRate, selection, e -> listener.accept(line("gradient", e)));
+                summary.put("gradient_minimiser", descent.best() == null ? null : descent.bestShared());
+                summary.put("gradient_objective", descent.bestEstimate() == null ? null : descent.bestEstimate().objective());
+                if (perStep && descent.best() != null) {
+                    summary.put("per_step", descent.best());
+                }
+            }
+            summary.put("grid", grid.clone());
+            summary.put("examples", examples.size());
+            summary.put("chains", chains);
+            summary.put("steps", steps);
+            summary.put("sigma", sigma);
+            summary.putAll(extra);
+            return new Result(onGrid, descent, summary);
+        }
+    }
+
+    /**
+     * One estimate as a report line: which search made it, then the estimate's fields.
+     *
+     * @param search {@code grid} or {@code gradient}
+     * @param estimate the estimate
+     * @return the line's fields, in order
+     */
+    public static Map<String, Object> line(String search, StepSizeProblem.Estimate estimate) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("search", search);
+        m.putAll(estimate.toMap());
+        return m;
+    }
+
+    private static Double stepSize(StepSizeProblem.Estimate e) {
+        return e == null ? null : e.sharedStepSize();
+    }
+
+    /** The settings of a {@link StepSizeStudy}. */
+    public static final class Builder {
+        private LadderGenerator generator;
+        private NDArray images;
+        private int steps;
+        private float sigma;
+        private int chains = 1;
+        private double[] grid = {0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.11, 0.12, 0.13, 0.14, 0.15};
+        private StepSizeSearch.Selection selection = StepSizeSearch.Selection.ADMISSIBLE;
+        private boolean gradient;
+        private double gradientStart;
+        private int gradientIterations;
+        private double gradientRate;
+        private boolean perStep;
+        private long seed = 1;
+        private Progress progress;
+        private Consumer<Map<String, Object>> listener = m -> {};
+        private final Map<String, Object> extra = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        /**
+         * Sets the trained generator whose posterior the chains sample.
+         *
+         * @param generator the generator (copied to float64 for the run)
+         * @return this builder
+         */
+        public Builder setGenerator(LadderGenerator generator) {
+            this.generator = generator;
+            return this;
+        }
+
+        /**
+         * Sets the images the objective averages over.
+         *
+         * @param images {@code [n, c, h, w]} in [-1, 1], at the generator's shape
+         * @return this builder
+         */
+        public Builder setImages(NDArray images) {
+            this.images = images;
+            return this;
+        }
+
+        /**
+         * Sets the number of Langevin steps K.
+         *
+         * @param steps K, positive
+         * @return this builder
+         */
+        public Builder setSteps(int steps) {
+            this.steps = steps;
+            return this;
+        }
+
+        /**
+         * Sets the observation noise sigma.
+         *
+         * @param sigma positive
+         * @return this builder
+         */
+        public Builder setSigma(float sigma) {
+            this.sigma = sigma;
+            return this;
+        }
+
+        /**
+         * Sets the chains per image (default 1).
+         *
+         * @param chains positive
+         * @return this builder
+         */
+        public Builder optChains(int chains) {
+            this.chains = chains;
+            return this;
+        }
+
+        /**
+         * Sets the grid of s (default: the paper's, 0.01 to 0.15 by 0.01).
+         *
+         * @param grid positive step sizes; see {@link org.shortrun.training.StepSizeTuning#parseGrid}
+         * @return this builder
+         */
+        public Builder optGrid(double[] grid) {
+            this.grid = grid.clone();
+            return this;
+        }
+
+        /**
+         * Sets which estimates may be chosen (default: admissible ones).
+         *
+         * @param selection the rule
+         * @return this builder
+         */
+        public Builder optSelection(StepSizeSearch.Selection selection) {
+            this.selection = Objects.requireNonNull(selection, "selection");
+            return this;
+        }
+
+        /**
+         * Adds a gradient descent on log s after the grid.
+         *
+         * @param start the s it starts from, positive
+         * @param iterations gradient steps, positive
+         * @param rate Adam's step on log s, positive
+         * @param perStep a step size per Langevin step instead of one shared
+         * @return this builder
+         */
+        public Builder optGradient(double start, int iterations, double rate, boolean perStep) {
+            this.gradient = true;
+            this.gradientStart = start;
+            this.gradientIterations = iterations;
+            this.gradientRate = rate;
+            this.perStep = perStep;
+            return this;
+        }
+
+        /**
+         * Sets the seed of the chains' noise (default 1).
+         *
+         * @param seed the seed
+         * @return this builder
+         */
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Sets a progress callback, advanced once per grid point.
+         *
+         * @param progress the callback
+         * @return this builder
+         */
+        public Builder optProgress(Progress progress) {
+            this.progress = progress;
+            return this;
+        }
+
+        /**
+         * Sets a listener given each estimate's report line (see {@link #line}) as it is made.
+         *
+         * @param listener the listener
+         * @return this builder
+         */
+        public Builder optListener(Consumer<Map<String, Object>> listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Appends a field to the summary, after the settings (for example the checkpoint's iteration).
+         *
+         * @param key the field's name
+         * @param value its value
+         * @return this builder
+         */
+        public Builder optSummaryField(String key, Object value) {
+            extra.put(key, value);
+            return this;
+        }
+
+        /**
+         * Checks the settings.
+         *
+         * @return the study
+         * @throws IllegalArgumentException naming the first setting out of range
+         */
+        public StepSizeStudy build() {
+            Objects.requireNonNull(generator, "generator");
+            Objects.requireNonNull(images, "images");
+            if (images.getShape().dimension() != 4 || images.getShape().get(0) == 0) {
+                throw new IllegalArgumentException("images must be a non-empty [n, c, h, w] batch, got " + images.getShape());
+            }
+            if (steps <= 0 || !(sigma > 0) || chains <= 0) {
+                throw new IllegalArgumentException("steps, sigma and chains must be positive, got " + steps + ", " + sigma + " and " + chains);
+            }
+            if (grid.length == 0) {
+                throw new IllegalArgumentException("the grid is empty");
+            }
+            if (gradient && (!(gradientStart > 0) || !(gradientRate > 0) || gradientIterations <= 0)) {
+                throw new IllegalArgumentException("the gradient's start, rate and iterations must be positive");
+            }
+            return new StepSizeStudy(this);
+        }
+    }
+}
