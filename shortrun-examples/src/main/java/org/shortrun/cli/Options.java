@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDManager;
 
 import org.shortrun.InputException;
 import org.shortrun.engine.EngineCheck;
-import org.shortrun.stepsize.StepSizeSearch;
 import org.shortrun.data.Datasets;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
@@ -340,10 +339,6 @@ final class Options {
             throw new InputException(flag + " must be positive, got " + value);
         }
         return value;
-    }
-
-    static StepSizeSearch.Selection selection(String option, String value) {
-        return StepSizeSearch.Selection.parse(option, value);
     }
 
     static <T> T orElse(T value, T fallback) {

@@ -80,7 +80,7 @@ final class StepsizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws java.io.IOException {
-        double[] values = parseGrid("--grid", grid);
+        double[] values = StepSizeTuning.parseGrid("--grid", grid);
         StepSizeSearch.Selection selection = StepSizeSearch.Selection.parse("--select", select);
         Options.positive("--examples", examples);
         Options.positive("--chains", chains);
@@ -131,7 +131,4 @@ final class StepsizeCommand implements Callable<Integer> {
     }
 
     /** The library's {@link StepSizeTuning#parseGrid}, for TrainCommand until it calls that directly. */
-    static double[] parseGrid(String option, String text) {
-        return StepSizeTuning.parseGrid(option, text);
-    }
 }

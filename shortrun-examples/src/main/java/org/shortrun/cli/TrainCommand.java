@@ -4,6 +4,7 @@ import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
 import org.shortrun.model.LadderConfig;
+import org.shortrun.stepsize.StepSizeSearch;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.LearningRateSchedule;
 import org.shortrun.training.StepSizeTuning;
@@ -103,7 +104,7 @@ final class TrainCommand implements Callable<Integer> {
                             + "); only --iterations and --checkpoint-every may change on --resume");
         }
         data.validate();
-        checkChannels(model, data);
+        data.source().checkChannels(model);
         engine.start(data.download);
         ImageDataset train = data.load(Split.TRAIN, model.getImageSize());
         ImageDataset test = data.load(Split.TEST, model.getImageSize());
@@ -183,7 +184,7 @@ final class TrainCommand implements Callable<Integer> {
                 default -> throw new InputException("--step-size-search must be grid or gradient, got '" + stepSizeSearch + "'");
             };
         }
-        List<Double> grid = stepSizeGrid == null ? d.grid() : Arrays.stream(StepsizeCommand.parseGrid("--step-size-grid", stepSizeGrid)).boxed().toList();
+        List<Double> grid = stepSizeGrid == null ? d.grid() : Arrays.stream(StepSizeTuning.parseGrid("--step-size-grid", stepSizeGrid)).boxed().toList();
         try {
             return new StepSizeTuning(
                     Options.orElse(stepSizeEvery, d.every()),
@@ -193,15 +194,9 @@ final class TrainCommand implements Callable<Integer> {
                     Options.orElse(stepSizeChains, d.chains()),
                     Options.orElse(stepSizeGradientIterations, d.gradientIterations()),
                     Options.orElse(stepSizeGradientRate, d.gradientRate()),
-                    stepSizeSelect == null ? d.selection() : Options.selection("--step-size-select", stepSizeSelect));
+                    stepSizeSelect == null ? d.selection() : StepSizeSearch.Selection.parse("--step-size-select", stepSizeSelect));
         } catch (IllegalArgumentException e) {
             throw new InputException(e.getMessage(), e);
-        }
-    }
-
-    static void checkChannels(LadderConfig model, Options.Data data) {
-        if (model.getImageChannels() != data.imageChannels()) {
-            throw new InputException("the model has " + model.getImageChannels() + " image channels but " + data.describe() + " has " + data.imageChannels());
         }
     }
 
