@@ -110,6 +110,28 @@ public final class EngineCheck {
             return m;
         }
 
+        /**
+         * What a run records of how it was started, for its config.json: the versions of shortrun,
+         * DJL and LibTorch, the command line, the thread count and the CPU.
+         *
+         * @param version shortrun's version
+         * @param commandLine the command line as given
+         * @param threads the engine's intra-op threads
+         * @return the entries, in a stable order
+         */
+        public Map<String, Object> runRecord(String version, List<String> commandLine, int threads) {
+            Map<String, Object> versions = new LinkedHashMap<>();
+            versions.put("shortrun", version);
+            versions.put("djl", djl);
+            versions.put("libtorch", libtorch);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("versions", versions);
+            m.put("command_line", List.copyOf(commandLine));
+            m.put("threads", threads);
+            m.put("cpu", cpu.toMap());
+            return m;
+        }
+
         private static Double finiteOrNull(double v) {
             return Double.isFinite(v) ? v : null;
         }

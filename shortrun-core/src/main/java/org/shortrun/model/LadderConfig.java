@@ -1,6 +1,7 @@
 package org.shortrun.model;
 
 import java.util.Arrays;
+import org.shortrun.InputException;
 import java.util.Objects;
 
 /**
@@ -248,5 +249,33 @@ public final class LadderConfig {
             }
             return new LadderConfig(this);
         }
+    }
+
+    /**
+     * Reads latent dimensions written top first and comma-separated, as in "16,32,64".
+     *
+     * @param option the option or field it came from, named in the message
+     * @param text the text
+     * @return the dimensions
+     * @throws InputException if the text is empty, or a dimension is not a positive whole number
+     */
+    public static int[] parseZDims(String option, String text) {
+        String trimmed = text.trim();
+        if (trimmed.isEmpty()) {
+            throw new InputException(option + " is empty: give latent dimensions top first, e.g. 16,32,64");
+        }
+        String[] parts = trimmed.split(",", -1);
+        int[] dims = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                dims[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new InputException(option + ": '" + parts[i].trim() + "' is not a whole number (in '" + text + "')");
+            }
+            if (dims[i] <= 0) {
+                throw new InputException(option + ": every dimension must be positive, got " + java.util.Arrays.toString(dims).replace(" ", ""));
+            }
+        }
+        return dims;
     }
 }

@@ -84,6 +84,63 @@ public record StepSizeTuning(
     }
 
     /**
+     * Settings given one by one, as {@code train --step-size-*} gives them, over a run's own:
+     * each null leaves the base's value, and without a base and without {@code every} there is no
+     * tuning at all.
+     *
+     * @param base the resumed run's tuning, or null
+     * @param every T_s, or null
+     * @param search "grid" or "gradient", or null
+     * @param grid the grid as {@link #parseGrid} reads it, or null
+     * @param examples training images per search, or null
+     * @param chains chains per image, or null
+     * @param gradientIterations gradient steps per search, or null
+     * @param gradientRate Adam's step on log s, or null
+     * @param selection "admissible" or "lowest", or null
+     * @return the tuning, or null if s stays fixed
+     * @throws InputException naming the {@code --step-size-*} option at fault
+     */
+    public static StepSizeTuning overriding(
+            StepSizeTuning base,
+            Long every,
+            String search,
+            String grid,
+            Integer examples,
+            Integer chains,
+            Integer gradientIterations,
+            Double gradientRate,
+            String selection) {
+        if (every == null && base == null) {
+            if (search != null || selection != null || grid != null || examples != null || chains != null || gradientIterations != null || gradientRate != null) {
+                throw new InputException("the --step-size-* options need --step-size-every T");
+            }
+            return null;
+        }
+        StepSizeTuning d = base != null ? base : gridEvery(1);
+        Search kind = d.search();
+        if (search != null) {
+            kind = switch (search) {
+                case "grid" -> Search.GRID;
+                case "gradient" -> Search.GRADIENT;
+                default -> throw new InputException("--step-size-search must be grid or gradient, got '" + search + "'");
+            };
+        }
+        try {
+            return new StepSizeTuning(
+                    every != null ? every : d.every(),
+                    kind,
+                    grid == null ? d.grid() : Arrays.stream(parseGrid("--step-size-grid", grid)).boxed().toList(),
+                    examples != null ? examples : d.examples(),
+                    chains != null ? chains : d.chains(),
+                    gradientIterations != null ? gradientIterations : d.gradientIterations(),
+                    gradientRate != null ? gradientRate : d.gradientRate(),
+                    selection == null ? d.selection() : StepSizeSearch.Selection.parse("--step-size-select", selection));
+        } catch (IllegalArgumentException e) {
+            throw new InputException(e.getMessage(), e);
+        }
+    }
+
+    /**
      * Whether a search runs before the given iteration.
      *
      * @param iteration iterations done so far

@@ -71,7 +71,27 @@ public final class TrainingRun {
      * @param result the search, with every estimate it made
      * @param seconds how long it took
      */
-    public record StepSizeSearchRecord(long iteration, double previous, double chosen, StepSizeSearch.Result result, double seconds) {}
+    public record StepSizeSearchRecord(long iteration, double previous, double chosen, StepSizeSearch.Result result, double seconds) {
+
+        /**
+         * The search in brief, as the command prints it: iteration, previous and chosen s,
+         * whether one was found, its objective, the number of evaluations and the seconds.
+         *
+         * @return JSON-ready entries, the first being {@code "event": "step_size"}
+         */
+        public java.util.Map<String, Object> toEvent() {
+            java.util.Map<String, Object> line = new java.util.LinkedHashMap<>();
+            line.put("event", "step_size");
+            line.put("iteration", iteration);
+            line.put("previous", previous);
+            line.put("s", chosen);
+            line.put("found", result.best() != null);
+            line.put("objective", result.bestEstimate() == null ? null : result.bestEstimate().objective());
+            line.put("evaluations", result.trace().size());
+            line.put("seconds", seconds);
+            return line;
+        }
+    }
 
     /** The file a line of metrics per iteration goes to. */
     public static final String METRICS_FILE = "metrics.csv";

@@ -1,5 +1,6 @@
 package org.shortrun.cli;
 
+import org.shortrun.training.ProgressBar;
 import org.shortrun.InputException;
 import org.shortrun.eval.InceptionNetwork;
 import org.shortrun.eval.fid.FidJob;
@@ -98,7 +99,7 @@ final class FidCommand implements Callable<Integer> {
                 .optBatchSize(batchSize)
                 .optCacheDirectory(noCache ? null : data.cacheDir)
                 .optSeed(seed)
-                .optProgress(new FeatureProgress(System.err));
+                .optProgress(new ProgressBar(System.err, "img").asProgress("shortrun: "));
         if (checkpoint != null) {
             job.setCheckpoint(checkpoint);
         } else {

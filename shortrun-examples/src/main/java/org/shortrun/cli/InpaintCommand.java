@@ -3,6 +3,7 @@ package org.shortrun.cli;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 
+import org.shortrun.training.ProgressBar;
 import org.shortrun.InputException;
 import org.shortrun.eval.Inpainting;
 import org.shortrun.eval.Mask;

@@ -2,6 +2,7 @@ package org.shortrun.cli;
 
 import ai.djl.ndarray.NDManager;
 
+import org.shortrun.training.ProgressBar;
 import org.shortrun.InputException;
 import org.shortrun.engine.EngineCheck;
 import org.shortrun.data.Datasets;
@@ -17,8 +18,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,17 +27,10 @@ final class Options {
 
     private Options() {}
 
-    /** The datasets the command reads (the library's {@link Datasets.Name}, by name). */
-    enum DatasetName {
-        MNIST,
-        SVHN,
-        CELEBA
-    }
-
     /** Where the images come from: the flags of {@link Datasets}. */
     static final class Data {
         @Option(names = "--dataset", paramLabel = "NAME", description = "mnist, svhn or celeba (default: mnist).")
-        DatasetName dataset = DatasetName.MNIST;
+        Datasets.Name dataset = Datasets.Name.MNIST;
 
         @Option(
                 names = "--data-dir",
@@ -66,7 +58,7 @@ final class Options {
         /** The dataset's settings, unchecked. */
         Datasets.Builder settings() {
             return Datasets.builder()
-                    .setName(Datasets.Name.valueOf(dataset.name()))
+                    .setName(dataset)
                     .optDirectory(dataDir)
                     .optDownload(download)
                     .optSvhnExtra(svhnExtra)
@@ -84,7 +76,7 @@ final class Options {
         }
 
         int imageChannels() {
-            return Datasets.Name.valueOf(dataset.name()).channels();
+            return dataset.channels();
         }
 
         void checkModel(LadderConfig model) {
@@ -128,7 +120,7 @@ final class Options {
                             ? base.toBuilder()
                             : LadderConfig.builder().setZDims(16, 32, 64).optChannels(16).optImageChannels(imageChannels).optImageSize(defaultImageSize);
             if (zDims != null) {
-                b.setZDims(parseZDims(zDims));
+                b.setZDims(LadderConfig.parseZDims("--z-dims", zDims));
             }
             if (channels != null) {
                 b.optChannels(positive("--channels", channels));
@@ -205,21 +197,11 @@ final class Options {
          * thread count and the CPU, for config.json.
          */
         Map<String, Object> record(EngineCheck.Report check) {
-            Map<String, Object> versions = new LinkedHashMap<>();
-            versions.put("shortrun", ShortrunCommand.VERSION);
-            versions.put("djl", check.djl());
-            versions.put("libtorch", check.libtorch());
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("versions", versions);
-            List<String> args = new ArrayList<>();
-            args.add("shortrun");
+            List<String> args = new ArrayList<>(List.of("shortrun"));
             if (command != null && command.root().commandLine().getParseResult() != null) {
                 args.addAll(command.root().commandLine().getParseResult().originalArgs());
             }
-            m.put("command_line", args);
-            m.put("threads", started);
-            m.put("cpu", check.cpu().toMap());
-            return m;
+            return check.runRecord(ShortrunCommand.VERSION, args, started);
         }
 
         /**
@@ -298,26 +280,6 @@ final class Options {
             engine.check(cp.getModelConfig());
             return new Evaluation(cp, langevin, sigma, test);
         }
-    }
-
-    static int[] parseZDims(String text) {
-        String trimmed = text.trim();
-        if (trimmed.isEmpty()) {
-            throw new InputException("--z-dims is empty: give latent dimensions top first, e.g. 16,32,64");
-        }
-        String[] parts = trimmed.split(",", -1);
-        int[] dims = new int[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            try {
-                dims[i] = Integer.parseInt(parts[i].trim());
-            } catch (NumberFormatException e) {
-                throw new InputException("--z-dims: '" + parts[i].trim() + "' is not a whole number (in '" + text + "')");
-            }
-            if (dims[i] <= 0) {
-                throw new InputException("--z-dims: every dimension must be positive, got " + Arrays.toString(dims).replace(" ", ""));
-            }
-        }
-        return dims;
     }
 
     static int positive(String flag, int value) {

@@ -1,5 +1,6 @@
 package org.shortrun.cli;
 
+import org.shortrun.training.ProgressBar;
 import org.shortrun.eval.Reconstruction;
 
 import picocli.CommandLine.Command;

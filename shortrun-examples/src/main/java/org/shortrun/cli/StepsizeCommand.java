@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 
 import com.google.gson.JsonArray;
 
+import org.shortrun.training.ProgressBar;
 import org.shortrun.InputException;
 import org.shortrun.data.Datasets;
 import org.shortrun.data.ImageDataset;

@@ -1,7 +1,9 @@
 package org.shortrun.cli;
 
+import org.shortrun.training.ProgressBar;
 import org.shortrun.eval.InceptionNetwork;
 import org.shortrun.eval.table.CellResult;
+import org.shortrun.data.Datasets;
 import org.shortrun.eval.table.TableData;
 import org.shortrun.eval.table.TableJob;
 import org.shortrun.eval.table.TableSpec;
@@ -65,7 +67,7 @@ final class TableCommand implements Callable<Integer> {
                 .optCacheDirectory(cacheDir)
                 .optModelCheck(engine::check)
                 .optTrainingListener(new ProgressBar(System.err))
-                .optProgress(new FeatureProgress(System.err))
+                .optProgress(new ProgressBar(System.err, "img").asProgress("shortrun: "))
                 .optListener(new Log())
                 .build()) {
             engine.start(false);
@@ -84,27 +86,11 @@ final class TableCommand implements Callable<Integer> {
     /** A dataset as the other commands read it, through their dataset options. */
     private TableData.Source dataset(String name, Path directory, int celebaFirst) {
         Options.Data d = new Options.Data();
-        d.dataset = Options.DatasetName.valueOf(name.toUpperCase(Locale.ROOT));
+        d.dataset = Datasets.Name.valueOf(name.toUpperCase(Locale.ROOT));
         d.dataDir = directory;
         d.cacheDir = cacheDir;
         d.celebaFirst = celebaFirst;
-        d.validate();
-        return new TableData.Source() {
-            @Override
-            public org.shortrun.data.ImageDataset load(org.shortrun.data.Split split, int imageSize) {
-                return d.load(split, imageSize);
-            }
-
-            @Override
-            public String describe() {
-                return d.describe();
-            }
-
-            @Override
-            public String cacheKey(org.shortrun.data.Split split, int imageSize) {
-                return d.cacheKey(split, imageSize);
-            }
-        };
+        return TableData.Source.of(d.source());
     }
 
     /** Progress lines on standard error, and a JSON line per measured cell on standard output. */

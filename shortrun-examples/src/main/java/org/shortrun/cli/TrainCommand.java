@@ -4,7 +4,6 @@ import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
 import org.shortrun.model.LadderConfig;
-import org.shortrun.stepsize.StepSizeSearch;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.LearningRateSchedule;
 import org.shortrun.training.StepSizeTuning;
@@ -15,8 +14,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code shortrun train}: learn a model, with checkpoints, metrics and pictures in --out. */
@@ -153,48 +150,15 @@ final class TrainCommand implements Callable<Integer> {
         b.optLearningRate(schedule, lr != null ? lr : base != null ? base.getLearningRate() : 0);
         b.optSeed(Options.orElse(seed, defaults.getSeed()));
         b.optCheckpointEvery(Options.orElse(checkpointEvery, defaults.getCheckpointEvery()));
-        b.optStepSizeTuning(stepSizeTuning(defaults.getStepSizeTuning()));
+        b.optStepSizeTuning(StepSizeTuning.overriding(
+                defaults.getStepSizeTuning(), stepSizeEvery, stepSizeSearch, stepSizeGrid, stepSizeExamples, stepSizeChains,
+                stepSizeGradientIterations, stepSizeGradientRate, stepSizeSelect));
         if (sigmaStart != null) {
             long total = Options.orElse(iterations, defaults.getIterations());
             b.optSigmaAnneal(sigmaStart, Options.orElse(sigmaAnnealIterations, Math.max(1, total / 2)));
         }
         try {
             return b.build();
-        } catch (IllegalArgumentException e) {
-            throw new InputException(e.getMessage(), e);
-        }
-    }
-
-    /** The --step-size-* options over the resumed run's settings (null: s stays fixed). */
-    private StepSizeTuning stepSizeTuning(StepSizeTuning base) {
-        boolean details = stepSizeSearch != null || stepSizeSelect != null || stepSizeGrid != null || stepSizeExamples != null || stepSizeChains != null
-                || stepSizeGradientIterations != null || stepSizeGradientRate != null;
-        if (stepSizeEvery == null && base == null) {
-            if (details) {
-                throw new InputException("the --step-size-* options need --step-size-every T");
-            }
-            return null;
-        }
-        StepSizeTuning d = base != null ? base : StepSizeTuning.gridEvery(1);
-        StepSizeTuning.Search search = d.search();
-        if (stepSizeSearch != null) {
-            search = switch (stepSizeSearch) {
-                case "grid" -> StepSizeTuning.Search.GRID;
-                case "gradient" -> StepSizeTuning.Search.GRADIENT;
-                default -> throw new InputException("--step-size-search must be grid or gradient, got '" + stepSizeSearch + "'");
-            };
-        }
-        List<Double> grid = stepSizeGrid == null ? d.grid() : Arrays.stream(StepSizeTuning.parseGrid("--step-size-grid", stepSizeGrid)).boxed().toList();
-        try {
-            return new StepSizeTuning(
-                    Options.orElse(stepSizeEvery, d.every()),
-                    search,
-                    grid,
-                    Options.orElse(stepSizeExamples, d.examples()),
-                    Options.orElse(stepSizeChains, d.chains()),
-                    Options.orElse(stepSizeGradientIterations, d.gradientIterations()),
-                    Options.orElse(stepSizeGradientRate, d.gradientRate()),
-                    stepSizeSelect == null ? d.selection() : StepSizeSearch.Selection.parse("--step-size-select", stepSizeSelect));
         } catch (IllegalArgumentException e) {
             throw new InputException(e.getMessage(), e);
         }

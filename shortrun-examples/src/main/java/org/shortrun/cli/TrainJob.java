@@ -1,11 +1,11 @@
 package org.shortrun.cli;
+import org.shortrun.training.ProgressBar;
 import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.engine.EngineCheck;
 import org.shortrun.eval.Reconstruction;
 import org.shortrun.eval.TrainingSession;
-import org.shortrun.eval.plot.LossPlot;
-import org.shortrun.eval.plot.StepSizePlots;
+import org.shortrun.eval.plot.RunPlots;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.IterationStats;
@@ -107,8 +107,7 @@ final class TrainJob {
                 session.train();
             } finally {
                 // what was logged so far is drawn even if training stopped early
-                drawStepSizes();
-                drawLoss();
+                drawPlots();
             }
             session.writeSamples(64, out.resolve("samples.png"));
             session.writeReconstructions(test, out.resolve("reconstructions.png"));
@@ -117,19 +116,9 @@ final class TrainJob {
     }
 
     /** A plot that cannot be drawn must not hide why training stopped, nor stop a finished run. */
-    private void drawStepSizes() {
-        try {
-            StepSizePlots.write(out, 4);
-        } catch (IOException | RuntimeException e) {
-            System.err.println("shortrun: warning: the step-size plots were not drawn: " + e.getMessage());
-        }
-    }
-
-    private void drawLoss() {
-        try {
-            LossPlot.write(out);
-        } catch (IOException | RuntimeException e) {
-            System.err.println("shortrun: warning: loss.png was not drawn: " + e.getMessage());
+    private void drawPlots() {
+        for (String warning : RunPlots.draw(out)) {
+            System.err.println("shortrun: warning: " + warning);
         }
     }
 
@@ -147,16 +136,7 @@ final class TrainJob {
 
         @Override
         public void onStepSizeSearch(TrainingRun.StepSizeSearchRecord search) {
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("event", "step_size");
-            line.put("iteration", search.iteration());
-            line.put("previous", search.previous());
-            line.put("s", search.chosen());
-            line.put("found", search.result().best() != null);
-            line.put("objective", search.result().bestEstimate() == null ? null : search.result().bestEstimate().objective());
-            line.put("evaluations", search.result().trace().size());
-            line.put("seconds", search.seconds());
-            Json.print(line);
+            Json.print(search.toEvent());
         }
     }
 

@@ -1,5 +1,6 @@
 package org.shortrun.eval.table;
 
+import org.shortrun.data.Datasets;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
 
@@ -49,5 +50,30 @@ public interface TableData {
          * @return the key
          */
         String cacheKey(Split split, int imageSize);
+    
+        /**
+         * A dataset of the library's registry, read as {@code train} reads it.
+         *
+         * @param datasets the dataset and its settings
+         * @return it as a table's source
+         */
+        static Source of(Datasets datasets) {
+            return new Source() {
+                @Override
+                public ImageDataset load(Split split, int imageSize) {
+                    return datasets.load(split, imageSize);
+                }
+
+                @Override
+                public String describe() {
+                    return datasets.describe();
+                }
+
+                @Override
+                public String cacheKey(Split split, int imageSize) {
+                    return datasets.cacheKey(split, imageSize);
+                }
+            };
+        }
     }
 }

@@ -1,9 +1,7 @@
-package org.shortrun.cli;
+package org.shortrun.training;
 
 import ai.djl.util.Progress;
 
-import org.shortrun.training.IterationStats;
-import org.shortrun.training.TrainingRun;
 
 import java.io.PrintStream;
 import java.util.Locale;
@@ -12,7 +10,7 @@ import java.util.Locale;
  * A progress bar on standard error: items done, rate, a detail (the loss, in training) and ETA.
  * Redrawn in place on a terminal; on a log (no console) a line every tenth of the work.
  */
-final class ProgressBar implements TrainingRun.Listener {
+public final class ProgressBar implements TrainingRun.Listener {
 
     private static final int WIDTH = 30;
 
@@ -25,40 +23,75 @@ final class ProgressBar implements TrainingRun.Listener {
     private final String unit;
     private long started;
 
-    ProgressBar(PrintStream out) {
+    /**
+     * A bar counting training iterations.
+     *
+     * @param out where it is drawn, standard error in the command
+     */
+    public ProgressBar(PrintStream out) {
         this(out, "it");
     }
 
-    /** A bar for other work than training: {@code unit} names what is counted, e.g. "img". */
-    ProgressBar(PrintStream out, String unit) {
+    /**
+     * A bar for other work than training.
+     *
+     * @param out where it is drawn
+     * @param unit what is counted, e.g. "img"
+     */
+    public ProgressBar(PrintStream out, String unit) {
         this.out = out;
         this.unit = unit;
         terminal = System.console() != null;
     }
 
-    /** Starts counting {@code total} items of work from now. */
-    void start(long total) {
+    /**
+     * Starts counting items of work from now.
+     *
+     * @param total how many there are
+     */
+    public void start(long total) {
         onStart(0, total);
         started = System.nanoTime();
         lastDecile = -1;
     }
 
-    /** Reports that {@code done} of the items are done. */
-    void advance(long done, String detail) {
+    /**
+     * Reports how many of the items are done.
+     *
+     * @param done items done
+     * @param detail shown after the rate, may be empty
+     */
+    public void advance(long done, String detail) {
         draw(done, (System.nanoTime() - started) / 1e9, detail);
     }
 
     /**
      * This bar as DJL's {@link Progress}, for library code that reports through it: {@code reset}
      * starts the count, every {@code increment} or {@code update} redraws.
+     *
+     * @return the adapter
      */
-    Progress asProgress() {
+    public Progress asProgress() {
+        return asProgress(null);
+    }
+
+    /**
+     * This bar as DJL's {@link Progress}, printing each {@code reset}'s message on a line of its
+     * own first, after {@code prefix}, so that a sequence of steps says which one is counted.
+     *
+     * @param prefix printed before each message; null prints none
+     * @return the adapter
+     */
+    public Progress asProgress(String prefix) {
         ProgressBar bar = this;
         return new Progress() {
             private long done;
 
             @Override
             public void reset(String message, long max, String trailingMessage) {
+                if (prefix != null) {
+                    bar.out.println(prefix + message);
+                }
                 bar.start(max);
                 done = 0;
             }
