@@ -31,7 +31,7 @@ public final class InpaintingTranslator implements Translator<InpaintRequest, In
     private final LangevinSettings settings;
 
     private InpaintingTranslator(Builder builder) {
-        settings = new LangevinSettings(builder.steps, builder.stepSize, builder.sigma, builder.seed);
+        settings = builder.settings();
     }
 
     /**
@@ -87,56 +87,13 @@ public final class InpaintingTranslator implements Translator<InpaintRequest, In
     }
 
     /** Builds an {@link InpaintingTranslator}. */
-    public static final class Builder {
-        private Integer steps;
-        private Float stepSize;
-        private Float sigma;
-        private Integer seed;
+    public static final class Builder extends LangevinTranslatorBuilder<Builder> {
 
         Builder() {}
 
-        /**
-         * Overrides K, the Langevin steps (default: the model's).
-         *
-         * @param steps K
-         * @return this builder
-         */
-        public Builder optSteps(int steps) {
-            this.steps = steps;
-            return this;
-        }
-
-        /**
-         * Overrides s, the Langevin noise standard deviation (default: the model's).
-         *
-         * @param stepSize s
-         * @return this builder
-         */
-        public Builder optStepSize(float stepSize) {
-            this.stepSize = stepSize;
-            return this;
-        }
-
-        /**
-         * Overrides sigma, the observation noise (default: the model's at its iteration).
-         *
-         * @param sigma sigma
-         * @return this builder
-         */
-        public Builder optSigma(float sigma) {
-            this.sigma = sigma;
-            return this;
-        }
-
-        /**
-         * Sets the seed of every call's Langevin draws (default 1, as the command's); the masks
-         * have their own seed in the request. The engine's generator is left alone.
-         *
-         * @param seed the seed
-         * @return this builder
-         */
-        public Builder optSeed(int seed) {
-            this.seed = seed;
+        /** {@inheritDoc} */
+        @Override
+        protected Builder self() {
             return this;
         }
 

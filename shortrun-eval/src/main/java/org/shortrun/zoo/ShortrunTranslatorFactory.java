@@ -42,38 +42,29 @@ public final class ShortrunTranslatorFactory implements TranslatorFactory {
             return (Translator<I, O>) SampleTranslator.builder().build();
         }
         if (input == ImageBatch.class && output == Reconstructed.class) {
-            ReconstructionTranslator.Builder b = ReconstructionTranslator.builder();
-            if (has(arguments, "steps")) {
-                b.optSteps(Integer.parseInt(arguments.get("steps").toString()));
-            }
-            if (has(arguments, "stepSize")) {
-                b.optStepSize(Float.parseFloat(arguments.get("stepSize").toString()));
-            }
-            if (has(arguments, "sigma")) {
-                b.optSigma(Float.parseFloat(arguments.get("sigma").toString()));
-            }
-            if (has(arguments, "seed")) {
-                b.optSeed(Integer.parseInt(arguments.get("seed").toString()));
-            }
-            return (Translator<I, O>) b.build();
+            return (Translator<I, O>) withArguments(ReconstructionTranslator.builder(), arguments).build();
         }
         if (input == InpaintRequest.class && output == Inpainted.class) {
-            InpaintingTranslator.Builder b = InpaintingTranslator.builder();
-            if (has(arguments, "steps")) {
-                b.optSteps(Integer.parseInt(arguments.get("steps").toString()));
-            }
-            if (has(arguments, "stepSize")) {
-                b.optStepSize(Float.parseFloat(arguments.get("stepSize").toString()));
-            }
-            if (has(arguments, "sigma")) {
-                b.optSigma(Float.parseFloat(arguments.get("sigma").toString()));
-            }
-            if (has(arguments, "seed")) {
-                b.optSeed(Integer.parseInt(arguments.get("seed").toString()));
-            }
-            return (Translator<I, O>) b.build();
+            return (Translator<I, O>) withArguments(InpaintingTranslator.builder(), arguments).build();
         }
         throw new TranslateException("a shortrun model has no translator from " + input.getName() + " to " + output.getName() + "; supported: " + SUPPORTED);
+    }
+
+    /** The Criteria arguments steps, stepSize, sigma and seed, where given. */
+    private static <T extends LangevinTranslatorBuilder<T>> T withArguments(T b, Map<String, ?> arguments) {
+        if (has(arguments, "steps")) {
+            b.optSteps(Integer.parseInt(arguments.get("steps").toString()));
+        }
+        if (has(arguments, "stepSize")) {
+            b.optStepSize(Float.parseFloat(arguments.get("stepSize").toString()));
+        }
+        if (has(arguments, "sigma")) {
+            b.optSigma(Float.parseFloat(arguments.get("sigma").toString()));
+        }
+        if (has(arguments, "seed")) {
+            b.optSeed(Integer.parseInt(arguments.get("seed").toString()));
+        }
+        return b;
     }
 
     private static boolean has(Map<String, ?> arguments, String key) {
