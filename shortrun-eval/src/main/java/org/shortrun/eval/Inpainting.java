@@ -160,21 +160,6 @@ public final class Inpainting {
     }
 
     /**
-     * Measures the errors over the first {@code count} images of a source.
-     *
-     * @param source the images
-     * @param count how many, from the first
-     * @param batchSize images per batch
-     * @param random the source of random masks
-     * @param stream where Langevin's draws come from
-     * @param manager the manager each batch's scope is opened under
-     * @return the errors
-     */
-    public Error measure(ImageSource source, int count, int batchSize, Random random, RandomStream stream, NDManager manager) {
-        return measure(source, count, batchSize, random, stream, manager, null);
-    }
-
-    /**
      * Measures the errors over the first {@code count} images of a source, reporting each batch
      * to a progress bar, since short-run inference over a test set takes minutes.
      *

@@ -104,33 +104,6 @@ public final class Reconstruction {
     }
 
     /**
-     * Measures the reconstruction error of the first {@code count} images of a source.
-     *
-     * @param generator the generator
-     * @param parameterStore its parameter store
-     * @param langevin the sampler (K and s)
-     * @param sigma sigma for inference
-     * @param source the images
-     * @param count how many images, from the first
-     * @param batchSize images per inference batch
-     * @param manager the manager each batch's scope is opened under
-     * @param stream where Langevin's draws come from
-     * @return the error
-     */
-    public static Error measure(
-            LadderGenerator generator,
-            ParameterStore parameterStore,
-            Langevin langevin,
-            float sigma,
-            ImageSource source,
-            int count,
-            int batchSize,
-            NDManager manager,
-            RandomStream stream) {
-        return measure(generator, parameterStore, langevin, sigma, source, count, batchSize, manager, stream, null);
-    }
-
-    /**
      * Measures the reconstruction error of the first {@code count} images of a source, reporting
      * each batch to a progress bar, since short-run inference over a test set takes minutes.
      *

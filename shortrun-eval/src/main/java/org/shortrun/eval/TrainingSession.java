@@ -108,7 +108,7 @@ public final class TrainingSession implements AutoCloseable {
      */
     public Reconstruction.Error reconstructionError(ImageSource test, int count) {
         return Reconstruction.measure(
-                learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), test, count, 100, root, seeded());
+                learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), test, count, 100, root, seeded(), null);
     }
 
     /**

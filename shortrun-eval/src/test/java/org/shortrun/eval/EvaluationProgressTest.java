@@ -98,7 +98,7 @@ class EvaluationProgressTest {
             assertEquals(expected, inpainting.events);
 
             // without a progress bar the figures are the same
-            Reconstruction.Error quiet = Reconstruction.measure(g, store, langevin, 0.3f, SOURCE, 6, 4, manager, RandomStream.seeded(1));
+            Reconstruction.Error quiet = Reconstruction.measure(g, store, langevin, 0.3f, SOURCE, 6, 4, manager, RandomStream.seeded(1), null);
             assertEquals(error, quiet);
         }
     }
