@@ -1,6 +1,6 @@
 package org.shortrun.cli;
 
-import org.shortrun.eval.table.JobLock;
+import org.shortrun.io.DirectoryLock;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,7 +14,7 @@ final class LockHolder {
     private LockHolder() {}
 
     public static void main(String[] args) throws IOException {
-        try (JobLock lock = JobLock.acquire(Path.of(args[0]), "test lock")) {
+        try (DirectoryLock lock = DirectoryLock.acquire(Path.of(args[0]), "test lock")) {
             System.out.println("locked");
             System.out.flush();
             while (System.in.read() >= 0) {

@@ -10,7 +10,7 @@ import static org.shortrun.cli.CommandTest.execute;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.shortrun.eval.table.JobLock;
+import org.shortrun.io.DirectoryLock;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -92,8 +92,8 @@ class TableJobCommandTest {
         assertEquals(0, holder.exitValue());
         assertEquals("", Files.readString(lockFile), "a lock released properly leaves an empty file");
         // the same refusal when the holder is this very process (a library user's job, or a test)
-        try (JobLock held = JobLock.acquire(lockFile, "test lock")) {
-            assertBadInput(execute("table", "--spec", spec.toString(), "--out", out.toString(), "--cell", "1"), "is in use by " + JobLock.currentOwner());
+        try (DirectoryLock held = DirectoryLock.acquire(lockFile, "test lock")) {
+            assertBadInput(execute("table", "--spec", spec.toString(), "--out", out.toString(), "--cell", "1"), "is in use by " + DirectoryLock.currentOwner());
         }
     }
 

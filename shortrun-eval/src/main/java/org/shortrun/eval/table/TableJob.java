@@ -3,6 +3,7 @@ package org.shortrun.eval.table;
 import ai.djl.ndarray.NDManager;
 import ai.djl.util.Progress;
 
+import org.shortrun.io.DirectoryLock;
 import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
@@ -121,7 +122,7 @@ public final class TableJob implements AutoCloseable {
     private final TrainingRun.Listener trainingListener;
     private final Progress progress;
     private final Listener listener;
-    private final List<JobLock> cellLocks = new ArrayList<>();
+    private final List<DirectoryLock> cellLocks = new ArrayList<>();
 
     private TableJob(Builder b, Map<String, TableData.Source> data) {
         this.spec = b.spec;
@@ -204,7 +205,7 @@ public final class TableJob implements AutoCloseable {
     @Override
     public void close() throws IOException {
         IOException first = null;
-        for (JobLock lock : cellLocks) {
+        for (DirectoryLock lock : cellLocks) {
             try {
                 lock.close();
             } catch (IOException e) {
@@ -226,7 +227,7 @@ public final class TableJob implements AutoCloseable {
     /** Runs a write of spec.json or the tables while holding the short job-wide lock. */
     private void underTableLock(TableWrite write) throws IOException {
         Path file = dir.resolve("locks").resolve("job.lock");
-        JobLock lock = JobLock.acquireWaiting(file, "job directory " + dir, TABLE_LOCK_WAIT_MILLIS);
+        DirectoryLock lock = DirectoryLock.acquireWaiting(file, "job directory " + dir, TABLE_LOCK_WAIT_MILLIS);
         try {
             if (lock.getStaleOwner() != null) {
                 listener.onStaleLock(file, lock.getStaleOwner());
@@ -560,7 +561,7 @@ public final class TableJob implements AutoCloseable {
                     if (cell == null || cell == number) {
                         String id = job.cells.get(number - 1).id();
                         Path file = directory.resolve("locks").resolve("cell-" + id + ".lock");
-                        JobLock lock = JobLock.acquire(file, "cell " + id + " of job directory " + directory);
+                        DirectoryLock lock = DirectoryLock.acquire(file, "cell " + id + " of job directory " + directory);
                         job.cellLocks.add(lock);
                         if (lock.getStaleOwner() != null) {
                             listener.onStaleLock(file, lock.getStaleOwner());

@@ -1,4 +1,4 @@
-package org.shortrun.eval.table;
+package org.shortrun.io;
 
 import org.shortrun.InputException;
 
@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * An exclusive lock on part of a job directory, held through {@link FileChannel#tryLock()} on a
+ * An exclusive lock on an output directory or part of one, held through {@link FileChannel#tryLock()} on a
  * lock file that names its owner ("pid N on HOST").
  *
  * <p>The operating system's lock, not the file's existence, decides who holds it: the lock dies
@@ -23,7 +23,7 @@ import java.nio.file.StandardOpenOption;
  * is never deleted, only emptied on release: deleting it would let a process that opened the old
  * file and one that created a new one both believe they hold the lock.
  */
-public final class JobLock implements AutoCloseable {
+public final class DirectoryLock implements AutoCloseable {
 
     private static final String OWNER = "pid " + ProcessHandle.current().pid() + " on " + hostName();
 
@@ -31,7 +31,7 @@ public final class JobLock implements AutoCloseable {
     private final FileLock lock;
     private final String staleOwner;
 
-    private JobLock(FileChannel channel, FileLock lock, String staleOwner) {
+    private DirectoryLock(FileChannel channel, FileLock lock, String staleOwner) {
         this.channel = channel;
         this.lock = lock;
         this.staleOwner = staleOwner;
@@ -47,8 +47,8 @@ public final class JobLock implements AutoCloseable {
      *     naming the owner and the file
      * @throws IOException if the lock file cannot be created or written
      */
-    public static JobLock acquire(Path file, String what) throws IOException {
-        JobLock held = tryAcquire(file);
+    public static DirectoryLock acquire(Path file, String what) throws IOException {
+        DirectoryLock held = tryAcquire(file);
         if (held == null) {
             String owner = owner(file);
             throw new InputException(
@@ -68,10 +68,10 @@ public final class JobLock implements AutoCloseable {
      * @throws InputException if the lock is still held after the timeout
      * @throws IOException if the lock file cannot be created or written
      */
-    static JobLock acquireWaiting(Path file, String what, long timeoutMillis) throws IOException {
+    public static DirectoryLock acquireWaiting(Path file, String what, long timeoutMillis) throws IOException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
         while (true) {
-            JobLock held = tryAcquire(file);
+            DirectoryLock held = tryAcquire(file);
             if (held != null) {
                 return held;
             }
@@ -87,7 +87,7 @@ public final class JobLock implements AutoCloseable {
         }
     }
 
-    private static JobLock tryAcquire(Path file) throws IOException {
+    private static DirectoryLock tryAcquire(Path file) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock;
@@ -109,7 +109,7 @@ public final class JobLock implements AutoCloseable {
             channel.truncate(0);
             channel.write(ByteBuffer.wrap((OWNER + "\n").getBytes(StandardCharsets.UTF_8)), 0);
             channel.force(false);
-            return new JobLock(channel, lock, previous.isEmpty() ? null : previous);
+            return new DirectoryLock(channel, lock, previous.isEmpty() ? null : previous);
         } catch (IOException | RuntimeException e) {
             lock.release();
             channel.close();

@@ -1,4 +1,4 @@
-package org.shortrun.eval.table;
+package org.shortrun.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -14,22 +14,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The job directory's locks within one process (the command's tests cover other processes). */
-class JobLockTest {
+class DirectoryLockTest {
 
     @TempDir Path dir;
 
     @Test
     void aHeldLockIsRefusedWithItsOwnerAndReleasedEmpty() throws IOException {
         Path file = dir.resolve("locks").resolve("cell-x.lock");
-        try (JobLock held = JobLock.acquire(file, "cell x")) {
+        try (DirectoryLock held = DirectoryLock.acquire(file, "cell x")) {
             assertNull(held.getStaleOwner(), "a fresh lock file has no previous owner");
-            assertEquals(JobLock.currentOwner() + "\n", Files.readString(file));
-            InputException refused = assertThrows(InputException.class, () -> JobLock.acquire(file, "cell x of job runs/t"));
-            assertTrue(refused.getMessage().startsWith("cell x of job runs/t is in use by " + JobLock.currentOwner() + " (lock " + file + ")"), refused.getMessage());
-            assertThrows(InputException.class, () -> JobLock.acquireWaiting(file, "job runs/t", 200), "waiting gives up after its timeout");
+            assertEquals(DirectoryLock.currentOwner() + "\n", Files.readString(file));
+            InputException refused = assertThrows(InputException.class, () -> DirectoryLock.acquire(file, "cell x of job runs/t"));
+            assertTrue(refused.getMessage().startsWith("cell x of job runs/t is in use by " + DirectoryLock.currentOwner() + " (lock " + file + ")"), refused.getMessage());
+            assertThrows(InputException.class, () -> DirectoryLock.acquireWaiting(file, "job runs/t", 200), "waiting gives up after its timeout");
         }
         assertEquals("", Files.readString(file));
-        try (JobLock again = JobLock.acquire(file, "cell x")) {
+        try (DirectoryLock again = DirectoryLock.acquire(file, "cell x")) {
             assertNull(again.getStaleOwner(), "a lock released properly is not stale");
         }
     }
@@ -37,9 +37,9 @@ class JobLockTest {
     @Test
     void aLockFileWhoseOwnerDiedIsTakenOver() throws IOException {
         Path file = Files.writeString(dir.resolve("job.lock"), "pid 999999 on gone-host\n");
-        try (JobLock lock = JobLock.acquire(file, "job")) {
+        try (DirectoryLock lock = DirectoryLock.acquire(file, "job")) {
             assertEquals("pid 999999 on gone-host", lock.getStaleOwner());
-            assertEquals(JobLock.currentOwner() + "\n", Files.readString(file));
+            assertEquals(DirectoryLock.currentOwner() + "\n", Files.readString(file));
         }
     }
 }

@@ -1,0 +1,60 @@
+package org.shortrun.io;
+
+import org.shortrun.InputException;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Turns a failure to write into one line naming the file and the cause a user can act on (a full
+ * disk, a read-only or missing directory), for the command to print with exit code 2.
+ */
+public final class WriteFailure {
+
+    private WriteFailure() {}
+
+    /**
+     * Describes a failed write.
+     *
+     * @param target the file or directory being written
+     * @param e the failure
+     * @return an exception whose message is one line: "cannot write TARGET: CAUSE"
+     */
+    public static InputException of(Path target, IOException e) {
+        return new InputException("cannot write " + target + ": " + cause(e), e);
+    }
+
+    /**
+     * The cause of a failed write in a few words, e.g. "no space left on device".
+     *
+     * @param e the failure
+     * @return the cause
+     */
+    public static String cause(IOException e) {
+        String reason = e instanceof FileSystemException fs && fs.getReason() != null ? fs.getReason() : e.getMessage();
+        if (reason == null || reason.isBlank()) {
+            if (e instanceof AccessDeniedException) {
+                reason = "permission denied";
+            } else if (e instanceof NoSuchFileException) {
+                reason = "its directory does not exist";
+            } else if (e instanceof NotDirectoryException) {
+                reason = "not a directory";
+            } else {
+                reason = e.getClass().getSimpleName();
+            }
+        }
+        if (e instanceof FileSystemException fs && fs.getFile() != null && !reason.contains(fs.getFile())) {
+            reason = reason + " (" + fs.getFile() + ")";
+        }
+        return reason.toLowerCase(Locale.ROOT).startsWith("no space") ? "no space left on device" : lowerFirst(reason.replace('\n', ' '));
+    }
+
+    private static String lowerFirst(String s) {
+        return s.isEmpty() ? s : Character.toLowerCase(s.charAt(0)) + s.substring(1);
+    }
+}

@@ -1,0 +1,41 @@
+package org.shortrun.io;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.DataInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The harness itself catches what it is there to catch. */
+class FuzzTest {
+
+    @TempDir Path dir;
+
+    private static final byte[] FILE = {0, 0, 0, 4, 1, 2, 3, 4};
+
+    @Test
+    void aReaderThatBelievesALengthIsCaught() throws Exception {
+        Fuzz.Report report = Fuzz.of("naive", FILE, 1).mutants(300).run(dir.resolve("m"), file -> {
+            try (DataInputStream in = new DataInputStream(Files.newInputStream(file))) {
+                byte[] body = new byte[Math.max(0, in.readInt())];
+                in.read(body);
+            } catch (java.io.EOFException e) {
+                throw new org.shortrun.InputException("short");
+            }
+        });
+        assertFalse(report.ok(), report.line());
+        assertTrue(report.overAllocations() + report.outOfMemory() > 0, report.line());
+    }
+
+    @Test
+    void anExceptionOtherThanACleanErrorIsCaught() throws Exception {
+        Fuzz.Report report = Fuzz.of("throws", FILE, 2).mutants(50).run(dir.resolve("m"), file -> {
+            throw new IllegalStateException("boom");
+        });
+        assertTrue(report.unexpected() > 0 && !report.ok(), report.line());
+    }
+}
