@@ -11,6 +11,20 @@ import java.util.Objects;
  */
 public final class LadderConfig {
 
+    /**
+     * The most latent layers a configuration may have. This and the limits below keep a damaged
+     * or hostile checkpoint from asking for more memory than any machine has before its
+     * parameters are even read; the paper's models stay far below them.
+     */
+    public static final int MAX_LAYERS = 16;
+
+    /** The largest latent dimension of one layer. */
+    public static final int MAX_Z_DIM = 4096;
+
+    /** The largest channel width n_f. */
+    public static final int MAX_CHANNELS = 1024;
+
+
     /** Side of the feature grid every layer works on, as in the released script. */
     public static final int GRID = 16;
 
@@ -233,13 +247,16 @@ public final class LadderConfig {
             if (zDims == null || zDims.length == 0) {
                 throw new IllegalArgumentException("z-dims must name at least one layer");
             }
+            if (zDims.length > MAX_LAYERS) {
+                throw new IllegalArgumentException("at most " + MAX_LAYERS + " latent layers, got " + zDims.length);
+            }
             for (int d : zDims) {
-                if (d <= 0) {
-                    throw new IllegalArgumentException("every z-dim must be positive, got " + d);
+                if (d <= 0 || d > MAX_Z_DIM) {
+                    throw new IllegalArgumentException("every z-dim must be in [1, " + MAX_Z_DIM + "], got " + d);
                 }
             }
-            if (channels <= 0) {
-                throw new IllegalArgumentException("channels must be positive, got " + channels);
+            if (channels <= 0 || channels > MAX_CHANNELS) {
+                throw new IllegalArgumentException("channels must be in [1, " + MAX_CHANNELS + "], got " + channels);
             }
             if (imageChannels != 1 && imageChannels != 3) {
                 throw new IllegalArgumentException("image channels must be 1 or 3, got " + imageChannels);
@@ -272,8 +289,8 @@ public final class LadderConfig {
             } catch (NumberFormatException e) {
                 throw new InputException(option + ": '" + parts[i].trim() + "' is not a whole number (in '" + text + "')");
             }
-            if (dims[i] <= 0) {
-                throw new InputException(option + ": every dimension must be positive, got " + java.util.Arrays.toString(dims).replace(" ", ""));
+            if (dims[i] <= 0 || dims[i] > MAX_Z_DIM) {
+                throw new InputException(option + ": every dimension must be in [1, " + MAX_Z_DIM + "], got " + parts[i].trim() + " (in '" + text + "')");
             }
         }
         return dims;

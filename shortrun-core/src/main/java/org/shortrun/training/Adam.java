@@ -1,8 +1,10 @@
 package org.shortrun.training;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import ai.djl.util.Pair;
@@ -10,7 +12,9 @@ import ai.djl.util.Pair;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -82,6 +86,55 @@ public final class Adam implements AutoCloseable {
                                 false);
             }
         }
+    }
+
+    /**
+     * Finds the first parameter or moment holding a value that is not finite. One sum per array
+     * and one transfer find the common case fast; only an array whose sum is not finite is
+     * counted element by element.
+     *
+     * @param parameters the parameters, in the order used by {@link #step}
+     * @return e.g. "parameter 03Linear_weight holds 12 non-finite values", or null if all are finite
+     */
+    public String describeNonFinite(ParameterList parameters) {
+        List<String> names = new ArrayList<>();
+        List<NDArray> arrays = new ArrayList<>();
+        for (Pair<String, Parameter> pair : parameters) {
+            NDArray weight = pair.getValue().getArray();
+            names.add("parameter " + pair.getKey());
+            arrays.add(weight);
+            NDArray[] m = moments.get(pair.getKey());
+            if (m != null) {
+                names.add("Adam's first moment of " + pair.getKey());
+                arrays.add(m[0]);
+                names.add("Adam's second moment of " + pair.getKey());
+                arrays.add(m[1]);
+            }
+        }
+        if (arrays.isEmpty()) {
+            return null;
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            NDList sums = new NDList();
+            for (NDArray a : arrays) {
+                NDArray sum = a.sum();
+                sum.attach(scope);
+                sums.add(sum.toType(DataType.FLOAT64, false));
+            }
+            double[] values = NDArrays.stack(sums).toDoubleArray();
+            for (int i = 0; i < values.length; i++) {
+                if (!Double.isFinite(values[i])) {
+                    // a copy in the scope, so that what is computed from it is freed with the scope
+                    NDArray copy = arrays.get(i).duplicate();
+                    copy.attach(scope);
+                    long n = copy.isNaN().logicalOr(copy.isInfinite()).countNonzero().toType(DataType.INT64, false).getLong();
+                    if (n > 0) {
+                        return names.get(i) + " holds " + n + " non-finite value" + (n == 1 ? "" : "s") + " of " + arrays.get(i).size();
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     private NDArray[] newMoments(NDArray weight) {

@@ -7,9 +7,15 @@ import ai.djl.nn.Parameter;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
 
 import org.shortrun.InputException;
+import org.shortrun.io.DamagedFileException;
+import org.shortrun.io.SealedJson;
+import org.shortrun.io.WriteFailure;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
 
@@ -20,13 +26,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
@@ -38,8 +48,9 @@ import java.util.stream.Stream;
 /**
  * A saved learning state: parameters, Adam's moments and update count, the step size, the
  * iteration, the seed, and both configurations. A directory holding {@code state.json}, {@code
- * parameters.bin} and {@code optimizer.bin}; the JSON records each file's SHA-256 so that a
- * damaged checkpoint is refused rather than half read.
+ * parameters.bin} and {@code optimizer.bin}. The state is sealed ({@link SealedJson}: kind,
+ * format and a SHA-256 of its content) and records each binary file's SHA-256, so a damaged
+ * checkpoint is refused rather than half read; nothing that is not finite is ever saved.
  *
  * <p>{@link #save} writes into a sibling temporary directory and renames it into place, keeping
  * the previous checkpoint as {@code NAME.prev} until the rename is done, so a killed run always
@@ -50,7 +61,9 @@ public final class Checkpoint {
     /** The name of the directory a run keeps its checkpoint in. */
     public static final String DIRECTORY = "checkpoint";
 
-    private static final int FORMAT = 1;
+    private static final int FORMAT = 2;
+    private static final String KIND = "checkpoint state";
+    private static final long MAX_STATE_BYTES = 1 << 20;
     private static final String STATE = "state.json";
     private static final String PARAMETERS = "parameters.bin";
     private static final String OPTIMIZER = "optimizer.bin";
@@ -132,34 +145,81 @@ public final class Checkpoint {
      */
     public static Checkpoint read(Path path) {
         Path dir = locate(path);
+        State state = readState(dir);
+        for (String file : new String[] {PARAMETERS, OPTIMIZER}) {
+            String actual;
+            try {
+                actual = sha256(dir.resolve(file));
+            } catch (NoSuchFileException e) {
+                throw new DamagedFileException(dir.resolve(file), "it is missing", e);
+            } catch (IOException e) {
+                throw new InputException("cannot read " + dir.resolve(file) + ": " + e.getMessage(), e);
+            }
+            if (!actual.equals(state.sha256.get(file))) {
+                throw new DamagedFileException(dir.resolve(file), "it does not match the SHA-256 recorded in " + STATE);
+            }
+        }
+        return new Checkpoint(dir, state);
+    }
+
+    /**
+     * Reads state.json: sealed, so any change is refused before it is parsed; then every entry
+     * is checked for presence, type and range, so that not even a resealed file can make the
+     * loader allocate what no model needs.
+     */
+    private static State readState(Path dir) {
+        Path file = dir.resolve(STATE);
+        String content;
+        try {
+            content = SealedJson.read(file, KIND, FORMAT, MAX_STATE_BYTES);
+        } catch (IOException e) {
+            throw new InputException("cannot read " + file + ": " + e.getMessage(), e);
+        }
         State state;
         try {
-            state = GSON.fromJson(Files.readString(dir.resolve(STATE)), State.class);
-        } catch (IOException | JsonParseException e) {
-            throw new InputException("checkpoint " + dir + " is corrupt: cannot read " + STATE, e);
-        }
-        if (state == null || state.format != FORMAT || state.model == null || state.training == null || state.sha256 == null) {
-            throw new InputException("checkpoint " + dir + " is corrupt or of an unknown format: " + STATE + " is incomplete");
+            JsonElement root = JsonParser.parseString(content);
+            if (!root.isJsonObject()) {
+                throw new DamagedFileException(file, "its content is not a JSON object");
+            }
+            JsonObject object = root.getAsJsonObject();
+            for (String key : new String[] {"iteration", "stepSize", "seed"}) {
+                if (!object.has(key) || !object.get(key).isJsonPrimitive() || !object.getAsJsonPrimitive(key).isNumber()) {
+                    throw new DamagedFileException(file, "\"" + key + "\" is missing or not a number");
+                }
+            }
+            for (String key : new String[] {"model", "training", "sha256"}) {
+                if (!object.has(key) || !object.get(key).isJsonObject()) {
+                    throw new DamagedFileException(file, "\"" + key + "\" is missing or not an object");
+                }
+            }
+            // from the text, not the tree: the streaming reader refuses 4294967297 as an int,
+            // where the tree's getAsInt would wrap it to 1
+            state = GSON.fromJson(content, State.class);
+        } catch (JsonParseException | IllegalStateException | NumberFormatException | UnsupportedOperationException | NullPointerException e) {
+            throw new DamagedFileException(file, "its content does not parse (" + e.getMessage() + ")", e);
         }
         try {
             state.model.toBuilder().build();
             state.training.toBuilder().build();
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw new InputException("checkpoint " + dir + " is corrupt: its configuration is invalid (" + e.getMessage() + ")", e);
+            throw new DamagedFileException(file, "its configuration is invalid (" + e.getMessage() + ")", e);
         }
-        for (String file : new String[] {PARAMETERS, OPTIMIZER}) {
-            String expected = state.sha256.get(file);
-            String actual;
-            try {
-                actual = sha256(Files.readAllBytes(dir.resolve(file)));
-            } catch (IOException e) {
-                throw new InputException("checkpoint " + dir + " is corrupt: " + file + " is missing", e);
-            }
-            if (!actual.equals(expected)) {
-                throw new InputException("checkpoint " + dir + " is corrupt: " + file + " does not match its checksum");
+        if (state.iteration < 0 || state.iteration > state.training.getIterations()) {
+            throw new DamagedFileException(file, "iteration " + state.iteration + " is outside [0, " + state.training.getIterations() + "]");
+        }
+        if (!(state.stepSize > 0) || !Float.isFinite(state.stepSize)) {
+            throw new DamagedFileException(file, "step size " + state.stepSize + " is not a positive number");
+        }
+        if (state.seed != state.training.getSeed()) {
+            throw new DamagedFileException(file, "seed " + state.seed + " differs from its training seed " + state.training.getSeed());
+        }
+        for (String name : new String[] {PARAMETERS, OPTIMIZER}) {
+            String sha = state.sha256.get(name);
+            if (sha == null || !sha.matches("[0-9a-f]{64}")) {
+                throw new DamagedFileException(file, "it records no SHA-256 for " + name);
             }
         }
-        return new Checkpoint(dir, state);
+        return state;
     }
 
     private static Path locate(Path path) {
@@ -250,9 +310,30 @@ public final class Checkpoint {
      *
      * @param learner the learner
      * @param target the checkpoint directory, e.g. {@code out/checkpoint}
-     * @throws IOException if writing fails; the previous checkpoint is then left as it was
+     * @throws IOException if writing fails, with a message naming the file and the cause; the
+     *     previous checkpoint is then left as it was
+     * @throws DivergenceException if a parameter or optimiser moment is not finite; nothing is
+     *     written
      */
     public static void save(Learner learner, Path target) throws IOException {
+        String nonFinite = learner.describeNonFinite();
+        if (nonFinite != null) {
+            throw new DivergenceException(nonFinite + " at iteration " + learner.getIteration() + "; not saved");
+        }
+        try {
+            write(learner, target);
+        } catch (IOException e) {
+            try {
+                deleteRecursively(sibling(target, ".tmp"));
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            Path file = e instanceof FileSystemException fs && fs.getFile() != null ? Path.of(fs.getFile()) : target;
+            throw new IOException("cannot write " + file + ": " + WriteFailure.cause(e) + "; the checkpoint already in " + target + ", if any, is kept", e);
+        }
+    }
+
+    private static void write(Learner learner, Path target) throws IOException {
         Path tmp = sibling(target, ".tmp");
         Path prev = sibling(target, ".prev");
         deleteRecursively(tmp);
@@ -278,7 +359,7 @@ public final class Checkpoint {
         state.sha256.put(OPTIMIZER, sha256(optimizer.toByteArray()));
         writeSynced(tmp.resolve(PARAMETERS), parameters.toByteArray());
         writeSynced(tmp.resolve(OPTIMIZER), optimizer.toByteArray());
-        writeSynced(tmp.resolve(STATE), GSON.toJson(state).getBytes(StandardCharsets.UTF_8));
+        writeSynced(tmp.resolve(STATE), SealedJson.seal(KIND, FORMAT, GSON.toJson(state)));
 
         if (Files.isDirectory(target)) {
             deleteRecursively(prev);
@@ -312,6 +393,13 @@ public final class Checkpoint {
             out.write(bytes);
             out.flush();
             channel.force(true);
+        } catch (FileSystemException e) {
+            throw e;
+        } catch (IOException e) {
+            // a full disk says only "No space left on device"; the message should name the file
+            FileSystemException named = new FileSystemException(file.toString(), null, e.getMessage());
+            named.initCause(e);
+            throw named;
         }
     }
 
@@ -337,8 +425,20 @@ public final class Checkpoint {
     }
 
     private static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(digest().digest(bytes));
+    }
+
+    private static String sha256(Path file) throws IOException {
+        MessageDigest digest = digest();
+        try (InputStream in = new DigestInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16), digest)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static MessageDigest digest() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -144,6 +144,12 @@ public final class Learner implements AutoCloseable {
             throw new DivergenceException("the loss is " + loss + " at iteration " + (iteration + 1));
         }
         adam.step(generator.getParameters(), lr);
+        // an update can leave weights or moments non-finite while the loss before it was finite;
+        // caught here, the state is never checkpointed
+        String nonFinite = adam.describeNonFinite(generator.getParameters());
+        if (nonFinite != null) {
+            throw new DivergenceException(nonFinite + " after the update of iteration " + (iteration + 1));
+        }
         iteration++;
         return loss;
     }
@@ -154,6 +160,15 @@ public final class Learner implements AutoCloseable {
                 grad.subi(grad);
             }
         }
+    }
+
+    /**
+     * Describes the first parameter or optimiser moment that is not finite.
+     *
+     * @return a description naming the array and the count, or null if every value is finite
+     */
+    public String describeNonFinite() {
+        return adam.describeNonFinite(generator.getParameters());
     }
 
     static int iterationSeed(long seed, long iteration) {

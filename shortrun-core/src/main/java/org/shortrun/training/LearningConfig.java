@@ -12,6 +12,13 @@ import java.util.Objects;
  */
 public final class LearningConfig {
 
+    /** The largest batch a configuration may ask for: beyond it a damaged checkpoint, not a user, is speaking. */
+    public static final int MAX_BATCH_SIZE = 1 << 16;
+
+    /** The most Langevin steps K a configuration may ask for. */
+    public static final int MAX_STEPS = 100_000;
+
+
     private final long iterations;
     private final int batchSize;
     private final int steps;
@@ -25,6 +32,7 @@ public final class LearningConfig {
     private final long seed;
     private final long checkpointEvery;
     private final StepSizeTuning stepSizeTuning;
+    private final String data;
 
     private LearningConfig(Builder b) {
         iterations = b.iterations;
@@ -40,6 +48,7 @@ public final class LearningConfig {
         seed = b.seed;
         checkpointEvery = b.checkpointEvery;
         stepSizeTuning = b.stepSizeTuning;
+        data = b.data;
     }
 
     /**
@@ -68,7 +77,8 @@ public final class LearningConfig {
                         .optBeta1(beta1)
                         .optSeed(seed)
                         .optCheckpointEvery(checkpointEvery)
-                        .optStepSizeTuning(stepSizeTuning);
+                        .optStepSizeTuning(stepSizeTuning)
+                        .optData(data);
         if (sigmaStart != null) {
             b.optSigmaAnneal(sigmaStart, sigmaAnnealIterations);
         }
@@ -130,6 +140,11 @@ public final class LearningConfig {
         return stepSizeTuning;
     }
 
+    /** @return what the run trains on, as its application describes it, or null if not recorded */
+    public String getData() {
+        return data;
+    }
+
     /**
      * Returns the learning rate as a function of the iteration.
      *
@@ -184,6 +199,7 @@ public final class LearningConfig {
         conflict(conflicts, "Adam's beta1", beta1, asked.beta1);
         conflict(conflicts, "seed", seed, asked.seed);
         conflict(conflicts, "step-size tuning", stepSizeTuning, asked.stepSizeTuning);
+        conflict(conflicts, "data", data, asked.data);
         return conflicts;
     }
 
@@ -208,6 +224,7 @@ public final class LearningConfig {
         private long seed = 1;
         private long checkpointEvery = 1000;
         private StepSizeTuning stepSizeTuning;
+        private String data;
 
         Builder() {}
 
@@ -337,6 +354,19 @@ public final class LearningConfig {
         }
 
         /**
+         * Records what the run trains on (a dataset and its source), so that a resumed run
+         * cannot silently train on other images: it is one of the settings {@link
+         * #resumeConflicts} compares.
+         *
+         * @param data a description that identifies the training images, or null
+         * @return this builder
+         */
+        public Builder optData(String data) {
+            this.data = data;
+            return this;
+        }
+
+        /**
          * Validates and builds the configuration.
          *
          * @return the configuration
@@ -346,6 +376,12 @@ public final class LearningConfig {
             positive("iterations", iterations);
             positive("batch size", batchSize);
             positive("steps K", steps);
+            if (batchSize > MAX_BATCH_SIZE) {
+                throw new IllegalArgumentException("batch size must be at most " + MAX_BATCH_SIZE + ", got " + batchSize);
+            }
+            if (steps > MAX_STEPS) {
+                throw new IllegalArgumentException("steps K must be at most " + MAX_STEPS + ", got " + steps);
+            }
             positive("step size", stepSize);
             positive("sigma", sigma);
             if (sigmaStart != null) {

@@ -1,5 +1,7 @@
 package org.shortrun.training;
 
+import org.shortrun.io.WriteFailure;
+
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +39,14 @@ abstract class RunLog implements TrainingRun.Listener {
     /** {@inheritDoc} */
     @Override
     public void onStart(long from, long to) throws IOException {
+        try {
+            open();
+        } catch (IOException e) {
+            throw new IOException("cannot write " + file + ": " + WriteFailure.cause(e), e);
+        }
+    }
+
+    private void open() throws IOException {
         Files.createDirectories(file.getParent());
         boolean fresh;
         if (resumedAt == 0 || !Files.exists(file)) {
@@ -69,9 +79,13 @@ abstract class RunLog implements TrainingRun.Listener {
     }
 
     void write(String line) throws IOException {
-        writer.write(line);
-        writer.newLine();
-        writer.flush();
+        try {
+            writer.write(line);
+            writer.newLine();
+            writer.flush();
+        } catch (IOException e) {
+            throw new IOException("cannot write " + file + ": " + WriteFailure.cause(e), e);
+        }
     }
 
     /** {@inheritDoc} */

@@ -15,6 +15,7 @@ final class ArraySource implements ImageSource {
     private final float[][] images;
     private final int failAtCall;
     private final int nanFromCall;
+    private final float scale;
     private int calls;
 
     ArraySource(int count, long seed, int failAtCall) {
@@ -26,7 +27,21 @@ final class ArraySource implements ImageSource {
         return new ArraySource(count, seed, -1, nanFromCall);
     }
 
+    /**
+     * A source whose batches from the {@code fromCall}-th on hold only the value {@code value}:
+     * NaN makes the loss diverge; a large finite value makes outliers whose loss is still
+     * finite in float32 but whose gradients' squares are not.
+     */
+    static ArraySource outliers(int count, long seed, int fromCall, float value) {
+        return new ArraySource(count, seed, -1, fromCall, value);
+    }
+
     private ArraySource(int count, long seed, int failAtCall, int nanFromCall) {
+        this(count, seed, failAtCall, nanFromCall, Float.NaN);
+    }
+
+    private ArraySource(int count, long seed, int failAtCall, int nanFromCall, float scale) {
+        this.scale = scale;
         Random random = new Random(seed);
         images = new float[count][32 * 32];
         for (float[] image : images) {
@@ -58,7 +73,7 @@ final class ArraySource implements ImageSource {
             System.arraycopy(images[indices[i]], 0, out, i * 1024, 1024);
         }
         if (nanFromCall > 0 && calls >= nanFromCall) {
-            java.util.Arrays.fill(out, Float.NaN);
+            java.util.Arrays.fill(out, scale);
         }
         return manager.create(out, new Shape(indices.length, 1, 32, 32));
     }

@@ -38,6 +38,7 @@ final class DemoCommand implements Callable<Integer> {
         Options.positive("--iterations", iterations);
         TrainJob.checkOutput(out, null);
         LadderConfig model = LadderConfig.builder().setZDims(16, 32, 64).optChannels(16).optImageChannels(1).optImageSize(32).build();
+        Options.Data embedded = new Options.Data();
         LearningConfig training =
                 LearningConfig.builder()
                         .setIterations(iterations)
@@ -47,9 +48,9 @@ final class DemoCommand implements Callable<Integer> {
                         .optSigma(0.15f)
                         .optLearningRate(LearningRateSchedule.CONSTANT, 5e-4)
                         .optCheckpointEvery(200)
+                        .optData(embedded.identity())
                         .build();
         engine.start(false);
-        Options.Data embedded = new Options.Data();
         new TrainJob(
                         model,
                         training,

@@ -98,6 +98,18 @@ final class Options {
         String describe() {
             return source().describe();
         }
+
+        /**
+         * What a run trains on, recorded in its checkpoint so that a resumed run cannot silently
+         * train on other images: the dataset, its directory made absolute, and the options that
+         * choose images.
+         */
+        String identity() {
+            Path absolute = dataDir == null ? null : dataDir.toAbsolutePath().normalize();
+            return settings().optDirectory(absolute).build().describe()
+                    + (svhnExtra ? ", with extra_32x32.mat" : "")
+                    + (celebaFirst > 0 ? ", first " + celebaFirst + " images" : "");
+        }
     }
 
     /** The architecture; unset values come from a checkpoint being resumed, else defaults. */

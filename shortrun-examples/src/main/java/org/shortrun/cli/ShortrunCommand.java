@@ -6,7 +6,9 @@ import org.shortrun.training.DivergenceException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 
 /** The {@code shortrun} command: its subcommands, and how failures reach the user. */
 @Command(
@@ -62,38 +64,59 @@ public final class ShortrunCommand implements Runnable {
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new ShortrunCommand()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setParameterExceptionHandler(
-                (ex, arguments) -> {
-                    PrintWriter err = ex.getCommandLine().getErr();
-                    err.println(ex.getCommandLine().getCommandSpec().qualifiedName() + ": error: " + ex.getMessage().replace('\n', ' '));
-                    err.flush();
-                    return BAD_INPUT;
-                });
-        cli.setExecutionExceptionHandler(
-                (ex, commandLine, parseResult) -> {
-                    PrintWriter err = commandLine.getErr();
-                    InputException input = findInputException(ex);
-                    if (input != null) {
-                        err.println(commandLine.getCommandSpec().qualifiedName() + ": error: " + input.getMessage().replace('\n', ' '));
-                        err.flush();
-                        return BAD_INPUT;
-                    }
-                    if (ex instanceof DivergenceException) {
-                        err.println(commandLine.getCommandSpec().qualifiedName() + ": failed: " + ex.getMessage());
-                        err.flush();
-                        return 1;
-                    }
-                    err.println(commandLine.getCommandSpec().qualifiedName() + ": failed: " + ex);
-                    ex.printStackTrace(err);
-                    err.flush();
-                    return 1;
-                });
-        return cli.execute(args);
+                (ex, arguments) -> fail(ex.getCommandLine(), "error: " + ex.getMessage(), BAD_INPUT));
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(commandLine, ex));
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            // picocli passes only Exceptions to the handler; these reach here
+            return report(cli, e);
+        }
     }
 
-    private static InputException findInputException(Throwable t) {
+    /**
+     * Reports a failure in one line: the user's own input, a file that cannot be written or read
+     * (a full disk, a read-only directory) and a divergence end the command without a stack
+     * trace; only an unforeseen exception, a bug, prints one.
+     */
+    private static int report(CommandLine commandLine, Throwable ex) {
+        InputException input = find(ex, InputException.class);
+        if (input != null) {
+            return fail(commandLine, "error: " + input.getMessage(), BAD_INPUT);
+        }
+        IOException io = find(ex, IOException.class);
+        if (io != null) {
+            return fail(commandLine, "error: " + (io instanceof FileSystemException fs && fs.getFile() != null && !String.valueOf(io.getMessage()).contains(fs.getFile())
+                    ? fs.getFile() + ": " + io.getMessage()
+                    : io.getMessage()), BAD_INPUT);
+        }
+        if (ex instanceof DivergenceException) {
+            return fail(commandLine, "failed: " + ex.getMessage(), 1);
+        }
+        if (ex instanceof OutOfMemoryError) {
+            return fail(commandLine, "failed: out of memory (" + ex.getMessage() + "); give Java more with JAVA_OPTS=-Xmx8g, or use a smaller batch", 1);
+        }
+        if (ex instanceof StackOverflowError) {
+            return fail(commandLine, "failed: stack overflow; an input nested too deeply?", 1);
+        }
+        PrintWriter err = commandLine.getErr();
+        err.println(commandLine.getCommandSpec().qualifiedName() + ": failed: " + ex);
+        ex.printStackTrace(err);
+        err.flush();
+        return 1;
+    }
+
+    private static int fail(CommandLine commandLine, String message, int code) {
+        PrintWriter err = commandLine.getErr();
+        err.println(commandLine.getCommandSpec().qualifiedName() + ": " + message.replace('\n', ' '));
+        err.flush();
+        return code;
+    }
+
+    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof InputException) {
-                return (InputException) c;
+            if (type.isInstance(c)) {
+                return type.cast(c);
             }
         }
         return null;

@@ -93,14 +93,14 @@ final class TrainCommand implements Callable<Integer> {
         if (checkpoint != null && !model.equals(checkpoint.getModelConfig())) {
             throw new InputException("checkpoint " + checkpoint.getDirectory() + " is for a different model (" + checkpoint.getModelConfig() + "), not " + model);
         }
+        data.validate();
         LearningConfig training = trainingConfig(checkpoint != null ? checkpoint.getLearningConfig() : null);
         if (checkpoint != null && !checkpoint.getLearningConfig().isResumableAs(training)) {
             throw new InputException(
                     "checkpoint " + checkpoint.getDirectory() + " was trained with other settings ("
                             + String.join("; ", checkpoint.getLearningConfig().resumeConflicts(training))
-                            + "); only --iterations and --checkpoint-every may change on --resume");
+                            + "); only --iterations and --checkpoint-every may change on --resume, and the data options must name the same images");
         }
-        data.validate();
         data.source().checkChannels(model);
         engine.start(data.download);
         ImageDataset train = data.load(Split.TRAIN, model.getImageSize());
@@ -150,6 +150,7 @@ final class TrainCommand implements Callable<Integer> {
         b.optLearningRate(schedule, lr != null ? lr : base != null ? base.getLearningRate() : 0);
         b.optSeed(Options.orElse(seed, defaults.getSeed()));
         b.optCheckpointEvery(Options.orElse(checkpointEvery, defaults.getCheckpointEvery()));
+        b.optData(data.identity());
         b.optStepSizeTuning(StepSizeTuning.overriding(
                 defaults.getStepSizeTuning(), stepSizeEvery, stepSizeSearch, stepSizeGrid, stepSizeExamples, stepSizeChains,
                 stepSizeGradientIterations, stepSizeGradientRate, stepSizeSelect));

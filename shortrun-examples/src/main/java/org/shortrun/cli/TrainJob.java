@@ -1,6 +1,8 @@
 package org.shortrun.cli;
 import org.shortrun.training.ProgressBar;
 import org.shortrun.InputException;
+import org.shortrun.io.DirectoryLock;
+import org.shortrun.io.WriteFailure;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.engine.EngineCheck;
 import org.shortrun.eval.Reconstruction;
@@ -26,6 +28,9 @@ import java.util.Map;
  * restore the learner, train with a progress bar, then write pictures and print the test error.
  */
 final class TrainJob {
+
+    /** The lock file a training run holds in its output directory while it runs. */
+    static final String LOCK = "train.lock";
 
     private final LadderConfig model;
     private final LearningConfig training;
@@ -66,8 +71,24 @@ final class TrainJob {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new InputException("--out " + out + " is a file, not a directory");
         }
-        if (resume == null && Checkpoint.exists(out)) {
+        if (!Checkpoint.exists(out)) {
+            return;
+        }
+        if (resume == null) {
             throw new InputException("--out " + out + " already holds a checkpoint; pass --resume " + out + " to continue it, or choose another --out");
+        }
+        if (!sameDirectory(out, TrainCommand.runDirectory(resume)) && !sameDirectory(out, resume.getDirectory())) {
+            throw new InputException(
+                    "--out " + out + " already holds the checkpoint of another run, which resuming " + resume.getDirectory()
+                            + " there would overwrite; choose an empty --out, or leave --out out to continue in the resumed run's directory");
+        }
+    }
+
+    private static boolean sameDirectory(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -81,12 +102,41 @@ final class TrainJob {
             throw new InputException("--step-size-examples " + tuning.examples() + " is more than the " + train.imageCount() + " training images");
         }
         EngineCheck.Report engineCheck = engine.check(model);
-        Files.createDirectories(out);
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("data", dataDescription);
-        extra.put("engine_check", engineCheck.toMap());
-        extra.putAll(engine.record(engineCheck));
-        Files.writeString(out.resolve("config.json"), Checkpoint.configJson(model, training, extra), StandardCharsets.UTF_8);
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw WriteFailure.of(out, e);
+        }
+        DirectoryLock lock;
+        try {
+            lock = DirectoryLock.acquire(out.resolve(LOCK), "--out " + out);
+        } catch (IOException e) {
+            throw WriteFailure.of(out.resolve(LOCK), e);
+        }
+        try (lock) {
+            if (lock.getStaleOwner() != null) {
+                System.err.println("shortrun: note: " + lock.getStaleOwner() + " ended without releasing " + out.resolve(LOCK) + "; taken over");
+            }
+            // again under the lock: a run that started meanwhile may have written a checkpoint
+            checkOutput(out, resume);
+            if (resume != null && !Checkpoint.exists(out)) {
+                System.err.println("shortrun: note: continuing " + resume.getDirectory() + " (iteration " + resume.getIteration() + ") in " + out);
+            }
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("data", dataDescription);
+            extra.put("engine_check", engineCheck.toMap());
+            extra.putAll(engine.record(engineCheck));
+            Path config = out.resolve("config.json");
+            try {
+                Files.writeString(config, Checkpoint.configJson(model, training, extra), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw WriteFailure.of(config, e);
+            }
+            train(evaluateAtStart);
+        }
+    }
+
+    private void train(boolean evaluateAtStart) throws IOException {
         try (TrainingSession session =
                 TrainingSession.builder()
                         .setModel(model)
