@@ -26,11 +26,13 @@ public final class WriteFailure {
      * @return an exception whose message is one line: "cannot write TARGET: CAUSE"
      */
     public static InputException of(Path target, IOException e) {
-        return new InputException("cannot write " + target + ": " + cause(e), e);
+        String where = e instanceof FileSystemException fs && fs.getFile() != null && !Path.of(fs.getFile()).equals(target) ? " (at " + fs.getFile() + ")" : "";
+        return new InputException("cannot write " + target + ": " + cause(e) + where, e);
     }
 
     /**
-     * The cause of a failed write in a few words, e.g. "no space left on device".
+     * The cause of a failed write in a few words, e.g. "no space left on device", without the
+     * file's name, which the caller gives.
      *
      * @param e the failure
      * @return the cause
@@ -47,9 +49,6 @@ public final class WriteFailure {
             } else {
                 reason = e.getClass().getSimpleName();
             }
-        }
-        if (e instanceof FileSystemException fs && fs.getFile() != null && !reason.contains(fs.getFile())) {
-            reason = reason + " (" + fs.getFile() + ")";
         }
         return reason.toLowerCase(Locale.ROOT).startsWith("no space") ? "no space left on device" : lowerFirst(reason.replace('\n', ' '));
     }

@@ -329,7 +329,8 @@ public final class Checkpoint {
                 e.addSuppressed(cleanup);
             }
             Path file = e instanceof FileSystemException fs && fs.getFile() != null ? Path.of(fs.getFile()) : target;
-            throw new IOException("cannot write " + file + ": " + WriteFailure.cause(e) + "; the checkpoint already in " + target + ", if any, is kept", e);
+            String kept = Files.isDirectory(target) ? "the checkpoint already in " + target + " is kept" : "no checkpoint had been written yet";
+            throw new IOException("cannot write " + file + ": " + WriteFailure.cause(e) + "; " + kept, e);
         }
     }
 

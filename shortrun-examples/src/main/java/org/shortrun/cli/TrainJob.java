@@ -101,7 +101,6 @@ final class TrainJob {
         if (tuning != null && train.imageCount() < tuning.examples()) {
             throw new InputException("--step-size-examples " + tuning.examples() + " is more than the " + train.imageCount() + " training images");
         }
-        EngineCheck.Report engineCheck = engine.check(model);
         try {
             Files.createDirectories(out);
         } catch (IOException e) {
@@ -122,6 +121,7 @@ final class TrainJob {
             if (resume != null && !Checkpoint.exists(out)) {
                 System.err.println("shortrun: note: continuing " + resume.getDirectory() + " (iteration " + resume.getIteration() + ") in " + out);
             }
+            EngineCheck.Report engineCheck = engine.check(model);
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("data", dataDescription);
             extra.put("engine_check", engineCheck.toMap());

@@ -247,8 +247,8 @@ class CommandTest {
         byte[] b = Files.readAllBytes(params);
         Files.write(params, Arrays.copyOf(b, b.length - 10));
         byte[] before = Files.readAllBytes(params);
-        assertBadInput(execute("train", "--resume", copy.toString(), "--iterations", "5", "--threads", "2"), "corrupt", "parameters.bin");
-        assertBadInput(execute("sample", "--checkpoint", copy.toString()), "corrupt");
+        assertBadInput(execute("train", "--resume", copy.toString(), "--iterations", "5", "--threads", "2"), "is damaged", "parameters.bin");
+        assertBadInput(execute("sample", "--checkpoint", copy.toString()), "is damaged");
         assertTrue(Arrays.equals(before, Files.readAllBytes(params)), "the failed run changed the checkpoint");
     }
 
