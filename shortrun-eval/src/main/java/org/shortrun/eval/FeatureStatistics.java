@@ -98,7 +98,9 @@ public final class FeatureStatistics {
     }
 
     /**
-     * Reads statistics written by {@link #write}.
+     * Reads statistics written by {@link #write}. The format carries no checksum, so damage
+     * inside the numbers goes unseen; files kept on disk are written by {@link StatisticsCache},
+     * which seals them.
      *
      * @param in the stream; not closed
      * @return the statistics
@@ -118,9 +120,18 @@ public final class FeatureStatistics {
         for (int i = 0; i < d; i++) {
             mean[i] = data.readDouble();
         }
+        // row by row, so a damaged dimension costs only what the stream really holds before it
+        // ends, not d x d doubles up front (8 GiB at the limit)
+        double[][] rows = new double[d][];
+        for (int i = 0; i < d; i++) {
+            rows[i] = new double[d];
+            for (int j = 0; j < d; j++) {
+                rows[i][j] = data.readDouble();
+            }
+        }
         DMatrixRMaj cov = new DMatrixRMaj(d, d);
-        for (int i = 0; i < d * d; i++) {
-            cov.data[i] = data.readDouble();
+        for (int i = 0; i < d; i++) {
+            System.arraycopy(rows[i], 0, cov.data, i * d, d);
         }
         return new FeatureStatistics(mean, cov, count);
     }

@@ -38,7 +38,8 @@ public final class FidEvaluation {
      * @param fid the Frechet distance and its parts
      * @param frechetSeconds the time the distance itself took (the eigendecompositions)
      * @param kid the kernel distance, or null if it was not asked for
-     * @param realCache what the cache did: "hit", "written FILE" or "off"
+     * @param realCache what the cache did: "hit", "written FILE", "rebuilt (FILE is damaged:
+     *     PROBLEM)" or "off"
      */
     public record Result(FrechetDistance.Result fid, double frechetSeconds, KernelInceptionDistance.Result kid, String realCache) {}
 

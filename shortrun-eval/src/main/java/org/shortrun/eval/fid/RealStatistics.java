@@ -12,7 +12,6 @@ import org.shortrun.eval.StatisticsCache;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -21,7 +20,8 @@ import java.util.Random;
  * so a changed file or another network is a miss, never a wrong hit.
  *
  * @param entry the statistics, with a KID sample if one was asked for
- * @param cacheStatus "hit", "written FILE" or "off"
+ * @param cacheStatus "hit", "written FILE", "rebuilt (FILE is damaged: PROBLEM)" when the entry
+ *     there could not be used, or "off"
  */
 public record RealStatistics(StatisticsCache.Entry entry, String cacheStatus) {
 
@@ -60,9 +60,9 @@ public record RealStatistics(StatisticsCache.Entry entry, String cacheStatus) {
                 sourceKey + ";count=" + count + ";inception=" + file + ";bytes=" + Files.size(file) + ";modified=" + Files.getLastModifiedTime(file).toMillis()
                         + ";convention=" + net.getConvention() + ";dim=" + net.getFeatureDim() + ";levels=256";
         StatisticsCache cache = cacheDir != null ? new StatisticsCache(cacheDir) : null;
-        Optional<StatisticsCache.Entry> cached = cache != null ? cache.read(key, kidPool > 0) : Optional.empty();
-        if (cached.isPresent()) {
-            return new RealStatistics(cached.get(), "hit");
+        StatisticsCache.Lookup cached = cache != null ? cache.lookup(key, kidPool > 0) : null;
+        if (cached != null && cached.hit()) {
+            return new RealStatistics(cached.entry(), "hit");
         }
         FeatureReservoir pool = kidPool > 0 ? new FeatureReservoir(kidPool, new Random(seed)) : null;
         FeatureStatistics stats = FidEvaluation.extract(net, images, count, batchSize, pool, manager, progress, "real");
@@ -70,6 +70,8 @@ public record RealStatistics(StatisticsCache.Entry entry, String cacheStatus) {
         if (cache == null) {
             return new RealStatistics(entry, "off");
         }
-        return new RealStatistics(entry, "written " + cache.write(key, entry));
+        Path written = cache.write(key, entry);
+        // a damaged entry is never read; the report says it was replaced, not that it was a hit
+        return new RealStatistics(entry, cached.damage() != null ? "rebuilt (" + cached.damage() + ")" : "written " + written);
     }
 }

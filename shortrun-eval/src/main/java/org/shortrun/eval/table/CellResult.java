@@ -17,6 +17,9 @@ public final class CellResult {
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
 
+    /** The largest result.json read back; an error message is the longest thing in one. */
+    static final int MAX_BYTES = 1 << 20;
+
     String cell;
     String dataset;
     int layers;
@@ -69,14 +72,25 @@ public final class CellResult {
         return error;
     }
 
-    /** Reads a cell's result; a missing or damaged file gives null, so the cell is measured again. */
+    /**
+     * Reads a cell's result; a missing or damaged file gives null, so the cell is measured again.
+     * A file larger than any result (a few hundred bytes; {@value #MAX_BYTES} at most) is not read,
+     * and a result that names another cell than its directory's is not believed.
+     */
     static CellResult read(Path cellDir) {
         Path file = cellDir.resolve("result.json");
         if (!Files.isRegularFile(file)) {
             return null;
         }
         try {
-            return GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), CellResult.class);
+            if (Files.size(file) > MAX_BYTES) {
+                return null;
+            }
+            CellResult result = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), CellResult.class);
+            if (result == null || result.cell == null || !cellDir.getFileName().toString().equals(result.cell)) {
+                return null;
+            }
+            return result;
         } catch (IOException | RuntimeException e) {
             return null;
         }

@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -239,7 +240,13 @@ public final class TableJob implements AutoCloseable {
     }
 
     private void checkSavedSpec(Path savedSpec) throws IOException {
-        if (Files.exists(savedSpec) && !Files.readString(savedSpec, StandardCharsets.UTF_8).equals(spec.canonical)) {
+        if (!Files.exists(savedSpec)) {
+            return;
+        }
+        // compared as bytes, and read only when the sizes agree: a damaged or huge spec.json is
+        // another spec, never decoded or held in memory whole
+        byte[] expected = spec.canonical.getBytes(StandardCharsets.UTF_8);
+        if (Files.size(savedSpec) != expected.length || !Arrays.equals(Files.readAllBytes(savedSpec), expected)) {
             throw new InputException("--out " + dir + " holds a job with another spec; choose another --out to run this one");
         }
     }

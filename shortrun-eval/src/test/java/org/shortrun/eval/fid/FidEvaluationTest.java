@@ -120,6 +120,33 @@ class FidEvaluationTest {
             assertEquals(first.kid().mean(), second.kid().mean(), 0.0, "and the same KID, subsets drawn from the same seed");
             assertEquals("reset Inception features of 12 other images 12", again.events.get(0), "only the scored side goes through Inception");
 
+            // one flipped bit in the cached covariance: never read, rebuilt, and the FID is right
+            Path entry = Path.of(first.realCache().substring("written ".length()));
+            byte[] bytes = Files.readAllBytes(entry);
+            bytes[bytes.length / 2] ^= 4;
+            Files.write(entry, bytes);
+            FidEvaluation.Result damaged = FidEvaluation.builder()
+                    .setNetwork(net, file)
+                    .setReal(images(1), 20, "test-images-1")
+                    .setFake(images(2), 12, "other")
+                    .optCacheDirectory(cache)
+                    .optKid(3, 6, 20)
+                    .optBatchSize(8)
+                    .build()
+                    .compute(manager);
+            assertEquals("rebuilt (" + entry + " is damaged: its SHA-256 does not match its contents (damaged or truncated; delete it or write it again))", damaged.realCache());
+            assertEquals(first.fid().distance(), damaged.fid().distance(), 0.0, "the rebuilt real side gives the same FID");
+            FidEvaluation.Result rebuilt = FidEvaluation.builder()
+                    .setNetwork(net, file)
+                    .setReal(images(1), 20, "test-images-1")
+                    .setFake(images(2), 12, "other")
+                    .optCacheDirectory(cache)
+                    .optKid(3, 6, 20)
+                    .optBatchSize(8)
+                    .build()
+                    .compute(manager);
+            assertEquals("hit", rebuilt.realCache(), "the rebuilt entry is read again");
+
             FidEvaluation.Result same = FidEvaluation.builder()
                     .setNetwork(net, file)
                     .setReal(images(1), 20, "test-images-1")
