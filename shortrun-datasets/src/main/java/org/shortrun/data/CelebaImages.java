@@ -60,9 +60,6 @@ public final class CelebaImages {
     public static final String PARTITION = "list_eval_partition.txt";
 
     private static final Logger logger = LoggerFactory.getLogger(CelebaImages.class);
-    /** The largest image, in pixels, decoded: a damaged header could claim gigapixels. */
-    static final long MAX_PIXELS = 1L << 24;
-
     /** The largest zip entry read as an image (aligned CelebA's are about 10 KB). */
     static final long MAX_IMAGE_BYTES = 64L << 20;
 
@@ -326,7 +323,7 @@ public final class CelebaImages {
         return new Decoded(new ImageCache.Images(trimmed, at, 3, size), skipped.size() + damaged.size());
     }
 
-    /** Decodes one image, or returns null if it is unreadable or larger than {@link #MAX_PIXELS}. */
+    /** Decodes one image, or returns null if it is unreadable or larger than {@link ImageFiles#MAX_PIXELS}. */
     private static BufferedImage readImage(Source source, String name) throws DamagedEntryException {
         // An in-memory image stream: ImageIO's default may back each stream with a temporary file.
         try (InputStream in = source.open(name); ImageInputStream stream = new MemoryCacheImageInputStream(in)) {
@@ -338,7 +335,7 @@ public final class CelebaImages {
             try {
                 reader.setInput(stream, true, true);
                 // the header's size, before a raster of that size is allocated
-                if ((long) reader.getWidth(0) * reader.getHeight(0) > MAX_PIXELS) {
+                if ((long) reader.getWidth(0) * reader.getHeight(0) > ImageFiles.MAX_PIXELS) {
                     return null;
                 }
                 return reader.read(0);
