@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,10 +29,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
@@ -38,7 +43,10 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * holding it, with {@code list_eval_partition.txt} for the splits (0 train, 1 validation, 2
  * test). Images are preprocessed as the authors did (shorter side resized to the target, centre
  * crop), decoded in parallel, and cached in one file keyed by source, split, size and
- * preprocessing. Unreadable JPEGs are skipped and counted in a warning.
+ * preprocessing. Unreadable JPEGs, and zip entries whose CRC-32 or size differs from the
+ * archive's, are skipped and counted in a warning. Every line of the partition file must parse;
+ * images it does not list, and images of the split it lists that are absent, are counted in
+ * warnings.
  */
 public final class CelebaImages {
 
@@ -52,6 +60,12 @@ public final class CelebaImages {
     public static final String PARTITION = "list_eval_partition.txt";
 
     private static final Logger logger = LoggerFactory.getLogger(CelebaImages.class);
+    /** The largest zip entry read as an image (aligned CelebA's are about 10 KB). */
+    static final long MAX_IMAGE_BYTES = 64L << 20;
+
+    /** The largest partition file read. */
+    static final long MAX_PARTITION_BYTES = 64L << 20;
+
     private static final String PREPROCESSING = "resize-shorter-side-antialiased-bilinear,center-crop,v1";
 
     /**
@@ -134,26 +148,47 @@ public final class CelebaImages {
         return ImageDataset.builder().setImages(images.pixels(), images.count(), images.channels(), images.side()).optImageSize(imageSize).build();
     }
 
-    private static Map<String, Integer> readPartition(Path file) {
-        Map<String, Integer> partition = new HashMap<>();
-        List<String> lines;
+    /**
+     * Reads the partition file. Every line must be an image name and 0, 1 or 2, each name once,
+     * so that a misspelt or cut line stops the run instead of moving an image out of its split.
+     */
+    static Map<String, Integer> readPartition(Path file) {
+        byte[] bytes;
         try {
-            lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
+            long size = Files.size(file);
+            if (size > MAX_PARTITION_BYTES) {
+                throw new InputException(file + " is " + size + " bytes, too large for a partition file (CelebA's is 2.8 MB)");
+            }
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new InputException(file + ": cannot read (" + e.getMessage() + ")", e);
         }
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).trim();
+        Map<String, Integer> partition = new HashMap<>();
+        String[] lines = new String(bytes, StandardCharsets.ISO_8859_1).split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].strip();
             if (line.isEmpty()) {
                 continue;
             }
-            String[] parts = line.split("\\s+");
-            if (parts.length != 2 || !parts[1].matches("[012]")) {
-                throw new InputException(file + " line " + (i + 1) + ": expected 'NAME.jpg 0|1|2', got '" + line + "'");
+            String where = file + ":" + (i + 1) + ": ";
+            String[] parts = line.split("[ \t]+");
+            if (parts.length != 2 || !parts[1].matches("[012]") || !isImage(parts[0]) || !parts[0].matches("[\\x21-\\x7e]+")) {
+                throw new InputException(where + "expected 'NAME.jpg 0|1|2', got '" + printable(line) + "'");
             }
-            partition.put(parts[0], Integer.parseInt(parts[1]));
+            if (partition.put(parts[0], Integer.parseInt(parts[1])) != null) {
+                throw new InputException(where + parts[0] + " is listed twice");
+            }
+        }
+        if (partition.isEmpty()) {
+            throw new InputException(file + " lists no images");
         }
         return partition;
+    }
+
+    /** A line as it can be shown on one line of a terminal: at most 80 characters, controls as '?'. */
+    private static String printable(String line) {
+        String cut = line.length() > 80 ? line.substring(0, 80) + "..." : line;
+        return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     private static List<String> select(Source source, Map<String, Integer> partition, Split split, int first, Path directory) {
@@ -167,11 +202,29 @@ public final class CelebaImages {
             case TEST -> 2;
         };
         List<String> names = new ArrayList<>();
+        List<String> unlisted = new ArrayList<>();
         for (String name : all) {
             Integer p = partition.get(name);
-            if (p != null && p == code) {
+            if (p == null) {
+                unlisted.add(name);
+            } else if (p == code) {
                 names.add(name);
             }
+        }
+        if (!unlisted.isEmpty()) {
+            logger.warn("{} image(s) in {} are not listed in {} and belong to no split: {}", unlisted.size(), source.where(), PARTITION, firstFew(unlisted));
+        }
+        java.util.Set<String> present = new java.util.HashSet<>(all);
+        List<String> missing = new ArrayList<>();
+        for (Map.Entry<String, Integer> e : partition.entrySet()) {
+            if (e.getValue() == code && !present.contains(e.getKey())) {
+                missing.add(e.getKey());
+            }
+        }
+        if (!missing.isEmpty()) {
+            Collections.sort(missing);
+            logger.warn("{} image(s) of the {} split listed in {} are not in {}: {}", missing.size(), split.name().toLowerCase(Locale.ROOT), PARTITION, source.where(),
+                    firstFew(missing));
         }
         if (names.isEmpty()) {
             throw new InputException(directory + ": no images of the " + split.name().toLowerCase(Locale.ROOT) + " split (partition " + code + " in " + PARTITION + ")");
@@ -179,13 +232,22 @@ public final class CelebaImages {
         return first > 0 && first < names.size() ? new ArrayList<>(names.subList(0, first)) : names;
     }
 
+    private static String firstFew(List<String> names) {
+        return String.join(", ", names.subList(0, Math.min(5, names.size()))) + (names.size() > 5 ? ", ..." : "");
+    }
+
     private record Decoded(ImageCache.Images images, int skipped) {}
+
+    /** What became of one image. */
+    private static final byte UNREAD = 0;
+    private static final byte DECODED = 1;
+    private static final byte DAMAGED = 2;
 
     private static Decoded decode(Source source, List<String> names, int size, Progress progress) throws IOException {
         int n = names.size();
         int image = 3 * size * size;
         byte[] pixels = new byte[n * image];
-        boolean[] ok = new boolean[n];
+        byte[] outcome = new byte[n];
         AtomicInteger next = new AtomicInteger();
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
@@ -201,12 +263,18 @@ public final class CelebaImages {
             for (int t = 0; t < threads; t++) {
                 futures.add(pool.submit(() -> {
                     for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
-                        BufferedImage img = readImage(source, names.get(i));
+                        BufferedImage img;
+                        try {
+                            img = readImage(source, names.get(i));
+                        } catch (DamagedEntryException e) {
+                            outcome[i] = DAMAGED;
+                            img = null;
+                        }
                         if (img != null) {
                             int w = img.getWidth();
                             int h = img.getHeight();
                             ResizeCrop.apply(img.getRGB(0, 0, w, h, null, 0, w), w, h, size, pixels, i * image);
-                            ok[i] = true;
+                            outcome[i] = DECODED;
                         }
                         if (progress != null) {
                             synchronized (progress) {
@@ -232,37 +300,61 @@ public final class CelebaImages {
             }
         }
         List<String> skipped = new ArrayList<>();
+        List<String> damaged = new ArrayList<>();
         int at = 0;
         for (int i = 0; i < n; i++) {
-            if (ok[i]) {
+            if (outcome[i] == DECODED) {
                 if (at != i) {
                     System.arraycopy(pixels, i * image, pixels, at * image, image);
                 }
                 at++;
             } else {
-                skipped.add(names.get(i));
+                (outcome[i] == DAMAGED ? damaged : skipped).add(names.get(i));
             }
+        }
+        if (!damaged.isEmpty()) {
+            logger.warn("skipped {} image(s) of {} in {} whose CRC-32 or size does not match the archive's (the zip is damaged): {}", damaged.size(), n,
+                    source.where(), firstFew(damaged));
         }
         if (!skipped.isEmpty()) {
-            logger.warn("skipped {} unreadable image(s) of {}: {}{}", skipped.size(), n,
-                    String.join(", ", skipped.subList(0, Math.min(5, skipped.size()))), skipped.size() > 5 ? ", ..." : "");
+            logger.warn("skipped {} unreadable image(s) of {}: {}", skipped.size(), n, firstFew(skipped));
         }
         byte[] trimmed = at == n ? pixels : java.util.Arrays.copyOf(pixels, at * image);
-        return new Decoded(new ImageCache.Images(trimmed, at, 3, size), skipped.size());
+        return new Decoded(new ImageCache.Images(trimmed, at, 3, size), skipped.size() + damaged.size());
     }
 
-    private static BufferedImage readImage(Source source, String name) {
+    /** Decodes one image, or returns null if it is unreadable or larger than {@link ImageFiles#MAX_PIXELS}. */
+    private static BufferedImage readImage(Source source, String name) throws DamagedEntryException {
         // An in-memory image stream: ImageIO's default may back each stream with a temporary file.
-        // ImageIO.read closes it after a successful read, and leaves it open when it returns null.
-        try (InputStream in = source.open(name)) {
-            MemoryCacheImageInputStream stream = new MemoryCacheImageInputStream(in);
-            BufferedImage image = ImageIO.read(stream);
-            if (image == null) {
-                stream.close();
+        try (InputStream in = source.open(name); ImageInputStream stream = new MemoryCacheImageInputStream(in)) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(stream);
+            if (!readers.hasNext()) {
+                return null;
             }
-            return image;
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(stream, true, true);
+                // the header's size, before a raster of that size is allocated
+                if ((long) reader.getWidth(0) * reader.getHeight(0) > ImageFiles.MAX_PIXELS) {
+                    return null;
+                }
+                return reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (DamagedEntryException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             return null;
+        }
+    }
+
+    /** A zip entry whose bytes are not those the archive recorded. */
+    private static final class DamagedEntryException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        DamagedEntryException(String message) {
+            super(message);
         }
     }
 
@@ -291,6 +383,9 @@ public final class CelebaImages {
         List<String> names();
 
         InputStream open(String name) throws IOException;
+
+        /** The folder or zip, for messages. */
+        Path where();
 
         /** What identifies this source's content for the cache key. */
         String describe();
@@ -343,6 +438,11 @@ public final class CelebaImages {
         }
 
         @Override
+        public Path where() {
+            return folder;
+        }
+
+        @Override
         public String describe() {
             return "folder=" + folder.toAbsolutePath().normalize() + ",files=" + names.size() + ",bytes=" + bytes + ",newest=" + newest;
         }
@@ -359,16 +459,22 @@ public final class CelebaImages {
 
         ZipSource(Path path) throws IOException {
             this.path = path;
+            List<? extends ZipEntry> all;
             try {
                 zip = new ZipFile(path.toFile());
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 throw new InputException(path + " is not a readable zip archive (" + e.getMessage() + ")", e);
             }
-            for (ZipEntry e : Collections.list(zip.entries())) {
+            try {
+                all = Collections.list(zip.entries());
+            } catch (RuntimeException e) {
+                zip.close();
+                throw new InputException(path + " is not a readable zip archive (" + e.getMessage() + ")", e);
+            }
+            for (ZipEntry e : all) {
                 String full = e.getName();
                 String name = full.substring(full.lastIndexOf('/') + 1);
-                if (!e.isDirectory() && isImage(name)) {
-                    entries.put(name, e);
+                if (!e.isDirectory() && isImage(name) && entries.put(name, e) == null) {
                     names.add(name);
                 }
             }
@@ -380,9 +486,34 @@ public final class CelebaImages {
             return names;
         }
 
+        /**
+         * Reads the entry whole and checks its size and CRC-32 against the central directory,
+         * since ZipFile does neither and ImageIO would decode damaged bytes.
+         */
         @Override
         public InputStream open(String name) throws IOException {
-            return zip.getInputStream(entries.get(name));
+            ZipEntry entry = entries.get(name);
+            long size = entry.getSize();
+            if (size < 0 || size > MAX_IMAGE_BYTES) {
+                throw new DamagedEntryException(name + " is " + size + " bytes");
+            }
+            byte[] bytes;
+            try (InputStream in = zip.getInputStream(entry)) {
+                bytes = in.readNBytes((int) size + 1);
+            } catch (java.util.zip.ZipException | java.io.EOFException e) {
+                throw new DamagedEntryException(name + ": " + e.getMessage());
+            }
+            CRC32 crc = new CRC32();
+            crc.update(bytes);
+            if (bytes.length != size || crc.getValue() != entry.getCrc()) {
+                throw new DamagedEntryException(name + " does not match its CRC-32 or size");
+            }
+            return new ByteArrayInputStream(bytes);
+        }
+
+        @Override
+        public Path where() {
+            return path;
         }
 
         @Override

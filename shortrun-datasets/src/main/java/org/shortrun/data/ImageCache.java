@@ -1,28 +1,33 @@
 package org.shortrun.data;
 
+import org.shortrun.io.DamagedFileException;
+import org.shortrun.io.SealedFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.zip.CRC32;
 
 /**
- * Decoded images in one binary file, keyed by their source, size and preprocessing. A file whose
- * key differs (stale) or whose length or checksum is wrong (truncated, damaged) is never read:
- * {@link #load} returns null and the caller rebuilds it. Written to a temporary name and renamed.
+ * Decoded images in one sealed file (see {@link SealedFile}), keyed by their source, size and
+ * preprocessing. The key, the dimensions and the pixels are all under the file's SHA-256, so a
+ * file that is damaged, truncated, of another kind or of an older format is never read: {@link
+ * #load} warns and returns null, and the caller rebuilds it. A file made for another key (stale)
+ * is rebuilt the same way.
  */
 final class ImageCache {
 
+    static final String KIND = "image cache";
+
+    /** Format 1: key (UTF), count, channels, side, pixels. Before it, an unsealed "SRIMG002" file. */
+    static final int FORMAT = 1;
+
+    static final int MAX_COUNT = 1 << 24;
+    static final int MAX_CHANNELS = 4;
+    static final int MAX_SIDE = 4096;
+
     private static final Logger logger = LoggerFactory.getLogger(ImageCache.class);
-    private static final long MAGIC = 0x5352494d47303032L; // "SRIMG002"
 
     /** Images as stored: N x C x side x side unsigned bytes. */
     record Images(byte[] pixels, int count, int channels, int side) {}
@@ -34,36 +39,14 @@ final class ImageCache {
         if (!Files.isRegularFile(file)) {
             return null;
         }
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20))) {
-            if (in.readLong() != MAGIC) {
-                logger.warn("cache {} is not a shortrun image cache; rebuilding it", file);
-                return null;
-            }
-            String stored = in.readUTF();
-            if (!stored.equals(key)) {
+        try {
+            Images images = read(file, key);
+            if (images == null) {
                 logger.warn("cache {} was made from other images or settings; rebuilding it", file);
-                return null;
             }
-            int count = in.readInt();
-            int channels = in.readInt();
-            int side = in.readInt();
-            long length = (long) count * channels * side * side;
-            if (count < 0 || channels <= 0 || side <= 0 || length > Integer.MAX_VALUE) {
-                logger.warn("cache {} has an invalid header; rebuilding it", file);
-                return null;
-            }
-            byte[] pixels = new byte[(int) length];
-            in.readFully(pixels);
-            long checksum = in.readLong();
-            CRC32 crc = new CRC32();
-            crc.update(pixels);
-            if (crc.getValue() != checksum || in.read() != -1) {
-                logger.warn("cache {} is damaged (checksum); rebuilding it", file);
-                return null;
-            }
-            return new Images(pixels, count, channels, side);
-        } catch (EOFException e) {
-            logger.warn("cache {} is truncated; rebuilding it", file);
+            return images;
+        } catch (DamagedFileException e) {
+            logger.warn("cache {}; rebuilding it", e.getMessage());
             return null;
         } catch (IOException e) {
             logger.warn("cache {} cannot be read ({}); rebuilding it", file, e.getMessage());
@@ -71,23 +54,37 @@ final class ImageCache {
         }
     }
 
+    /**
+     * Reads the file.
+     *
+     * @return the images, or null if the file is whole but was made for another key
+     * @throws DamagedFileException if it is not a whole image cache of this format
+     */
+    static Images read(Path file, String key) throws IOException {
+        return SealedFile.read(file, KIND, FORMAT, in -> {
+            String stored = in.readUTF();
+            if (!stored.equals(key)) {
+                in.skipNBytes(in.remaining());
+                return null;
+            }
+            int count = in.readCount("image count", 0, MAX_COUNT);
+            int channels = in.readCount("channel count", 1, MAX_CHANNELS);
+            int side = in.readCount("side", 1, MAX_SIDE);
+            byte[] pixels = in.readBytes("pixels", count, (long) channels * side * side);
+            return new Images(pixels, count, channels, side);
+        });
+    }
+
     /** Writes the images under {@code key}; a failure only costs the next run a rebuild. */
     static void store(Path file, String key, Images images) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20))) {
-                out.writeLong(MAGIC);
+            SealedFile.write(file, KIND, FORMAT, out -> {
                 out.writeUTF(key);
                 out.writeInt(images.count());
                 out.writeInt(images.channels());
                 out.writeInt(images.side());
                 out.write(images.pixels());
-                CRC32 crc = new CRC32();
-                crc.update(images.pixels());
-                out.writeLong(crc.getValue());
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            });
         } catch (IOException e) {
             logger.warn("could not write the image cache {} ({}); the next run decodes again", file, e.getMessage());
         }

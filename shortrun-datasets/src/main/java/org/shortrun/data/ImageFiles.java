@@ -11,12 +11,15 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * A folder of PNG or JPEG images, all of one size, served in [-1, 1]: images made elsewhere, to
@@ -24,6 +27,9 @@ import javax.imageio.ImageIO;
  * them, in name order.
  */
 public final class ImageFiles implements ImageSource {
+
+    /** The largest image, in pixels, decoded: a damaged header could claim gigapixels. */
+    static final long MAX_PIXELS = 1L << 24;
 
     private final Path directory;
     private final List<Path> files;
@@ -91,14 +97,30 @@ public final class ImageFiles implements ImageSource {
     }
 
     private static BufferedImage decode(Path file) {
-        try {
-            BufferedImage image = ImageIO.read(file.toFile());
-            if (image == null) {
+        try (ImageInputStream stream = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = stream == null ? null : ImageIO.getImageReaders(stream);
+            if (readers == null || !readers.hasNext()) {
                 throw new InputException(file + " is not a readable PNG or JPEG image");
             }
-            return image;
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(stream, true, true);
+                // the header's size, before a raster of that size is allocated
+                long width = reader.getWidth(0);
+                long height = reader.getHeight(0);
+                if (width * height > MAX_PIXELS) {
+                    throw new InputException(file + " is " + width + "x" + height + " pixels, more than the " + MAX_PIXELS + " an image may have");
+                }
+                return reader.read(0);
+            } finally {
+                reader.dispose();
+            }
         } catch (IOException e) {
             throw new InputException(file + " cannot be read: " + e.getMessage(), e);
+        } catch (InputException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new InputException(file + " is not a readable PNG or JPEG image (" + e.getMessage() + ")", e);
         }
     }
 

@@ -7,6 +7,7 @@ import ai.djl.training.dataset.Record;
 
 import org.shortrun.InputException;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -44,9 +45,9 @@ public final class MnistImages {
             throw new InputException("data directory " + directory + " does not exist");
         }
         String prefix = split.requireTrainOrTest("MNIST") == Split.TRAIN ? "train" : "t10k";
-        IdxFile images = IdxFile.read(find(directory, prefix + "-images-idx3-ubyte"), IdxFile.IMAGES);
-        IdxFile labels = IdxFile.read(find(directory, prefix + "-labels-idx1-ubyte"), IdxFile.LABELS);
-        return assemble(directory.resolve(prefix + "-images-idx3-ubyte").toString(), images, labels, imageSize);
+        Path imageFile = find(directory, prefix + "-images-idx3-ubyte");
+        Path labelFile = find(directory, prefix + "-labels-idx1-ubyte");
+        return assemble(imageFile, IdxFile.read(imageFile, IdxFile.IMAGES), labelFile, IdxFile.read(labelFile, IdxFile.LABELS), imageSize);
     }
 
     /**
@@ -56,9 +57,10 @@ public final class MnistImages {
      * @return the dataset
      */
     public static ImageDataset embedded(int imageSize) {
-        IdxFile images = IdxFile.parse("embedded t10k-images", resource("t10k-images-idx3-ubyte.gz"), IdxFile.IMAGES);
-        IdxFile labels = IdxFile.parse("embedded t10k-labels", resource("t10k-labels-idx1-ubyte.gz"), IdxFile.LABELS);
-        return assemble("embedded MNIST", images, labels, imageSize);
+        Path imageName = Path.of("embedded t10k-images");
+        Path labelName = Path.of("embedded t10k-labels");
+        return assemble(imageName, embedded(imageName, "t10k-images-idx3-ubyte.gz", IdxFile.IMAGES), labelName,
+                embedded(labelName, "t10k-labels-idx1-ubyte.gz", IdxFile.LABELS), imageSize);
     }
 
     /**
@@ -100,19 +102,25 @@ public final class MnistImages {
         }
     }
 
-    private static ImageDataset assemble(String name, IdxFile images, IdxFile labels, int imageSize) {
+    private static ImageDataset assemble(Path imageFile, IdxFile images, Path labelFile, IdxFile labels, int imageSize) {
         int[] dims = images.getDims();
         if (dims[1] != SIDE || dims[2] != SIDE) {
-            throw new InputException(name + " has images of " + dims[1] + "x" + dims[2] + ", expected 28x28 for MNIST");
+            throw new InputException(imageFile + " has images of " + dims[1] + "x" + dims[2] + ", expected 28x28 for MNIST");
         }
         int n = dims[0];
+        if (n == 0) {
+            throw new InputException(imageFile + " holds no images");
+        }
         if (labels.getDims()[0] != n) {
-            throw new InputException(name + " has " + n + " images but its labels file has " + labels.getDims()[0]);
+            throw new InputException(imageFile + " has " + n + " images but " + labelFile + " has " + labels.getDims()[0] + " labels");
         }
         int[] y = new int[n];
         byte[] raw = labels.data();
         for (int i = 0; i < n; i++) {
             y[i] = raw[i] & 0xff;
+            if (y[i] > 9) {
+                throw new InputException(labelFile + ": label " + y[i] + " at index " + i + " is not a digit 0..9");
+            }
         }
         return ImageDataset.builder().setImages(images.data(), n, 1, SIDE).optLabels(y).optImageSize(imageSize).build();
     }
@@ -127,16 +135,18 @@ public final class MnistImages {
         throw new InputException("data directory " + directory + " has no " + base + " (or " + base + ".gz)");
     }
 
-    private static byte[] resource(String name) {
-        try (InputStream in = MnistImages.class.getResourceAsStream(RESOURCE + name)) {
+    private static IdxFile embedded(Path name, String resource, int magic) {
+        try (InputStream in = MnistImages.class.getResourceAsStream(RESOURCE + resource)) {
             if (in == null) {
-                throw new IllegalStateException("resource " + name + " is missing from the jar");
+                throw new IllegalStateException("resource " + resource + " is missing from the jar");
             }
+            byte[] bytes;
             try (InputStream gz = new GZIPInputStream(in, 1 << 16)) {
-                return gz.readAllBytes();
+                bytes = gz.readAllBytes();
             }
+            return IdxFile.read(name, new ByteArrayInputStream(bytes), magic, bytes.length, false);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read embedded " + name, e);
+            throw new IllegalStateException("cannot read embedded " + resource, e);
         }
     }
 }

@@ -20,7 +20,8 @@ import java.util.List;
  * SVHN's cropped digits ({@code train_32x32.mat}, {@code test_32x32.mat}, {@code
  * extra_32x32.mat}): MATLAB Level-5 files with X, uint8 32 x 32 x 3 x N stored column-major, and
  * y, N labels of any numeric class in which 10 stands for the digit 0. Read with MFL; a v7.3
- * (HDF5) file is refused with a message saying so.
+ * (HDF5) file is refused with a message saying so. Each file's structure is checked first (see
+ * {@code Mat5Check}), so that MFL never meets a size it would believe.
  */
 public final class SvhnImages {
 
@@ -55,7 +56,11 @@ public final class SvhnImages {
             }
             parts.add(read(file));
         }
-        int n = parts.stream().mapToInt(p -> p.labels.length).sum();
+        long total = parts.stream().mapToLong(p -> p.labels.length).sum();
+        if (total * 3 * SIDE * SIDE > Integer.MAX_VALUE - 8) {
+            throw new InputException(directory + ": " + total + " SVHN images are more than one array holds; leave out extra_32x32.mat");
+        }
+        int n = (int) total;
         byte[] pixels = new byte[n * 3 * SIDE * SIDE];
         int[] labels = new int[n];
         int at = 0;
@@ -72,6 +77,11 @@ public final class SvhnImages {
     /** Reads one file into NCHW bytes and labels 0..9. */
     static Part read(Path file) {
         refuseHdf5(file);
+        try {
+            Mat5Check.check(file);
+        } catch (IOException e) {
+            throw new InputException(file + ": cannot read (" + e.getMessage() + ")", e);
+        }
         Mat5File mat;
         try {
             mat = Mat5.readFromFile(file.toFile());

@@ -11,6 +11,9 @@ import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shortrun.InputException;
+import org.shortrun.io.DamagedFileException;
+import org.shortrun.io.Fuzz;
+import org.shortrun.io.SealedFile;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -19,6 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
@@ -198,6 +203,203 @@ class CelebaImagesTest {
         writeCeleba(dir);
         Files.writeString(dir.resolve(CelebaImages.PARTITION), "000001.jpg 0\n000002.jpg train\n");
         InputException e = assertThrows(InputException.class, () -> CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache")));
-        assertTrue(e.getMessage().contains("line 2"), e.getMessage());
+        assertEquals(dir.resolve(CelebaImages.PARTITION) + ":2: expected 'NAME.jpg 0|1|2', got '000002.jpg train'", e.getMessage());
+    }
+
+    private static InputException refusedPartition(Path dir, String text) throws IOException {
+        Files.writeString(dir.resolve(CelebaImages.PARTITION), text, StandardCharsets.ISO_8859_1);
+        return assertThrows(InputException.class, () -> CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache")));
+    }
+
+    @Test
+    void aCutMisspeltOrRepeatedPartitionLineIsRefusedWithFileAndLine(@TempDir Path dir) throws IOException {
+        writeCeleba(dir);
+        String whole = Files.readString(dir.resolve(CelebaImages.PARTITION));
+        Path file = dir.resolve(CelebaImages.PARTITION);
+        assertEquals(file + ":8: expected 'NAME.jpg 0|1|2', got '000008.j'", refusedPartition(dir, whole.substring(0, whole.length() - 5)).getMessage());
+        assertEquals(file + ":3: expected 'NAME.jpg 0|1|2', got '000003.jpg 3'", refusedPartition(dir, whole.replace("000003.jpg 0", "000003.jpg 3")).getMessage());
+        assertEquals(file + ":3: expected 'NAME.jpg 0|1|2', got '000003.gif 0'", refusedPartition(dir, whole.replace("000003.jpg", "000003.gif")).getMessage());
+        assertEquals(file + ":3: expected 'NAME.jpg 0|1|2', got '000003.jpg 0 1'", refusedPartition(dir, whole.replace("000003.jpg 0", "000003.jpg 0 1")).getMessage());
+        assertEquals(file + ":9: 000001.jpg is listed twice", refusedPartition(dir, whole + "000001.jpg 2\n").getMessage());
+        assertEquals(file + " lists no images", refusedPartition(dir, "\n\n").getMessage());
+    }
+
+    @Test
+    void imagesMissingFromThePartitionFileOrFromTheFolderAreCountedInWarnings(@TempDir Path dir) throws Exception {
+        writeCeleba(dir);
+        Path folder = dir.resolve(CelebaImages.FOLDER);
+        String whole = Files.readString(dir.resolve(CelebaImages.PARTITION));
+        // cut at a line boundary: 000007 and 000008 belong to no split
+        Files.writeString(dir.resolve(CelebaImages.PARTITION), whole.substring(0, whole.indexOf("000007.jpg")));
+        CelebaImages.Loaded[] loaded = new CelebaImages.Loaded[1];
+        String log = StandardError.of(() -> loaded[0] = CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache")));
+        assertEquals(5, loaded[0].dataset().imageCount());
+        assertTrue(log.contains("2 image(s) in " + folder + " are not listed in list_eval_partition.txt and belong to no split: 000007.jpg, 000008.jpg"), log);
+        // listed but absent
+        Files.writeString(dir.resolve(CelebaImages.PARTITION), whole);
+        Files.delete(folder.resolve("000002.jpg"));
+        log = StandardError.of(() -> loaded[0] = CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache")));
+        assertEquals(4, loaded[0].dataset().imageCount());
+        assertTrue(log.contains("1 image(s) of the train split listed in list_eval_partition.txt are not in " + folder + ": 000002.jpg"), log);
+    }
+
+    /** A zip of the folder's images, stored (not deflated) so that a test can change an image's bytes in place. */
+    static Path storedZip(Path folder, Path zipFile) throws IOException {
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(zipFile)); var files = Files.list(folder)) {
+            for (Path p : files.sorted().toList()) {
+                byte[] bytes = Files.readAllBytes(p);
+                ZipEntry entry = new ZipEntry(CelebaImages.FOLDER + "/" + p.getFileName());
+                entry.setMethod(ZipEntry.STORED);
+                entry.setSize(bytes.length);
+                CRC32 crc = new CRC32();
+                crc.update(bytes);
+                entry.setCrc(crc.getValue());
+                zip.putNextEntry(entry);
+                zip.write(bytes);
+                zip.closeEntry();
+            }
+        }
+        return zipFile;
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new IllegalStateException("not found");
+    }
+
+    @Test
+    void zipEntriesFailingTheirCrcAreSkippedAndCounted(@TempDir Path dir) throws Exception {
+        Path source = writeCeleba(dir.resolve("source"));
+        Path zipDir = Files.createDirectories(dir.resolve("zip"));
+        Files.copy(source.resolve(CelebaImages.PARTITION), zipDir.resolve(CelebaImages.PARTITION));
+        Path zip = storedZip(source.resolve(CelebaImages.FOLDER), zipDir.resolve(CelebaImages.ZIP));
+        byte[] bytes = Files.readAllBytes(zip);
+        byte[] image = Files.readAllBytes(source.resolve(CelebaImages.FOLDER).resolve("000003.jpg"));
+        // a byte in the middle of the image data: the JPEG still decodes, only the CRC-32 tells
+        bytes[indexOf(bytes, image) + image.length / 2] ^= 0x10;
+        Files.write(zip, bytes);
+        CelebaImages.Loaded[] loaded = new CelebaImages.Loaded[1];
+        String log = StandardError.of(() -> loaded[0] = CelebaImages.load(zipDir, Split.TRAIN, 32, 0, dir.resolve("cache")));
+        assertEquals(1, loaded[0].skipped());
+        assertEquals(4, loaded[0].dataset().imageCount());
+        assertEquals(80f, red(loaded[0].dataset(), 2), 3f, "000004 follows 000002");
+        assertTrue(log.contains("skipped 1 image(s) of 5 in " + zip + " whose CRC-32 or size does not match the archive's (the zip is damaged): 000003.jpg"), log);
+    }
+
+    @Test
+    void anOldForeignOrDamagedCacheIsRebuiltWithAWarning(@TempDir Path dir) throws Exception {
+        writeCeleba(dir);
+        Path cache = dir.resolve("cache");
+        Path file = CelebaImages.load(dir, Split.TRAIN, 32, 0, cache).cacheFile();
+        // the unsealed format before SealedFile: magic "SRIMG002", key, dimensions, pixels, CRC-32
+        try (var out = new java.io.DataOutputStream(Files.newOutputStream(file))) {
+            out.writeLong(0x5352494d47303032L);
+            out.writeUTF("celeba");
+            out.writeInt(1);
+            out.writeInt(3);
+            out.writeInt(32);
+            out.write(new byte[3 * 32 * 32]);
+            out.writeLong(0);
+        }
+        CelebaImages.Loaded[] loaded = new CelebaImages.Loaded[1];
+        String log = StandardError.of(() -> loaded[0] = CelebaImages.load(dir, Split.TRAIN, 32, 0, cache));
+        assertFalse(loaded[0].fromCache());
+        assertEquals(5, loaded[0].dataset().imageCount());
+        assertTrue(log.contains("cache " + file + " is damaged: its SHA-256 does not match its contents (damaged or truncated; delete it or write it again); rebuilding it"), log);
+        assertTrue(CelebaImages.load(dir, Split.TRAIN, 32, 0, cache).fromCache(), "the rebuilt cache is read");
+        SealedFile.write(file, "FID statistics", 1, out -> out.writeInt(7));
+        log = StandardError.of(() -> loaded[0] = CelebaImages.load(dir, Split.TRAIN, 32, 0, cache));
+        assertFalse(loaded[0].fromCache());
+        assertTrue(log.contains("cache " + file + " is damaged: it holds FID statistics, not image cache; rebuilding it"), log);
+        SealedFile.write(file, ImageCache.KIND, ImageCache.FORMAT + 1, out -> out.writeInt(7));
+        log = StandardError.of(() -> loaded[0] = CelebaImages.load(dir, Split.TRAIN, 32, 0, cache));
+        assertTrue(log.contains("is damaged: it is image cache format 2, this build reads format 1; rebuilding it"), log);
+        // a sealed cache whose dimensions claim more than it holds
+        SealedFile.write(file, ImageCache.KIND, ImageCache.FORMAT, out -> {
+            out.writeUTF("key");
+            out.writeInt(1 << 24);
+            out.writeInt(3);
+            out.writeInt(64);
+        });
+        DamagedFileException e = assertThrows(DamagedFileException.class, () -> ImageCache.read(file, "key"));
+        assertEquals(file + " is damaged: pixels need 206158430208 bytes but only 0 remain", e.getMessage());
+    }
+
+    @Test
+    void fuzzedCachesAreAllRefused(@TempDir Path dir) throws Exception {
+        byte[] pixels = new byte[3 * 3 * 8 * 8];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (byte) (i * 31);
+        }
+        Path cacheFile = dir.resolve("cache.bin");
+        ImageCache.store(cacheFile, "celeba|key", new ImageCache.Images(pixels, 3, 3, 8));
+        Fuzz.Report cache = Fuzz.of("CelebA image cache", Files.readAllBytes(cacheFile), 41).mutants(3000).run(cacheFile, f -> ImageCache.read(f, "celeba|key"));
+        assertTrue(cache.ok(), cache.details());
+        assertEquals(0, cache.accepted(), "a sealed file accepts no change: " + cache.line());
+        assertTrue(cache.clean() > 0, cache.line());
+    }
+
+    /** Four 20 x 24 JPEGs, three in the training partition. */
+    private static Path smallCeleba(Path dir) throws IOException {
+        Path source = Files.createDirectories(dir.resolve("source"));
+        Path folder = Files.createDirectories(source.resolve(CelebaImages.FOLDER));
+        StringBuilder partition = new StringBuilder();
+        for (int k = 1; k <= 4; k++) {
+            BufferedImage img = new BufferedImage(20, 24, BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < 24; y++) {
+                for (int x = 0; x < 20; x++) {
+                    img.setRGB(x, y, (37 * k * x + 11 * y) & 0xffffff);
+                }
+            }
+            ImageIO.write(img, "jpg", folder.resolve(String.format("%06d.jpg", k)).toFile());
+            partition.append(String.format("%06d.jpg %d%n", k, k <= 3 ? 0 : 2));
+        }
+        Files.writeString(source.resolve(CelebaImages.PARTITION), partition.toString());
+        return source;
+    }
+
+    @Test
+    void fuzzedPartitionFilesAreReadOrRefusedCleanly(@TempDir Path dir) throws Exception {
+        Path partitionFile = smallCeleba(dir).resolve(CelebaImages.PARTITION);
+        Fuzz.Report lines = Fuzz.of("CelebA partition file", Files.readAllBytes(partitionFile), 42).mutants(3000).run(partitionFile, CelebaImages::readPartition);
+        assertTrue(lines.ok(), lines.details());
+        assertTrue(lines.clean() > 0, lines.line());
+    }
+
+    @Test
+    void fuzzedZipsAreReadOrRefusedCleanly(@TempDir Path dir) throws Exception {
+        Path source = smallCeleba(dir);
+        Path folder = source.resolve(CelebaImages.FOLDER);
+        Path partitionFile = source.resolve(CelebaImages.PARTITION);
+        Path zipDir = Files.createDirectories(dir.resolve("zip"));
+        Files.copy(partitionFile, zipDir.resolve(CelebaImages.PARTITION));
+        Path zip = storedZip(folder, zipDir.resolve(CelebaImages.ZIP));
+        Path caches = dir.resolve("zip-caches");
+        Fuzz.Report zips = Fuzz.of("CelebA zip", Files.readAllBytes(zip), 43).mutants(800).run(zip, f -> {
+            try {
+                CelebaImages.load(zipDir, Split.TRAIN, 32, 0, caches);
+            } finally {
+                // a mutant of the same size and time would otherwise be served from the last one's cache
+                try (var files = Files.walk(caches)) {
+                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // nothing cached
+                }
+            }
+        });
+        assertTrue(zips.ok(), zips.details());
+        assertTrue(zips.clean() > 0, zips.line());
     }
 }
+
+

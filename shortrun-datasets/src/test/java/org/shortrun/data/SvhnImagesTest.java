@@ -10,18 +10,24 @@ import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shortrun.InputException;
+import org.shortrun.io.DamagedFileException;
+import org.shortrun.io.Fuzz;
 
 import us.hebi.matlab.mat.format.Mat5;
 import us.hebi.matlab.mat.types.MatFile;
 import us.hebi.matlab.mat.types.MatlabType;
 import us.hebi.matlab.mat.types.Matrix;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.zip.Deflater;
 
 /** SVHN on files written by scipy's savemat (see src/test/python/make_svhn_fixtures.py). */
 class SvhnImagesTest {
@@ -94,7 +100,7 @@ class SvhnImagesTest {
         byte[] whole = Files.readAllBytes(fixtures().resolve("train_32x32.mat"));
         Files.write(dir.resolve("train_32x32.mat"), Arrays.copyOf(whole, whole.length / 2));
         InputException e = fails(dir);
-        assertTrue(e.getMessage().contains("train_32x32.mat") && e.getMessage().contains("truncated"), e.getMessage());
+        assertEquals(dir.resolve("train_32x32.mat") + " is damaged: it is truncated: the element at offset 128 declares 1360 bytes but only 642 remain", e.getMessage());
     }
 
     @Test
@@ -156,5 +162,135 @@ class SvhnImagesTest {
     void missingFileAndDirectory(@TempDir Path dir) {
         assertTrue(fails(dir).getMessage().contains("has no train_32x32.mat"));
         assertTrue(fails(dir.resolve("nope")).getMessage().contains("does not exist"));
+    }
+    /** A MAT-5 file written here byte by byte (little-endian), so that a test can say exactly what is in it. */
+    static final class Mat {
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        Mat() {
+            byte[] header = new byte[128];
+            Arrays.fill(header, 0, 116, (byte) ' ');
+            byte[] text = "MATLAB 5.0 MAT-file, written by SvhnImagesTest".getBytes(StandardCharsets.US_ASCII);
+            System.arraycopy(text, 0, header, 0, text.length);
+            header[124] = 0;
+            header[125] = 1;
+            header[126] = 'I';
+            header[127] = 'M';
+            out.writeBytes(header);
+        }
+
+        static byte[] tag(int type, long size) {
+            return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(type).putInt((int) size).array();
+        }
+
+        static void sub(ByteArrayOutputStream b, int type, byte[] data) {
+            b.writeBytes(tag(type, data.length));
+            b.writeBytes(data);
+            b.writeBytes(new byte[(8 - data.length % 8) % 8]);
+        }
+
+        /** A numeric variable: MATLAB class, dimensions, storage type and its bytes. */
+        static byte[] matrix(String name, int matlabClass, int[] dims, int storage, byte[] data) {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            sub(body, 6, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(matlabClass).putInt(0).array());
+            ByteBuffer d = ByteBuffer.allocate(4 * dims.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (int v : dims) {
+                d.putInt(v);
+            }
+            sub(body, 5, d.array());
+            sub(body, 1, name.getBytes(StandardCharsets.US_ASCII));
+            sub(body, storage, data);
+            ByteArrayOutputStream element = new ByteArrayOutputStream();
+            element.writeBytes(tag(14, body.size()));
+            element.writeBytes(body.toByteArray());
+            return element.toByteArray();
+        }
+
+        Mat add(byte[] element) {
+            out.writeBytes(element);
+            return this;
+        }
+
+        Mat addCompressed(byte[] element) {
+            Deflater deflater = new Deflater();
+            deflater.setInput(element);
+            deflater.finish();
+            byte[] buffer = new byte[element.length + 64];
+            int n = deflater.deflate(buffer);
+            deflater.end();
+            out.writeBytes(tag(15, n));
+            out.write(buffer, 0, n);
+            return this;
+        }
+
+        byte[] bytes() {
+            return out.toByteArray();
+        }
+    }
+
+    /** A valid SVHN file of two images: X uint8 32x32x3x2, y double 2x1 holding 10 and 3. */
+    static byte[] svhn(boolean compressed) {
+        byte[] x = new byte[32 * 32 * 3 * 2];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (byte) (i * 13);
+        }
+        byte[] y = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putDouble(10).putDouble(3).array();
+        byte[] xs = Mat.matrix("X", 9, new int[] {32, 32, 3, 2}, 2, x);
+        byte[] ys = Mat.matrix("y", 6, new int[] {2, 1}, 9, y);
+        return compressed ? new Mat().addCompressed(xs).addCompressed(ys).bytes() : new Mat().add(xs).add(ys).bytes();
+    }
+
+    @Test
+    void handWrittenFilesReadAsMflAndScipyFilesDo(@TempDir Path dir) throws IOException {
+        for (boolean compressed : new boolean[] {false, true}) {
+            Files.write(dir.resolve("train_32x32.mat"), svhn(compressed));
+            ImageDataset data = SvhnImages.fromDirectory(dir, Split.TRAIN, false, 32);
+            assertEquals(2, data.imageCount());
+            assertEquals(0, data.label(0));
+            assertEquals(3, data.label(1));
+        }
+    }
+
+    @Test
+    void aCompressedElementFailingItsAdler32IsRefused(@TempDir Path dir) throws IOException {
+        byte[] bytes = svhn(true);
+        int length = ByteBuffer.wrap(bytes, 132, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        bytes[136 + length - 1] ^= 0x01; // the last byte of the first zlib stream: its Adler-32
+        Path file = dir.resolve("train_32x32.mat");
+        Files.write(file, bytes);
+        DamagedFileException e = assertThrows(DamagedFileException.class, () -> SvhnImages.fromDirectory(dir, Split.TRAIN, false, 32));
+        assertEquals(file + " is damaged: the compressed element at offset 128 fails its zlib check (incorrect data check)", e.getMessage());
+    }
+
+    @Test
+    void hugeSizesAreRefusedBeforeMflSeesThem(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("train_32x32.mat");
+        byte[] bytes = svhn(false);
+        ByteBuffer.wrap(bytes, 132, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(0x7fffffff);
+        Files.write(file, bytes);
+        DamagedFileException e = assertThrows(DamagedFileException.class, () -> SvhnImages.fromDirectory(dir, Split.TRAIN, false, 32));
+        assertEquals(file + " is damaged: it is truncated: the element at offset 128 declares 2147483647 bytes but only " + (bytes.length - 136) + " remain", e.getMessage());
+        // a compressed element whose inflated tag claims 2 GB
+        byte[] claim = new byte[64];
+        System.arraycopy(Mat.tag(14, 0x7ffffff0), 0, claim, 0, 8);
+        Files.write(file, new Mat().addCompressed(claim).bytes());
+        e = assertThrows(DamagedFileException.class, () -> SvhnImages.fromDirectory(dir, Split.TRAIN, false, 32));
+        assertTrue(e.getMessage().startsWith(file + " is damaged: the compressed element at offset 128 declares 2147483632 bytes, more than its "), e.getMessage());
+        // dimensions of 100,000 images over the bytes of two
+        byte[] x = Mat.matrix("X", 9, new int[] {32, 32, 3, 100_000}, 2, new byte[6144]);
+        Files.write(file, new Mat().addCompressed(x).bytes());
+        e = assertThrows(DamagedFileException.class, () -> SvhnImages.fromDirectory(dir, Split.TRAIN, false, 32));
+        assertEquals(file + " is damaged: the variable at offset 128 has 6144 bytes of data for 307200000 elements of 1 bytes", e.getMessage());
+    }
+
+    @Test
+    void fuzzedMatFilesAreReadOrRefusedCleanly(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("train_32x32.mat");
+        for (boolean compressed : new boolean[] {false, true}) {
+            Fuzz.Report report = Fuzz.of(compressed ? "SVHN MAT compressed" : "SVHN MAT", svhn(compressed), compressed ? 32 : 31)
+                    .mutants(2000).run(file, f -> SvhnImages.fromDirectory(dir, Split.TRAIN, false, 32));
+            assertTrue(report.ok(), report.details());
+            assertTrue(report.clean() > 0, report.line());
+        }
     }
 }
