@@ -169,7 +169,7 @@ public final class SealedFile {
     public static void write(Path file, String kind, int format, Body body) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path tmp = parent.resolve(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        Path tmp = parent.resolve(file.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId());
         MessageDigest sha = sha256();
         try {
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
@@ -240,7 +240,7 @@ public final class SealedFile {
             byte[] stored = new byte[DIGEST];
             trailer.get(stored);
             if (!Arrays.equals(stored, sha.digest())) {
-                throw new DamagedFileException(file, "its SHA-256 does not match its contents (damaged or truncated; delete it or write it again)");
+                throw new DamagedFileException(file, "its SHA-256 does not match its contents (damaged or truncated)");
             }
         }
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20))) {

@@ -65,7 +65,7 @@ public final class SealedJson {
         }
         Matcher m = HEADER.matcher(text);
         if (!m.find() || !text.endsWith(END)) {
-            throw new DamagedFileException(file, "its first line is not a shortrun " + kind + " header, or its end is missing");
+            throw new DamagedFileException(file, "its first line is not a shortrun " + kind + " header, or its end is missing (damaged, or an unsealed file of an earlier build)");
         }
         if (!m.group(1).equals(kind)) {
             throw new DamagedFileException(file, "it holds " + m.group(1) + ", not " + kind);

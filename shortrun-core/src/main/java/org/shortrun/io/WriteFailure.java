@@ -38,7 +38,8 @@ public final class WriteFailure {
      * @return the cause
      */
     public static String cause(IOException e) {
-        String reason = e instanceof FileSystemException fs && fs.getReason() != null ? fs.getReason() : e.getMessage();
+        // a FileSystemException's message is only the file's name when the system gave no reason
+        String reason = e instanceof FileSystemException fs ? fs.getReason() : e.getMessage();
         if (reason == null || reason.isBlank()) {
             if (e instanceof AccessDeniedException) {
                 reason = "permission denied";

@@ -323,7 +323,7 @@ class TrainingRunTest {
         Path state = out.resolve("checkpoint/state.json");
         Files.writeString(state, "{ not json");
         e = assertThrows(InputException.class, () -> Checkpoint.read(out));
-        assertEquals(state + " is damaged: its first line is not a shortrun checkpoint state header, or its end is missing", e.getMessage());
+        assertEquals(state + " is damaged: its first line is not a shortrun checkpoint state header, or its end is missing (damaged, or an unsealed file of an earlier build)", e.getMessage());
 
         e = assertThrows(InputException.class, () -> Checkpoint.read(dir.resolve("missing")));
         assertTrue(e.getMessage().contains("does not exist"), e.getMessage());

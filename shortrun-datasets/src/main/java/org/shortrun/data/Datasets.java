@@ -204,6 +204,18 @@ public final class Datasets {
     }
 
     /**
+     * Identifies the images a run trains on, as its checkpoint records them so that a resumed
+     * run cannot silently train on others: the dataset, its directory made absolute, and the
+     * options that choose images.
+     *
+     * @return for example {@code mnist from /data/mnist} or {@code embedded MNIST test set}
+     */
+    public String identity() {
+        String source = directory != null ? label() + " from " + directory.toAbsolutePath().normalize() : describe();
+        return source + (svhnExtra ? ", with extra_32x32.mat" : "") + (celebaFirst > 0 ? ", first " + celebaFirst + " images" : "");
+    }
+
+    /**
      * Identifies a split's images for caches: dataset, source, split, the options that choose
      * images, and the side they are served at.
      *

@@ -2,8 +2,12 @@ package org.shortrun.eval;
 
 import ai.djl.ndarray.NDArray;
 
+import org.shortrun.io.WriteFailure;
+
 import java.awt.image.BufferedImage;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -87,10 +91,18 @@ public final class ImageGrid {
                 }
             }
         }
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
+        // through a stream of our own: ImageIO.write(File) prints the real cause and throws
+        // "Can't create an ImageOutputStream!" instead
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
+                ImageIO.write(picture, "png", out);
+            }
+        } catch (IOException e) {
+            throw new IOException("cannot write " + file + ": " + WriteFailure.cause(e), e);
         }
-        ImageIO.write(picture, "png", file.toFile());
     }
 }

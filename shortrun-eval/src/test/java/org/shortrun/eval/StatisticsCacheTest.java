@@ -139,7 +139,7 @@ class StatisticsCacheTest {
         out.writeInt(0);
         out.writeInt(0x53524343);
         Files.write(file, old.toByteArray());
-        assertEquals(file + " is damaged: its SHA-256 does not match its contents (damaged or truncated; delete it or write it again)", cache.lookup(KEY, false).damage());
+        assertEquals(file + " is damaged: its SHA-256 does not match its contents (damaged or truncated)", cache.lookup(KEY, false).damage());
 
         SealedFile.write(file, "test data", StatisticsCache.FORMAT, o -> o.writeUTF(KEY));
         assertEquals(file + " is damaged: it holds test data, not FID statistics", cache.lookup(KEY, false).damage());

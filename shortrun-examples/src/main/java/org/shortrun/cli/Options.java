@@ -99,16 +99,9 @@ final class Options {
             return source().describe();
         }
 
-        /**
-         * What a run trains on, recorded in its checkpoint so that a resumed run cannot silently
-         * train on other images: the dataset, its directory made absolute, and the options that
-         * choose images.
-         */
+        /** What a run trains on, as its checkpoint records it: see {@link Datasets#identity()}. */
         String identity() {
-            Path absolute = dataDir == null ? null : dataDir.toAbsolutePath().normalize();
-            return settings().optDirectory(absolute).build().describe()
-                    + (svhnExtra ? ", with extra_32x32.mat" : "")
-                    + (celebaFirst > 0 ? ", first " + celebaFirst + " images" : "");
+            return source().identity();
         }
     }
 

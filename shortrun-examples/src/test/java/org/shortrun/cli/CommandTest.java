@@ -170,8 +170,12 @@ class CommandTest {
         "--z-dims, '', --z-dims is empty",
         "--z-dims, '16,a,64', 'a' is not a whole number",
         "--z-dims, '16,,64', is not a whole number",
-        "--z-dims, '16,0', must be positive",
-        "--channels, 0, --channels must be positive"
+        "--z-dims, '16,0', 'every dimension must be in [1, 4096], got 0 (in ''16,0'')'",
+        "--z-dims, '4,100000000', 'every dimension must be in [1, 4096], got 100000000'",
+        "--channels, 0, --channels must be positive",
+        "--channels, 5000, 'channels must be in [1, 1024], got 5000'",
+        "--batch-size, 4294967297, '4294967297'",
+        "--steps, 1000000, 'steps K must be at most 100000, got 1000000'"
     })
     void nonPositiveOrMalformedSettings(String flag, String value, String message, @TempDir Path dir) {
         assertBadInput(execute("train", "--iterations", "1", flag, value, "--out", dir.resolve("o").toString()), message);

@@ -188,7 +188,7 @@ class PredictorTest {
         Criteria<SampleRequest, ImageBatch> broken =
                 Criteria.builder().setTypes(SampleRequest.class, ImageBatch.class).optModelZoo(ShortrunModelZoo.of(damaged)).build();
         MalformedModelException e = assertThrows(MalformedModelException.class, broken::loadModel);
-        assertTrue(e.getMessage().contains("does not match its checksum"), e.getMessage());
+        assertTrue(e.getMessage().contains("parameters.bin is damaged: it does not match the SHA-256 recorded in state.json"), e.getMessage());
     }
 
     private static double mean(double[] values) {

@@ -84,6 +84,23 @@ class ReliabilityCommandTest {
         System.out.println("read-only output: " + ro.errLines().get(0));
     }
 
+    /** Every subcommand that writes a picture or a folder of them says in one line that it cannot. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"sample", "reconstruct", "inpaint", "hierarchy"})
+    void everyWritingSubcommandReportsAnUnwritableOutputInOneLine(String subcommand) {
+        Path readOnly = Path.of("/sys", "shortrun-test-" + subcommand);
+        String[] args = subcommand.equals("reconstruct") || subcommand.equals("inpaint")
+                ? new String[] {subcommand, "--checkpoint", run.toString(), "--count", "4", "--out", readOnly.toString()}
+                : new String[] {subcommand, "--checkpoint", run.toString(), "--out", readOnly.toString()};
+        CommandTest.Result r = execute(args);
+        assertEquals(2, r.code(), r.err());
+        List<String> errors = r.errLines().stream().filter(l -> l.startsWith("shortrun " + subcommand + ": ")).toList();
+        assertEquals(1, errors.size(), r.err());
+        assertTrue(errors.get(0).startsWith("shortrun " + subcommand + ": error: ") && errors.get(0).contains(readOnly.toString()), r.err());
+        assertTrue(!r.err().contains("\tat "), "stack trace printed: " + r.err());
+        System.out.println("unwritable output of " + subcommand + ": " + errors.get(0));
+    }
+
     @Test
     void aSecondWriterIsRefusedAtOnceAndAStaleLockIsTakenOver(@TempDir Path dir) throws IOException, InterruptedException {
         Path out = dir.resolve("out");

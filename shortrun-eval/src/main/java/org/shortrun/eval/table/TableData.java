@@ -50,6 +50,13 @@ public interface TableData {
          * @return the key
          */
         String cacheKey(Split split, int imageSize);
+
+        /**
+         * Identifies the training images, as a cell's checkpoint records them.
+         *
+         * @return e.g. "embedded MNIST test set"
+         */
+        String identity();
     
         /**
          * A dataset of the library's registry, read as {@code train} reads it.
@@ -72,6 +79,11 @@ public interface TableData {
                 @Override
                 public String cacheKey(Split split, int imageSize) {
                     return datasets.cacheKey(split, imageSize);
+                }
+
+                @Override
+                public String identity() {
+                    return datasets.identity();
                 }
             };
         }

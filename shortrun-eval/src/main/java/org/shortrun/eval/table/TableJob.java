@@ -283,7 +283,7 @@ public final class TableJob implements AutoCloseable {
     private CellResult runCell(TableSpec.Cell c, Path cellDir, ImageDataset train, ImageDataset test, TableData.Source source) throws IOException {
         ImageDataset fidReal = spec.fidReal.equals("test") ? test : train;
         LadderConfig model = config(spec, c);
-        LearningConfig training = training(spec, c);
+        LearningConfig training = training(spec, c).toBuilder().optData(source.identity()).build();
         if (train.imageCount() < training.getBatchSize()) {
             throw new InputException("budget.batch_size " + training.getBatchSize() + " is larger than the " + train.imageCount() + " training images of " + c.dataset());
         }

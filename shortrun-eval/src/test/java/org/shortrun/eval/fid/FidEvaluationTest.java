@@ -134,7 +134,7 @@ class FidEvaluationTest {
                     .optBatchSize(8)
                     .build()
                     .compute(manager);
-            assertEquals("rebuilt (" + entry + " is damaged: its SHA-256 does not match its contents (damaged or truncated; delete it or write it again))", damaged.realCache());
+            assertEquals("rebuilt (" + entry + " is damaged: its SHA-256 does not match its contents (damaged or truncated))", damaged.realCache());
             assertEquals(first.fid().distance(), damaged.fid().distance(), 0.0, "the rebuilt real side gives the same FID");
             FidEvaluation.Result rebuilt = FidEvaluation.builder()
                     .setNetwork(net, file)
