@@ -50,25 +50,27 @@ class KillTest {
                 resume = false;
                 from = 0;
             }
-            // a moment inside the training loop: after a random number of new metrics lines, plus up to 40 ms
+            // a moment inside the training loop: once the checkpoint of a random later iteration
+            // is written, plus up to 150 ms, so into one of the next few iterations or saves
             long after = from + 1 + random.nextInt((int) Math.max(1, (ITERATIONS - from) / 2));
-            int extraMillis = random.nextInt(40);
+            int extraMillis = random.nextInt(150);
             Process p = launch(killed, resume);
-            Path metrics = killed.resolve("metrics.csv");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (p.isAlive() && lines(metrics) - 1 < after && System.nanoTime() < deadline) {
-                Thread.sleep(2);
+            while (p.isAlive() && savedIteration(killed) < after && System.nanoTime() < deadline) {
+                Thread.sleep(5);
             }
             Thread.sleep(extraMillis);
             p.destroyForcibly();
             p.waitFor();
-            moments.add("after iteration " + after + " + " + extraMillis + " ms");
             if (Checkpoint.exists(killed)) {
                 Checkpoint checkpoint = Checkpoint.read(killed);
+                moments.add("checkpoint " + after + " + " + extraMillis + " ms: left " + checkpoint.getIteration());
                 try (NDManager manager = NDManager.newBaseManager(); Learner learner = checkpoint.restore(checkpoint.getLearningConfig(), manager)) {
                     assertNull(learner.describeNonFinite(), "checkpoint left by kill " + k);
                 }
                 checkpointsChecked++;
+            } else {
+                moments.add("checkpoint " + after + " + " + extraMillis + " ms: left none");
             }
         }
         Process last = launch(killed, Checkpoint.exists(killed));
@@ -104,11 +106,12 @@ class KillTest {
         }
     }
 
-    private static long lines(Path file) {
+    /** The iteration of the checkpoint in {@code out}, or -1 while there is none or it is being replaced. */
+    private static long savedIteration(Path out) {
         try {
-            return Files.exists(file) ? Files.readAllLines(file).size() : 0;
-        } catch (IOException e) {
-            return 0;
+            return Checkpoint.exists(out) ? Checkpoint.read(out).getIteration() : -1;
+        } catch (RuntimeException e) {
+            return -1;
         }
     }
 
