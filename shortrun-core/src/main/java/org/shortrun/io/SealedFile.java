@@ -5,9 +5,7 @@ import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
@@ -69,9 +67,9 @@ public final class SealedFile {
     /** A sealed file's body as a stream that knows its file and how many bytes it has left. */
     public static final class Input extends DataInputStream {
         private final Path file;
-        private final Counting counting;
+        private final BoundedInputStream counting;
 
-        private Input(Path file, Counting counting) {
+        private Input(Path file, BoundedInputStream counting) {
             super(counting);
             this.file = file;
             this.counting = counting;
@@ -84,7 +82,7 @@ public final class SealedFile {
 
         /** @return the body's bytes not read yet */
         public long remaining() {
-            return counting.remaining;
+            return counting.remaining();
         }
 
         /**
@@ -113,46 +111,6 @@ public final class SealedFile {
             byte[] bytes = new byte[Bounds.bytes(file, what, items, bytesEach, remaining())];
             readFully(bytes);
             return bytes;
-        }
-    }
-
-    private static final class Counting extends FilterInputStream {
-        long remaining;
-
-        Counting(InputStream in, long length) {
-            super(in);
-            remaining = length;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int b = super.read();
-            if (b >= 0) {
-                remaining--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int n = super.read(b, off, (int) Math.min(len, remaining));
-            if (n > 0) {
-                remaining -= n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long skipped = super.skip(Math.min(n, remaining));
-            remaining -= skipped;
-            return skipped;
         }
     }
 
@@ -261,7 +219,7 @@ public final class SealedFile {
             if (bodyLength != size - header - TRAILER) {
                 throw new DamagedFileException(file, "its recorded length " + bodyLength + " does not match its size");
             }
-            Input body = new Input(file, new Counting(in, bodyLength));
+            Input body = new Input(file, new BoundedInputStream(in, bodyLength));
             T value;
             try {
                 value = parser.read(body);

@@ -1,11 +1,11 @@
 package org.shortrun.data;
 
+import org.shortrun.io.BoundedInputStream;
 import org.shortrun.io.DamagedFileException;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -61,7 +61,7 @@ final class Mat5Check {
 
     private void run() throws IOException {
         long size = Files.size(file);
-        try (Counted in = new Counted(new BufferedInputStream(Files.newInputStream(file), 1 << 16), size)) {
+        try (BoundedInputStream in = new BoundedInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16), size)) {
             byte[] header = in.readNBytes(HEADER);
             if (header.length < HEADER) {
                 throw damaged("it is truncated: " + header.length + " bytes, shorter than a MAT header");
@@ -98,7 +98,7 @@ final class Mat5Check {
                     if (padded > in.remaining()) {
                         throw damaged("the element at offset " + at + " is truncated");
                     }
-                    Counted body = new Counted(in, length);
+                    BoundedInputStream body = new BoundedInputStream(in, length);
                     matrix(body, at);
                     in.skipNBytes(padded - length);
                 } else {
@@ -114,8 +114,8 @@ final class Mat5Check {
         }
     }
 
-    private void compressed(Counted in, long length, long at) throws IOException {
-        Counted slice = new Counted(in, length);
+    private void compressed(BoundedInputStream in, long length, long at) throws IOException {
+        BoundedInputStream slice = new BoundedInputStream(in, length);
         Inflater inflater = new Inflater();
         try {
             InflaterInputStream inflated = new InflaterInputStream(slice, inflater, 8192);
@@ -135,7 +135,7 @@ final class Mat5Check {
                 throw damaged("the compressed element at offset " + at + " declares " + inner + " bytes, more than its " + length + " compressed bytes can hold");
             }
             try {
-                matrix(new Counted(data, inner), at);
+                matrix(new BoundedInputStream(data, inner), at);
                 if (data.read() >= 0) {
                     throw damaged("the compressed element at offset " + at + " inflates to more than the " + (inner + 8) + " bytes it declares");
                 }
@@ -154,7 +154,7 @@ final class Mat5Check {
     }
 
     /** Checks a matrix element's body: flags, dimensions, name, real (and imaginary) data. */
-    private void matrix(Counted body, long at) throws IOException {
+    private void matrix(BoundedInputStream body, long at) throws IOException {
         String where = "the variable at offset " + at;
         long[] flags = subelement(body, where + " flags");
         if (flags[0] != MI_UINT32 || flags[1] != 8) {
@@ -211,7 +211,7 @@ final class Mat5Check {
      *
      * @return type, size, and 1 if it is small
      */
-    private long[] subelement(Counted body, String what) throws IOException {
+    private long[] subelement(BoundedInputStream body, String what) throws IOException {
         if (body.remaining() < 8) {
             throw damaged(what + ": its element ends early");
         }
@@ -230,7 +230,7 @@ final class Mat5Check {
         return new long[] {word, size, 0};
     }
 
-    private static void skipPadding(Counted body, long[] tag) throws IOException {
+    private static void skipPadding(BoundedInputStream body, long[] tag) throws IOException {
         body.skipNBytes(tag[2] == 1 ? 4 - tag[1] : padding(tag[1]));
     }
 
@@ -265,50 +265,5 @@ final class Mat5Check {
 
     private DamagedFileException damaged(String problem, Throwable cause) {
         return new DamagedFileException(file, problem, cause);
-    }
-
-    /** A stream that ends after a given number of bytes and knows how many it has left. */
-    private static final class Counted extends FilterInputStream {
-        private long remaining;
-
-        Counted(InputStream in, long length) {
-            super(in);
-            remaining = length;
-        }
-
-        long remaining() {
-            return remaining;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int b = super.read();
-            if (b >= 0) {
-                remaining--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int n = super.read(b, off, (int) Math.min(len, remaining));
-            if (n > 0) {
-                remaining -= n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long skipped = super.skip(Math.min(n, remaining));
-            remaining -= skipped;
-            return skipped;
-        }
     }
 }

@@ -2,7 +2,10 @@ package org.shortrun.cli;
 
 import org.shortrun.io.DirectoryLock;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
@@ -12,6 +15,25 @@ import java.nio.file.Path;
 final class LockHolder {
 
     private LockHolder() {}
+
+    /**
+     * Starts another JVM that takes the lock and holds it until its input closes.
+     *
+     * @param lockFile the lock file
+     * @return the process, holding the lock
+     * @throws IOException if it cannot be started
+     */
+    static Process start(Path lockFile) throws IOException {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"), LockHolder.class.getName(), lockFile.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        BufferedReader reader = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        if (!"locked".equals(reader.readLine())) {
+            throw new IOException("the lock holder did not take " + lockFile);
+        }
+        return p;
+    }
 
     public static void main(String[] args) throws IOException {
         try (DirectoryLock lock = DirectoryLock.acquire(Path.of(args[0]), "test lock")) {

@@ -12,11 +12,8 @@ import static org.shortrun.cli.CommandTest.execute;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.shortrun.io.DirectoryLock;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,7 +103,7 @@ class ReliabilityCommandTest {
         Path out = dir.resolve("out");
         Files.createDirectories(out);
         Path lock = out.resolve(TrainJob.LOCK);
-        Process holder = holdLock(lock);
+        Process holder = LockHolder.start(lock);
         try {
             CommandTest.Result r = execute(train(out));
             assertBadInput(r, "--out " + out + " is in use by pid " + holder.pid() + " on ", "(lock " + lock + ")");
@@ -185,14 +182,4 @@ class ReliabilityCommandTest {
         return command;
     }
 
-    private static Process holdLock(Path lockFile) throws IOException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"), LockHolder.class.getName(), lockFile.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
-                .start();
-        BufferedReader reader = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        assertEquals("locked", reader.readLine(), "the holder took the lock");
-        assertTrue(DirectoryLock.currentOwner().startsWith("pid "));
-        return p;
-    }
 }

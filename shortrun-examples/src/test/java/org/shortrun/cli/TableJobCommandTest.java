@@ -12,10 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shortrun.io.DirectoryLock;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -73,7 +70,7 @@ class TableJobCommandTest {
         Path spec = Files.writeString(dir.resolve("tiny.json"), EvalCommandTest.TINY_SPEC);
         Path out = dir.resolve("out");
         Path lockFile = out.resolve("locks").resolve("cell-" + CELL1 + ".lock");
-        Process holder = holdLock(lockFile);
+        Process holder = LockHolder.start(lockFile);
         try {
             long started = System.nanoTime();
             CommandTest.Result refused = execute("table", "--spec", spec.toString(), "--out", out.toString(), "--threads", "2");
@@ -102,7 +99,7 @@ class TableJobCommandTest {
         Path spec = Files.writeString(dir.resolve("tiny.json"), EvalCommandTest.TINY_SPEC);
         Path out = dir.resolve("out");
         Path lockFile = out.resolve("locks").resolve("cell-" + CELL1 + ".lock");
-        Process holder = holdLock(lockFile);
+        Process holder = LockHolder.start(lockFile);
         holder.destroyForcibly();
         assertTrue(holder.waitFor(30, TimeUnit.SECONDS));
         assertTrue(Files.readString(lockFile).contains("pid " + holder.pid()), "a killed writer leaves its lock file behind");
@@ -135,17 +132,5 @@ class TableJobCommandTest {
                 .redirectOutput(log.resolveSibling(log.getFileName() + ".out").toFile())
                 .redirectError(log.resolveSibling(log.getFileName() + ".err").toFile())
                 .start();
-    }
-
-    /** Starts another JVM that takes the lock and holds it until its input closes. */
-    private static Process holdLock(Path lockFile) throws IOException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"), LockHolder.class.getName(), lockFile.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
-                .start();
-        BufferedReader reader = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line = reader.readLine();
-        assertEquals("locked", line, "the holder took the lock");
-        return p;
     }
 }
