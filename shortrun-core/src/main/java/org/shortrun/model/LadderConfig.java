@@ -33,6 +33,10 @@ public final class LadderConfig {
     private final int imageChannels;
     private final int imageSize;
     private final SdHead sdHead;
+    // nullable so that a configuration read without them (Gson leaves fields unset) means the
+    // released form
+    private final Parameterisation parameterisation;
+    private final Boolean skipConnections;
 
     private LadderConfig(Builder builder) {
         zDims = builder.zDims.clone();
@@ -40,6 +44,8 @@ public final class LadderConfig {
         imageChannels = builder.imageChannels;
         imageSize = builder.imageSize;
         sdHead = builder.sdHead;
+        parameterisation = builder.parameterisation;
+        skipConnections = builder.skipConnections;
     }
 
     /**
@@ -62,7 +68,9 @@ public final class LadderConfig {
                 .optChannels(channels)
                 .optImageChannels(imageChannels)
                 .optImageSize(imageSize)
-                .optSdHead(sdHead);
+                .optSdHead(sdHead)
+                .optParameterisation(getParameterisation())
+                .optSkipConnections(hasSkipConnections());
     }
 
     /**
@@ -138,6 +146,25 @@ public final class LadderConfig {
         return sdHead;
     }
 
+    /**
+     * Returns how each layer's latent is formed from the layer above and its noise.
+     *
+     * @return the parameterisation
+     */
+    public Parameterisation getParameterisation() {
+        return parameterisation == null ? Parameterisation.RELEASED : parameterisation;
+    }
+
+    /**
+     * Returns whether each layer adds the feature map of the layer above (the released script's
+     * skip connections).
+     *
+     * @return true unless switched off
+     */
+    public boolean hasSkipConnections() {
+        return !Boolean.FALSE.equals(skipConnections);
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof LadderConfig)) {
@@ -148,12 +175,14 @@ public final class LadderConfig {
                 && channels == other.channels
                 && imageChannels == other.imageChannels
                 && imageSize == other.imageSize
-                && sdHead == other.sdHead;
+                && sdHead == other.sdHead
+                && getParameterisation() == other.getParameterisation()
+                && hasSkipConnections() == other.hasSkipConnections();
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(Arrays.hashCode(zDims), channels, imageChannels, imageSize, sdHead);
+        return Objects.hash(Arrays.hashCode(zDims), channels, imageChannels, imageSize, sdHead, getParameterisation(), hasSkipConnections());
     }
 
     @Override
@@ -168,8 +197,8 @@ public final class LadderConfig {
                 + imageSize
                 + "x"
                 + imageSize
-                + ", sd head "
-                + sdHead.name().toLowerCase(java.util.Locale.ROOT);
+                + (getParameterisation() == Parameterisation.LADDER ? ", ladder parameterisation" : ", sd head " + sdHead.name().toLowerCase(java.util.Locale.ROOT))
+                + (hasSkipConnections() ? "" : ", no skip connections");
     }
 
     /** Builds a {@link LadderConfig}; the defaults are the released script's. */
@@ -179,6 +208,8 @@ public final class LadderConfig {
         private int imageChannels = 3;
         private int imageSize = 32;
         private SdHead sdHead = SdHead.RELEASED;
+        private Parameterisation parameterisation = Parameterisation.RELEASED;
+        private boolean skipConnections = true;
 
         Builder() {}
 
@@ -234,6 +265,28 @@ public final class LadderConfig {
          */
         public Builder optSdHead(SdHead sdHead) {
             this.sdHead = Objects.requireNonNull(sdHead, "sdHead");
+            return this;
+        }
+
+        /**
+         * Sets how each layer's latent is formed (default: the released script's Gaussian).
+         *
+         * @param parameterisation the parameterisation
+         * @return this builder
+         */
+        public Builder optParameterisation(Parameterisation parameterisation) {
+            this.parameterisation = Objects.requireNonNull(parameterisation, "parameterisation");
+            return this;
+        }
+
+        /**
+         * Sets whether each layer adds the layer above's feature map (default: true, as released).
+         *
+         * @param skipConnections false to leave them out
+         * @return this builder
+         */
+        public Builder optSkipConnections(boolean skipConnections) {
+            this.skipConnections = skipConnections;
             return this;
         }
 

@@ -24,7 +24,8 @@ import java.util.List;
  *
  * <p>Input: the whitened latents {@code e_1..e_L}, top first, each {@code [n, z_dim]}. The top
  * latent is used as it is; below it, {@code z_l = mu_l + sd_l * e_l} with the Gaussian heads of
- * the layer above. Every layer projects its latent to a 16 x 16 feature map, refines it with a
+ * the layer above, or with the {@link Parameterisation#LADDER} form {@code z_l =
+ * GELU(Linear([mu_l; e_l]))}. Every layer projects its latent to a 16 x 16 feature map, refines it with a
  * residual block and adds the layer above's map (the skip). After the last layer, one more
  * residual block and stride-2 transposed convolutions to the image, with tanh. Output: {@code [n,
  * c, size, size]} in [-1, 1].
@@ -38,6 +39,7 @@ public final class LadderGenerator extends AbstractBlock {
     private final List<Block> projections = new ArrayList<>();
     private final List<Block> residuals = new ArrayList<>();
     private final List<Block> heads = new ArrayList<>();
+    private final List<Block> merges = new ArrayList<>();
     private final Block extra;
     private final Block output;
 
@@ -59,7 +61,12 @@ public final class LadderGenerator extends AbstractBlock {
                             Layers.projection(z[i], config.getProjectionChannels(), nf)));
             residuals.add(addChildBlock("deterministic" + i, Layers.residual(nf)));
             if (i + 1 < z.length) {
-                heads.add(addChildBlock("head" + i, new GaussianHead(nf, z[i + 1], config.getSdHead())));
+                if (config.getParameterisation() == Parameterisation.LADDER) {
+                    heads.add(addChildBlock("head" + i, Layers.headBranch(nf, z[i + 1])));
+                    merges.add(addChildBlock("merge" + i, Layers.merge(z[i + 1])));
+                } else {
+                    heads.add(addChildBlock("head" + i, new GaussianHead(nf, z[i + 1], config.getSdHead())));
+                }
             }
         }
         extra = addChildBlock("extra", Layers.residual(nf));
@@ -169,13 +176,16 @@ public final class LadderGenerator extends AbstractBlock {
         NDArray out = null;
         for (int i = 0; i < projections.size(); i++) {
             NDArray z = inputs.get(i);
-            if (i > 0) {
+            if (i > 0 && merges.isEmpty()) {
                 NDList gaussian = heads.get(i - 1).forward(parameterStore, new NDList(out), training);
                 z = gaussian.get(0).add(gaussian.get(1).mul(z));
+            } else if (i > 0) {
+                NDArray mu = heads.get(i - 1).forward(parameterStore, new NDList(out), training).singletonOrThrow();
+                z = merges.get(i - 1).forward(parameterStore, new NDList(mu.concat(z, 1)), training).singletonOrThrow();
             }
             out = projections.get(i).forward(parameterStore, new NDList(z), training).singletonOrThrow();
             out = residuals.get(i).forward(parameterStore, new NDList(out), training).singletonOrThrow();
-            if (skip != null) {
+            if (skip != null && config.hasSkipConnections()) {
                 out = out.add(skip);
             }
             skip = out;
@@ -203,6 +213,10 @@ public final class LadderGenerator extends AbstractBlock {
         }
         for (Block head : heads) {
             head.initialize(manager, dataType, map);
+        }
+        int[] z = config.getZDims();
+        for (int i = 0; i < merges.size(); i++) {
+            merges.get(i).initialize(manager, dataType, new Shape(n, 2L * z[i + 1]));
         }
         extra.initialize(manager, dataType, map);
         output.initialize(manager, dataType, map);

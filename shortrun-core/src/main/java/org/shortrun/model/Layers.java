@@ -77,6 +77,11 @@ final class Layers {
                 .add(linear(zDim * side * side, zDim));
     }
 
+    /** The ladder parameterisation's merge of a mean and its noise: Linear(2 z -> z), GELU. */
+    static Block merge(int zDim) {
+        return new SequentialBlock().add(linear(2 * zDim, zDim)).add(Activation::gelu);
+    }
+
     private static FanInUniform uniform(int fanIn) {
         return new FanInUniform(fanIn);
     }

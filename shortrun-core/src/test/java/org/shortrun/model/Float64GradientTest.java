@@ -40,7 +40,10 @@ import java.util.stream.Stream;
  */
 class Float64GradientTest {
 
-    /** L = 1..5; n_f 16 and 64; grey and RGB; 32 and 64 pixels; z-dims below and above n_f. */
+    /**
+     * L = 1..5; n_f 16 and 64; grey and RGB; 32 and 64 pixels; z-dims below and above n_f; the
+     * released and the ladder parameterisation, with and without skip connections.
+     */
     static final List<LadderConfig> CONFIGS =
             List.of(
                     config(16, 1, 32, SdHead.RELEASED, 16, 32, 64),
@@ -53,7 +56,9 @@ class Float64GradientTest {
                     config(64, 1, 32, SdHead.SOFTPLUS, 100, 12),
                     config(64, 3, 32, SdHead.RELEASED, 32, 64, 128),
                     config(64, 1, 64, SdHead.RELEASED, 8, 72, 40, 200),
-                    config(64, 3, 64, SdHead.RELEASED, 64, 64, 64, 96, 128));
+                    config(64, 3, 64, SdHead.RELEASED, 64, 64, 64, 96, 128),
+                    ladder(16, 1, true, 16, 32, 64),
+                    ladder(64, 3, false, 32, 64, 128));
 
     static final int[] BATCHES = {1, 2, 16, 64};
 
@@ -67,6 +72,11 @@ class Float64GradientTest {
 
     static LadderConfig config(int channels, int imageChannels, int size, SdHead head, int... zDims) {
         return LadderConfig.builder().setZDims(zDims).optChannels(channels).optImageChannels(imageChannels).optImageSize(size).optSdHead(head).build();
+    }
+
+    static LadderConfig ladder(int channels, int imageChannels, boolean skip, int... zDims) {
+        return LadderConfig.builder().setZDims(zDims).optChannels(channels).optImageChannels(imageChannels)
+                .optParameterisation(Parameterisation.LADDER).optSkipConnections(skip).build();
     }
 
     /** The float32 generator of a configuration, initialised from a fixed seed, and its float64 copy. */

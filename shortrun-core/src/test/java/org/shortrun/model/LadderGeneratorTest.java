@@ -1,6 +1,7 @@
 package org.shortrun.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,6 +43,78 @@ class LadderGeneratorTest {
             assertTrue(x.abs().max().getFloat() <= 1f);
             assertTrue(g.countParameters() > 0);
         }
+    }
+
+    /**
+     * The ladder parameterisation, recomputed by hand from the generator's own children in
+     * float64: z_2 = GELU(W [mu(h_1); e_2] + b), with and without the skip connection.
+     */
+    @ParameterizedTest(name = "skip connections {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void theLadderParameterisationIsGeluOfALinearMapOfMeanAndNoise(boolean skip) {
+        LadderConfig config =
+                LadderConfig.builder().setZDims(4, 6).optChannels(16).optImageChannels(1)
+                        .optParameterisation(Parameterisation.LADDER).optSkipConnections(skip).build();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            manager.getEngine().setRandomSeed(9);
+            LadderGenerator single = new LadderGenerator(config);
+            single.initialize(manager, DataType.FLOAT32, single.inputShapes(1));
+            LadderGenerator g = single.copyAs(DataType.FLOAT64, manager);
+            ParameterStore ps = new ParameterStore(manager, false);
+            NDArray top = manager.randomNormal(new Shape(3, 4)).toType(DataType.FLOAT64, false);
+            NDArray e = manager.randomNormal(new Shape(3, 6)).toType(DataType.FLOAT64, false);
+            NDArray image = g.forward(ps, new NDList(top, e), false).singletonOrThrow();
+
+            java.util.Map<String, ai.djl.nn.Block> child = new java.util.HashMap<>();
+            g.getChildren().forEach(p -> child.put(p.getKey().replaceFirst("^\\d+", ""), p.getValue()));
+            assertTrue(child.containsKey("merge0") && child.containsKey("head0"), child.keySet().toString());
+            NDArray h1 = run(child.get("deterministic0"), ps, run(child.get("projection0"), ps, top));
+            NDArray mu = run(child.get("head0"), ps, h1);
+            ai.djl.nn.Block linear = child.get("merge0").getChildren().get(0).getValue();
+            NDArray w = linear.getParameters().get("weight").getArray();
+            NDArray b = linear.getParameters().get("bias").getArray();
+            NDArray pre = mu.concat(e, 1).matMul(w.transpose()).add(b);
+            // GELU in its exact erf form, written out
+            double[] v = pre.toDoubleArray();
+            double[] z = new double[v.length];
+            for (int i = 0; i < v.length; i++) {
+                z[i] = 0.5 * v[i] * (1 + erf(v[i] / Math.sqrt(2)));
+            }
+            NDArray z2 = manager.create(z, pre.getShape());
+            NDArray h2 = run(child.get("deterministic1"), ps, run(child.get("projection1"), ps, z2));
+            if (skip) {
+                h2 = h2.add(h1);
+            }
+            NDArray expected = run(child.get("output"), ps, run(child.get("extra"), ps, h2));
+            assertTrue(image.sub(expected).abs().max().getDouble() < 1e-7, "largest difference " + image.sub(expected).abs().max().getDouble());
+            assertEquals(skip ? "z-dims [4, 6], channels 16, image 1x32x32, ladder parameterisation" : "z-dims [4, 6], channels 16, image 1x32x32, ladder parameterisation, no skip connections", config.toString());
+        }
+    }
+
+    private static NDArray run(ai.djl.nn.Block block, ParameterStore ps, NDArray x) {
+        return block.forward(ps, new NDList(x), false).singletonOrThrow();
+    }
+
+    /** erf to 1e-13 by its Taylor series and continued fraction; enough to tell a wrong GELU from the right one. */
+    private static double erf(double x) {
+        double ax = Math.abs(x);
+        double r;
+        if (ax < 3) {
+            double term = ax;
+            double sum = ax;
+            for (int n = 1; n < 200; n++) {
+                term *= -ax * ax / n;
+                sum += term / (2 * n + 1);
+            }
+            r = 2 / Math.sqrt(Math.PI) * sum;
+        } else {
+            double f = 0;
+            for (int n = 60; n >= 1; n--) {
+                f = n / 2.0 / (ax + f);
+            }
+            r = 1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + f);
+        }
+        return x < 0 ? -r : r;
     }
 
     @Test

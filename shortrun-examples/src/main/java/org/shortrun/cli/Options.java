@@ -10,6 +10,7 @@ import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderConfig;
+import org.shortrun.model.Parameterisation;
 import org.shortrun.model.SdHead;
 import org.shortrun.training.Checkpoint;
 
@@ -119,6 +120,15 @@ final class Options {
         @Option(names = "--image-size", paramLabel = "N", description = "Image side the model generates: 32 or 64 (default: 32; MNIST's 28 is resized).")
         Integer imageSize;
 
+        @Option(
+                names = "--parameterisation",
+                paramLabel = "NAME",
+                description = "How a layer's latent is formed: released (z = mu + sd * e) or ladder (z = GELU(Linear([mu; e])), the paper's Fig. 5) (default: released).")
+        Parameterisation parameterisation;
+
+        @Option(names = "--no-skip", description = "Leave out the skip connections between layers' feature maps.")
+        Boolean noSkip;
+
         LadderConfig build(LadderConfig base, int imageChannels, int defaultImageSize) {
             LadderConfig.Builder b =
                     base != null
@@ -135,6 +145,12 @@ final class Options {
             }
             if (imageSize != null) {
                 b.optImageSize(imageSize);
+            }
+            if (parameterisation != null) {
+                b.optParameterisation(parameterisation);
+            }
+            if (noSkip != null) {
+                b.optSkipConnections(!noSkip);
             }
             try {
                 return b.build();

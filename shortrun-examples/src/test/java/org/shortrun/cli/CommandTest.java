@@ -229,10 +229,14 @@ class CommandTest {
                 "--step-size-every|5|step-size tuning: null in the checkpoint",
                 "--channels|32|different model",
                 "--sd-head|softplus|different model",
-                "--image-size|64|different model"
+                "--image-size|64|different model",
+                "--parameterisation|ladder|different model",
+                "--no-skip||different model"
             })
     void resumeRefusesEverySettingThatCannotChange(String option, String value, String message) {
-        assertBadInput(execute("train", "--resume", run.toString(), option, value, "--iterations", "5", "--threads", "2"), message);
+        // a flag without a value (--no-skip) comes as null
+        String[] setting = value == null ? new String[] {option} : new String[] {option, value};
+        assertBadInput(execute(concat(concat(new String[] {"train", "--resume", run.toString()}, setting), "--iterations", "5", "--threads", "2")), message);
     }
 
     @Test
