@@ -195,7 +195,7 @@ public final class Checkpoint {
             // from the text, not the tree: the streaming reader refuses 4294967297 as an int,
             // where the tree's getAsInt would wrap it to 1
             state = GSON.fromJson(content, State.class);
-        } catch (JsonParseException | IllegalStateException | NumberFormatException | UnsupportedOperationException | NullPointerException e) {
+        } catch (JsonParseException | IllegalStateException | NumberFormatException | UnsupportedOperationException e) {
             throw new DamagedFileException(file, "its content does not parse (" + e.getMessage() + ")", e);
         }
         try {

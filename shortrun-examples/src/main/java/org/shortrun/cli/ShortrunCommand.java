@@ -8,7 +8,6 @@ import picocli.CommandLine.Command;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.FileSystemException;
 
 /** The {@code shortrun} command: its subcommands, and how failures reach the user. */
 @Command(
@@ -86,9 +85,8 @@ public final class ShortrunCommand implements Runnable {
         }
         IOException io = find(ex, IOException.class);
         if (io != null) {
-            return fail(commandLine, "error: " + (io instanceof FileSystemException fs && fs.getFile() != null && !String.valueOf(io.getMessage()).contains(fs.getFile())
-                    ? fs.getFile() + ": " + io.getMessage()
-                    : io.getMessage()), BAD_INPUT);
+            // our writers name the file in the message, and so does every FileSystemException
+            return fail(commandLine, "error: " + io.getMessage(), BAD_INPUT);
         }
         if (ex instanceof DivergenceException) {
             return fail(commandLine, "failed: " + ex.getMessage(), 1);
