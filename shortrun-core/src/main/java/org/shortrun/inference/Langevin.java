@@ -132,6 +132,43 @@ public final class Langevin {
         for (Shape shape : generator.inputShapes(n)) {
             e.add(normal(stream, manager, shape));
         }
+        return run(generator, parameterStore, x, mask, sigma, recordEnergy, stream, e);
+    }
+
+    /**
+     * Continues chains from given latents instead of noise, as alternating back-propagation
+     * continues each training example's persistent chain: the same K steps, drawing every step's
+     * noise from {@code stream}.
+     *
+     * @param generator the generator; its parameters are left untouched
+     * @param parameterStore the store the generator reads its parameters from
+     * @param x the images {@code [n, c, h, w]}
+     * @param start the latents to start from, top first, each {@code [n, z_dim]}; left as they are
+     * @param sigma the observation noise standard deviation
+     * @param stream where the random draws come from; null for the engine's generator
+     * @return the final latents (in x's manager)
+     */
+    public Result continueFrom(LadderGenerator generator, ParameterStore parameterStore, NDArray x, NDList start, float sigma, RandomStream stream) {
+        NDList e = new NDList(start.size());
+        for (NDArray latent : start) {
+            NDArray copy = latent.duplicate();
+            copy.attach(x.getManager());
+            e.add(copy);
+        }
+        return run(generator, parameterStore, x, null, sigma, false, stream, e);
+    }
+
+    private Result run(
+            LadderGenerator generator,
+            ParameterStore parameterStore,
+            NDArray x,
+            NDArray mask,
+            float sigma,
+            boolean recordEnergy,
+            RandomStream stream,
+            NDList e) {
+        NDManager manager = x.getManager();
+        long n = x.getShape().get(0);
         float[] energies = recordEnergy ? new float[steps] : null;
         float inverseTwoVariance = 1f / (2f * sigma * sigma);
         if (freezeParameters) {

@@ -14,6 +14,7 @@ import com.google.gson.JsonParser;
 
 import org.shortrun.InputException;
 import org.shortrun.io.DamagedFileException;
+import org.shortrun.io.SealedFile;
 import org.shortrun.io.SealedJson;
 import org.shortrun.io.WriteFailure;
 import org.shortrun.model.LadderConfig;
@@ -37,6 +38,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
@@ -47,7 +49,8 @@ import java.util.stream.Stream;
 
 /**
  * A saved learning state: parameters, Adam's moments and update count, the step size, the
- * iteration, the seed, and both configurations. A directory holding {@code state.json}, {@code
+ * iteration, the seed, both configurations and, for {@link Method#ABP}, the persistent latents
+ * ({@code latents.bin}). A directory holding {@code state.json}, {@code
  * parameters.bin} and {@code optimizer.bin}. The state is sealed ({@link SealedJson}: kind,
  * format and a SHA-256 of its content) and records each binary file's SHA-256, so a damaged
  * checkpoint is refused rather than half read; nothing that is not finite is ever saved.
@@ -67,6 +70,7 @@ public final class Checkpoint {
     private static final String STATE = "state.json";
     private static final String PARAMETERS = "parameters.bin";
     private static final String OPTIMIZER = "optimizer.bin";
+    private static final String LATENTS = "latents.bin";
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
 
     private final Path directory;
@@ -146,7 +150,7 @@ public final class Checkpoint {
     public static Checkpoint read(Path path) {
         Path dir = locate(path);
         State state = readState(dir);
-        for (String file : new String[] {PARAMETERS, OPTIMIZER}) {
+        for (String file : files(state.training)) {
             String actual;
             try {
                 actual = sha256(dir.resolve(file));
@@ -213,13 +217,18 @@ public final class Checkpoint {
         if (state.seed != state.training.getSeed()) {
             throw new DamagedFileException(file, "seed " + state.seed + " differs from its training seed " + state.training.getSeed());
         }
-        for (String name : new String[] {PARAMETERS, OPTIMIZER}) {
+        for (String name : files(state.training)) {
             String sha = state.sha256.get(name);
             if (sha == null || !sha.matches("[0-9a-f]{64}")) {
                 throw new DamagedFileException(file, "it records no SHA-256 for " + name);
             }
         }
         return state;
+    }
+
+    /** The binary files a checkpoint of these settings holds. */
+    private static String[] files(LearningConfig training) {
+        return training.getMethod() == Method.ABP ? new String[] {PARAMETERS, OPTIMIZER, LATENTS} : new String[] {PARAMETERS, OPTIMIZER};
     }
 
     private static Path locate(Path path) {
@@ -278,6 +287,12 @@ public final class Checkpoint {
             loadParameters(learner.getGenerator(), learner.getManager());
             try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(directory.resolve(OPTIMIZER))))) {
                 learner.getAdam().load(learner.getGenerator().getParameters(), in);
+            }
+            if (state.training.getMethod() == Method.ABP) {
+                Path latents = directory.resolve(LATENTS);
+                try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(latents), 1 << 20))) {
+                    learner.setPersistentLatents(PersistentLatents.read(in, state.model.getZDims(), Files.size(latents)));
+                }
             }
         } catch (IOException | RuntimeException e) {
             learner.close();
@@ -358,6 +373,11 @@ public final class Checkpoint {
         state.sha256 = new LinkedHashMap<>();
         state.sha256.put(PARAMETERS, sha256(parameters.toByteArray()));
         state.sha256.put(OPTIMIZER, sha256(optimizer.toByteArray()));
+        PersistentLatents persistent = learner.getPersistentLatents();
+        if (persistent != null) {
+            // streamed, not buffered: CelebA's latents at the released d are 271 MB
+            state.sha256.put(LATENTS, writeSynced(tmp.resolve(LATENTS), persistent::write));
+        }
         writeSynced(tmp.resolve(PARAMETERS), parameters.toByteArray());
         writeSynced(tmp.resolve(OPTIMIZER), optimizer.toByteArray());
         writeSynced(tmp.resolve(STATE), SealedJson.seal(KIND, FORMAT, GSON.toJson(state)));
@@ -388,10 +408,12 @@ public final class Checkpoint {
         return GSON.toJson(root);
     }
 
-    private static void writeSynced(Path file, byte[] bytes) throws IOException {
+    /** Writes what {@code body} writes, forced to disk, and returns its SHA-256. */
+    private static String writeSynced(Path file, SealedFile.Body body) throws IOException {
+        MessageDigest digest = digest();
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                BufferedOutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel))) {
-            out.write(bytes);
+                DataOutputStream out = new DataOutputStream(new DigestOutputStream(new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), 1 << 20), digest))) {
+            body.write(out);
             out.flush();
             channel.force(true);
         } catch (FileSystemException e) {
@@ -402,6 +424,11 @@ public final class Checkpoint {
             named.initCause(e);
             throw named;
         }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static void writeSynced(Path file, byte[] bytes) throws IOException {
+        writeSynced(file, out -> out.write(bytes));
     }
 
     private static Path sibling(Path dir, String suffix) {

@@ -9,6 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 
+import org.shortrun.InputException;
 import org.shortrun.RandomStream;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderConfig;
@@ -29,6 +30,7 @@ public final class Learner implements AutoCloseable {
     private final Schedule learningRate;
     private final Schedule sigma;
     private Langevin langevin;
+    private PersistentLatents persistent;
     private long iteration;
 
     /**
@@ -118,18 +120,67 @@ public final class Learner implements AutoCloseable {
     }
 
     /**
-     * Runs one iteration on a batch: inference of its latents, then one Adam step. Every random
-     * draw of iteration t comes from a generator seeded by (seed, t), so a resumed run repeats an
-     * uninterrupted one.
+     * Gives the learner its training set's size, which {@link Method#ABP} keeps one persistent
+     * latent per example for: drawn from the seed the first time, checked against a restored
+     * checkpoint's after that.
+     *
+     * @param count the number of training examples
+     * @throws InputException if restored latents are for another number of examples
+     */
+    public void prepareFor(int count) {
+        if (config.getMethod() != Method.ABP) {
+            return;
+        }
+        if (persistent == null) {
+            persistent = PersistentLatents.drawn(count, generator.getConfig().getZDims(), config.getSeed());
+        } else if (persistent.count() != count) {
+            throw new InputException(
+                    "the checkpoint keeps persistent latents for " + persistent.count() + " training examples, but the data has " + count);
+        }
+    }
+
+    /** @return the persistent latents of {@link Method#ABP}, or null */
+    PersistentLatents getPersistentLatents() {
+        return persistent;
+    }
+
+    void setPersistentLatents(PersistentLatents latents) {
+        persistent = latents;
+    }
+
+    /**
+     * Runs one short-run iteration on a batch; see {@link #step(NDArray, int[])}.
      *
      * @param x the batch {@code [n, c, h, w]} in [-1, 1]; arrays made here go to its manager
      * @return the summed squared error of the batch before the update
      */
     public float step(NDArray x) {
+        return step(x, null);
+    }
+
+    /**
+     * Runs one iteration on a batch: inference of its latents (from noise, or with {@link
+     * Method#ABP} from the examples' persistent latents, which then keep the result), then one
+     * Adam step. Every random draw of iteration t comes from a generator seeded by (seed, t), so a
+     * resumed run repeats an uninterrupted one.
+     *
+     * @param x the batch {@code [n, c, h, w]} in [-1, 1]; arrays made here go to its manager
+     * @param indices the batch's examples in the training set; needed by {@link Method#ABP}
+     * @return the summed squared error of the batch before the update
+     */
+    public float step(NDArray x, int[] indices) {
         float s = currentSigma();
         float lr = currentLearningRate();
         RandomStream stream = RandomStream.ofIteration(config.getSeed(), iteration);
-        NDList latents = langevin.infer(generator, parameterStore, x, null, s, false, stream).getLatents();
+        NDList latents;
+        if (config.getMethod() == Method.ABP) {
+            if (persistent == null || indices == null) {
+                throw new IllegalStateException("alternating back-propagation needs prepareFor(count) and the batch's indices");
+            }
+            latents = langevin.continueFrom(generator, parameterStore, x, persistent.gather(x.getManager(), indices), s, stream).getLatents();
+        } else {
+            latents = langevin.infer(generator, parameterStore, x, null, s, false, stream).getLatents();
+        }
         if (!langevin.freezesParameters()) {
             clearGradients();
         }
@@ -150,6 +201,9 @@ public final class Learner implements AutoCloseable {
         if (nonFinite != null) {
             throw new DivergenceException(nonFinite + " after the update of iteration " + (iteration + 1));
         }
+        if (persistent != null) {
+            persistent.scatter(indices, latents);
+        }
         iteration++;
         return loss;
     }
@@ -168,7 +222,11 @@ public final class Learner implements AutoCloseable {
      * @return a description naming the array and the count, or null if every value is finite
      */
     public String describeNonFinite() {
-        return adam.describeNonFinite(generator.getParameters());
+        String nonFinite = adam.describeNonFinite(generator.getParameters());
+        if (nonFinite == null && persistent != null && !persistent.isFinite()) {
+            return "the persistent latents hold a non-finite value";
+        }
+        return nonFinite;
     }
 
     static int iterationSeed(long seed, long iteration) {

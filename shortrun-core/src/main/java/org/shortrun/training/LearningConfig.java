@@ -33,6 +33,8 @@ public final class LearningConfig {
     private final long checkpointEvery;
     private final StepSizeTuning stepSizeTuning;
     private final String data;
+    // nullable: a configuration read without it (Gson leaves fields unset) is short-run's
+    private final Method method;
 
     private LearningConfig(Builder b) {
         iterations = b.iterations;
@@ -49,6 +51,7 @@ public final class LearningConfig {
         checkpointEvery = b.checkpointEvery;
         stepSizeTuning = b.stepSizeTuning;
         data = b.data;
+        method = b.method;
     }
 
     /**
@@ -78,7 +81,8 @@ public final class LearningConfig {
                         .optSeed(seed)
                         .optCheckpointEvery(checkpointEvery)
                         .optStepSizeTuning(stepSizeTuning)
-                        .optData(data);
+                        .optData(data)
+                        .optMethod(getMethod());
         if (sigmaStart != null) {
             b.optSigmaAnneal(sigmaStart, sigmaAnnealIterations);
         }
@@ -138,6 +142,11 @@ public final class LearningConfig {
     /** @return how s is re-optimised during the run, or null if it stays fixed */
     public StepSizeTuning getStepSizeTuning() {
         return stepSizeTuning;
+    }
+
+    /** @return how the latents of a training batch are inferred */
+    public Method getMethod() {
+        return method == null ? Method.SHORTRUN : method;
     }
 
     /** @return what the run trains on, as its application describes it, or null if not recorded */
@@ -200,6 +209,7 @@ public final class LearningConfig {
         conflict(conflicts, "seed", seed, asked.seed);
         conflict(conflicts, "step-size tuning", stepSizeTuning, asked.stepSizeTuning);
         conflict(conflicts, "data", data, asked.data);
+        conflict(conflicts, "method", getMethod(), asked.getMethod());
         return conflicts;
     }
 
@@ -225,6 +235,7 @@ public final class LearningConfig {
         private long checkpointEvery = 1000;
         private StepSizeTuning stepSizeTuning;
         private String data;
+        private Method method = Method.SHORTRUN;
 
         Builder() {}
 
@@ -363,6 +374,17 @@ public final class LearningConfig {
          */
         public Builder optData(String data) {
             this.data = data;
+            return this;
+        }
+
+        /**
+         * Sets how the latents of a training batch are inferred (default: short-run inference).
+         *
+         * @param method the method
+         * @return this builder
+         */
+        public Builder optMethod(Method method) {
+            this.method = java.util.Objects.requireNonNull(method, "method");
             return this;
         }
 

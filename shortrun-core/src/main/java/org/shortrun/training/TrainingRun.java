@@ -152,6 +152,7 @@ public final class TrainingRun {
             checkpoints = new CheckpointSaver(learner, output, end);
             all.add(checkpoints);
         }
+        learner.prepareFor(source.imageCount());
         long start = System.nanoTime();
         Throwable failure = null;
         try {
@@ -171,8 +172,8 @@ public final class TrainingRun {
                 float stepSize = learner.getLangevin().getStepSize();
                 float loss;
                 try (NDManager scope = manager.newSubManager()) {
-                    NDArray x = source.batch(scope, order.indices(iteration));
-                    loss = learner.step(x);
+                    int[] indices = order.indices(iteration);
+                    loss = learner.step(source.batch(scope, indices), indices);
                 } catch (DivergenceException e) {
                     String kept =
                             checkpoints == null

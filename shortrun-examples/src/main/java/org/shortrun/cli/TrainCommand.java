@@ -6,6 +6,7 @@ import org.shortrun.data.Split;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.LearningRateSchedule;
+import org.shortrun.training.Method;
 import org.shortrun.training.StepSizeTuning;
 import org.shortrun.training.LearningConfig;
 
@@ -23,6 +24,15 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin Options.Data data = new Options.Data();
     @Mixin Options.Model modelOptions = new Options.Model();
     @Mixin Options.Sampler sampler = new Options.Sampler();
+
+    @Option(
+            names = "--method",
+            paramLabel = "NAME",
+            description = "How a batch's latents are inferred: shortrun (Langevin from noise) or abp (alternating back-propagation: persistent chains per example, with Han et al.'s --steps 40 --step-size 0.3 --sigma 0.3 unless given) (default: shortrun).")
+    Method method;
+
+    @Option(names = "--eval-at-start", description = "Also measure the test reconstruction error before training.")
+    boolean evalAtStart;
 
     @Option(names = "--iterations", paramLabel = "N", description = "Iterations to train to, counting resumed ones (default: 1000).")
     Long iterations;
@@ -105,7 +115,7 @@ final class TrainCommand implements Callable<Integer> {
         engine.start(data.download);
         ImageDataset train = data.load(Split.TRAIN, model.getImageSize());
         ImageDataset test = data.load(Split.TEST, model.getImageSize());
-        new TrainJob(model, training, train, test, output, checkpoint, data.describe(), evalImages, engine).run(false);
+        new TrainJob(model, training, train, test, output, checkpoint, data.describe(), evalImages, engine).run(evalAtStart);
         return 0;
     }
 
@@ -139,6 +149,12 @@ final class TrainCommand implements Callable<Integer> {
 
     private LearningConfig trainingConfig(LearningConfig base) {
         LearningConfig.Builder b = base != null ? base.toBuilder() : LearningConfig.builder();
+        if (base == null && method == Method.ABP) {
+            // Han et al.'s settings for alternating back-propagation
+            b.optMethod(Method.ABP).optSteps(40).optStepSize(0.3f).optSigma(0.3f);
+        } else if (method != null) {
+            b.optMethod(method);
+        }
         LearningConfig defaults = b.build();
         b.setIterations(Options.orElse(iterations, defaults.getIterations()));
         b.optBatchSize(Options.orElse(batchSize, defaults.getBatchSize()));
