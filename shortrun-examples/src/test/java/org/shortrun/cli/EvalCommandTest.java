@@ -187,6 +187,17 @@ class EvalCommandTest {
                     + " \"lr_schedule\": \"released\", \"seed\": 1}}";
 
     @Test
+    void anAbpCellTrainsWithPersistentLatents(@TempDir Path dir) throws IOException {
+        Path spec = Files.writeString(dir.resolve("abp.json"), TINY_SPEC.replace("\"steps\": [2, 3], \"methods\": [\"short-run\"]", "\"steps\": [2], \"methods\": [\"abp\"]"));
+        Path out = dir.resolve("job");
+        CommandTest.Result r = execute("table", "--spec", spec.toString(), "--out", out.toString(), "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        Path cell = out.resolve("cells/mnist-L2-K2-abp");
+        assertTrue(Files.isRegularFile(cell.resolve("checkpoint/latents.bin")), "the cell trained with persistent latents");
+        assertTrue(Files.readString(out.resolve("table.csv")).contains("mnist,abp,2,2,"), Files.readString(out.resolve("table.csv")));
+    }
+
+    @Test
     void tableWritesMarkdownAndCsvAndKeepsFinishedCells(@TempDir Path dir) throws IOException {
         Path spec = Files.writeString(dir.resolve("tiny.json"), TINY_SPEC);
         Path out = dir.resolve("out");

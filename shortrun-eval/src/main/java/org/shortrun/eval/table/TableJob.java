@@ -18,6 +18,7 @@ import org.shortrun.training.DivergenceException;
 import org.shortrun.training.Learner;
 import org.shortrun.training.LearningRateSchedule;
 import org.shortrun.training.LearningConfig;
+import org.shortrun.training.Method;
 import org.shortrun.training.TrainingRun;
 
 import java.io.IOException;
@@ -377,6 +378,8 @@ public final class TableJob implements AutoCloseable {
                     .optLearningRate(schedule, spec.lr)
                     .optSeed(spec.seed)
                     .optCheckpointEvery(spec.checkpointEvery)
+                    // at the spec's K, s and sigma like every other cell: the same budget, only the inference differs
+                    .optMethod(cell.method().equals("abp") ? Method.ABP : Method.SHORTRUN)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new InputException("spec: " + e.getMessage(), e);

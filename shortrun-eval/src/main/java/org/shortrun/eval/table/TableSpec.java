@@ -41,7 +41,7 @@ import java.util.TreeMap;
 public final class TableSpec {
 
     /** Methods the library can train. */
-    static final Set<String> METHODS = Set.of("short-run");
+    static final Set<String> METHODS = Set.of("short-run", "abp");
 
     /** Methods the paper compares against; they appear as rows holding only the paper's numbers. */
     static final Set<String> PAPER_ONLY = Set.of("ladder-vae", "glow", "abp", "glo", "vae", "vae-iaf");
@@ -135,7 +135,7 @@ public final class TableSpec {
         for (JsonElement e : array(where, root, "methods")) {
             String m = string(where, "methods", e).toLowerCase(Locale.ROOT);
             if (!METHODS.contains(m)) {
-                throw new InputException(where + ": method '" + m + "' cannot be trained here (known: " + String.join(", ", METHODS) + ")");
+                throw new InputException(where + ": method '" + m + "' cannot be trained here (known: " + String.join(", ", new java.util.TreeSet<>(METHODS)) + ")");
             }
             spec.methods.add(m);
         }
@@ -147,6 +147,9 @@ public final class TableSpec {
                 String m = string(where, "compare_methods", e).toLowerCase(Locale.ROOT);
                 if (!PAPER_ONLY.contains(m)) {
                     throw new InputException(where + ": compare_methods: '" + m + "' is not a method the paper reports (" + String.join(", ", PAPER_ONLY) + ")");
+                }
+                if (spec.methods.contains(m)) {
+                    throw new InputException(where + ": '" + m + "' is in methods, trained, and in compare_methods; a trained method's rows show the paper's numbers already");
                 }
                 spec.compareMethods.add(m);
             }

@@ -104,6 +104,8 @@ class TableSpecTest {
                 "\"name\": \"tiny\" | \"name\": \"tiny\", \"name\": \"other\" | : key 'name' is given twice (at $.name)",
                 "\"seed\": 1 | \"seed\": 1, \"iterations\": 400000 | : key 'iterations' is given twice (at $.budget.iterations)",
                 "\"budget\": { | \"budget\": 3, \"x\": { | : unknown key 'x' (known: budget, celeba_first, compare_methods, data_dirs, datasets, description, image_size, layers, methods, name, steps, z_dims)",
+                "\"methods\": [\"short-run\"] | \"methods\": [\"glo\"] | : method 'glo' cannot be trained here (known: abp, short-run)",
+                "\"methods\": [\"short-run\"] | \"methods\": [\"short-run\", \"abp\"], \"compare_methods\": [\"abp\"] | : 'abp' is in methods, trained, and in compare_methods; a trained method's rows show the paper's numbers already",
             })
     void valuesAreReadExactlyOrRefusedNamingTheField(String from, String to, String message) throws IOException {
         assertTrue(SPEC.contains(from), from);
