@@ -17,7 +17,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
@@ -128,7 +127,7 @@ public final class SealedFile {
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path tmp = parent.resolve(file.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId());
-        MessageDigest sha = sha256();
+        MessageDigest sha = Sha256.digest();
         try {
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
                 OutputStream raw = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 20);
@@ -172,7 +171,7 @@ public final class SealedFile {
         }
         long bodyLength;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            MessageDigest sha = sha256();
+            MessageDigest sha = Sha256.digest();
             ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
             long hashed = 0;
             long toHash = size - DIGEST;
@@ -230,14 +229,6 @@ public final class SealedFile {
                 throw new DamagedFileException(file, body.remaining() + " bytes follow its body");
             }
             return value;
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

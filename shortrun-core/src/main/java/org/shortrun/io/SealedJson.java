@@ -4,9 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,7 +30,7 @@ public final class SealedJson {
      * @return the file's bytes
      */
     public static byte[] seal(String kind, int format, String content) {
-        String header = "{\"kind\": \"" + kind + "\", \"format\": " + format + ", \"sha256\": \"" + sha256(content) + "\",\n\"content\": ";
+        String header = "{\"kind\": \"" + kind + "\", \"format\": " + format + ", \"sha256\": \"" + Sha256.hex(content) + "\",\n\"content\": ";
         if (!HEADER.matcher(header).find()) {
             throw new IllegalArgumentException("kind must be plain text, got " + kind);
         }
@@ -75,17 +72,9 @@ public final class SealedJson {
             throw new DamagedFileException(file, "it is " + kind + " format " + stored + ", this build reads format " + format);
         }
         String content = text.substring(m.end(), text.length() - END.length());
-        if (!sha256(content).equals(m.group(3))) {
+        if (!Sha256.hex(content).equals(m.group(3))) {
             throw new DamagedFileException(file, "its content does not match its SHA-256 (damaged or edited)");
         }
         return content;
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -27,7 +27,18 @@ public final class WriteFailure {
      */
     public static InputException of(Path target, IOException e) {
         String where = e instanceof FileSystemException fs && fs.getFile() != null && !Path.of(fs.getFile()).equals(target) ? " (at " + fs.getFile() + ")" : "";
-        return new InputException("cannot write " + target + ": " + cause(e) + where, e);
+        return new InputException(message(target, e) + where, e);
+    }
+
+    /**
+     * The one line for a failed write, for writers that rethrow an {@code IOException}.
+     *
+     * @param file the file being written
+     * @param e the failure
+     * @return "cannot write FILE: CAUSE"
+     */
+    public static String message(Path file, IOException e) {
+        return "cannot write " + file + ": " + cause(e);
     }
 
     /**

@@ -97,17 +97,17 @@ public final class Adam implements AutoCloseable {
      * @return e.g. "parameter 03Linear_weight holds 12 non-finite values", or null if all are finite
      */
     public String describeNonFinite(ParameterList parameters) {
-        List<String> names = new ArrayList<>();
+        // named only if one is reported: this runs after every update
+        List<String> keys = new ArrayList<>();
         List<NDArray> arrays = new ArrayList<>();
         for (Pair<String, Parameter> pair : parameters) {
-            NDArray weight = pair.getValue().getArray();
-            names.add("parameter " + pair.getKey());
-            arrays.add(weight);
+            keys.add(pair.getKey());
+            arrays.add(pair.getValue().getArray());
             NDArray[] m = moments.get(pair.getKey());
             if (m != null) {
-                names.add("Adam's first moment of " + pair.getKey());
+                keys.add(pair.getKey());
                 arrays.add(m[0]);
-                names.add("Adam's second moment of " + pair.getKey());
+                keys.add(pair.getKey());
                 arrays.add(m[1]);
             }
         }
@@ -129,12 +129,23 @@ public final class Adam implements AutoCloseable {
                     copy.attach(scope);
                     long n = copy.isNaN().logicalOr(copy.isInfinite()).countNonzero().toType(DataType.INT64, false).getLong();
                     if (n > 0) {
-                        return names.get(i) + " holds " + n + " non-finite value" + (n == 1 ? "" : "s") + " of " + arrays.get(i).size();
+                        return describe(arrays.get(i), keys.get(i)) + " holds " + n + " non-finite value" + (n == 1 ? "" : "s") + " of " + arrays.get(i).size();
                     }
                 }
             }
         }
         return null;
+    }
+
+    private String describe(NDArray array, String key) {
+        NDArray[] m = moments.get(key);
+        if (m != null && array == m[0]) {
+            return "Adam's first moment of " + key;
+        }
+        if (m != null && array == m[1]) {
+            return "Adam's second moment of " + key;
+        }
+        return "parameter " + key;
     }
 
     private NDArray[] newMoments(NDArray weight) {

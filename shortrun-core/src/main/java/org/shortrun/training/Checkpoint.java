@@ -16,6 +16,7 @@ import org.shortrun.InputException;
 import org.shortrun.io.DamagedFileException;
 import org.shortrun.io.SealedFile;
 import org.shortrun.io.SealedJson;
+import org.shortrun.io.Sha256;
 import org.shortrun.io.WriteFailure;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
@@ -27,8 +28,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
@@ -37,10 +36,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -95,6 +92,17 @@ public final class Checkpoint {
     /** @return the directory read */
     public Path getDirectory() {
         return directory;
+    }
+
+    /**
+     * The run directory this checkpoint belongs to: the parent of {@code checkpoint/} (or of the
+     * {@code checkpoint.prev} an interrupted save left), else the directory itself.
+     *
+     * @return an absolute path
+     */
+    public Path getRunDirectory() {
+        Path dir = directory.toAbsolutePath();
+        return dir.getFileName().toString().startsWith(DIRECTORY) ? dir.getParent() : dir;
     }
 
     /** @return the architecture */
@@ -153,7 +161,7 @@ public final class Checkpoint {
         for (String file : files(state.training)) {
             String actual;
             try {
-                actual = sha256(dir.resolve(file));
+                actual = Sha256.hex(dir.resolve(file));
             } catch (NoSuchFileException e) {
                 throw new DamagedFileException(dir.resolve(file), "it is missing", e);
             } catch (IOException e) {
@@ -345,7 +353,7 @@ public final class Checkpoint {
             }
             Path file = e instanceof FileSystemException fs && fs.getFile() != null ? Path.of(fs.getFile()) : target;
             String kept = Files.isDirectory(target) ? "the checkpoint already in " + target + " is kept" : "no checkpoint had been written yet";
-            throw new IOException("cannot write " + file + ": " + WriteFailure.cause(e) + "; " + kept, e);
+            throw new IOException(WriteFailure.message(file, e) + "; " + kept, e);
         }
     }
 
@@ -371,8 +379,8 @@ public final class Checkpoint {
         state.model = learner.getGenerator().getConfig();
         state.training = learner.getConfig();
         state.sha256 = new LinkedHashMap<>();
-        state.sha256.put(PARAMETERS, sha256(parameters.toByteArray()));
-        state.sha256.put(OPTIMIZER, sha256(optimizer.toByteArray()));
+        state.sha256.put(PARAMETERS, Sha256.hex(parameters.toByteArray()));
+        state.sha256.put(OPTIMIZER, Sha256.hex(optimizer.toByteArray()));
         PersistentLatents persistent = learner.getPersistentLatents();
         if (persistent != null) {
             // streamed, not buffered: CelebA's latents at the released d are 271 MB
@@ -410,7 +418,7 @@ public final class Checkpoint {
 
     /** Writes what {@code body} writes, forced to disk, and returns its SHA-256. */
     private static String writeSynced(Path file, SealedFile.Body body) throws IOException {
-        MessageDigest digest = digest();
+        MessageDigest digest = Sha256.digest();
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 DataOutputStream out = new DataOutputStream(new DigestOutputStream(new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), 1 << 20), digest))) {
             body.write(out);
@@ -449,26 +457,6 @@ public final class Checkpoint {
             });
         } catch (UncheckedIOException e) {
             throw e.getCause();
-        }
-    }
-
-    private static String sha256(byte[] bytes) {
-        return HexFormat.of().formatHex(digest().digest(bytes));
-    }
-
-    private static String sha256(Path file) throws IOException {
-        MessageDigest digest = digest();
-        try (InputStream in = new DigestInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16), digest)) {
-            in.transferTo(OutputStream.nullOutputStream());
-        }
-        return HexFormat.of().formatHex(digest.digest());
-    }
-
-    private static MessageDigest digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

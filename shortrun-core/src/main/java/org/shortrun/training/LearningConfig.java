@@ -223,9 +223,9 @@ public final class LearningConfig {
     public static final class Builder {
         private long iterations = 1000;
         private int batchSize = 100;
-        private int steps = 25;
-        private float stepSize = 0.05f;
-        private float sigma = 0.15f;
+        private int steps = Method.SHORTRUN.getSteps();
+        private float stepSize = Method.SHORTRUN.getStepSize();
+        private float sigma = Method.SHORTRUN.getSigma();
         private Float sigmaStart;
         private long sigmaAnnealIterations;
         private LearningRateSchedule lrSchedule = LearningRateSchedule.RELEASED;
@@ -386,6 +386,16 @@ public final class LearningConfig {
         public Builder optMethod(Method method) {
             this.method = java.util.Objects.requireNonNull(method, "method");
             return this;
+        }
+
+        /**
+         * Sets the method together with the K, s and sigma it was published with.
+         *
+         * @param method the method
+         * @return this builder
+         */
+        public Builder optMethodAsPublished(Method method) {
+            return optMethod(method).optSteps(method.getSteps()).optStepSize(method.getStepSize()).optSigma(method.getSigma());
         }
 
         /**

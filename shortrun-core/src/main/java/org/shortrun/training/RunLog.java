@@ -42,7 +42,7 @@ abstract class RunLog implements TrainingRun.Listener {
         try {
             open();
         } catch (IOException e) {
-            throw new IOException("cannot write " + file + ": " + WriteFailure.cause(e), e);
+            throw new IOException(WriteFailure.message(file, e), e);
         }
     }
 
@@ -84,7 +84,7 @@ abstract class RunLog implements TrainingRun.Listener {
             writer.newLine();
             writer.flush();
         } catch (IOException e) {
-            throw new IOException("cannot write " + file + ": " + WriteFailure.cause(e), e);
+            throw new IOException(WriteFailure.message(file, e), e);
         }
     }
 

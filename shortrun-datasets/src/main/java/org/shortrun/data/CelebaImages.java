@@ -3,6 +3,7 @@ package org.shortrun.data;
 import ai.djl.util.Progress;
 
 import org.shortrun.InputException;
+import org.shortrun.io.Sha256;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,12 +14,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -123,9 +121,9 @@ public final class CelebaImages {
         }
         try (Source source = Source.open(directory)) {
             List<String> names = select(source, readPartition(partitionFile), split, first, directory);
-            String key = String.join("|", "celeba", source.describe(), "partition=" + sha256(readBytes(partitionFile)),
+            String key = String.join("|", "celeba", source.describe(), "partition=" + Sha256.hex(readBytes(partitionFile)),
                     "split=" + split, "first=" + first, "size=" + imageSize, "prep=" + PREPROCESSING);
-            Path cacheFile = cacheDirectory.resolve("celeba-" + sha256(key.getBytes(StandardCharsets.UTF_8)).substring(0, 16) + ".bin");
+            Path cacheFile = cacheDirectory.resolve("celeba-" + Sha256.hex(key).substring(0, 16) + ".bin");
             long start = System.nanoTime();
             ImageCache.Images cached = ImageCache.load(cacheFile, key);
             if (cached != null) {
@@ -363,14 +361,6 @@ public final class CelebaImages {
             return Files.readAllBytes(file);
         } catch (IOException e) {
             throw new InputException(file + ": cannot read (" + e.getMessage() + ")", e);
-        }
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

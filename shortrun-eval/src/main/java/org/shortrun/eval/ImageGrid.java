@@ -102,7 +102,7 @@ public final class ImageGrid {
                 ImageIO.write(picture, "png", out);
             }
         } catch (IOException e) {
-            throw new IOException("cannot write " + file + ": " + WriteFailure.cause(e), e);
+            throw new IOException(WriteFailure.message(file, e), e);
         }
     }
 }

@@ -4,6 +4,7 @@ import org.ejml.data.DMatrixRMaj;
 import org.shortrun.io.DamagedFileException;
 import org.shortrun.io.DirectoryLock;
 import org.shortrun.io.SealedFile;
+import org.shortrun.io.Sha256;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,12 +13,8 @@ import java.io.IOException;
 import java.io.UTFDataFormatException;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Optional;
 
 /**
@@ -107,12 +104,7 @@ public final class StatisticsCache {
     }
 
     private static String baseName(String key) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-            return "fid-stats-" + HexFormat.of().formatHex(digest, 0, 12);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return "fid-stats-" + Sha256.hex(key).substring(0, 24);
     }
 
     /**

@@ -97,7 +97,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         validate();
         Checkpoint checkpoint = resume != null ? Checkpoint.read(resume) : null;
-        Path output = out != null ? out : checkpoint != null ? runDirectory(checkpoint) : Path.of("runs", "train");
+        Path output = out != null ? out : checkpoint != null ? checkpoint.getRunDirectory() : Path.of("runs", "train");
         TrainJob.checkOutput(output, checkpoint);
         LadderConfig model = modelOptions.build(checkpoint != null ? checkpoint.getModelConfig() : null, data.imageChannels(), 32);
         if (checkpoint != null && !model.equals(checkpoint.getModelConfig())) {
@@ -149,9 +149,8 @@ final class TrainCommand implements Callable<Integer> {
 
     private LearningConfig trainingConfig(LearningConfig base) {
         LearningConfig.Builder b = base != null ? base.toBuilder() : LearningConfig.builder();
-        if (base == null && method == Method.ABP) {
-            // Han et al.'s settings for alternating back-propagation
-            b.optMethod(Method.ABP).optSteps(40).optStepSize(0.3f).optSigma(0.3f);
+        if (base == null && method != null) {
+            b.optMethodAsPublished(method);
         } else if (method != null) {
             b.optMethod(method);
         }
@@ -179,11 +178,5 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new InputException(e.getMessage(), e);
         }
-    }
-
-    static Path runDirectory(Checkpoint checkpoint) {
-        Path dir = checkpoint.getDirectory().toAbsolutePath();
-        String name = dir.getFileName().toString();
-        return name.startsWith(Checkpoint.DIRECTORY) ? dir.getParent() : dir;
     }
 }

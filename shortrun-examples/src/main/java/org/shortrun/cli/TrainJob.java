@@ -77,7 +77,7 @@ final class TrainJob {
         if (resume == null) {
             throw new InputException("--out " + out + " already holds a checkpoint; pass --resume " + out + " to continue it, or choose another --out");
         }
-        if (!sameDirectory(out, TrainCommand.runDirectory(resume)) && !sameDirectory(out, resume.getDirectory())) {
+        if (!sameDirectory(out, resume.getRunDirectory()) && !sameDirectory(out, resume.getDirectory())) {
             throw new InputException(
                     "--out " + out + " already holds the checkpoint of another run, which resuming " + resume.getDirectory()
                             + " there would overwrite; choose an empty --out, or leave --out out to continue in the resumed run's directory");
