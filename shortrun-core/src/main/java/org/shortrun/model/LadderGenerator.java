@@ -165,23 +165,47 @@ public final class LadderGenerator extends AbstractBlock {
         return count;
     }
 
-    /** {@inheritDoc} */
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore parameterStore,
-            NDList inputs,
-            boolean training,
-            PairList<String, Object> params) {
+    /**
+     * Chooses each layer's whitened latent during a top-down pass, given the prior the layers
+     * above give it; an amortised posterior (Ladder-VAE) merges its own Gaussian with it here.
+     */
+    @FunctionalInterface
+    public interface LatentChoice {
+        /**
+         * Returns the whitened latent {@code e_l} of a layer.
+         *
+         * @param layer the layer, 0 at the top
+         * @param priorMean the mean of {@code z_l} given the layers above: null at the top, the
+         *     mean fed to the merge with the {@link Parameterisation#LADDER} form
+         * @param priorSd the standard deviation of {@code z_l} given the layers above, so that
+         *     {@code z_l = priorMean + priorSd * e_l}; null at the top and with the ladder form
+         * @return {@code [n, z_l]}
+         */
+        NDArray choose(int layer, NDArray priorMean, NDArray priorSd);
+    }
+
+    /**
+     * Runs the top-down pass, asking {@code choice} for each layer's whitened latent once the
+     * layers above it are computed. {@link #forward} is this pass with the given latents.
+     *
+     * @param parameterStore the parameter store
+     * @param training whether this is a training pass
+     * @param choice gives each layer's latent, top first
+     * @return the images {@code [n, c, size, size]}
+     */
+    public NDArray generate(ParameterStore parameterStore, boolean training, LatentChoice choice) {
         NDArray skip = null;
         NDArray out = null;
         for (int i = 0; i < projections.size(); i++) {
-            NDArray z = inputs.get(i);
-            if (i > 0 && merges.isEmpty()) {
+            NDArray z;
+            if (i == 0) {
+                z = choice.choose(0, null, null);
+            } else if (merges.isEmpty()) {
                 NDList gaussian = heads.get(i - 1).forward(parameterStore, new NDList(out), training);
-                z = gaussian.get(0).add(gaussian.get(1).mul(z));
-            } else if (i > 0) {
+                z = gaussian.get(0).add(gaussian.get(1).mul(choice.choose(i, gaussian.get(0), gaussian.get(1))));
+            } else {
                 NDArray mu = heads.get(i - 1).forward(parameterStore, new NDList(out), training).singletonOrThrow();
-                z = merges.get(i - 1).forward(parameterStore, new NDList(mu.concat(z, 1)), training).singletonOrThrow();
+                z = merges.get(i - 1).forward(parameterStore, new NDList(mu.concat(choice.choose(i, mu, null), 1)), training).singletonOrThrow();
             }
             out = projections.get(i).forward(parameterStore, new NDList(z), training).singletonOrThrow();
             out = residuals.get(i).forward(parameterStore, new NDList(out), training).singletonOrThrow();
@@ -191,7 +215,17 @@ public final class LadderGenerator extends AbstractBlock {
             skip = out;
         }
         out = extra.forward(parameterStore, new NDList(out), training).singletonOrThrow();
-        return output.forward(parameterStore, new NDList(out), training);
+        return output.forward(parameterStore, new NDList(out), training).singletonOrThrow();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        return new NDList(generate(parameterStore, training, (layer, mean, sd) -> inputs.get(layer)));
     }
 
     /** {@inheritDoc} */

@@ -19,10 +19,15 @@ final class Layers {
     private Layers() {}
 
     static Block conv(int in, int out, int kernel, int padding) {
+        return conv(in, out, kernel, padding, 1);
+    }
+
+    static Block conv(int in, int out, int kernel, int padding, int stride) {
         Conv2d conv =
                 PaddedConv2d.builder()
                         .setKernelShape(new Shape(kernel, kernel))
                         .optPadding(new Shape(padding, padding))
+                        .optStride(new Shape(stride, stride))
                         .setFilters(out)
                         .build();
         conv.setInitializer(uniform(in * kernel * kernel), p -> true);

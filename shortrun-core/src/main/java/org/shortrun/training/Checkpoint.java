@@ -3,6 +3,7 @@ package org.shortrun.training;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 
 import com.google.gson.Gson;
@@ -38,16 +39,19 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * A saved learning state: parameters, Adam's moments and update count, the step size, the
- * iteration, the seed, both configurations and, for {@link Method#ABP}, the persistent latents
- * ({@code latents.bin}). A directory holding {@code state.json}, {@code
+ * iteration, the seed, both configurations, for {@link Method#ABP} the persistent latents and
+ * for {@link Method#GLO} the codes ({@code latents.bin}), and for {@link Method#LVAE} and {@link
+ * Method#VAE} the encoder's parameters ({@code encoder.bin}). A directory holding {@code state.json}, {@code
  * parameters.bin} and {@code optimizer.bin}. The state is sealed ({@link SealedJson}: kind,
  * format and a SHA-256 of its content) and records each binary file's SHA-256, so a damaged
  * checkpoint is refused rather than half read; nothing that is not finite is ever saved.
@@ -68,6 +72,7 @@ public final class Checkpoint {
     private static final String PARAMETERS = "parameters.bin";
     private static final String OPTIMIZER = "optimizer.bin";
     private static final String LATENTS = "latents.bin";
+    private static final String ENCODER = "encoder.bin";
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
 
     private final Path directory;
@@ -236,7 +241,14 @@ public final class Checkpoint {
 
     /** The binary files a checkpoint of these settings holds. */
     private static String[] files(LearningConfig training) {
-        return training.getMethod() == Method.ABP ? new String[] {PARAMETERS, OPTIMIZER, LATENTS} : new String[] {PARAMETERS, OPTIMIZER};
+        List<String> files = new ArrayList<>(List.of(PARAMETERS, OPTIMIZER));
+        if (training.getMethod().isPersistent()) {
+            files.add(LATENTS);
+        }
+        if (training.getMethod().isAmortised()) {
+            files.add(ENCODER);
+        }
+        return files.toArray(new String[0]);
     }
 
     private static Path locate(Path path) {
@@ -273,7 +285,7 @@ public final class Checkpoint {
     public LadderGenerator loadGenerator(NDManager manager) {
         LadderGenerator generator = new LadderGenerator(state.model);
         generator.initialize(manager, DataType.FLOAT32, generator.inputShapes(1));
-        loadParameters(generator, manager);
+        loadParameters(generator, manager, PARAMETERS);
         return generator;
     }
 
@@ -292,11 +304,14 @@ public final class Checkpoint {
         }
         Learner learner = new Learner(state.model, training, parent);
         try {
-            loadParameters(learner.getGenerator(), learner.getManager());
-            try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(directory.resolve(OPTIMIZER))))) {
-                learner.getAdam().load(learner.getGenerator().getParameters(), in);
+            loadParameters(learner.getGenerator(), learner.getManager(), PARAMETERS);
+            if (learner.getEncoder() != null) {
+                loadParameters(learner.getEncoder(), learner.getManager(), ENCODER);
             }
-            if (state.training.getMethod() == Method.ABP) {
+            try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(directory.resolve(OPTIMIZER))))) {
+                learner.getAdam().load(learner.getTrainableParameters(), in);
+            }
+            if (state.training.getMethod().isPersistent()) {
                 Path latents = directory.resolve(LATENTS);
                 try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(latents), 1 << 20))) {
                     learner.setPersistentLatents(PersistentLatents.read(in, state.model.getZDims(), Files.size(latents)));
@@ -314,18 +329,18 @@ public final class Checkpoint {
         return learner;
     }
 
-    private void loadParameters(LadderGenerator generator, NDManager manager) {
-        for (Parameter p : generator.getParameters().values()) {
+    private void loadParameters(Block block, NDManager manager, String file) {
+        for (Parameter p : block.getParameters().values()) {
             p.close();
         }
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(directory.resolve(PARAMETERS));
-            generator.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(bytes)));
+            bytes = Files.readAllBytes(directory.resolve(file));
+            block.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(bytes)));
         } catch (IOException | MalformedModelException | RuntimeException e) {
-            throw new InputException("checkpoint " + directory + " is corrupt: cannot load its parameters (" + e.getMessage() + ")", e);
+            throw new InputException("checkpoint " + directory + " is corrupt: cannot load its " + file + " (" + e.getMessage() + ")", e);
         }
-        generator.freezeParameters(false);
+        block.freezeParameters(false);
     }
 
     /**
@@ -369,7 +384,13 @@ public final class Checkpoint {
         }
         ByteArrayOutputStream optimizer = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(optimizer)) {
-            learner.getAdam().save(learner.getGenerator().getParameters(), out);
+            learner.getAdam().save(learner.getTrainableParameters(), out);
+        }
+        ByteArrayOutputStream encoder = new ByteArrayOutputStream();
+        if (learner.getEncoder() != null) {
+            try (DataOutputStream out = new DataOutputStream(encoder)) {
+                learner.getEncoder().saveParameters(out);
+            }
         }
         State state = new State();
         state.format = FORMAT;
@@ -381,6 +402,10 @@ public final class Checkpoint {
         state.sha256 = new LinkedHashMap<>();
         state.sha256.put(PARAMETERS, Sha256.hex(parameters.toByteArray()));
         state.sha256.put(OPTIMIZER, Sha256.hex(optimizer.toByteArray()));
+        if (learner.getEncoder() != null) {
+            state.sha256.put(ENCODER, Sha256.hex(encoder.toByteArray()));
+            writeSynced(tmp.resolve(ENCODER), encoder.toByteArray());
+        }
         PersistentLatents persistent = learner.getPersistentLatents();
         if (persistent != null) {
             // streamed, not buffered: CelebA's latents at the released d are 271 MB

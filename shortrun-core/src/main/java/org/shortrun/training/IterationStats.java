@@ -4,8 +4,8 @@ package org.shortrun.training;
  * What one training iteration reports.
  *
  * @param iteration iterations done, counting this one
- * @param loss summed squared error of the batch
- * @param mse the loss per pixel on the [-1, 1] scale
+ * @param loss the method's loss of the batch: the summed squared error, or the negative ELBO
+ * @param mse the summed squared error per pixel on the [-1, 1] scale
  * @param stepSize the Langevin step size s used
  * @param sigma sigma used
  * @param learningRate the learning rate used

@@ -6,19 +6,26 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.ParameterList;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 
 import org.shortrun.InputException;
 import org.shortrun.RandomStream;
+import org.shortrun.inference.AmortisedPosterior;
 import org.shortrun.inference.Langevin;
+import org.shortrun.inference.PriorSampler;
+import org.shortrun.inference.ProjectedGradient;
 import org.shortrun.model.LadderConfig;
+import org.shortrun.model.LadderEncoder;
 import org.shortrun.model.LadderGenerator;
+import org.shortrun.model.Parameterisation;
 
 /**
  * A generator with its optimiser and the state of learning: one {@link #step} is one iteration
  * of Algorithm 1 (short-run inference of the batch's latents, then an Adam step on the summed
- * squared reconstruction error).
+ * squared reconstruction error), or of the {@link Method} the configuration names: the same
+ * generator, learned with another inference and its loss.
  */
 public final class Learner implements AutoCloseable {
 
@@ -29,8 +36,15 @@ public final class Learner implements AutoCloseable {
     private final Adam adam;
     private final Schedule learningRate;
     private final Schedule sigma;
+    private final Schedule klWeight;
+    private final LadderEncoder encoder;
+    private final AmortisedPosterior posterior;
+    private final ProjectedGradient codeUpdate;
+    private final ParameterList trainable;
     private Langevin langevin;
     private PersistentLatents persistent;
+    private CodeGaussian codeGaussian;
+    private float lastSquaredError = Float.NaN;
     private long iteration;
 
     /**
@@ -41,10 +55,33 @@ public final class Learner implements AutoCloseable {
      * @param parent the manager that will own the parameters
      */
     public Learner(LadderConfig model, LearningConfig config, NDManager parent) {
+        Method method = config.getMethod();
+        if (method == Method.LVAE && model.getLayers() > 1 && model.getParameterisation() != Parameterisation.RELEASED) {
+            throw new InputException("Ladder-VAE merges each layer's Gaussian prior with its encoder's, and the " + model.getParameterisation().name().toLowerCase(java.util.Locale.ROOT) + " parameterisation has none; use the released one");
+        }
         this.config = config;
         manager = parent.newSubManager();
         generator = new LadderGenerator(model);
-        generator.initialize(manager, DataType.FLOAT32, RandomStream.seeded(config.getSeed()), generator.inputShapes(config.getBatchSize()));
+        RandomStream initial = RandomStream.seeded(config.getSeed());
+        generator.initialize(manager, DataType.FLOAT32, initial, generator.inputShapes(config.getBatchSize()));
+        trainable = new ParameterList();
+        for (ai.djl.util.Pair<String, Parameter> pair : generator.getParameters()) {
+            trainable.add(pair.getKey(), pair.getValue());
+        }
+        if (method.isAmortised()) {
+            // drawn after the generator's, so that the generator starts where a short-run one does
+            encoder = new LadderEncoder(model);
+            encoder.initialize(manager, DataType.FLOAT32, initial, config.getBatchSize());
+            for (ai.djl.util.Pair<String, Parameter> pair : encoder.getParameters()) {
+                trainable.add(ENCODER_PREFIX + pair.getKey(), pair.getValue());
+            }
+            posterior = method == Method.LVAE ? AmortisedPosterior.ladder() : AmortisedPosterior.independent();
+        } else {
+            encoder = null;
+            posterior = null;
+        }
+        codeUpdate = method == Method.GLO ? new ProjectedGradient(config.getSteps(), config.getCodeLearningRate()) : null;
+        klWeight = config.klWeight();
         parameterStore = new ParameterStore(manager, false);
         adam = new Adam(manager, config.getBeta1(), 0.999f, 1e-8f);
         learningRate = config.learningRate();
@@ -52,9 +89,27 @@ public final class Learner implements AutoCloseable {
         langevin = Langevin.builder().setSteps(config.getSteps()).setStepSize(config.getStepSize()).build();
     }
 
+    /** Prefixes the encoder's parameter names among the parameters Adam updates and saves. */
+    static final String ENCODER_PREFIX = "encoder.";
+
     /** @return the generator being learned */
     public LadderGenerator getGenerator() {
         return generator;
+    }
+
+    /** @return the encoder learned with the generator ({@link Method#isAmortised}), or null */
+    public LadderEncoder getEncoder() {
+        return encoder;
+    }
+
+    /** @return every parameter the optimiser updates: the generator's, then the encoder's */
+    ParameterList getTrainableParameters() {
+        return trainable;
+    }
+
+    /** @return the summed squared error of the last step's batch before its update; NaN before any */
+    public float getLastSquaredError() {
+        return lastSquaredError;
     }
 
     /** @return the store the generator reads its parameters from */
@@ -128,88 +183,170 @@ public final class Learner implements AutoCloseable {
      * @throws InputException if restored latents are for another number of examples
      */
     public void prepareFor(int count) {
-        if (config.getMethod() != Method.ABP) {
+        if (!config.getMethod().isPersistent()) {
             return;
         }
         if (persistent == null) {
-            persistent = PersistentLatents.drawn(count, generator.getConfig().getZDims(), config.getSeed());
+            int[] z = generator.getConfig().getZDims();
+            persistent = config.getMethod() == Method.GLO ? PersistentLatents.onSphere(count, z, config.getSeed()) : PersistentLatents.drawn(count, z, config.getSeed());
         } else if (persistent.count() != count) {
             throw new InputException(
                     "the checkpoint keeps persistent latents for " + persistent.count() + " training examples, but the data has " + count);
         }
     }
 
-    /** @return the persistent latents of {@link Method#ABP}, or null */
+    /** @return the persistent latents of {@link Method#ABP} or the codes of {@link Method#GLO}, or null */
     PersistentLatents getPersistentLatents() {
         return persistent;
     }
 
     void setPersistentLatents(PersistentLatents latents) {
         persistent = latents;
+        codeGaussian = null;
     }
 
     /**
-     * Runs one short-run iteration on a batch; see {@link #step(NDArray, int[])}.
+     * Infers the latents of held-out images by the method's own inference: K Langevin steps from
+     * noise (short-run inference and ABP), the posterior means (VAE, Ladder-VAE), or K projected
+     * gradient steps from draws of the fitted code Gaussian (GLO). The generator is left as it is.
+     *
+     * @param x the images; the latents go to their manager
+     * @param stream where any random draws come from
+     * @return the latents, top first
+     */
+    public NDList inferLatents(NDArray x, RandomStream stream) {
+        switch (config.getMethod()) {
+            case LVAE, VAE:
+                return posterior.pass(generator, encoder, parameterStore, x, null, false).latents();
+            case GLO:
+                return codeUpdate.infer(generator, parameterStore, x, codeGaussian().sample(x.getManager(), (int) x.getShape().get(0), stream));
+            default:
+                return langevin.infer(generator, parameterStore, x, null, currentSigma(), false, stream).getLatents();
+        }
+    }
+
+    /**
+     * Draws latents from the model's prior: N(0, I) on the whitened latents, or for {@link
+     * Method#GLO} the Gaussian fitted to the codes.
+     *
+     * @param target the manager the latents go to
+     * @param count how many
+     * @param stream where the draws come from
+     * @return one {@code [count, z_l]} array per layer, top first
+     */
+    public NDList drawLatents(NDManager target, int count, RandomStream stream) {
+        if (config.getMethod() == Method.GLO) {
+            return codeGaussian().sample(target, count, stream);
+        }
+        return PriorSampler.latents(generator, target, count, stream);
+    }
+
+    /**
+     * The full-covariance Gaussian fitted to GLO's codes as they are now.
+     *
+     * @return the Gaussian
+     * @throws IllegalStateException if the learner keeps no codes
+     */
+    public CodeGaussian codeGaussian() {
+        if (config.getMethod() != Method.GLO || persistent == null) {
+            throw new IllegalStateException("only a GLO learner prepared for its data keeps codes");
+        }
+        if (codeGaussian == null) {
+            codeGaussian = CodeGaussian.fit(persistent);
+        }
+        return codeGaussian;
+    }
+
+    /**
+     * Runs one iteration on a batch of a method that keeps nothing per example; see {@link
+     * #step(NDArray, int[])}.
      *
      * @param x the batch {@code [n, c, h, w]} in [-1, 1]; arrays made here go to its manager
-     * @return the summed squared error of the batch before the update
+     * @return the method's loss of the batch before the update
      */
     public float step(NDArray x) {
         return step(x, null);
     }
 
     /**
-     * Runs one iteration on a batch: inference of its latents (from noise, or with {@link
-     * Method#ABP} from the examples' persistent latents, which then keep the result), then one
-     * Adam step. Every random draw of iteration t comes from a generator seeded by (seed, t), so a
+     * Runs one iteration on a batch: inference of its latents (from noise; with {@link
+     * Method#ABP} from the examples' persistent latents, which then keep the result; with an
+     * encoder; or GLO's codes, which take a projected gradient step), then one Adam step. Every random draw of iteration t comes from a generator seeded by (seed, t), so a
      * resumed run repeats an uninterrupted one.
      *
      * @param x the batch {@code [n, c, h, w]} in [-1, 1]; arrays made here go to its manager
-     * @param indices the batch's examples in the training set; needed by {@link Method#ABP}
-     * @return the summed squared error of the batch before the update
+     * @param indices the batch's examples in the training set; needed by {@link Method#ABP} and
+     *     {@link Method#GLO}
+     * @return the method's loss of the batch before the update: the summed squared error, or for
+     *     VAE and Ladder-VAE the negative ELBO, its KL term weighted by the warm-up ({@link
+     *     #getLastSquaredError} has the squared error for every method)
      */
     public float step(NDArray x, int[] indices) {
         float s = currentSigma();
         float lr = currentLearningRate();
         RandomStream stream = RandomStream.ofIteration(config.getSeed(), iteration);
-        NDList latents;
-        if (config.getMethod() == Method.ABP) {
-            if (persistent == null || indices == null) {
-                throw new IllegalStateException("alternating back-propagation needs prepareFor(count) and the batch's indices");
-            }
-            latents = langevin.continueFrom(generator, parameterStore, x, persistent.gather(x.getManager(), indices), s, stream).getLatents();
-        } else {
+        Method method = config.getMethod();
+        if (method.isPersistent() && (persistent == null || indices == null)) {
+            throw new IllegalStateException(method + " needs prepareFor(count) and the batch's indices");
+        }
+        NDManager scope = x.getManager();
+        NDList latents = null;
+        if (method == Method.ABP) {
+            latents = langevin.continueFrom(generator, parameterStore, x, persistent.gather(scope, indices), s, stream).getLatents();
+        } else if (method == Method.SHORTRUN) {
             latents = langevin.infer(generator, parameterStore, x, null, s, false, stream).getLatents();
+        } else if (method == Method.GLO) {
+            latents = persistent.gather(scope, indices);
+            for (NDArray code : latents) {
+                code.setRequiresGradient(true);
+            }
         }
         if (!langevin.freezesParameters()) {
             clearGradients();
         }
         float loss;
+        float squaredError;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            NDArray reconstruction = generator.forward(parameterStore, latents, true).singletonOrThrow();
-            NDArray sse = x.sub(reconstruction).square().sum();
-            collector.backward(sse);
-            loss = sse.getFloat();
+            NDArray sse;
+            NDArray objective;
+            if (method.isAmortised()) {
+                AmortisedPosterior.Pass pass = posterior.pass(generator, encoder, parameterStore, x, stream, true);
+                sse = x.sub(pass.reconstruction()).square().sum();
+                // the negative ELBO; the constants are arrays, not Java numbers (docs/DESIGN.md)
+                NDArray likelihoodScale = scope.create(1f / (2f * s * s));
+                NDArray klScale = scope.create((float) klWeight.valueAt(iteration));
+                objective = sse.mul(likelihoodScale).add(pass.kl().sum().mul(klScale));
+            } else {
+                NDArray reconstruction = generator.forward(parameterStore, latents, true).singletonOrThrow();
+                sse = x.sub(reconstruction).square().sum();
+                objective = sse;
+            }
+            collector.backward(objective);
+            loss = objective.getFloat();
+            squaredError = sse.getFloat();
         }
         if (!Float.isFinite(loss)) {
             throw new DivergenceException("the loss is " + loss + " at iteration " + (iteration + 1));
         }
-        adam.step(generator.getParameters(), lr);
+        NDList codes = method == Method.GLO ? codeUpdate.step(latents, scope) : null;
+        adam.step(trainable, lr);
         // an update can leave weights or moments non-finite while the loss before it was finite;
         // caught here, the state is never checkpointed
-        String nonFinite = adam.describeNonFinite(generator.getParameters());
+        String nonFinite = adam.describeNonFinite(trainable);
         if (nonFinite != null) {
             throw new DivergenceException(nonFinite + " after the update of iteration " + (iteration + 1));
         }
-        if (persistent != null) {
-            persistent.scatter(indices, latents);
+        if (method.isPersistent()) {
+            persistent.scatter(indices, codes != null ? codes : latents);
+            codeGaussian = null;
         }
+        lastSquaredError = squaredError;
         iteration++;
         return loss;
     }
 
     private void clearGradients() {
-        for (Parameter p : generator.getParameters().values()) {
+        for (Parameter p : trainable.values()) {
             try (NDArray grad = p.getArray().getGradient()) {
                 grad.subi(grad);
             }
@@ -222,9 +359,9 @@ public final class Learner implements AutoCloseable {
      * @return a description naming the array and the count, or null if every value is finite
      */
     public String describeNonFinite() {
-        String nonFinite = adam.describeNonFinite(generator.getParameters());
+        String nonFinite = adam.describeNonFinite(trainable);
         if (nonFinite == null && persistent != null && !persistent.isFinite()) {
-            return "the persistent latents hold a non-finite value";
+            return config.getMethod() == Method.GLO ? "the codes hold a non-finite value" : "the persistent latents hold a non-finite value";
         }
         return nonFinite;
     }

@@ -18,6 +18,12 @@ public final class LearningConfig {
     /** The most Langevin steps K a configuration may ask for. */
     public static final int MAX_STEPS = 100_000;
 
+    /** The KL warm-up of {@link Method#LVAE} and {@link Method#VAE} unless set, in iterations. */
+    public static final long DEFAULT_KL_WARMUP = 1000;
+
+    /** The step size of {@link Method#GLO}'s code updates unless set. */
+    public static final float DEFAULT_CODE_LEARNING_RATE = 0.01f;
+
 
     private final long iterations;
     private final int batchSize;
@@ -35,6 +41,9 @@ public final class LearningConfig {
     private final String data;
     // nullable: a configuration read without it (Gson leaves fields unset) is short-run's
     private final Method method;
+    // nullable as method is: absent means the default
+    private final Long klWarmup;
+    private final Float codeLearningRate;
 
     private LearningConfig(Builder b) {
         iterations = b.iterations;
@@ -52,6 +61,8 @@ public final class LearningConfig {
         stepSizeTuning = b.stepSizeTuning;
         data = b.data;
         method = b.method;
+        klWarmup = b.klWarmup;
+        codeLearningRate = b.codeLearningRate;
     }
 
     /**
@@ -83,6 +94,12 @@ public final class LearningConfig {
                         .optStepSizeTuning(stepSizeTuning)
                         .optData(data)
                         .optMethod(getMethod());
+        if (klWarmup != null) {
+            b.optKlWarmup(klWarmup);
+        }
+        if (codeLearningRate != null) {
+            b.optCodeLearningRate(codeLearningRate);
+        }
         if (sigmaStart != null) {
             b.optSigmaAnneal(sigmaStart, sigmaAnnealIterations);
         }
@@ -149,6 +166,36 @@ public final class LearningConfig {
         return method == null ? Method.SHORTRUN : method;
     }
 
+    /**
+     * The iterations over which the KL term's weight rises linearly from 0 to 1 (KL warm-up,
+     * Sønderby et al.), for {@link Method#LVAE} and {@link Method#VAE}.
+     *
+     * @return the warm-up length; 0 for the full ELBO from the start
+     */
+    public long getKlWarmup() {
+        return klWarmup == null ? DEFAULT_KL_WARMUP : klWarmup;
+    }
+
+    /**
+     * The step size of {@link Method#GLO}'s gradient steps on a code, on the code's summed
+     * squared error.
+     *
+     * @return the code learning rate
+     */
+    public float getCodeLearningRate() {
+        return codeLearningRate == null ? DEFAULT_CODE_LEARNING_RATE : codeLearningRate;
+    }
+
+    /**
+     * The weight of the KL term at an iteration.
+     *
+     * @return the KL warm-up as a schedule
+     */
+    public Schedule klWeight() {
+        long warmup = getKlWarmup();
+        return warmup == 0 ? Schedule.constant(1) : Schedule.linear(0, 1, warmup);
+    }
+
     /** @return what the run trains on, as its application describes it, or null if not recorded */
     public String getData() {
         return data;
@@ -210,6 +257,8 @@ public final class LearningConfig {
         conflict(conflicts, "step-size tuning", stepSizeTuning, asked.stepSizeTuning);
         conflict(conflicts, "data", data, asked.data);
         conflict(conflicts, "method", getMethod(), asked.getMethod());
+        conflict(conflicts, "KL warm-up", getKlWarmup(), asked.getKlWarmup());
+        conflict(conflicts, "code learning rate", getCodeLearningRate(), asked.getCodeLearningRate());
         return conflicts;
     }
 
@@ -236,6 +285,8 @@ public final class LearningConfig {
         private StepSizeTuning stepSizeTuning;
         private String data;
         private Method method = Method.SHORTRUN;
+        private Long klWarmup;
+        private Float codeLearningRate;
 
         Builder() {}
 
@@ -389,6 +440,30 @@ public final class LearningConfig {
         }
 
         /**
+         * Sets the iterations over which the KL weight of {@link Method#LVAE} and {@link
+         * Method#VAE} rises from 0 to 1 (default {@value #DEFAULT_KL_WARMUP}; 0 for none).
+         *
+         * @param iterations the warm-up length
+         * @return this builder
+         */
+        public Builder optKlWarmup(long iterations) {
+            this.klWarmup = iterations;
+            return this;
+        }
+
+        /**
+         * Sets the step size of {@link Method#GLO}'s gradient steps on the codes (default
+         * {@value #DEFAULT_CODE_LEARNING_RATE}).
+         *
+         * @param rate the code learning rate
+         * @return this builder
+         */
+        public Builder optCodeLearningRate(float rate) {
+            this.codeLearningRate = rate;
+            return this;
+        }
+
+        /**
          * Sets the method together with the K, s and sigma it was published with.
          *
          * @param method the method
@@ -428,6 +503,12 @@ public final class LearningConfig {
             }
             if (checkpointEvery < 0) {
                 throw new IllegalArgumentException("checkpoint interval must be >= 0, got " + checkpointEvery);
+            }
+            if (klWarmup != null && klWarmup < 0) {
+                throw new IllegalArgumentException("KL warm-up must be >= 0 iterations, got " + klWarmup);
+            }
+            if (codeLearningRate != null) {
+                positive("code learning rate", codeLearningRate);
             }
             return new LearningConfig(this);
         }

@@ -52,6 +52,51 @@ public final class PersistentLatents {
         return new PersistentLatents(zDims, values);
     }
 
+    /**
+     * Draws every example's starting code uniformly on the unit sphere of each layer, as GLO
+     * starts: N(0, I) draws, each layer's part divided by its norm.
+     *
+     * @param count the number of training examples
+     * @param zDims the latent dimension of every layer, top first
+     * @param seed the seed
+     * @return the codes
+     */
+    public static PersistentLatents onSphere(int count, int[] zDims, long seed) {
+        PersistentLatents drawn = drawn(count, zDims, seed);
+        float[] values = drawn.values;
+        int d = drawn.dimension;
+        for (int r = 0; r < count; r++) {
+            int offset = r * d;
+            for (int z : zDims) {
+                double norm = 0;
+                for (int j = 0; j < z; j++) {
+                    norm += (double) values[offset + j] * values[offset + j];
+                }
+                float scale = (float) (1 / Math.sqrt(norm));
+                for (int j = 0; j < z; j++) {
+                    values[offset + j] *= scale;
+                }
+                offset += z;
+            }
+        }
+        return drawn;
+    }
+
+    /** @return the dimension of one example's latents, all layers together */
+    public int dimension() {
+        return dimension;
+    }
+
+    /** @return the latent dimension of every layer, top first */
+    public int[] zDims() {
+        return zDims.clone();
+    }
+
+    /** The values, example after example; not a copy. */
+    float[] values() {
+        return values;
+    }
+
     /** @return the number of examples */
     public int count() {
         return values.length / dimension;

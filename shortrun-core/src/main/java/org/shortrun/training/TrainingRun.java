@@ -185,7 +185,7 @@ public final class TrainingRun {
                 }
                 IterationStats stats =
                         new IterationStats(
-                                learner.getIteration(), loss, loss / pixels, stepSize, sigma, lr, (System.nanoTime() - start) / 1e9);
+                                learner.getIteration(), loss, learner.getLastSquaredError() / pixels, stepSize, sigma, lr, (System.nanoTime() - start) / 1e9);
                 for (Listener l : all) {
                     l.onIteration(stats);
                 }

@@ -8,6 +8,7 @@ import ai.djl.util.Progress;
 
 import org.shortrun.RandomStream;
 import org.shortrun.inference.Langevin;
+import org.shortrun.inference.LatentInference;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.ImageSource;
@@ -97,8 +98,9 @@ public final class Reconstruction {
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator generator = checkpoint.loadGenerator(manager);
             ParameterStore store = new ParameterStore(manager, false);
-            error = measure(generator, store, langevin, sigma, source, count, batchSize, manager, RandomStream.seeded(seed), progress);
-            writeComparison(generator, store, langevin, sigma, source, COMPARISON_IMAGES, manager, png, RandomStream.seeded(seed));
+            LatentInference inference = (x, stream) -> inferLatents(generator, store, langevin, sigma, x, stream);
+            error = measure(generator, store, inference, source, count, batchSize, manager, RandomStream.seeded(seed), progress);
+            writeComparison(generator, store, inference, source, COMPARISON_IMAGES, manager, png, RandomStream.seeded(seed));
         }
         return new Report(error, langevin.getSteps(), langevin.getStepSize(), sigma, checkpoint.getIteration(), png);
     }
@@ -109,8 +111,7 @@ public final class Reconstruction {
      *
      * @param generator the generator
      * @param parameterStore its parameter store
-     * @param langevin the sampler (K and s)
-     * @param sigma sigma for inference
+     * @param inference how the latents of a batch are inferred
      * @param source the images
      * @param count how many images, from the first
      * @param batchSize images per inference batch
@@ -123,8 +124,7 @@ public final class Reconstruction {
     public static Error measure(
             LadderGenerator generator,
             ParameterStore parameterStore,
-            Langevin langevin,
-            float sigma,
+            LatentInference inference,
             ImageSource source,
             int count,
             int batchSize,
@@ -141,7 +141,7 @@ public final class Reconstruction {
             int to = Math.min(n, from + batchSize);
             try (NDManager scope = manager.newSubManager()) {
                 NDArray x = source.batch(scope, from, to);
-                NDArray reconstruction = reconstruct(generator, parameterStore, langevin, sigma, x, stream);
+                NDArray reconstruction = generator.forward(parameterStore, inference.infer(x, stream), false).singletonOrThrow();
                 for (double s : squaredErrors(x, reconstruction)) {
                     sum += s;
                 }
@@ -214,8 +214,7 @@ public final class Reconstruction {
      *
      * @param generator the generator
      * @param parameterStore its parameter store
-     * @param langevin the sampler
-     * @param sigma sigma for inference
+     * @param inference how the latents of a batch are inferred
      * @param source the images
      * @param count how many images, from the first
      * @param manager the manager the arrays' scope is opened under
@@ -226,8 +225,7 @@ public final class Reconstruction {
     public static void writeComparison(
             LadderGenerator generator,
             ParameterStore parameterStore,
-            Langevin langevin,
-            float sigma,
+            LatentInference inference,
             ImageSource source,
             int count,
             NDManager manager,
@@ -236,7 +234,8 @@ public final class Reconstruction {
             throws IOException {
         try (NDManager scope = manager.newSubManager()) {
             NDArray x = source.batch(scope, 0, Math.min(count, source.imageCount()));
-            ImageGrid.write(List.of(x, reconstruct(generator, parameterStore, langevin, sigma, x, stream)), 8, file);
+            NDArray reconstruction = generator.forward(parameterStore, inference.infer(x, stream), false).singletonOrThrow();
+            ImageGrid.write(List.of(x, reconstruction), 8, file);
         }
     }
 

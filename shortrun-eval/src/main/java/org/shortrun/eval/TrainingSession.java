@@ -1,10 +1,11 @@
 package org.shortrun.eval;
 
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 
 import org.shortrun.InputException;
 import org.shortrun.RandomStream;
-import org.shortrun.inference.PriorSampler;
+
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.ImageSource;
@@ -50,6 +51,9 @@ public final class TrainingSession implements AutoCloseable {
         root = NDManager.newBaseManager();
         try {
             learner = b.resume != null ? b.resume.restore(b.learning, root) : new Learner(b.model, b.learning, root);
+            // the persistent latents exist from the start, so that a method measured before
+            // training (GLO's code search starts from them) can be
+            learner.prepareFor(b.train.imageCount());
         } catch (RuntimeException e) {
             root.close();
             throw e;
@@ -99,20 +103,20 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     /**
-     * The reconstruction error of the first images of a test set, at the learner's K, s and
-     * current sigma, with Langevin's draws seeded by the run's seed.
+     * The reconstruction error of the first images of a test set, by the method's own inference
+     * ({@link Learner#inferLatents}: for short-run inference at the learner's K, s and current
+     * sigma), with its draws seeded by the run's seed.
      *
      * @param test the images
      * @param count how many, from the first
      * @return the error
      */
     public Reconstruction.Error reconstructionError(ImageSource test, int count) {
-        return Reconstruction.measure(
-                learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), test, count, 100, root, seeded(), null);
+        return Reconstruction.measure(learner.getGenerator(), learner.getParameterStore(), learner::inferLatents, test, count, 100, root, seeded(), null);
     }
 
     /**
-     * Writes prior samples as a PNG grid of 8 columns.
+     * Writes prior samples ({@link Learner#drawLatents}) as a PNG grid of 8 columns.
      *
      * @param count how many
      * @param png the file
@@ -120,7 +124,8 @@ public final class TrainingSession implements AutoCloseable {
      */
     public void writeSamples(int count, Path png) throws IOException {
         try (NDManager scope = root.newSubManager()) {
-            ImageGrid.write(PriorSampler.sample(learner.getGenerator(), learner.getParameterStore(), scope, count, seeded()), 8, png);
+            NDList latents = learner.drawLatents(scope, count, seeded());
+            ImageGrid.write(learner.getGenerator().forward(learner.getParameterStore(), latents, false).singletonOrThrow(), 8, png);
         }
     }
 
@@ -132,8 +137,7 @@ public final class TrainingSession implements AutoCloseable {
      * @throws IOException if it cannot be written
      */
     public void writeReconstructions(ImageSource test, Path png) throws IOException {
-        Reconstruction.writeComparison(
-                learner.getGenerator(), learner.getParameterStore(), learner.getLangevin(), learner.currentSigma(), test, 16, root, png, seeded());
+        Reconstruction.writeComparison(learner.getGenerator(), learner.getParameterStore(), learner::inferLatents, test, 16, root, png, seeded());
     }
 
     /** The same draws at every measurement, so two figures differ only by the model. */

@@ -87,7 +87,7 @@ class EvaluationProgressTest {
             Langevin langevin = Langevin.builder().setSteps(2).setStepSize(0.05f).build();
 
             Recorder reconstruction = new Recorder();
-            Reconstruction.Error error = Reconstruction.measure(g, store, langevin, 0.3f, SOURCE, 6, 4, manager, RandomStream.seeded(1), reconstruction);
+            Reconstruction.Error error = Reconstruction.measure(g, store, (x, s) -> Reconstruction.inferLatents(g, store, langevin, 0.3f, x, s), SOURCE, 6, 4, manager, RandomStream.seeded(1), reconstruction);
             assertEquals(6, error.images());
             assertEquals(expected, reconstruction.events);
 
@@ -98,7 +98,7 @@ class EvaluationProgressTest {
             assertEquals(expected, inpainting.events);
 
             // without a progress bar the figures are the same
-            Reconstruction.Error quiet = Reconstruction.measure(g, store, langevin, 0.3f, SOURCE, 6, 4, manager, RandomStream.seeded(1), null);
+            Reconstruction.Error quiet = Reconstruction.measure(g, store, (x, s) -> Reconstruction.inferLatents(g, store, langevin, 0.3f, x, s), SOURCE, 6, 4, manager, RandomStream.seeded(1), null);
             assertEquals(error, quiet);
         }
     }

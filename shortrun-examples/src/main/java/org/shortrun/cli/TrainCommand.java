@@ -28,8 +28,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "--method",
             paramLabel = "NAME",
-            description = "How a batch's latents are inferred: shortrun (Langevin from noise) or abp (alternating back-propagation: persistent chains per example, with Han et al.'s --steps 40 --step-size 0.3 --sigma 0.3 unless given) (default: shortrun).")
+            description = "How a batch's latents are inferred: shortrun (Langevin from noise), abp (alternating back-propagation: persistent chains per example, with Han et al.'s --steps 40 --step-size 0.3 --sigma 0.3 unless given), lvae (Ladder-VAE), vae (a VAE's encoder) or glo (a learned code per example; --steps is the code search per held-out image, 100 unless given) (default: shortrun).")
     Method method;
+
+    @Option(names = "--kl-warmup", paramLabel = "N", description = "lvae and vae: iterations over which the KL weight rises from 0 to 1; 0 for none (default: 1000).")
+    Long klWarmup;
+
+    @Option(names = "--code-lr", paramLabel = "RATE", description = "glo: step size of the codes' gradient steps on their summed squared error (default: 0.01).")
+    Float codeLearningRate;
 
     @Option(names = "--eval-at-start", description = "Also measure the test reconstruction error before training.")
     boolean evalAtStart;
@@ -141,6 +147,12 @@ final class TrainCommand implements Callable<Integer> {
         if (lr != null && !(lr > 0)) {
             throw new InputException("--lr must be positive, got " + lr);
         }
+        if (klWarmup != null && klWarmup < 0) {
+            throw new InputException("--kl-warmup must be 0 or more, got " + klWarmup);
+        }
+        if (codeLearningRate != null) {
+            Options.positive("--code-lr", codeLearningRate);
+        }
         if (checkpointEvery != null && checkpointEvery < 0) {
             throw new InputException("--checkpoint-every must be 0 or more, got " + checkpointEvery);
         }
@@ -166,6 +178,12 @@ final class TrainCommand implements Callable<Integer> {
         b.optSeed(Options.orElse(seed, defaults.getSeed()));
         b.optCheckpointEvery(Options.orElse(checkpointEvery, defaults.getCheckpointEvery()));
         b.optData(data.identity());
+        if (klWarmup != null) {
+            b.optKlWarmup(klWarmup);
+        }
+        if (codeLearningRate != null) {
+            b.optCodeLearningRate(codeLearningRate);
+        }
         b.optStepSizeTuning(StepSizeTuning.overriding(
                 defaults.getStepSizeTuning(), stepSizeEvery, stepSizeSearch, stepSizeGrid, stepSizeExamples, stepSizeChains,
                 stepSizeGradientIterations, stepSizeGradientRate, stepSizeSelect));

@@ -10,16 +10,19 @@ import org.shortrun.RandomStream;
 import org.shortrun.inference.PriorSampler;
 import org.shortrun.eval.FeatureExtraction;
 import org.shortrun.model.LadderGenerator;
+import org.shortrun.training.Learner;
 
 /**
  * Samples from a generator's prior as an image stream for feature extraction: every latent layer
- * drawn from N(0, I) and pushed through the generator, a batch at a time.
+ * drawn from N(0, I), or from a learner's own prior, and pushed through the generator, a batch at
+ * a time.
  */
 public final class GeneratorImages implements FeatureExtraction.Images {
 
     private final LadderGenerator generator;
     private final ParameterStore parameters;
     private final int seed;
+    private final Learner learner;
     private RandomStream stream;
 
     /**
@@ -34,6 +37,21 @@ public final class GeneratorImages implements FeatureExtraction.Images {
         this.generator = generator;
         this.parameters = parameters;
         this.seed = seed;
+        this.learner = null;
+    }
+
+    /**
+     * Creates a stream of samples from a learner's own prior ({@link Learner#drawLatents}: for
+     * GLO the Gaussian fitted to its codes).
+     *
+     * @param learner the learner
+     * @param seed the seed of the draws, restarted at the first batch
+     */
+    public GeneratorImages(Learner learner, int seed) {
+        this.generator = learner.getGenerator();
+        this.parameters = learner.getParameterStore();
+        this.seed = seed;
+        this.learner = learner;
     }
 
     /** {@inheritDoc} */
@@ -41,6 +59,9 @@ public final class GeneratorImages implements FeatureExtraction.Images {
     public NDArray get(NDManager scope, int from, int to) {
         if (from == 0 || stream == null) {
             stream = RandomStream.seeded(seed);
+        }
+        if (learner != null) {
+            return generator.forward(parameters, learner.drawLatents(scope, to - from, stream), false).singletonOrThrow();
         }
         return PriorSampler.sample(generator, parameters, scope, to - from, stream);
     }

@@ -332,7 +332,7 @@ public final class TableJob implements AutoCloseable {
                     result.fid = FidEvaluation.builder()
                             .setNetwork(net, inception)
                             .setReal(fidReal::batch, Math.min(spec.fidSamples, fidReal.imageCount()), key)
-                            .setFake(new GeneratorImages(learner.getGenerator(), learner.getParameterStore(), (int) spec.seed), spec.fidSamples, "generated")
+                            .setFake(new GeneratorImages(learner, (int) spec.seed), spec.fidSamples, "generated")
                             .optCacheDirectory(cacheDirectory)
                             .optSeed((int) spec.seed)
                             .optProgress(progress)
@@ -379,7 +379,7 @@ public final class TableJob implements AutoCloseable {
                     .optSeed(spec.seed)
                     .optCheckpointEvery(spec.checkpointEvery)
                     // at the spec's K, s and sigma like every other cell: the same budget, only the inference differs
-                    .optMethod(cell.method().equals("abp") ? Method.ABP : Method.SHORTRUN)
+                    .optMethod(TableSpec.METHODS.get(cell.method()))
                     .build();
         } catch (IllegalArgumentException e) {
             throw new InputException("spec: " + e.getMessage(), e);

@@ -12,6 +12,7 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 
 import org.shortrun.InputException;
+import org.shortrun.training.Method;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,7 +42,7 @@ import java.util.TreeMap;
 public final class TableSpec {
 
     /** Methods the library can train. */
-    static final Set<String> METHODS = Set.of("short-run", "abp");
+    static final Map<String, Method> METHODS = Map.of("short-run", Method.SHORTRUN, "abp", Method.ABP, "ladder-vae", Method.LVAE, "vae", Method.VAE, "glo", Method.GLO);
 
     /** Methods the paper compares against; they appear as rows holding only the paper's numbers. */
     static final Set<String> PAPER_ONLY = Set.of("ladder-vae", "glow", "abp", "glo", "vae", "vae-iaf");
@@ -134,8 +135,8 @@ public final class TableSpec {
         }
         for (JsonElement e : array(where, root, "methods")) {
             String m = string(where, "methods", e).toLowerCase(Locale.ROOT);
-            if (!METHODS.contains(m)) {
-                throw new InputException(where + ": method '" + m + "' cannot be trained here (known: " + String.join(", ", new java.util.TreeSet<>(METHODS)) + ")");
+            if (!METHODS.containsKey(m)) {
+                throw new InputException(where + ": method '" + m + "' cannot be trained here (known: " + String.join(", ", new java.util.TreeSet<>(METHODS.keySet())) + ")");
             }
             spec.methods.add(m);
         }

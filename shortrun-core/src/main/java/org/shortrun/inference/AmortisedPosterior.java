@@ -1,0 +1,122 @@
+package org.shortrun.inference;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+
+import org.shortrun.RandomStream;
+import org.shortrun.model.LadderEncoder;
+import org.shortrun.model.LadderGenerator;
+import org.shortrun.model.Parameterisation;
+
+/**
+ * The Gaussian posterior of an encoder over a generator's whitened latents, as a VAE or a
+ * Ladder-VAE forms it, with its KL divergence from the prior.
+ *
+ * <p>With the {@linkplain #ladder ladder merge} (Sønderby et al. 2016), the top layer's posterior
+ * is the encoder's Gaussian; below it, the encoder's {@code N(mu_hat, sd_hat^2)} and the
+ * generator's top-down prior {@code N(mu_p, sd_p^2)} of {@code z_l} merge by precision weighting:
+ *
+ * <pre>
+ *   var_q = 1 / (sd_hat^-2 + sd_p^-2)
+ *   mu_q  = (mu_hat sd_hat^-2 + mu_p sd_p^-2) var_q
+ * </pre>
+ *
+ * <p>Since {@code z_l = mu_p + sd_p e_l}, that is {@code e_l ~ N(m, v^2)} with {@code m = (mu_q -
+ * mu_p) / sd_p} and {@code v = sqrt(var_q) / sd_p}, and KL(q(z_l) || p(z_l)) = KL(N(m, v^2) ||
+ * N(0, I)) = {@code sum (m^2 + v^2 - log v^2 - 1) / 2}. Without the merge (a VAE), every layer's
+ * {@code (m, v)} is the encoder's Gaussian itself.
+ */
+public final class AmortisedPosterior {
+
+    /**
+     * One pass through the posterior and the generator.
+     *
+     * @param reconstruction the images generated from the latents
+     * @param latents the whitened latents, top first
+     * @param kl per example, KL(q(e | x) || N(0, I)) summed over the layers, {@code [n]}
+     */
+    public record Pass(NDArray reconstruction, NDList latents, NDArray kl) {}
+
+    private final boolean ladder;
+
+    private AmortisedPosterior(boolean ladder) {
+        this.ladder = ladder;
+    }
+
+    /**
+     * Ladder-VAE's posterior: the precision-weighted merge of the encoder's Gaussians with the
+     * generator's top-down priors.
+     *
+     * @return the posterior
+     */
+    public static AmortisedPosterior ladder() {
+        return new AmortisedPosterior(true);
+    }
+
+    /**
+     * A VAE's posterior: the encoder's Gaussians over the whitened latents, independent across
+     * layers.
+     *
+     * @return the posterior
+     */
+    public static AmortisedPosterior independent() {
+        return new AmortisedPosterior(false);
+    }
+
+    /**
+     * Infers the posterior of a batch, draws its latents (or takes their means) and generates
+     * from them.
+     *
+     * @param generator the generator
+     * @param encoder the encoder of the same architecture
+     * @param parameterStore the store both read their parameters from
+     * @param x the images; every array made here goes to their manager
+     * @param stream where the reparameterisation noise comes from; null for the posterior means
+     * @param training whether this is a training pass
+     * @return the reconstruction, the latents and the KL of each example
+     * @throws IllegalArgumentException for the ladder merge on a generator without Gaussian priors
+     */
+    public Pass pass(LadderGenerator generator, LadderEncoder encoder, ParameterStore parameterStore, NDArray x, RandomStream stream, boolean training) {
+        if (ladder && generator.getConfig().getLayers() > 1 && generator.getConfig().getParameterisation() != Parameterisation.RELEASED) {
+            throw new IllegalArgumentException("Ladder-VAE merges Gaussian priors, which only the released parameterisation has");
+        }
+        NDManager manager = x.getManager();
+        NDList bottomUp = encoder.forward(parameterStore, new NDList(x), training);
+        // constants as arrays: a graph must not multiply by a Java number (docs/DESIGN.md)
+        NDArray one = manager.create(1f);
+        NDArray half = manager.create(0.5f);
+        NDList latents = new NDList();
+        NDArray[] twiceKl = new NDArray[1];
+        NDArray reconstruction =
+                generator.generate(
+                        parameterStore,
+                        training,
+                        (layer, priorMean, priorSd) -> {
+                            NDArray muHat = bottomUp.get(2 * layer);
+                            NDArray sdHat = bottomUp.get(2 * layer + 1);
+                            NDArray m;
+                            NDArray v;
+                            if (ladder && priorSd != null) {
+                                NDArray precisionHat = one.div(sdHat.square());
+                                NDArray precisionPrior = one.div(priorSd.square());
+                                NDArray variance = one.div(precisionHat.add(precisionPrior));
+                                NDArray muQ = muHat.mul(precisionHat).add(priorMean.mul(precisionPrior)).mul(variance);
+                                m = muQ.sub(priorMean).div(priorSd);
+                                v = variance.sqrt().div(priorSd);
+                            } else {
+                                m = muHat;
+                                v = sdHat;
+                            }
+                            NDArray v2 = v.square();
+                            NDArray layerKl = m.square().add(v2).sub(v2.log()).sub(1f).sum(new int[] {1});
+                            twiceKl[0] = twiceKl[0] == null ? layerKl : twiceKl[0].add(layerKl);
+                            NDArray e = stream == null ? m : m.add(v.mul(stream.normal(manager, new Shape(m.getShape().get(0), m.getShape().get(1)))));
+                            latents.add(e);
+                            return e;
+                        });
+        return new Pass(reconstruction, latents, twiceKl[0].mul(half));
+    }
+}
