@@ -85,11 +85,8 @@ public final class AmortisedPosterior {
         }
         NDManager manager = x.getManager();
         NDList bottomUp = encoder.forward(parameterStore, new NDList(x), training);
-        // constants as arrays: a graph must not multiply by a Java number (docs/DESIGN.md)
-        NDArray one = manager.create(1f);
-        NDArray half = manager.create(0.5f);
         NDList latents = new NDList();
-        NDArray[] twiceKl = new NDArray[1];
+        NDArray[] kl = new NDArray[1];
         NDArray reconstruction =
                 generator.generate(
                         parameterStore,
@@ -97,26 +94,52 @@ public final class AmortisedPosterior {
                         (layer, priorMean, priorSd) -> {
                             NDArray muHat = bottomUp.get(2 * layer);
                             NDArray sdHat = bottomUp.get(2 * layer + 1);
-                            NDArray m;
-                            NDArray v;
-                            if (ladder && priorSd != null) {
-                                NDArray precisionHat = one.div(sdHat.square());
-                                NDArray precisionPrior = one.div(priorSd.square());
-                                NDArray variance = one.div(precisionHat.add(precisionPrior));
-                                NDArray muQ = muHat.mul(precisionHat).add(priorMean.mul(precisionPrior)).mul(variance);
-                                m = muQ.sub(priorMean).div(priorSd);
-                                v = variance.sqrt().div(priorSd);
-                            } else {
-                                m = muHat;
-                                v = sdHat;
+                            NDList q = ladder && priorSd != null ? merge(muHat, sdHat, priorMean, priorSd) : new NDList(muHat, sdHat);
+                            NDArray m = q.get(0);
+                            NDArray v = q.get(1);
+                            NDArray layerKl = klFromStandardNormal(m, v);
+                            kl[0] = kl[0] == null ? layerKl : kl[0].add(layerKl);
+                            NDArray e = m;
+                            if (stream != null) {
+                                e = m.add(v.mul(stream.normal(manager, m.getShape()).toType(m.getDataType(), false)));
                             }
-                            NDArray v2 = v.square();
-                            NDArray layerKl = m.square().add(v2).sub(v2.log()).sub(1f).sum(new int[] {1});
-                            twiceKl[0] = twiceKl[0] == null ? layerKl : twiceKl[0].add(layerKl);
-                            NDArray e = stream == null ? m : m.add(v.mul(stream.normal(manager, new Shape(m.getShape().get(0), m.getShape().get(1)))));
                             latents.add(e);
                             return e;
                         });
-        return new Pass(reconstruction, latents, twiceKl[0].mul(half));
+        return new Pass(reconstruction, latents, kl[0]);
+    }
+
+    /**
+     * Merges an encoder's Gaussian with a prior by precision weighting, in the prior's whitened
+     * coordinates.
+     *
+     * @param muHat the encoder's mean of {@code z_l}
+     * @param sdHat the encoder's standard deviation
+     * @param priorMean the prior's mean of {@code z_l}
+     * @param priorSd the prior's standard deviation
+     * @return {@code (m, v)}: the posterior of {@code e_l} is {@code N(m, v^2)}
+     */
+    public static NDList merge(NDArray muHat, NDArray sdHat, NDArray priorMean, NDArray priorSd) {
+        // constants as arrays: a graph must not multiply by a Java number (docs/DESIGN.md)
+        NDArray one = muHat.getManager().ones(new Shape(), muHat.getDataType());
+        NDArray precisionHat = one.div(sdHat.square());
+        NDArray precisionPrior = one.div(priorSd.square());
+        NDArray variance = one.div(precisionHat.add(precisionPrior));
+        NDArray mean = muHat.mul(precisionHat).add(priorMean.mul(precisionPrior)).mul(variance);
+        return new NDList(mean.sub(priorMean).div(priorSd), variance.sqrt().div(priorSd));
+    }
+
+    /**
+     * KL(N(m, v^2) || N(0, I)) of each example, summed over dimensions: {@code sum (m^2 + v^2 -
+     * log v^2 - 1) / 2}.
+     *
+     * @param m the means {@code [n, z]}
+     * @param v the standard deviations {@code [n, z]}
+     * @return {@code [n]}
+     */
+    public static NDArray klFromStandardNormal(NDArray m, NDArray v) {
+        NDArray half = m.getManager().full(new Shape(), 0.5f, m.getDataType());
+        NDArray v2 = v.square();
+        return m.square().add(v2).sub(v2.log()).sub(1f).sum(new int[] {1}).mul(half);
     }
 }

@@ -83,6 +83,21 @@ public final class LadderEncoder extends AbstractBlock {
     }
 
     /**
+     * Makes an initialised copy whose parameters hold this encoder's values in another data type,
+     * for example float64 to check float32 arithmetic against.
+     *
+     * @param dataType the copy's data type
+     * @param manager the manager that owns the copy's parameters
+     * @return the copy
+     */
+    public LadderEncoder copyAs(DataType dataType, NDManager manager) {
+        LadderEncoder copy = new LadderEncoder(config);
+        copy.initialize(manager, dataType, inputShape(1));
+        Layers.copyValues(this, copy, dataType);
+        return copy;
+    }
+
+    /**
      * The shape of a batch of images.
      *
      * @param n the batch size

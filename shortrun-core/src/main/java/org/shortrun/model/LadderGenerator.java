@@ -3,7 +3,6 @@ package org.shortrun.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -33,7 +32,6 @@ import java.util.List;
 public final class LadderGenerator extends AbstractBlock {
 
     private static final byte VERSION = 1;
-    private static final NDIndex ALL = new NDIndex("...");
 
     private final LadderConfig config;
     private final List<Block> projections = new ArrayList<>();
@@ -140,15 +138,7 @@ public final class LadderGenerator extends AbstractBlock {
     public LadderGenerator copyAs(DataType dataType, NDManager manager) {
         LadderGenerator copy = new LadderGenerator(config);
         copy.initialize(manager, dataType, copy.inputShapes(1));
-        PairList<String, Parameter> from = getParameters();
-        PairList<String, Parameter> to = copy.getParameters();
-        for (int i = 0; i < from.size(); i++) {
-            // an indexed assignment copies the values; set(Buffer) would make the parameter
-            // share memory with a temporary array
-            try (NDArray value = from.get(i).getValue().getArray().toType(dataType, true)) {
-                to.get(i).getValue().getArray().set(ALL, value);
-            }
-        }
+        Layers.copyValues(this, copy, dataType);
         return copy;
     }
 

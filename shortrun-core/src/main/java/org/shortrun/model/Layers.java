@@ -1,20 +1,27 @@
 package org.shortrun.model;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.ParallelBlock;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
+import ai.djl.util.PairList;
 
 /**
  * Factories for the generator's pieces, initialised as PyTorch initialises its layers (uniform
  * within 1/sqrt(fan-in), weights and biases) so that learning starts where the peer's does.
  */
 final class Layers {
+
+    private static final NDIndex ALL = new NDIndex("...");
 
     private Layers() {}
 
@@ -85,6 +92,19 @@ final class Layers {
     /** The ladder parameterisation's merge of a mean and its noise: Linear(2 z -> z), GELU. */
     static Block merge(int zDim) {
         return new SequentialBlock().add(linear(2 * zDim, zDim)).add(Activation::gelu);
+    }
+
+    /** Copies every parameter's values into the same-named parameter of an initialised copy. */
+    static void copyValues(Block from, Block to, DataType dataType) {
+        PairList<String, Parameter> source = from.getParameters();
+        PairList<String, Parameter> target = to.getParameters();
+        for (int i = 0; i < source.size(); i++) {
+            // an indexed assignment copies the values; set(Buffer) would make the parameter
+            // share memory with a temporary array
+            try (NDArray value = source.get(i).getValue().getArray().toType(dataType, true)) {
+                target.get(i).getValue().getArray().set(ALL, value);
+            }
+        }
     }
 
     private static FanInUniform uniform(int fanIn) {

@@ -55,10 +55,8 @@ public final class Learner implements AutoCloseable {
      * @param parent the manager that will own the parameters
      */
     public Learner(LadderConfig model, LearningConfig config, NDManager parent) {
+        checkCompatible(model, config);
         Method method = config.getMethod();
-        if (method == Method.LVAE && model.getLayers() > 1 && model.getParameterisation() != Parameterisation.RELEASED) {
-            throw new InputException("Ladder-VAE merges each layer's Gaussian prior with its encoder's, and the " + model.getParameterisation().name().toLowerCase(java.util.Locale.ROOT) + " parameterisation has none; use the released one");
-        }
         this.config = config;
         manager = parent.newSubManager();
         generator = new LadderGenerator(model);
@@ -87,6 +85,21 @@ public final class Learner implements AutoCloseable {
         learningRate = config.learningRate();
         sigma = config.sigma();
         langevin = Langevin.builder().setSteps(config.getSteps()).setStepSize(config.getStepSize()).build();
+    }
+
+    /**
+     * Refuses a method that cannot learn a model, before anything is built: Ladder-VAE needs
+     * the Gaussian priors that only the released parameterisation has.
+     *
+     * @param model the architecture
+     * @param config the training settings
+     * @throws InputException if the method cannot learn the model
+     */
+    public static void checkCompatible(LadderConfig model, LearningConfig config) {
+        if (config.getMethod() == Method.LVAE && model.getLayers() > 1 && model.getParameterisation() != Parameterisation.RELEASED) {
+            throw new InputException("Ladder-VAE merges each layer's Gaussian prior with its encoder's, and the "
+                    + model.getParameterisation().name().toLowerCase(java.util.Locale.ROOT) + " parameterisation has none; use the released one");
+        }
     }
 
     /** Prefixes the encoder's parameter names among the parameters Adam updates and saves. */

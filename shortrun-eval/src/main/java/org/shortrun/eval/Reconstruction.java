@@ -12,6 +12,8 @@ import org.shortrun.inference.LatentInference;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.ImageSource;
+import org.shortrun.training.Learner;
+import org.shortrun.training.Method;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -44,13 +46,14 @@ public final class Reconstruction {
      * A checkpoint's reconstruction error, with how it was measured.
      *
      * @param error the error
+     * @param method the method the model was trained with, whose inference was used
      * @param steps Langevin's K
      * @param stepSize Langevin's s
      * @param sigma sigma for inference
      * @param iteration the checkpoint's training iteration
      * @param png the originals above their reconstructions
      */
-    public record Report(Error error, int steps, float stepSize, float sigma, long iteration, Path png) {
+    public record Report(Error error, Method method, int steps, float stepSize, float sigma, long iteration, Path png) {
 
         /**
          * The JSON line {@code shortrun reconstruct} prints.
@@ -62,6 +65,7 @@ public final class Reconstruction {
             line.put("images", error.images());
             line.put("mse", error.mse());
             line.put("mse01", error.mse01());
+            line.put("inference", method.name().toLowerCase(java.util.Locale.ROOT));
             line.put("steps", steps);
             line.put("step_size", stepSize);
             line.put("sigma", sigma);
@@ -75,7 +79,8 @@ public final class Reconstruction {
 
     /**
      * Loads a checkpoint's generator, measures its reconstruction error on the first {@code
-     * count} images of a source, and writes the first {@link #COMPARISON_IMAGES} above their
+     * count} images of a source (by short-run inference with the given sampler, or for a model
+     * trained by VAE, Ladder-VAE or GLO by that method's own inference), and writes the first {@link #COMPARISON_IMAGES} above their
      * reconstructions. Measuring and the picture each draw from their own stream of the seed, so
      * the picture's reconstructions do not depend on how many images were measured.
      *
@@ -95,14 +100,28 @@ public final class Reconstruction {
             Checkpoint checkpoint, Langevin langevin, float sigma, ImageSource source, int count, int batchSize, Path png, long seed, Progress progress)
             throws IOException {
         Error error;
+        Method method = checkpoint.getLearningConfig().getMethod();
         try (NDManager manager = NDManager.newBaseManager()) {
-            LadderGenerator generator = checkpoint.loadGenerator(manager);
-            ParameterStore store = new ParameterStore(manager, false);
-            LatentInference inference = (x, stream) -> inferLatents(generator, store, langevin, sigma, x, stream);
+            LadderGenerator generator;
+            ParameterStore store;
+            LatentInference inference;
+            if (method.isAmortised() || method == Method.GLO) {
+                // the method's own inference: its encoder, or its codes' Gaussian for the search
+                Learner learner = checkpoint.restore(checkpoint.getLearningConfig(), manager);
+                generator = learner.getGenerator();
+                store = learner.getParameterStore();
+                inference = learner::inferLatents;
+            } else {
+                LadderGenerator loaded = checkpoint.loadGenerator(manager);
+                ParameterStore loadedStore = new ParameterStore(manager, false);
+                generator = loaded;
+                store = loadedStore;
+                inference = (x, stream) -> inferLatents(loaded, loadedStore, langevin, sigma, x, stream);
+            }
             error = measure(generator, store, inference, source, count, batchSize, manager, RandomStream.seeded(seed), progress);
             writeComparison(generator, store, inference, source, COMPARISON_IMAGES, manager, png, RandomStream.seeded(seed));
         }
-        return new Report(error, langevin.getSteps(), langevin.getStepSize(), sigma, checkpoint.getIteration(), png);
+        return new Report(error, method, langevin.getSteps(), langevin.getStepSize(), sigma, checkpoint.getIteration(), png);
     }
 
     /**

@@ -5,10 +5,11 @@ import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.Checkpoint;
+import org.shortrun.training.Learner;
+import org.shortrun.training.LearningConfig;
 import org.shortrun.training.LearningRateSchedule;
 import org.shortrun.training.Method;
 import org.shortrun.training.StepSizeTuning;
-import org.shortrun.training.LearningConfig;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -118,6 +119,7 @@ final class TrainCommand implements Callable<Integer> {
                             + "); only --iterations and --checkpoint-every may change on --resume, and the data options must name the same images");
         }
         data.source().checkChannels(model);
+        Learner.checkCompatible(model, training);
         engine.start(data.download);
         ImageDataset train = data.load(Split.TRAIN, model.getImageSize());
         ImageDataset test = data.load(Split.TEST, model.getImageSize());
