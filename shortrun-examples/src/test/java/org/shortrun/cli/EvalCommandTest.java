@@ -246,8 +246,8 @@ class EvalCommandTest {
         assertBadInput(execute("table", "--spec", unknown.toString(), "--out", dir.resolve("o1").toString()), "unknown key 'layer_count'");
         Path budget = Files.writeString(dir.resolve("b.json"), TINY_SPEC.replace("\"seed\": 1", "\"seed\": 1, \"epochs\": 3"));
         assertBadInput(execute("table", "--spec", budget.toString(), "--out", dir.resolve("o2").toString()), "unknown key 'epochs'");
-        Path method = Files.writeString(dir.resolve("c.json"), TINY_SPEC.replace("[\"short-run\"]", "[\"vae\"]"));
-        assertBadInput(execute("table", "--spec", method.toString(), "--out", dir.resolve("o3").toString()), "'vae' cannot be trained");
+        Path method = Files.writeString(dir.resolve("c.json"), TINY_SPEC.replace("[\"short-run\"]", "[\"glow\"]"));
+        assertBadInput(execute("table", "--spec", method.toString(), "--out", dir.resolve("o3").toString()), "'glow' cannot be trained");
         Path fid = Files.writeString(dir.resolve("d.json"), TINY_SPEC.replace("\"seed\": 1", "\"seed\": 1, \"fid_samples\": 10"));
         assertBadInput(execute("table", "--spec", fid.toString(), "--out", dir.resolve("o4").toString()), "--inception");
         assertBadInput(execute("table", "--spec", fid.toString(), "--out", dir.resolve("o5").toString(), "--inception", fid64.toString()), "64 features");

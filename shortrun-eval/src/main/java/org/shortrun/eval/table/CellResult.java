@@ -25,6 +25,8 @@ public final class CellResult {
     int layers;
     int steps;
     String method;
+    /** Null in results written before seeds were a dimension of the grid. */
+    Long seed;
     long iterations;
     Double mse;
     Double mse01;

@@ -299,6 +299,7 @@ public final class TableJob implements AutoCloseable {
         result.layers = c.layers();
         result.steps = c.steps();
         result.method = c.method();
+        result.seed = c.seed();
         Files.createDirectories(cellDir);
         TrainingSession.Builder build = TrainingSession.builder().setModel(model).setLearning(training).setTrainImages(train).optResume(resume).optOutput(cellDir);
         if (trainingListener != null) {
@@ -321,7 +322,7 @@ public final class TableJob implements AutoCloseable {
             result.iterations = learner.getIteration();
             result.trainSeconds = (System.nanoTime() - started) / 1e9;
             started = System.nanoTime();
-            // the same draws for every cell, whatever ran before it in this process
+            // the same draws for every cell of a seed, whatever ran before it in this process
             Reconstruction.Error error = session.reconstructionError(test, spec.evalImages);
             result.mse = error.mse();
             result.mse01 = error.mse01();
@@ -332,9 +333,9 @@ public final class TableJob implements AutoCloseable {
                     result.fid = FidEvaluation.builder()
                             .setNetwork(net, inception)
                             .setReal(fidReal::batch, Math.min(spec.fidSamples, fidReal.imageCount()), key)
-                            .setFake(new GeneratorImages(learner, (int) spec.seed), spec.fidSamples, "generated")
+                            .setFake(new GeneratorImages(learner, (int) c.seed()), spec.fidSamples, "generated")
                             .optCacheDirectory(cacheDirectory)
-                            .optSeed((int) spec.seed)
+                            .optSeed((int) c.seed())
                             .optProgress(progress)
                             .build()
                             .compute(root)
@@ -361,7 +362,8 @@ public final class TableJob implements AutoCloseable {
         }
     }
 
-    private static LearningConfig training(TableSpec spec, TableSpec.Cell cell) {
+    /** The cell's training settings: the spec's budget at the cell's K, method and seed. */
+    static LearningConfig training(TableSpec spec, TableSpec.Cell cell) {
         LearningRateSchedule schedule;
         try {
             schedule = LearningRateSchedule.valueOf(spec.lrSchedule.toUpperCase(Locale.ROOT));
@@ -369,18 +371,25 @@ public final class TableJob implements AutoCloseable {
             throw new InputException("spec: budget.lr_schedule must be released, paper or constant, got '" + spec.lrSchedule + "'", e);
         }
         try {
-            return LearningConfig.builder()
+            LearningConfig.Builder builder = LearningConfig.builder()
                     .setIterations(spec.iterations)
                     .optBatchSize(spec.batchSize)
                     .optSteps(cell.steps())
                     .optStepSize(spec.stepSize)
                     .optSigma(spec.sigma)
                     .optLearningRate(schedule, spec.lr)
-                    .optSeed(spec.seed)
+                    .optSeed(cell.seed())
                     .optCheckpointEvery(spec.checkpointEvery)
                     // at the spec's K, s and sigma like every other cell: the same budget, only the inference differs
-                    .optMethod(TableSpec.METHODS.get(cell.method()))
-                    .build();
+                    .optMethod(TableSpec.METHODS.get(cell.method()));
+            // set only when given, so a spec without them trains with the learner's defaults
+            if (spec.klWarmup != null) {
+                builder.optKlWarmup(spec.klWarmup);
+            }
+            if (spec.codeLearningRate != null) {
+                builder.optCodeLearningRate(spec.codeLearningRate);
+            }
+            return builder.build();
         } catch (IllegalArgumentException e) {
             throw new InputException("spec: " + e.getMessage(), e);
         }

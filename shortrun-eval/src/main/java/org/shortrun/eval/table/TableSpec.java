@@ -28,6 +28,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,9 +36,9 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A table job's grid and budget, read from JSON: datasets x L x K x methods, each cell trained
- * for the same budget and then measured. Unknown keys are refused rather than ignored, so a typo
- * cannot silently run the wrong experiment. The format is in docs/EVALUATION.md.
+ * A table job's grid and budget, read from JSON: datasets x L x K x methods x seeds, each cell
+ * trained for the same budget and then measured. Unknown keys are refused rather than ignored, so
+ * a typo cannot silently run the wrong experiment. The format is in docs/EVALUATION.md.
  */
 public final class TableSpec {
 
@@ -51,8 +52,8 @@ public final class TableSpec {
             Set.of("name", "description", "datasets", "layers", "steps", "methods", "compare_methods", "image_size", "z_dims", "budget", "data_dirs", "celeba_first");
     private static final Set<String> BUDGET_KEYS =
             Set.of(
-                    "iterations", "batch_size", "lr", "lr_schedule", "step_size", "sigma", "channels", "seed", "checkpoint_every", "eval_images",
-                    "fid_samples", "fid_real");
+                    "iterations", "batch_size", "lr", "lr_schedule", "step_size", "sigma", "channels", "seed", "seeds", "checkpoint_every",
+                    "eval_images", "fid_samples", "fid_real", "kl_warmup", "code_lr");
     /** The largest spec read; the paper's tables take under 2 KiB. */
     static final int MAX_BYTES = 1 << 20;
 
@@ -84,11 +85,16 @@ public final class TableSpec {
     float stepSize = 0.05f;
     float sigma = 0.15f;
     int channels = 64;
-    long seed = 1;
+    /** Each seed trains its own cells; one seed unless the budget lists several. */
+    List<Long> seeds = List.of(1L);
     long checkpointEvery = 1000;
     int evalImages = 1000;
     int fidSamples;
     String fidReal = "train";
+    /** Null unless the budget sets it, so the learner's own default applies. */
+    Long klWarmup;
+    /** Null unless the budget sets it, so the learner's own default applies. */
+    Float codeLearningRate;
 
     /** The canonical form, saved beside the results so a resumed job can prove it is the same job. */
     String canonical;
@@ -210,15 +216,19 @@ public final class TableSpec {
         spec.stepSize = b.has("step_size") ? (float) positive(where, "budget.step_size", b.get("step_size")) : spec.stepSize;
         spec.sigma = b.has("sigma") ? (float) positive(where, "budget.sigma", b.get("sigma")) : spec.sigma;
         spec.channels = b.has("channels") ? (int) integer(where, "budget.channels", b.get("channels"), 1, Integer.MAX_VALUE) : spec.channels;
-        // FID's draws take the seed as an int, so a seed outside int's range would be silently cut
-        spec.seed = b.has("seed") ? integer(where, "budget.seed", b.get("seed"), Integer.MIN_VALUE, Integer.MAX_VALUE) : spec.seed;
+        spec.seeds = seeds(where, b);
         spec.checkpointEvery = b.has("checkpoint_every") ? integer(where, "budget.checkpoint_every", b.get("checkpoint_every"), 0, Long.MAX_VALUE) : spec.checkpointEvery;
         spec.evalImages = b.has("eval_images") ? (int) integer(where, "budget.eval_images", b.get("eval_images"), 1, Integer.MAX_VALUE) : spec.evalImages;
         spec.fidSamples = b.has("fid_samples") ? (int) integer(where, "budget.fid_samples", b.get("fid_samples"), 0, Integer.MAX_VALUE) : 0;
         spec.fidReal = b.has("fid_real") ? string(where, "budget.fid_real", b.get("fid_real")) : spec.fidReal;
+        spec.klWarmup = b.has("kl_warmup") ? integer(where, "budget.kl_warmup", b.get("kl_warmup"), 0, Long.MAX_VALUE) : null;
+        spec.codeLearningRate = b.has("code_lr") ? (float) positive(where, "budget.code_lr", b.get("code_lr")) : null;
         // positive as doubles, but possibly 0 or infinite once rounded to the float training takes
         floatRange(where, "budget.step_size", b, spec.stepSize);
         floatRange(where, "budget.sigma", b, spec.sigma);
+        if (spec.codeLearningRate != null) {
+            floatRange(where, "budget.code_lr", b, spec.codeLearningRate);
+        }
         if (spec.fidSamples == 1) {
             throw new InputException(where + ": budget.fid_samples must be 0 (no FID) or at least 2, got " + spec.fidSamples);
         }
@@ -332,6 +342,36 @@ public final class TableSpec {
         }
     }
 
+    /**
+     * Reads {@code seed} or {@code seeds}, each within int's range because FID's draws take the
+     * seed as an int and a seed outside it would be silently cut.
+     */
+    private static List<Long> seeds(String where, JsonObject budget) {
+        if (budget.has("seed") && budget.has("seeds")) {
+            throw new InputException(where + ": budget.seed and budget.seeds are both given; list every seed in seeds");
+        }
+        if (budget.has("seed")) {
+            return List.of(integer(where, "budget.seed", budget.get("seed"), Integer.MIN_VALUE, Integer.MAX_VALUE));
+        }
+        if (!budget.has("seeds")) {
+            return List.of(1L);
+        }
+        JsonElement list = budget.get("seeds");
+        if (!list.isJsonArray() || list.getAsJsonArray().isEmpty()) {
+            throw wrongType(where, "budget.seeds", "a non-empty list of integers", list);
+        }
+        // a set, as a 1 MiB spec can list a few hundred thousand seeds
+        Set<Long> seeds = new LinkedHashSet<>();
+        for (JsonElement e : list.getAsJsonArray()) {
+            long seed = integer(where, "budget.seeds", e, Integer.MIN_VALUE, Integer.MAX_VALUE);
+            if (!seeds.add(seed)) {
+                // a repeated seed would be one cell under two names, or the same cell counted twice in the mean
+                throw new InputException(where + ": budget.seeds lists " + seed + " twice");
+            }
+        }
+        return List.copyOf(seeds);
+    }
+
     int[] zDimsFor(int l) {
         return zDims.getOrDefault(l, DEFAULT_Z_DIMS.get(l));
     }
@@ -355,8 +395,18 @@ public final class TableSpec {
     }
 
     /**
-     * Returns the cells, in the order they run: datasets, then methods, then L, then K. Cell
-     * number n (1-based, as progress messages and {@code table --cell} count) is element n - 1.
+     * Returns the seeds, in the spec's order.
+     *
+     * @return the seeds; {@code [1]} unless the budget sets {@code seed} or {@code seeds}
+     */
+    public List<Long> getSeeds() {
+        return seeds;
+    }
+
+    /**
+     * Returns the cells, in the order they run: datasets, then methods, then L, then K, then
+     * seeds. Cell number n (1-based, as progress messages and {@code table --cell} count) is
+     * element n - 1.
      *
      * @return the cells
      */
@@ -366,12 +416,17 @@ public final class TableSpec {
             for (String m : methods) {
                 for (int l : layers) {
                     for (int k : steps) {
-                        cells.add(new Cell(d, l, k, m));
+                        cells.addAll(cellsAt(d, l, k, m));
                     }
                 }
             }
         }
         return cells;
+    }
+
+    /** The cells of one row of the table, one per seed. */
+    List<Cell> cellsAt(String dataset, int l, int k, String method) {
+        return seeds.stream().map(s -> new Cell(dataset, l, k, method, s, seeds.size() > 1)).toList();
     }
 
     /**
@@ -381,15 +436,31 @@ public final class TableSpec {
      * @param layers L, the number of latent layers
      * @param steps K, the Langevin steps
      * @param method the method trained
+     * @param seed the seed it trains and is measured with
+     * @param seedInId whether the id names the seed: only when the spec lists several, so that
+     *     one-seed jobs keep the cell names (and resume directories) they had before seeds existed
      */
-    public record Cell(String dataset, int layers, int steps, String method) {
+    public record Cell(String dataset, int layers, int steps, String method, long seed, boolean seedInId) {
+        /**
+         * Creates the cell of a one-seed spec at the default seed, 1.
+         *
+         * @param dataset the dataset's name
+         * @param layers L, the number of latent layers
+         * @param steps K, the Langevin steps
+         * @param method the method trained
+         */
+        public Cell(String dataset, int layers, int steps, String method) {
+            this(dataset, layers, steps, method, 1, false);
+        }
+
         /**
          * Returns the cell's name, also its directory's name under {@code cells/}.
          *
-         * @return e.g. {@code mnist-L3-K25-short-run}
+         * @return e.g. {@code mnist-L3-K25-short-run}, or {@code mnist-L3-K25-short-run-s2}
+         *     when the spec lists several seeds
          */
         public String id() {
-            return dataset + "-L" + layers + "-K" + steps + "-" + method;
+            return dataset + "-L" + layers + "-K" + steps + "-" + method + (seedInId ? "-s" + seed : "");
         }
     }
 

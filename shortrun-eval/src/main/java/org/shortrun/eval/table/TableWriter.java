@@ -11,7 +11,9 @@ import java.util.Set;
 
 /**
  * Lays out a table job's results as the paper does: a row per method, L and K, and for each
- * dataset our MSE and FID beside the paper's.
+ * dataset our MSE and FID beside the paper's. A spec of several seeds has a row per dataset,
+ * method, L and K instead, with the mean and sample standard deviation over the seeds and each
+ * seed's figure beside them.
  */
 final class TableWriter {
 
@@ -60,10 +62,11 @@ final class TableWriter {
             md.append(spec.description).append("\n\n");
         }
         md.append(String.format(Locale.ROOT,
-                "Budget per cell: %d iterations, batch %d, lr %s (%s), s = %s, sigma = %s, n_f = %d, %dx%d images; MSE on %d test images (per pixel, [-1, 1] scale)%s.%n%n",
+                "Budget per cell: %d iterations, batch %d, lr %s (%s), s = %s, sigma = %s, n_f = %d, %dx%d images%s; MSE on %d test images (per pixel, [-1, 1] scale)%s%s.%n%n",
                 spec.iterations, spec.batchSize, java.math.BigDecimal.valueOf(spec.lr).stripTrailingZeros().toPlainString(), spec.lrSchedule, spec.stepSize, spec.sigma, spec.channels,
-                spec.imageSize, spec.imageSize, spec.evalImages,
-                spec.fidSamples > 0 ? "; FID from " + spec.fidSamples + " samples against " + spec.fidReal + " images" : "; FID not computed"));
+                spec.imageSize, spec.imageSize, methodSettings(spec), spec.evalImages,
+                spec.fidSamples > 0 ? "; FID from " + spec.fidSamples + " samples against " + spec.fidReal + " images" : "; FID not computed",
+                spec.seeds.size() > 1 ? "; seeds " + String.join(", ", spec.seeds.stream().map(String::valueOf).toList()) + ", a cell each" : ""));
         StringBuilder latents = new StringBuilder("Latent dimensions, top first:");
         for (int l : spec.layers) {
             latents.append(" L = ").append(l).append(": ").append(java.util.Arrays.toString(spec.zDimsFor(l))).append(';');
@@ -71,6 +74,13 @@ final class TableWriter {
         latents.setLength(latents.length() - 1);
         md.append(latents).append(". Data: ");
         md.append(String.join("; ", spec.datasets.stream().map(d -> data.getOrDefault(d, d)).toList())).append(".\n\n");
+        if (spec.seeds.size() > 1) {
+            seedTable(md, spec, results);
+            md.append("\nOurs is the mean ± sample standard deviation over the seeds that finished (their number in brackets); ")
+                    .append("\"per seed\" lists each seed's figure in the order of budget.seeds. ");
+            appendPaperNote(md);
+            return md.toString();
+        }
         StringBuilder head = new StringBuilder("| method | L | K |");
         StringBuilder rule = new StringBuilder("|---|---|---|");
         for (String d : spec.datasets) {
@@ -85,7 +95,7 @@ final class TableWriter {
         for (Row r : rows(spec)) {
             md.append("| ").append(r.method()).append(" | ").append(r.layers()).append(" | ").append(r.steps()).append(" |");
             for (String d : spec.datasets) {
-                TableSpec.Cell cell = new TableSpec.Cell(d, r.layers(), r.steps(), r.method());
+                TableSpec.Cell cell = spec.cellsAt(d, r.layers(), r.steps(), r.method()).get(0);
                 CellResult res = r.paperOnly() ? null : results.get(cell.id());
                 md.append(' ').append(ours(r, res, false, spec)).append(" | ").append(CellResult.paperValue(d, spec.imageSize, r.layers(), r.steps(), r.method(), false)).append(" |");
                 if (showFid(spec, d)) {
@@ -94,9 +104,100 @@ final class TableWriter {
             }
             md.append('\n');
         }
-        md.append("\n\"paper\" is Nijkamp et al. (ECCV 2020), Tables 1-3, at the paper's own budget (about 3e5 iterations); ")
-                .append("an empty paper cell means the paper reports nothing there. Rows with \"not run\" are the paper's comparison methods, which shortrun does not train.\n");
+        md.append('\n');
+        appendPaperNote(md);
         return md.toString();
+    }
+
+    private static void appendPaperNote(StringBuilder md) {
+        md.append("\"paper\" is Nijkamp et al. (ECCV 2020), Tables 1-3, at the paper's own budget (about 3e5 iterations); ")
+                .append("an empty paper cell means the paper reports nothing there. Rows with \"not run\" are the paper's comparison methods, which shortrun does not train.\n");
+    }
+
+    /** The budget keys that only some methods read, named only when the spec sets them. */
+    private static String methodSettings(TableSpec spec) {
+        StringBuilder s = new StringBuilder();
+        if (spec.klWarmup != null) {
+            s.append(", KL warm-up ").append(spec.klWarmup).append(" iterations");
+        }
+        if (spec.codeLearningRate != null) {
+            s.append(", GLO code step ").append(spec.codeLearningRate);
+        }
+        return s.toString();
+    }
+
+    /**
+     * The table of a spec of several seeds: a row per dataset, method, L and K, as the seeds of
+     * one configuration are summarised together and datasets as columns would double in width.
+     */
+    private static void seedTable(StringBuilder md, TableSpec spec, Map<String, CellResult> results) {
+        boolean anyFid = spec.datasets.stream().anyMatch(d -> showFid(spec, d));
+        md.append("| dataset | method | L | K | MSE | per seed | paper |").append(anyFid ? " FID | per seed | paper |" : "").append('\n');
+        md.append("|---|---|---|---|---|---|---|").append(anyFid ? "---|---|---|" : "").append('\n');
+        for (String d : spec.datasets) {
+            for (Row r : rows(spec)) {
+                if (r.paperOnly() && PaperResults.lookup(d, spec.imageSize, r.layers(), r.steps(), r.method()).isEmpty()) {
+                    continue;
+                }
+                List<CellResult> res = r.paperOnly()
+                        ? List.of()
+                        : spec.cellsAt(d, r.layers(), r.steps(), r.method()).stream().map(c -> results.get(c.id())).toList();
+                md.append("| ").append(d).append(" | ").append(r.method()).append(" | ").append(r.layers()).append(" | ").append(r.steps()).append(" |");
+                appendSeeds(md, spec, r, res, false);
+                md.append(' ').append(CellResult.paperValue(d, spec.imageSize, r.layers(), r.steps(), r.method(), false)).append(" |");
+                if (anyFid) {
+                    if (showFid(spec, d)) {
+                        appendSeeds(md, spec, r, res, true);
+                        md.append(' ').append(CellResult.paperValue(d, spec.imageSize, r.layers(), r.steps(), r.method(), true)).append(" |");
+                    } else {
+                        md.append("  |  |  |");
+                    }
+                }
+                md.append('\n');
+            }
+        }
+    }
+
+    /** Appends the summary over the seeds and the per-seed column. */
+    private static void appendSeeds(StringBuilder md, TableSpec spec, Row r, List<CellResult> res, boolean fid) {
+        if (r.paperOnly()) {
+            md.append(" not run |  |");
+            return;
+        }
+        List<String> perSeed = new ArrayList<>();
+        List<Double> finished = new ArrayList<>();
+        for (CellResult c : res) {
+            Double v = c == null || c.error != null ? null : fid ? c.fid : c.mse;
+            if (v != null) {
+                finished.add(v);
+            }
+            perSeed.add(ours(r, c, fid, spec));
+        }
+        String summary;
+        if (!finished.isEmpty()) {
+            summary = meanAndSd(finished, fid ? "%.2f" : "%.4f");
+        } else if (res.stream().allMatch(c -> c != null && c.error != null)) {
+            summary = "failed";
+        } else {
+            // some seed may still finish; a cell measured without the figure shows "-"
+            summary = res.stream().anyMatch(c -> c == null || c.error != null) ? "pending" : "-";
+        }
+        md.append(' ').append(summary).append(" | ").append(String.join(", ", perSeed)).append(" |");
+    }
+
+    /**
+     * Formats values as {@code mean ± sd (n)} with the sample standard deviation (n - 1), or the
+     * one value alone, as one figure has no spread.
+     */
+    static String meanAndSd(List<Double> values, String format) {
+        int n = values.size();
+        double mean = values.stream().mapToDouble(Double::doubleValue).sum() / n;
+        if (n == 1) {
+            return String.format(Locale.ROOT, format, mean);
+        }
+        double squares = values.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum();
+        double sd = Math.sqrt(squares / (n - 1));
+        return String.format(Locale.ROOT, format + " ± " + format + " (%d)", mean, sd, n);
     }
 
     private static String ours(Row r, CellResult res, boolean fid, TableSpec spec) {
@@ -116,7 +217,7 @@ final class TableWriter {
     }
 
     static String csv(TableSpec spec, Map<String, CellResult> results) {
-        StringBuilder csv = new StringBuilder("dataset,method,layers,steps,image_size,iterations,mse,mse01,fid,paper_mse,paper_fid,train_seconds,eval_seconds,status\n");
+        StringBuilder csv = new StringBuilder("dataset,method,layers,steps,image_size,iterations,mse,mse01,fid,paper_mse,paper_fid,train_seconds,eval_seconds,seed,status\n");
         for (TableSpec.Cell cell : spec.cells()) {
             CellResult res = results.get(cell.id());
             String status = res == null ? "pending" : res.error != null ? "failed: " + res.error.replace(',', ';') : "done";
@@ -126,7 +227,7 @@ final class TableWriter {
                     value(res == null ? null : res.mse), value(res == null ? null : res.mse01), value(res == null ? null : res.fid),
                     CellResult.paperValue(cell.dataset(), spec.imageSize, cell.layers(), cell.steps(), cell.method(), false),
                     CellResult.paperValue(cell.dataset(), spec.imageSize, cell.layers(), cell.steps(), cell.method(), true),
-                    value(res == null ? null : res.trainSeconds), value(res == null ? null : res.evalSeconds), status)).append('\n');
+                    value(res == null ? null : res.trainSeconds), value(res == null ? null : res.evalSeconds), Long.toString(cell.seed()), status)).append('\n');
         }
         return csv.toString();
     }

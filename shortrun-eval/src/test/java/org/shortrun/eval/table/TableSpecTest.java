@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.shortrun.InputException;
 import org.shortrun.io.Fuzz;
+import org.shortrun.training.LearningConfig;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -59,6 +60,43 @@ class TableSpecTest {
     }
 
     @Test
+    void eachSeedIsACellNamedBySeedOnlyWhenThereAreSeveral() throws IOException {
+        TableSpec one = TableSpec.read(write(SPEC.replace("\"seed\": 1", "\"seed\": 7")));
+        assertEquals(List.of("mnist-L2-K2-short-run", "mnist-L2-K3-short-run"), one.cells().stream().map(TableSpec.Cell::id).toList(),
+                "a one-seed job keeps its cell names, so its resume directories stay where they were");
+        assertEquals(List.of(7L, 7L), one.cells().stream().map(TableSpec.Cell::seed).toList());
+        assertEquals(7, TableJob.training(one, one.cells().get(0)).getSeed());
+
+        TableSpec two = TableSpec.read(write(SPEC.replace("\"seed\": 1", "\"seeds\": [1, 2]")));
+        List<TableSpec.Cell> cells = two.cells();
+        assertEquals(2 * one.cells().size(), cells.size());
+        assertEquals(List.of("mnist-L2-K2-short-run-s1", "mnist-L2-K2-short-run-s2", "mnist-L2-K3-short-run-s1", "mnist-L2-K3-short-run-s2"),
+                cells.stream().map(TableSpec.Cell::id).toList());
+        assertEquals(List.of(1L, 2L, 1L, 2L), cells.stream().map(TableSpec.Cell::seed).toList());
+        for (TableSpec.Cell cell : cells) {
+            assertEquals(cell.seed(), TableJob.training(two, cell).getSeed(), cell.id());
+        }
+        assertEquals(List.of(1L), TableSpec.read(write(SPEC.replace("\"seed\": 1", "\"seeds\": [1]"))).cells().stream().map(TableSpec.Cell::seed).distinct().toList());
+        assertEquals("mnist-L2-K2-short-run", TableSpec.read(write(SPEC.replace("\"seed\": 1", "\"seeds\": [5]"))).cells().get(0).id(), "one seed listed is one seed");
+    }
+
+    @Test
+    void klWarmupAndCodeLrReachTheCellsTrainingOnlyWhenGiven() throws IOException {
+        TableSpec plain = TableSpec.read(write(SPEC.replace("[\"short-run\"]", "[\"vae\", \"glo\"]")));
+        LearningConfig defaults = TableJob.training(plain, plain.cells().get(0));
+        assertEquals(LearningConfig.DEFAULT_KL_WARMUP, defaults.getKlWarmup());
+        assertEquals(LearningConfig.DEFAULT_CODE_LEARNING_RATE, defaults.getCodeLearningRate());
+
+        TableSpec set = TableSpec.read(write(SPEC.replace("[\"short-run\"]", "[\"vae\", \"glo\"]").replace("\"seed\": 1", "\"seed\": 1, \"kl_warmup\": 0, \"code_lr\": 0.5")));
+        for (TableSpec.Cell cell : set.cells()) {
+            LearningConfig training = TableJob.training(set, cell);
+            assertEquals(0, training.getKlWarmup(), cell.id());
+            assertEquals(0.5f, training.getCodeLearningRate(), cell.id());
+            assertEquals(TableSpec.METHODS.get(cell.method()), training.getMethod(), cell.id());
+        }
+    }
+
+    @Test
     void everySpecShippedInDocsReads() throws IOException {
         try (var specs = Files.list(Path.of("..", "docs", "specs"))) {
             List<Path> files = specs.filter(p -> p.toString().endsWith(".json")).toList();
@@ -104,7 +142,18 @@ class TableSpecTest {
                 "\"name\": \"tiny\" | \"name\": \"tiny\", \"name\": \"other\" | : key 'name' is given twice (at $.name)",
                 "\"seed\": 1 | \"seed\": 1, \"iterations\": 400000 | : key 'iterations' is given twice (at $.budget.iterations)",
                 "\"budget\": { | \"budget\": 3, \"x\": { | : unknown key 'x' (known: budget, celeba_first, compare_methods, data_dirs, datasets, description, image_size, layers, methods, name, steps, z_dims)",
-                "\"methods\": [\"short-run\"] | \"methods\": [\"glo\"] | : method 'glo' cannot be trained here (known: abp, short-run)",
+                "\"methods\": [\"short-run\"] | \"methods\": [\"glow\"] | : method 'glow' cannot be trained here (known: abp, glo, ladder-vae, short-run, vae)",
+                "\"seed\": 1 | \"seed\": 1, \"seeds\": [1, 2] | : budget.seed and budget.seeds are both given; list every seed in seeds",
+                "\"seed\": 1 | \"seeds\": [1, 2, 1] | : budget.seeds lists 1 twice",
+                "\"seed\": 1 | \"seeds\": [] | : budget.seeds must be a non-empty list of integers, got []",
+                "\"seed\": 1 | \"seeds\": 3 | : budget.seeds must be a non-empty list of integers, got 3",
+                "\"seed\": 1 | \"seeds\": [1, 4294967297] | : budget.seeds must be an integer from -2147483648 to 2147483647, got 4294967297",
+                "\"seed\": 1 | \"seeds\": [1, 2.5] | : budget.seeds must be an integer from -2147483648 to 2147483647, got 2.5, which is not an integer",
+                "\"seed\": 1 | \"seed\": 1, \"kl_warmup\": -1 | : budget.kl_warmup must be an integer from 0 to 9223372036854775807, got -1",
+                "\"seed\": 1 | \"seed\": 1, \"kl_warmup\": 2.5 | : budget.kl_warmup must be an integer from 0 to 9223372036854775807, got 2.5, which is not an integer",
+                "\"seed\": 1 | \"seed\": 1, \"code_lr\": 0 | : budget.code_lr must be a positive finite number, got 0",
+                "\"seed\": 1 | \"seed\": 1, \"code_lr\": \"fast\" | : budget.code_lr must be a positive number, got \"fast\"",
+                "\"seed\": 1 | \"seed\": 1, \"code_lr\": 1e39 | : budget.code_lr must be a positive number a float holds (1.4e-45 to 3.4e38), got 1e39",
                 "\"methods\": [\"short-run\"] | \"methods\": [\"short-run\", \"abp\"], \"compare_methods\": [\"abp\"] | : 'abp' is in methods, trained, and in compare_methods; a trained method's rows show the paper's numbers already",
             })
     void valuesAreReadExactlyOrRefusedNamingTheField(String from, String to, String message) throws IOException {
