@@ -89,13 +89,18 @@ public final class Learner implements AutoCloseable {
 
     /**
      * Refuses a method that cannot learn a model, before anything is built: Ladder-VAE needs
-     * the Gaussian priors that only the released parameterisation has.
+     * the Gaussian priors that only the released parameterisation has, and only the Langevin
+     * methods have a step size to tune.
      *
      * @param model the architecture
      * @param config the training settings
      * @throws InputException if the method cannot learn the model
      */
     public static void checkCompatible(LadderConfig model, LearningConfig config) {
+        Method method = config.getMethod();
+        if (config.getStepSizeTuning() != null && method != Method.SHORTRUN && method != Method.ABP) {
+            throw new InputException("the step size is Langevin's, and " + method.name().toLowerCase(java.util.Locale.ROOT) + " does not train with Langevin dynamics; leave out the step-size tuning");
+        }
         if (config.getMethod() == Method.LVAE && model.getLayers() > 1 && model.getParameterisation() != Parameterisation.RELEASED) {
             throw new InputException("Ladder-VAE merges each layer's Gaussian prior with its encoder's, and the "
                     + model.getParameterisation().name().toLowerCase(java.util.Locale.ROOT) + " parameterisation has none; use the released one");

@@ -197,12 +197,15 @@ class ComparisonMethodsTest {
     }
 
     @Test
-    void ladderVaeRefusesTheLadderParameterisation() {
+    void ladderVaeRefusesTheLadderParameterisationAndOnlyLangevinTunesItsStepSize() {
         LadderConfig ladder = TrainingRunTest.MODEL.toBuilder().optParameterisation(Parameterisation.LADDER).build();
         try (NDManager manager = NDManager.newBaseManager()) {
             InputException e = assertThrows(InputException.class, () -> new Learner(ladder, config(Method.LVAE, 2, 0), manager));
             assertTrue(e.getMessage().contains("use the released one"), e.getMessage());
             new Learner(ladder, config(Method.VAE, 2, 0), manager).close();
+            LearningConfig tuned = config(Method.GLO, 2, 0).toBuilder().optStepSizeTuning(StepSizeTuning.gridEvery(1)).build();
+            e = assertThrows(InputException.class, () -> new Learner(TrainingRunTest.MODEL, tuned, manager));
+            assertEquals("the step size is Langevin's, and glo does not train with Langevin dynamics; leave out the step-size tuning", e.getMessage());
         }
     }
 
