@@ -9,6 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
 
 import org.shortrun.InputException;
 import org.shortrun.RandomStream;
@@ -20,6 +21,8 @@ import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderEncoder;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.model.Parameterisation;
+
+import java.util.Locale;
 
 /**
  * A generator with its optimiser and the state of learning: one {@link #step} is one iteration
@@ -63,14 +66,14 @@ public final class Learner implements AutoCloseable {
         RandomStream initial = RandomStream.seeded(config.getSeed());
         generator.initialize(manager, DataType.FLOAT32, initial, generator.inputShapes(config.getBatchSize()));
         trainable = new ParameterList();
-        for (ai.djl.util.Pair<String, Parameter> pair : generator.getParameters()) {
+        for (Pair<String, Parameter> pair : generator.getParameters()) {
             trainable.add(pair.getKey(), pair.getValue());
         }
         if (method.isAmortised()) {
             // drawn after the generator's, so that the generator starts where a short-run one does
             encoder = new LadderEncoder(model);
             encoder.initialize(manager, DataType.FLOAT32, initial, config.getBatchSize());
-            for (ai.djl.util.Pair<String, Parameter> pair : encoder.getParameters()) {
+            for (Pair<String, Parameter> pair : encoder.getParameters()) {
                 trainable.add(ENCODER_PREFIX + pair.getKey(), pair.getValue());
             }
             posterior = method == Method.LVAE ? AmortisedPosterior.ladder() : AmortisedPosterior.independent();
@@ -99,11 +102,11 @@ public final class Learner implements AutoCloseable {
     public static void checkCompatible(LadderConfig model, LearningConfig config) {
         Method method = config.getMethod();
         if (config.getStepSizeTuning() != null && method != Method.SHORTRUN && method != Method.ABP) {
-            throw new InputException("the step size is Langevin's, and " + method.name().toLowerCase(java.util.Locale.ROOT) + " does not train with Langevin dynamics; leave out the step-size tuning");
+            throw new InputException("the step size is Langevin's, and " + method.name().toLowerCase(Locale.ROOT) + " does not train with Langevin dynamics; leave out the step-size tuning");
         }
-        if (config.getMethod() == Method.LVAE && model.getLayers() > 1 && model.getParameterisation() != Parameterisation.RELEASED) {
+        if (method == Method.LVAE && model.getLayers() > 1 && model.getParameterisation() != Parameterisation.RELEASED) {
             throw new InputException("Ladder-VAE merges each layer's Gaussian prior with its encoder's, and the "
-                    + model.getParameterisation().name().toLowerCase(java.util.Locale.ROOT) + " parameterisation has none; use the released one");
+                    + model.getParameterisation().name().toLowerCase(Locale.ROOT) + " parameterisation has none; use the released one");
         }
     }
 

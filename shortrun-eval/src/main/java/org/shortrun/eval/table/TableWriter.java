@@ -111,7 +111,7 @@ final class TableWriter {
 
     private static void appendPaperNote(StringBuilder md) {
         md.append("\"paper\" is Nijkamp et al. (ECCV 2020), Tables 1-3, at the paper's own budget (about 3e5 iterations); ")
-                .append("an empty paper cell means the paper reports nothing there. Rows with \"not run\" are the paper's comparison methods, which shortrun does not train.\n");
+                .append("an empty paper cell means the paper reports nothing there. Rows with \"not run\" are the spec's compare_methods: the paper's figures alone, not trained by this job.\n");
     }
 
     /** The budget keys that only some methods read, named only when the spec sets them. */

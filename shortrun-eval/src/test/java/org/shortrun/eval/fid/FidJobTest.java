@@ -34,7 +34,7 @@ class FidJobTest {
         return target;
     }
 
-    private static Path images(Path dir, int count, int side, long seed) throws IOException {
+    static Path images(Path dir, int count, int side, long seed) throws IOException {
         Files.createDirectories(dir);
         Random random = new Random(seed);
         for (int i = 0; i < count; i++) {
