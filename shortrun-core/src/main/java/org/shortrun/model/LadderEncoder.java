@@ -74,11 +74,7 @@ public final class LadderEncoder extends AbstractBlock {
      * @param batch the batch size of the shape it is initialised at
      */
     public void initialize(NDManager manager, DataType dataType, RandomStream stream, long batch) {
-        for (Parameter parameter : getParameters().values()) {
-            if (parameter.getInitializer() instanceof FanInUniform uniform) {
-                parameter.setInitializer(uniform.drawingFrom(stream));
-            }
-        }
+        Layers.drawInitialValuesFrom(this, stream);
         initialize(manager, dataType, inputShape(batch));
     }
 

@@ -119,11 +119,7 @@ public final class LadderGenerator extends AbstractBlock {
      * @param inputShapes the latents' shapes, {@link #inputShapes(long)}
      */
     public void initialize(NDManager manager, DataType dataType, RandomStream stream, Shape... inputShapes) {
-        for (Parameter parameter : getParameters().values()) {
-            if (parameter.getInitializer() instanceof FanInUniform uniform) {
-                parameter.setInitializer(uniform.drawingFrom(stream));
-            }
-        }
+        Layers.drawInitialValuesFrom(this, stream);
         initialize(manager, dataType, inputShapes);
     }
 

@@ -15,6 +15,8 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.util.PairList;
 
+import org.shortrun.RandomStream;
+
 /**
  * Factories for the generator's pieces, initialised as PyTorch initialises its layers (uniform
  * within 1/sqrt(fan-in), weights and biases) so that learning starts where the peer's does.
@@ -92,6 +94,15 @@ final class Layers {
     /** The ladder parameterisation's merge of a mean and its noise: Linear(2 z -> z), GELU. */
     static Block merge(int zDim) {
         return new SequentialBlock().add(linear(2 * zDim, zDim)).add(Activation::gelu);
+    }
+
+    /** Makes every fan-in uniform initialiser of a block draw from {@code stream}. */
+    static void drawInitialValuesFrom(Block block, RandomStream stream) {
+        for (Parameter parameter : block.getParameters().values()) {
+            if (parameter.getInitializer() instanceof FanInUniform uniform) {
+                parameter.setInitializer(uniform.drawingFrom(stream));
+            }
+        }
     }
 
     /** Copies every parameter's values into the same-named parameter of an initialised copy. */

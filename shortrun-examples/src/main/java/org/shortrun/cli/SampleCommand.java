@@ -1,16 +1,10 @@
 package org.shortrun.cli;
 
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.ParameterStore;
 
-import org.shortrun.RandomStream;
 import org.shortrun.eval.ImageGrid;
-import org.shortrun.inference.PriorSampler;
-import org.shortrun.model.LadderGenerator;
+import org.shortrun.eval.fid.GeneratorImages;
 import org.shortrun.training.Checkpoint;
-import org.shortrun.training.Learner;
-import org.shortrun.training.Method;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,15 +39,7 @@ final class SampleCommand implements Callable<Integer> {
         Checkpoint cp = input.read();
         engine.start(false);
         try (NDManager manager = NDManager.newBaseManager()) {
-            if (cp.getLearningConfig().getMethod() == Method.GLO) {
-                // GLO's prior is the Gaussian fitted to its codes, not N(0, I)
-                Learner learner = cp.restore(cp.getLearningConfig(), manager);
-                NDList latents = learner.drawLatents(manager, count, RandomStream.seeded(input.seed));
-                ImageGrid.write(learner.getGenerator().forward(learner.getParameterStore(), latents, false).singletonOrThrow(), columns, out);
-            } else {
-                LadderGenerator generator = cp.loadGenerator(manager);
-                ImageGrid.write(PriorSampler.sample(generator, new ParameterStore(manager, false), manager, count, RandomStream.seeded(input.seed)), columns, out);
-            }
+            ImageGrid.write(GeneratorImages.of(cp, manager, input.seed).get(manager, 0, count), columns, out);
         }
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("samples", count);

@@ -1,7 +1,6 @@
 package org.shortrun.eval.fid;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.ParameterStore;
 import ai.djl.util.Progress;
 
 import org.shortrun.InputException;
@@ -11,7 +10,6 @@ import org.shortrun.data.Split;
 import org.shortrun.eval.InceptionNetwork;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.ImageSource;
-import org.shortrun.training.Method;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -132,11 +130,7 @@ public final class FidJob {
                     .optBatchSize(b.batchSize)
                     .optProgress(b.progress);
             if (checkpoint != null) {
-                // GLO's prior is the Gaussian fitted to its codes; every other method's is N(0, I)
-                GeneratorImages fake = checkpoint.getLearningConfig().getMethod() == Method.GLO
-                        ? new GeneratorImages(checkpoint.restore(checkpoint.getLearningConfig(), manager), b.seed)
-                        : new GeneratorImages(checkpoint.loadGenerator(manager), new ParameterStore(manager, false), b.seed);
-                fid.setFake(fake, fakeCount, "generated");
+                fid.setFake(GeneratorImages.of(checkpoint, manager, b.seed), fakeCount, "generated");
             } else {
                 fid.setFake(fakeFiles::batch, fakeCount, "fake");
             }

@@ -10,7 +10,9 @@ import org.shortrun.RandomStream;
 import org.shortrun.inference.PriorSampler;
 import org.shortrun.eval.FeatureExtraction;
 import org.shortrun.model.LadderGenerator;
+import org.shortrun.training.Checkpoint;
 import org.shortrun.training.Learner;
+import org.shortrun.training.Method;
 
 /**
  * Samples from a generator's prior as an image stream for feature extraction: every latent layer
@@ -52,6 +54,22 @@ public final class GeneratorImages implements FeatureExtraction.Images {
         this.parameters = learner.getParameterStore();
         this.seed = seed;
         this.learner = learner;
+    }
+
+    /**
+     * Samples from a checkpoint's prior: N(0, I), or for a GLO model the Gaussian fitted to its
+     * codes, which needs the whole learner restored.
+     *
+     * @param checkpoint the model
+     * @param manager the manager that owns its parameters
+     * @param seed the seed of the draws
+     * @return the stream of samples
+     */
+    public static GeneratorImages of(Checkpoint checkpoint, NDManager manager, int seed) {
+        if (checkpoint.getLearningConfig().getMethod() == Method.GLO) {
+            return new GeneratorImages(checkpoint.restore(checkpoint.getLearningConfig(), manager), seed);
+        }
+        return new GeneratorImages(checkpoint.loadGenerator(manager), new ParameterStore(manager, false), seed);
     }
 
     /** {@inheritDoc} */
