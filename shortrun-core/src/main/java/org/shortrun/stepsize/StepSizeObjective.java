@@ -116,11 +116,27 @@ public final class StepSizeObjective {
      * @return the value
      */
     public static Value evaluate(LatentEnergy energy, double[] stepSizes, Chain chain, boolean withGradient) {
-        return evaluate(energy, stepSizes, chain, withGradient, null);
+        return evaluate(energy, stepSizes, chain, withGradient, (DMatrixRMaj) null);
     }
 
     /** As {@link #evaluate(LatentEnergy, double[], Chain, boolean)}; the Jacobian dF/de_0 goes to {@code jacobianOut} if not null. */
     static Value evaluate(LatentEnergy energy, double[] stepSizes, Chain chain, boolean withGradient, DMatrixRMaj jacobianOut) {
+        return evaluate(energy, stepSizes, chain, withGradient, new Outputs(jacobianOut, null, null));
+    }
+
+    /**
+     * What an evaluation can hand back besides its value; each part is filled if not null.
+     *
+     * @param jacobian receives dF/de_0, d x d
+     * @param end receives e_K, d values
+     * @param stepJacobians receives A_1..A_K
+     */
+    record Outputs(DMatrixRMaj jacobian, double[] end, DMatrixRMaj[] stepJacobians) {}
+
+    /** As {@link #evaluate(LatentEnergy, double[], Chain, boolean)}, handing back the parts of {@code out}. */
+    static Value evaluate(LatentEnergy energy, double[] stepSizes, Chain chain, boolean withGradient, Outputs out) {
+        DMatrixRMaj jacobianOut = out.jacobian();
+        double[] endOut = out.end();
         int d = energy.dimension();
         int steps = stepSizes.length;
         if (chain.noise().length < steps) {
@@ -159,6 +175,9 @@ public final class StepSizeObjective {
             DMatrixRMaj next = new DMatrixRMaj(d, d);
             CommonOps_DDRM.mult(a, jacobian, next);
             jacobian = next;
+            if (out.stepJacobians() != null) {
+                out.stepJacobians()[k] = a;
+            }
             if (withGradient) {
                 stepJacobians[k] = a;
                 traceGradients[k] = traceGradient(energy, e, local, eig, alpha);
@@ -177,6 +196,9 @@ public final class StepSizeObjective {
         double minSingular = minSingularValue(jacobian);
         if (jacobianOut != null) {
             jacobianOut.setTo(jacobian);
+        }
+        if (endOut != null) {
+            System.arraycopy(e, 0, endOut, 0, d);
         }
         double[] gradient = null;
         if (withGradient) {

@@ -32,6 +32,9 @@ public final class StepSizeProblem implements AutoCloseable {
      * @param minEigenvalue the smallest signed eigenvalue of a step's Jacobian over chains
      * @param gradient the mean d objective / d s_k, or null
      * @param nonFinite how many chains gave a non-finite objective
+     * @param noiseIntegrated with noise draws ({@link #setNoiseDraws}): the fixed-noise objective
+     *     and how far the noise-integrated one lies below it; {@code objective} is then the
+     *     noise-integrated one. Otherwise null.
      */
     public record Estimate(
             double[] stepSizes,
@@ -43,7 +46,8 @@ public final class StepSizeProblem implements AutoCloseable {
             double minAbsEigenvalue,
             double minEigenvalue,
             double[] gradient,
-            int nonFinite) {
+            int nonFinite,
+            NoiseIntegrated noiseIntegrated) {
 
         /** @return whether every chain gave a finite objective */
         public boolean isFinite() {
@@ -75,6 +79,17 @@ public final class StepSizeProblem implements AutoCloseable {
             if (gradient != null) {
                 m.put("d_objective_ds", shared ? (Object) Arrays.stream(gradient).sum() : (Object) gradient.clone());
             }
+            if (noiseIntegrated != null) {
+                m.put("noise_proposal", noiseIntegrated.proposal().label());
+                m.put("noise_draws", noiseIntegrated.draws());
+                m.put("fixed_noise_objective", finiteOrNull(noiseIntegrated.fixedNoiseObjective()));
+                m.put("noise_gap", finiteOrNull(noiseIntegrated.gap()));
+                m.put("noise_gap_standard_error", finiteOrNull(noiseIntegrated.gapStandardError()));
+                if (noiseIntegrated.proposal() == NoiseIntegration.Proposal.PRIOR) {
+                    m.put("lower_objective", finiteOrNull(noiseIntegrated.lowerObjective()));
+                }
+                m.put("unsolved_preimages", noiseIntegrated.unsolved());
+            }
             return m;
         }
 
@@ -102,12 +117,32 @@ public final class StepSizeProblem implements AutoCloseable {
         }
     }
 
+    /**
+     * The objective with the injected noise integrated out ({@link NoiseIntegration}), averaged
+     * over chains; the estimate's {@code objective} is then this one, which the searches minimise.
+     *
+     * @param proposal where the noise draws came from
+     * @param draws noise draws per chain
+     * @param fixedNoiseObjective the mean fixed-noise objective, as without draws
+     * @param gap the mean of fixed-noise minus noise-integrated objective over chains: an estimate
+     *     of the noise gap I(e_K; eps) (under the prior proposal a lower bound, at most log(M+1))
+     * @param gapStandardError its standard error over chains (paired, so much smaller than the
+     *     objective's)
+     * @param lowerObjective under the prior proposal, the mean of the fresh-draw lower bound over
+     *     the chains where it is finite; otherwise NaN
+     * @param unsolved draws over all chains whose preimage Newton did not find
+     */
+    public record NoiseIntegrated(
+            NoiseIntegration.Proposal proposal, int draws, double fixedNoiseObjective, double gap, double gapStandardError, double lowerObjective, int unsolved) {}
+
     private final LatentEnergy energy;
     private final GeneratorEnergy generatorEnergy;
     private final List<NDArray> images;
     private final List<StepSizeObjective.Chain> chains;
     private final int chainsPerExample;
     private final int steps;
+    private StepSizeObjective.Chain[][] noiseDraws;
+    private NoiseIntegration.Proposal proposal;
 
     /**
      * Draws the chains for a set of examples.
@@ -133,8 +168,16 @@ public final class StepSizeProblem implements AutoCloseable {
         this.chains = draw(images.size() * chainsPerExample, energy.dimension(), steps, random);
     }
 
-    /** A problem over one fixed energy, for energies that are not a generator's. */
-    StepSizeProblem(LatentEnergy energy, int chains, int steps, Random random) {
+    /**
+     * A problem over one fixed energy, for energies that are not a generator's (such as {@link
+     * LinearGaussianEnergy}).
+     *
+     * @param energy the energy
+     * @param chains how many chains
+     * @param steps K
+     * @param random the source of the chains
+     */
+    public StepSizeProblem(LatentEnergy energy, int chains, int steps, Random random) {
         this.generatorEnergy = null;
         this.energy = energy;
         this.images = null;
@@ -149,6 +192,33 @@ public final class StepSizeProblem implements AutoCloseable {
             chains.add(StepSizeObjective.Chain.draw(d, steps, random));
         }
         return chains;
+    }
+
+    /**
+     * Integrates the injected noise out of log q with this many fresh noise draws per chain
+     * ({@link NoiseIntegration}), drawn once so that every s sees the same ones; 0 goes back to
+     * the fixed-noise objective. Each draw costs a few evaluations of the chain: meant for small
+     * d. No derivative is available then.
+     *
+     * @param draws M, at least 0
+     * @param proposal where the draws come from
+     * @param random the source of the draws
+     */
+    public void setNoiseDraws(int draws, NoiseIntegration.Proposal proposal, Random random) {
+        if (draws < 0) {
+            throw new IllegalArgumentException("noise draws must be at least 0, got " + draws);
+        }
+        this.proposal = java.util.Objects.requireNonNull(proposal, "proposal");
+        if (draws == 0) {
+            noiseDraws = null;
+            return;
+        }
+        noiseDraws = new StepSizeObjective.Chain[chains.size()][draws];
+        for (StepSizeObjective.Chain[] chain : noiseDraws) {
+            for (int j = 0; j < draws; j++) {
+                chain[j] = StepSizeObjective.Chain.draw(energy.dimension(), steps, random);
+            }
+        }
     }
 
     /** @return K */
@@ -193,21 +263,54 @@ public final class StepSizeProblem implements AutoCloseable {
         double minAbsEigen = Double.POSITIVE_INFINITY;
         double minEigen = Double.POSITIVE_INFINITY;
         double[] gradient = withGradient ? new double[steps] : null;
+        if (withGradient && noiseDraws != null) {
+            throw new IllegalStateException("the noise-integrated objective has no derivative");
+        }
+        double fixedSum = 0;
+        double gapSum = 0;
+        double gapSquares = 0;
+        double lowerSum = 0;
+        int lowerCount = 0;
+        int unsolved = 0;
         int finite = 0;
         int nonFinite = 0;
         for (int n = 0; n < chains.size(); n++) {
             if (images != null && n % chainsPerExample == 0) {
                 generatorEnergy.setImage(images.get(n / chainsPerExample));
             }
-            StepSizeObjective.Value v = StepSizeObjective.evaluate(energy, stepSizes, chains.get(n), withGradient);
+            int d = energy.dimension();
+            StepSizeObjective.Outputs parts = noiseDraws == null
+                    ? new StepSizeObjective.Outputs(null, null, null)
+                    : new StepSizeObjective.Outputs(new org.ejml.data.DMatrixRMaj(d, d), new double[d], new org.ejml.data.DMatrixRMaj[steps]);
+            StepSizeObjective.Value v = StepSizeObjective.evaluate(energy, stepSizes, chains.get(n), withGradient, parts);
             if (!v.isFinite() || (withGradient && !allFinite(v.gradient()))) {
                 nonFinite++;
                 continue;
             }
             finite++;
-            sum += v.objective();
-            sumSquares += v.objective() * v.objective();
-            logQ += v.logQ();
+            double objective = v.objective();
+            if (noiseDraws != null) {
+                NoiseIntegration.Own own = new NoiseIntegration.Own(chains.get(n), parts.end(), v.logQ(), parts.jacobian(), parts.stepJacobians());
+                NoiseIntegration.Result r = NoiseIntegration.logQ(energy, stepSizes, own, noiseDraws[n], proposal);
+                unsolved += noiseDraws[n].length - r.solved();
+                if (!Double.isFinite(r.logQ())) {
+                    finite--;
+                    nonFinite++;
+                    continue;
+                }
+                fixedSum += objective;
+                objective = r.logQ() - v.logJoint();
+                double gap = v.logQ() - r.logQ();
+                gapSum += gap;
+                gapSquares += gap * gap;
+                if (Double.isFinite(r.lowerLogQ())) {
+                    lowerSum += r.lowerLogQ() - v.logJoint();
+                    lowerCount++;
+                }
+            }
+            sum += objective;
+            sumSquares += objective * objective;
+            logQ += objective + v.logJoint();
             logJoint += v.logJoint();
             minSingular = Math.min(minSingular, v.minSingularValue());
             minAbsEigen = Math.min(minAbsEigen, v.minAbsEigenvalue());
@@ -219,16 +322,35 @@ public final class StepSizeProblem implements AutoCloseable {
             }
         }
         if (finite == 0) {
-            return new Estimate(stepSizes.clone(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null, nonFinite);
+            return new Estimate(stepSizes.clone(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null, nonFinite, null);
         }
         double mean = sum / finite;
-        double se = finite > 1 ? Math.sqrt(Math.max(0, sumSquares / finite - mean * mean) / (finite - 1)) : Double.NaN;
+        double se = standardError(sum, sumSquares, finite);
+        NoiseIntegrated integrated = null;
+        if (noiseDraws != null) {
+            integrated = new NoiseIntegrated(
+                    proposal,
+                    noiseDraws[0].length,
+                    fixedSum / finite,
+                    gapSum / finite,
+                    standardError(gapSum, gapSquares, finite),
+                    lowerCount == 0 ? Double.NaN : lowerSum / lowerCount,
+                    unsolved);
+        }
         if (withGradient) {
             for (int k = 0; k < steps; k++) {
                 gradient[k] /= finite;
             }
         }
-        return new Estimate(stepSizes.clone(), mean, se, logQ / finite, logJoint / finite, minSingular, minAbsEigen, minEigen, gradient, nonFinite);
+        return new Estimate(stepSizes.clone(), mean, se, logQ / finite, logJoint / finite, minSingular, minAbsEigen, minEigen, gradient, nonFinite, integrated);
+    }
+
+    private static double standardError(double sum, double sumSquares, int n) {
+        if (n < 2) {
+            return Double.NaN;
+        }
+        double mean = sum / n;
+        return Math.sqrt(Math.max(0, sumSquares / n - mean * mean) / (n - 1));
     }
 
     /** One number for a set of step sizes: the common value if all are equal, else the mean. */

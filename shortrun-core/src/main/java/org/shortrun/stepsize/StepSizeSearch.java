@@ -7,18 +7,26 @@ import java.util.function.Consumer;
 /**
  * The two searches over s the paper uses, and the per-step variant it names as future work: a
  * grid, and gradient descent on log s (which keeps s positive) with Adam's normalised steps.
- * Both choose among admissible estimates ({@link StepSizeProblem.Estimate#isAdmissible}), where
- * the change of variables behind the objective holds, unless told to take any finite one as the
- * paper does.
+ * By default both take the lowest finite estimate, as the paper does ({@link
+ * Selection#LOWEST_FINITE}); restricting them to admissible estimates ({@link
+ * StepSizeProblem.Estimate#isAdmissible}) is an option, a stability condition rather than a
+ * variational optimum (docs/STEPSIZE.md).
  */
 public final class StepSizeSearch {
 
     /** Which estimates a search may choose. */
     public enum Selection {
-        /** Only admissible ones: no step's Jacobian had a non-positive eigenvalue. */
+        /**
+         * Only admissible ones: no step's Jacobian had a non-positive eigenvalue. This keeps s
+         * below the stiffest direction's curvature bound, which is a stability condition: it
+         * rejects estimates that are exact (all of them, for a linear generator).
+         */
         ADMISSIBLE,
-        /** Any finite one, as the paper does; past the fold the estimate is biased low. */
+        /** Any finite one: the paper's rule, and the default. */
         LOWEST_FINITE;
+
+        /** The rule searches use unless told otherwise: the paper's. */
+        public static final Selection DEFAULT = LOWEST_FINITE;
 
         /**
          * Whether a search may choose an estimate.
@@ -40,7 +48,7 @@ public final class StepSizeSearch {
         }
 
         /**
-         * Parses a rule's name: {@code admissible} or {@code lowest} (the paper's rule).
+         * Parses a rule's name: {@code lowest} (the paper's rule) or {@code admissible}.
          *
          * @param option the option or setting the name came from, which the message names
          * @param value the name
@@ -51,7 +59,7 @@ public final class StepSizeSearch {
             return switch (value) {
                 case "admissible" -> ADMISSIBLE;
                 case "lowest" -> LOWEST_FINITE;
-                default -> throw new org.shortrun.InputException(option + " must be admissible or lowest, got '" + value + "'");
+                default -> throw new org.shortrun.InputException(option + " must be lowest or admissible, got '" + value + "'");
             };
         }
     }
@@ -119,7 +127,8 @@ public final class StepSizeSearch {
      * @param perStep whether each step keeps its own size; otherwise they move together
      * @param iterations how many gradient steps
      * @param rate Adam's step on log s (0.05 moves s by about 5 % per iteration)
-     * @param selection which estimates may be chosen, and stepped back from if not
+     * @param selection which estimates may be chosen, and stepped back from if not (under the
+     *     paper's rule only non-finite ones: there are no walls at the fold)
      * @param listener told each estimate as it is made
      * @return the result: the lowest accepted objective seen ({@code best} null if none)
      */
@@ -155,8 +164,9 @@ public final class StepSizeSearch {
                 break;
             }
             if (!selection.accepts(e) || e.gradient() == null) {
-                // past the fold (or non-finite): halve the way back to the last accepted point,
-                // or without one step towards smaller s, where the map contracts
+                // non-finite (or, under the admissible rule, past the fold): halve the way back
+                // to the last accepted point, or without one step towards smaller s, where the
+                // map contracts
                 for (int k = 0; k < steps; k++) {
                     logS[k] = lastAccepted != null ? 0.5 * (logS[k] + lastAccepted[k]) : logS[k] - 10 * rate;
                 }

@@ -17,8 +17,10 @@ import java.util.function.Consumer;
 
 /**
  * A study of the Langevin step size s for a trained generator on some images: the variational
- * objective KL(q_s || p(e|x)) - log p(x) over a grid of s, optionally a gradient descent on log
- * s, and the choices of both selection rules, as {@code shortrun stepsize} reports them.
+ * objective over a grid of s, optionally a gradient descent on log s, and the choices of both
+ * selection rules, as {@code shortrun stepsize} reports them. The objective holds each chain's
+ * injected noise fixed, so it estimates KL(q_s || p(e|x)) - log p(x) plus the mutual information
+ * between the chain's end and its noise (docs/STEPSIZE.md, "What is estimated").
  *
  * <pre>{@code
  * try (NDManager manager = NDManager.newBaseManager()) {
@@ -58,6 +60,8 @@ public final class StepSizeStudy {
     private final double gradientRate;
     private final boolean perStep;
     private final long seed;
+    private final int noiseDraws;
+    private final NoiseIntegration.Proposal proposal;
     private final Progress progress;
     private final Consumer<Map<String, Object>> listener;
     private final Map<String, Object> extra;
@@ -76,6 +80,8 @@ public final class StepSizeStudy {
         gradientRate = b.gradientRate;
         perStep = b.perStep;
         seed = b.seed;
+        noiseDraws = b.noiseDraws;
+        proposal = b.proposal;
         progress = b.progress;
         listener = b.listener;
         extra = new LinkedHashMap<>(b.extra);
@@ -111,6 +117,10 @@ public final class StepSizeStudy {
             examples.add(images.get(i));
         }
         try (StepSizeProblem problem = new StepSizeProblem(generator, sigma, examples, chains, steps, new Random(seed), manager)) {
+            if (noiseDraws > 0) {
+                // a stream of its own, so that the chains are those of the fixed-noise study
+                problem.setNoiseDraws(noiseDraws, proposal, new Random(seed ^ 0x5DEECE66DL));
+            }
             if (progress != null) {
                 progress.reset("s", grid.length);
             }
@@ -127,10 +137,16 @@ public final class StepSizeStudy {
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("minimiser", onGrid.best() == null ? null : onGrid.best()[0]);
             summary.put("objective", onGrid.bestEstimate() == null ? null : onGrid.bestEstimate().objective());
-            summary.put("select", selection.label());
-            // both rules' choices from the same estimates, so that they can be compared
+            summary.put("rule", selection.label());
+            // both rules' choices from the same estimates, so that they can be compared; the
+            // admissible one is a diagnostic unless it is the rule in force
             summary.put("admissible_minimiser", stepSize(StepSizeSearch.lowest(onGrid.trace(), StepSizeSearch.Selection.ADMISSIBLE)));
             summary.put("lowest_minimiser", stepSize(StepSizeSearch.lowest(onGrid.trace(), StepSizeSearch.Selection.LOWEST_FINITE)));
+            if (noiseDraws > 0) {
+                summary.put("noise_draws", noiseDraws);
+                summary.put("noise_proposal", proposal.label());
+                summary.put("fixed_noise_minimiser", fixedNoiseMinimiser(onGrid.trace(), selection));
+            }
             StepSizeSearch.Result descent = null;
             if (gradient) {
                 double[] start = new double[steps];
@@ -166,6 +182,20 @@ public final class StepSizeStudy {
         return m;
     }
 
+    /** Where the rule would have chosen on the same chains had the noise been held fixed. */
+    private static Double fixedNoiseMinimiser(List<StepSizeProblem.Estimate> trace, StepSizeSearch.Selection selection) {
+        Double best = null;
+        double lowest = Double.POSITIVE_INFINITY;
+        for (StepSizeProblem.Estimate e : trace) {
+            double fixed = e.noiseIntegrated() == null ? Double.NaN : e.noiseIntegrated().fixedNoiseObjective();
+            if (selection.accepts(e) && Double.isFinite(fixed) && fixed < lowest) {
+                lowest = fixed;
+                best = e.sharedStepSize();
+            }
+        }
+        return best;
+    }
+
     private static Double stepSize(StepSizeProblem.Estimate e) {
         return e == null ? null : e.sharedStepSize();
     }
@@ -178,13 +208,15 @@ public final class StepSizeStudy {
         private float sigma;
         private int chains = 1;
         private double[] grid = {0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.11, 0.12, 0.13, 0.14, 0.15};
-        private StepSizeSearch.Selection selection = StepSizeSearch.Selection.ADMISSIBLE;
+        private StepSizeSearch.Selection selection = StepSizeSearch.Selection.DEFAULT;
         private boolean gradient;
         private double gradientStart;
         private int gradientIterations;
         private double gradientRate;
         private boolean perStep;
         private long seed = 1;
+        private int noiseDraws;
+        private NoiseIntegration.Proposal proposal = NoiseIntegration.Proposal.LINEARISED;
         private Progress progress;
         private Consumer<Map<String, Object>> listener = m -> {};
         private final Map<String, Object> extra = new LinkedHashMap<>();
@@ -258,7 +290,7 @@ public final class StepSizeStudy {
         }
 
         /**
-         * Sets which estimates may be chosen (default: admissible ones).
+         * Sets which estimates may be chosen (default: the lowest finite one, as the paper).
          *
          * @param selection the rule
          * @return this builder
@@ -294,6 +326,22 @@ public final class StepSizeStudy {
          */
         public Builder optSeed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Integrates the injected noise out of log q with M draws per chain ({@link
+         * NoiseIntegration}); the grid then minimises the noise-integrated objective, and the
+         * summary also gives the fixed-noise choice. Each draw costs a few chain evaluations:
+         * meant for small d. Not with a gradient descent (there is no derivative).
+         *
+         * @param draws M, positive (0: the fixed-noise objective, the default)
+         * @param proposal where the draws come from (linearised unless told otherwise)
+         * @return this builder
+         */
+        public Builder optNoiseIntegration(int draws, NoiseIntegration.Proposal proposal) {
+            this.noiseDraws = draws;
+            this.proposal = Objects.requireNonNull(proposal, "proposal");
             return this;
         }
 
@@ -351,6 +399,12 @@ public final class StepSizeStudy {
             }
             if (gradient && (!(gradientStart > 0) || !(gradientRate > 0) || gradientIterations <= 0)) {
                 throw new IllegalArgumentException("the gradient's start, rate and iterations must be positive");
+            }
+            if (noiseDraws < 0) {
+                throw new IllegalArgumentException("noise draws must be at least 0, got " + noiseDraws);
+            }
+            if (noiseDraws > 0 && gradient) {
+                throw new IllegalArgumentException("the noise-integrated objective has no derivative: no gradient descent with noise draws");
             }
             return new StepSizeStudy(this);
         }

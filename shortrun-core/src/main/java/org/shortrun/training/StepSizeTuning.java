@@ -19,7 +19,8 @@ import java.util.Objects;
  * @param chains chains per image
  * @param gradientIterations gradient steps (used by {@link Search#GRADIENT}, from the current s)
  * @param gradientRate Adam's step on log s
- * @param selection which estimates a search may choose (null: admissible ones)
+ * @param selection which estimates a search may choose (null, as in checkpoints written before
+ *     the choice existed: admissible ones, the rule those runs used)
  */
 public record StepSizeTuning(
         long every,
@@ -74,13 +75,13 @@ public record StepSizeTuning(
 
     /**
      * A grid search every {@code every} iterations on the paper's grid, 4 images, 1 chain each,
-     * choosing among admissible s.
+     * taking the lowest finite estimate as the paper does.
      *
      * @param every iterations between searches
      * @return the settings
      */
     public static StepSizeTuning gridEvery(long every) {
-        return new StepSizeTuning(every, Search.GRID, PAPER_GRID, 4, 1, 10, 0.1, StepSizeSearch.Selection.ADMISSIBLE);
+        return new StepSizeTuning(every, Search.GRID, PAPER_GRID, 4, 1, 10, 0.1, StepSizeSearch.Selection.DEFAULT);
     }
 
     /**
@@ -96,7 +97,7 @@ public record StepSizeTuning(
      * @param chains chains per image, or null
      * @param gradientIterations gradient steps per search, or null
      * @param gradientRate Adam's step on log s, or null
-     * @param selection "admissible" or "lowest", or null
+     * @param selection "lowest" or "admissible", or null
      * @return the tuning, or null if s stays fixed
      * @throws InputException naming the {@code --step-size-*} option at fault
      */

@@ -52,6 +52,68 @@ class StepSizeSearchTest {
 
     private static final double FOLD = Math.sqrt(2.0 / 401);
 
+    /**
+     * The paper's objective E[log q_s(e_K) + U(e_K)] of the one-dimensional well with the noise
+     * integrated out exactly: q_s propagated on a fine grid, each step a deterministic move then
+     * a Gaussian of variance s^2.
+     */
+    static double exactObjective(double s, int steps) {
+        int n = 6001;
+        double lo = -6;
+        double dx = 12.0 / (n - 1);
+        double[] x = new double[n];
+        double[] q = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = lo + i * dx;
+            q[i] = Math.exp(-x[i] * x[i] / 2) / Math.sqrt(2 * Math.PI);
+        }
+        for (int k = 0; k < steps; k++) {
+            double[] next = new double[n];
+            for (int i = 0; i < n; i++) {
+                double moved = x[i] - s * s / 2 * (x[i] + 20 * Math.tanh(20 * x[i]));
+                double weight = q[i] * dx / (Math.sqrt(2 * Math.PI) * s);
+                int from = Math.max(0, (int) ((moved - 9 * s - lo) / dx));
+                int to = Math.min(n - 1, (int) ((moved + 9 * s - lo) / dx) + 1);
+                for (int j = from; j <= to; j++) {
+                    double z = (x[j] - moved) / s;
+                    next[j] += weight * Math.exp(-z * z / 2);
+                }
+            }
+            q = next;
+        }
+        double objective = 0;
+        double mass = 0;
+        for (int i = 0; i < n; i++) {
+            if (q[i] > 0) {
+                objective += q[i] * (Math.log(q[i]) + x[i] * x[i] / 2 + Math.log(Math.cosh(20 * x[i]))) * dx;
+                mass += q[i] * dx;
+            }
+        }
+        return objective / mass;
+    }
+
+    @Test
+    void thePaperRuleLandsNearTheTrueOptimumAndTheAdmissibleRuleFarFromIt() {
+        StepSizeProblem problem = new StepSizeProblem(new WellEnergy(1), 400, 10, new Random(1));
+        double[] grid = {0.02, 0.04, 0.06, 0.08, 0.10, 0.12, 0.14, 0.16, 0.18, 0.20};
+        double best = Double.POSITIVE_INFINITY;
+        double bestAt = 0;
+        for (double s : grid) {
+            double exact = exactObjective(s, 10);
+            if (exact < best) {
+                best = exact;
+                bestAt = s;
+            }
+        }
+        assertEquals(0.14, bestAt, 1e-12, "the true optimum");
+        assertEquals(2.60, best, 0.01);
+        double paper = StepSizeSearch.grid(problem, grid, StepSizeSearch.Selection.DEFAULT, e -> {}).best()[0];
+        double admissible = StepSizeSearch.grid(problem, grid, StepSizeSearch.Selection.ADMISSIBLE, e -> {}).best()[0];
+        assertTrue(exactObjective(paper, 10) - best < 0.4, "the paper's rule picks " + paper + ", " + (exactObjective(paper, 10) - best) + " nats from the optimum");
+        assertEquals(0.06, admissible, 1e-12);
+        assertEquals(8.88, exactObjective(admissible, 10), 0.01, "the admissible rule's choice, 6.3 nats worse");
+    }
+
     @Test
     void gridChoosesTheLowestAdmissibleStepSizeNotTheLowestEstimate() {
         StepSizeProblem problem = new StepSizeProblem(new WellEnergy(1), 400, 10, new Random(1));

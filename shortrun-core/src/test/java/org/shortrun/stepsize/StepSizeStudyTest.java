@@ -73,13 +73,14 @@ class StepSizeStudyTest {
             assertEquals(3, progressed[0]);
             assertEquals(3, progressed[1]);
             Map<String, Object> summary = result.summary();
-            assertEquals("admissible", summary.get("select"));
+            assertEquals("lowest", summary.get("rule"), "the paper's rule is the default");
             assertEquals(2, summary.get("examples"));
             assertEquals(3, summary.get("steps"));
             assertEquals(5L, summary.get("iteration"));
             StepSizeProblem.Estimate lowest = StepSizeSearch.lowest(result.grid().trace(), StepSizeSearch.Selection.LOWEST_FINITE);
             assertNotNull(lowest, "small s on a tiny model gives finite estimates");
             assertEquals(lowest.sharedStepSize(), (Double) summary.get("lowest_minimiser"), 0);
+            assertEquals(lowest.sharedStepSize(), (Double) summary.get("minimiser"), 0);
             assertTrue(List.of(0.02, 0.05, 0.1).contains((Double) summary.get("lowest_minimiser")));
             assertArrayEquals(new double[] {0.02, 0.05, 0.1}, (double[]) summary.get("grid"));
         }
@@ -116,6 +117,6 @@ class StepSizeStudyTest {
         assertThrows(InputException.class, () -> StepSizeTuning.parseGrid("--grid", "0.1,-1"));
         assertEquals(StepSizeSearch.Selection.LOWEST_FINITE, StepSizeSearch.Selection.parse("--select", "lowest"));
         assertEquals("lowest", StepSizeSearch.Selection.LOWEST_FINITE.label());
-        assertEquals("--select must be admissible or lowest, got 'best'", assertThrows(InputException.class, () -> StepSizeSearch.Selection.parse("--select", "best")).getMessage());
+        assertEquals("--select must be lowest or admissible, got 'best'", assertThrows(InputException.class, () -> StepSizeSearch.Selection.parse("--select", "best")).getMessage());
     }
 }

@@ -83,7 +83,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--step-size-grid", paramLabel = "FROM:TO:STEP|S,S,..", description = "The grid of s (default: 0.01:0.15:0.01).")
     String stepSizeGrid;
 
-    @Option(names = "--step-size-select", paramLabel = "RULE", description = "admissible (s where the Langevin map does not fold) or lowest (any finite estimate, as the paper) (default: admissible).")
+    @Option(names = "--step-size-select", paramLabel = "RULE", description = "lowest (the lowest finite estimate, the paper's rule) or admissible (only s where no step's Jacobian has a non-positive eigenvalue, a stability condition) (default: lowest).")
     String stepSizeSelect;
 
     @Option(names = "--step-size-examples", paramLabel = "N", description = "Training images per search (default: 4).")

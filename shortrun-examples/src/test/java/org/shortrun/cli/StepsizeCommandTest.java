@@ -1,6 +1,7 @@
 package org.shortrun.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.shortrun.cli.CommandTest.assertBadInput;
@@ -52,26 +53,28 @@ class StepsizeCommandTest {
         assertEquals(0.02, first.get("s").getAsDouble());
         JsonObject last = EvalCommandTest.json(lines.get(lines.size() - 1));
         double best = Double.POSITIVE_INFINITY;
-        double argmin = 0;
-        for (String line : lines.subList(0, 3)) {
-            JsonObject o = EvalCommandTest.json(line);
-            if (o.get("admissible").getAsBoolean() && o.get("objective").getAsDouble() < best) {
-                best = o.get("objective").getAsDouble();
-                argmin = o.get("s").getAsDouble();
-            }
-        }
-        assertEquals(argmin, last.get("minimiser").getAsDouble());
-        assertEquals(argmin, last.get("admissible_minimiser").getAsDouble());
+        double admissibleAt = Double.NaN;
         double lowest = Double.POSITIVE_INFINITY;
         double lowestAt = 0;
         for (String line : lines.subList(0, 3)) {
             JsonObject o = EvalCommandTest.json(line);
+            if (o.get("admissible").getAsBoolean() && o.get("objective").getAsDouble() < best) {
+                best = o.get("objective").getAsDouble();
+                admissibleAt = o.get("s").getAsDouble();
+            }
             if (o.get("objective").getAsDouble() < lowest) {
                 lowest = o.get("objective").getAsDouble();
                 lowestAt = o.get("s").getAsDouble();
             }
         }
+        assertEquals("lowest", last.get("rule").getAsString(), "the paper's rule is the default");
+        assertEquals(lowestAt, last.get("minimiser").getAsDouble());
         assertEquals(lowestAt, last.get("lowest_minimiser").getAsDouble());
+        if (Double.isNaN(admissibleAt)) {
+            assertFalse(last.has("admissible_minimiser"), last.toString());
+        } else {
+            assertEquals(admissibleAt, last.get("admissible_minimiser").getAsDouble());
+        }
         assertTrue(last.has("gradient_minimiser"), last.toString());
         assertPng(plot);
     }
@@ -118,13 +121,31 @@ class StepsizeCommandTest {
     }
 
     @Test
-    void trainingCanChooseAsThePaperDoes(@TempDir Path dir) throws IOException {
-        Path out = dir.resolve("paper");
+    void trainingChoosesAsThePaperUnlessToldToKeepToAdmissibleS(@TempDir Path dir) throws IOException {
+        for (String rule : new String[] {null, "admissible"}) {
+            Path out = dir.resolve(rule == null ? "paper" : rule);
+            String[] args = concat(concat(new String[] {"train"}, CommandTest.TINY), "--iterations", "1", "--eval-images", "8", "--step-size-every", "5",
+                    "--step-size-examples", "1", "--step-size-grid", "0.05", "--out", out.toString());
+            CommandTest.Result r = execute(rule == null ? args : concat(args, "--step-size-select", rule));
+            assertEquals(0, r.code(), r.err());
+            assertTrue(Files.readString(out.resolve("config.json")).contains(rule == null ? "LOWEST_FINITE" : "\"ADMISSIBLE\""), rule);
+        }
+    }
+
+    @Test
+    void theNoiseCanBeIntegratedOutAndTheFixedNoiseChoiceIsReportedBeside() {
         CommandTest.Result r =
-                execute(concat(concat(new String[] {"train"}, CommandTest.TINY), "--iterations", "1", "--eval-images", "8", "--step-size-every", "5",
-                        "--step-size-examples", "1", "--step-size-grid", "0.05", "--step-size-select", "lowest", "--out", out.toString()));
+                execute("stepsize", "--checkpoint", run.toString(), "--examples", "1", "--steps", "3", "--grid", "0.01,0.02", "--noise-draws", "2", "--threads", "2");
         assertEquals(0, r.code(), r.err());
-        assertTrue(Files.readString(out.resolve("config.json")).contains("LOWEST_FINITE"));
+        List<String> lines = EvalCommandTest.lines(r.out());
+        assertEquals(3, lines.size(), r.out());
+        JsonObject first = EvalCommandTest.json(lines.get(0));
+        assertEquals("linearised", first.get("noise_proposal").getAsString());
+        assertEquals(2, first.get("noise_draws").getAsInt());
+        assertEquals(first.get("fixed_noise_objective").getAsDouble() - first.get("objective").getAsDouble(), first.get("noise_gap").getAsDouble(), 1e-6);
+        JsonObject last = EvalCommandTest.json(lines.get(2));
+        assertTrue(last.has("fixed_noise_minimiser"), last.toString());
+        assertEquals("linearised", last.get("noise_proposal").getAsString());
     }
 
     @Test
@@ -135,7 +156,11 @@ class StepsizeCommandTest {
         assertBadInput(execute("stepsize", "--checkpoint", cp, "--grid", ""), "empty");
         assertBadInput(execute("stepsize", "--checkpoint", cp, "--grid", "a,b"), "--grid");
         assertBadInput(execute("stepsize", "--checkpoint", cp, "--examples", "0"), "--examples");
-        assertBadInput(execute("stepsize", "--checkpoint", cp, "--select", "best"), "--select", "admissible or lowest");
+        assertBadInput(execute("stepsize", "--checkpoint", cp, "--select", "best"), "--select", "lowest or admissible");
+        assertBadInput(execute("stepsize", "--checkpoint", cp, "--noise-draws", "-1"), "--noise-draws", "at least 0");
+        assertBadInput(execute("stepsize", "--checkpoint", cp, "--noise-draws", "2", "--gradient"), "--noise-draws", "--gradient");
+        assertBadInput(execute("stepsize", "--checkpoint", cp, "--noise-proposal", "prior"), "--noise-proposal needs --noise-draws");
+        assertBadInput(execute("stepsize", "--checkpoint", cp, "--noise-draws", "2", "--noise-proposal", "posterior"), "--noise-proposal", "linearised or prior");
         assertBadInput(execute("stepsize", "--checkpoint", dir.resolve("none").toString()), "none");
     }
 

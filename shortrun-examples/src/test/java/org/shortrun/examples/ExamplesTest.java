@@ -49,6 +49,18 @@ class ExamplesTest {
     }
 
     @Test
+    void theNoiseGapMainPrintsTheClosedFormsAndDrawsThem(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("gap.png");
+        String[] lines = stdout(() -> NoiseGap.main(new String[] {png.toString()})).split("\n");
+        assertEquals(30, lines.length);
+        JsonObject at = JsonParser.parseString(lines[10]).getAsJsonObject();
+        assertEquals(0.065, at.get("s").getAsDouble(), 1e-12);
+        assertEquals(at.get("fixed_noise_objective").getAsDouble() - at.get("objective").getAsDouble(), at.get("noise_gap").getAsDouble(), 1e-3);
+        assertEquals(6.50, at.get("noise_gap").getAsDouble(), 0.01, lines[10]);
+        assertEquals(1, pngs(dir));
+    }
+
+    @Test
     void theMainsTrainSaveLoadSampleReconstructInpaintAndMeasureFid(@TempDir Path dir) throws Exception {
         Path run = dir.resolve("run");
         String trained = stdout(() -> TrainMnist.main(new String[] {run.toString(), "20", "8"}));

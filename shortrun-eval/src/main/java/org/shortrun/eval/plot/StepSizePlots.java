@@ -168,7 +168,7 @@ public final class StepSizePlots {
     /**
      * Writes the objective against s, one line per search. Each line is drawn relative to its own
      * minimum, since the objective's level falls by orders of magnitude as training proceeds;
-     * filled markers are the admissible s, among which the searches choose.
+     * filled markers are the admissible s (the optional admissible rule chooses among them).
      *
      * @param curves the searches
      * @param png the file
@@ -217,6 +217,43 @@ public final class StepSizePlots {
             chart.addSeries("none", new double[] {0}, new double[] {0});
         }
         save(chart, png);
+    }
+
+    /**
+     * Writes the noise gap against s: the paper's objective (the noise integrated out), the
+     * expectation of the fixed-noise estimate, and their difference I(e_K; eps), all in nats, as
+     * a closed form gives them for a linear generator.
+     *
+     * @param s the step sizes, increasing
+     * @param objective the paper's objective at each
+     * @param fixedNoise the fixed-noise estimate's expectation at each
+     * @param title the chart's title
+     * @param yMax the top of the y axis, so that the region around the minima can be seen
+     * @param png the file
+     * @throws IOException if it cannot be written
+     */
+    public static void writeNoiseGap(double[] s, double[] objective, double[] fixedNoise, String title, double yMax, Path png) throws IOException {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("s").yAxisTitle("nats").build();
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        double[] gap = new double[s.length];
+        double floor = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < s.length; i++) {
+            gap[i] = fixedNoise[i] - objective[i];
+            floor = Math.min(floor, objective[i]);
+        }
+        double shift = floor;
+        addLine(chart, "paper's objective - its minimum (noise integrated)", s, Arrays.stream(objective).map(v -> v - shift).toArray());
+        addLine(chart, "fixed-noise estimate - the same minimum", s, Arrays.stream(fixedNoise).map(v -> v - shift).toArray());
+        addLine(chart, "noise gap I(e_K; eps)", s, gap);
+        chart.getStyler().setYAxisMin(0.0);
+        chart.getStyler().setYAxisMax(yMax);
+        save(chart, png);
+    }
+
+    private static void addLine(XYChart chart, String label, double[] x, double[] y) {
+        XYSeries line = chart.addSeries(label, x, y);
+        line.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        line.setMarker(SeriesMarkers.NONE);
     }
 
     private static void save(XYChart chart, Path png) throws IOException {
