@@ -22,120 +22,16 @@ import java.util.Random;
 /** The objective against a closed form, its Jacobian and derivative against central differences. */
 class StepSizeObjectiveTest {
 
-    /** U(e) = ||x - W e - b||^2 / (2 sigma^2) + ||e||^2 / 2: every Langevin step is affine. */
-    static final class LinearEnergy implements LatentEnergy {
-        final int d;
-        final int pixels;
-        final double sigma;
-        final DMatrixRMaj precision;
-        final double[] c;
-        final double constant;
-
-        LinearEnergy(int d, int pixels, double sigma, long seed) {
-            this.d = d;
-            this.pixels = pixels;
-            this.sigma = sigma;
-            Random random = new Random(seed);
-            DMatrixRMaj w = new DMatrixRMaj(pixels, d);
-            double[] residual = new double[pixels];
-            for (int i = 0; i < w.data.length; i++) {
-                w.data[i] = random.nextGaussian() * 0.05;
-            }
-            for (int i = 0; i < pixels; i++) {
-                residual[i] = random.nextGaussian() * 0.5; // x - b
-            }
-            precision = CommonOps_DDRM.identity(d);
-            DMatrixRMaj wtw = new DMatrixRMaj(d, d);
-            CommonOps_DDRM.multTransA(w, w, wtw);
-            CommonOps_DDRM.addEquals(precision, 1 / (sigma * sigma), wtw);
-            c = new double[d];
-            for (int j = 0; j < d; j++) {
-                for (int i = 0; i < pixels; i++) {
-                    c[j] += w.get(i, j) * residual[i] / (sigma * sigma);
-                }
-            }
-            double r2 = 0;
-            for (double r : residual) {
-                r2 += r * r;
-            }
-            constant = r2 / (2 * sigma * sigma);
+    /** K * sum log|1 - (s^2/2) lambda_i(P)| for a linear generator's energy with Hessian P. */
+    static double linearLogDet(LinearGaussianEnergy energy, double s, int steps) {
+        DMatrixRMaj precision = energy.precision();
+        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(precision.numRows, false, true);
+        eig.decompose(precision);
+        double sum = 0;
+        for (int i = 0; i < precision.numRows; i++) {
+            sum += Math.log(Math.abs(1 - s * s / 2 * eig.getEigenvalue(i).getReal()));
         }
-
-        @Override
-        public int dimension() {
-            return d;
-        }
-
-        @Override
-        public double logNormalizer() {
-            return 0.5 * d * Math.log(2 * Math.PI) + 0.5 * pixels * Math.log(2 * Math.PI * sigma * sigma);
-        }
-
-        @Override
-        public void evaluate(double[] points, int m, double[] energies, double[] gradients) {
-            for (int p = 0; p < m; p++) {
-                double quadratic = 0;
-                double linear = 0;
-                for (int i = 0; i < d; i++) {
-                    double pe = 0;
-                    for (int j = 0; j < d; j++) {
-                        pe += precision.get(i, j) * points[p * d + j];
-                    }
-                    gradients[p * d + i] = pe - c[i];
-                    quadratic += points[p * d + i] * pe;
-                    linear += c[i] * points[p * d + i];
-                }
-                energies[p] = 0.5 * quadratic - linear + constant;
-            }
-        }
-
-        /** K * sum log|1 - (s^2/2) lambda_i(P)|. */
-        double logDet(double s, int steps) {
-            EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(d, false, true);
-            eig.decompose(precision.copy());
-            double sum = 0;
-            for (int i = 0; i < d; i++) {
-                sum += Math.log(Math.abs(1 - s * s / 2 * eig.getEigenvalue(i).getReal()));
-            }
-            return steps * sum;
-        }
-
-        /** The expectation of the objective: q_s is Gaussian with moments from a recursion. */
-        double expectedObjective(double s, int steps) {
-            DMatrixRMaj a = CommonOps_DDRM.identity(d);
-            CommonOps_DDRM.addEquals(a, -s * s / 2, precision);
-            double[] mean = new double[d];
-            DMatrixRMaj cov = CommonOps_DDRM.identity(d);
-            for (int k = 0; k < steps; k++) {
-                double[] next = new double[d];
-                for (int i = 0; i < d; i++) {
-                    for (int j = 0; j < d; j++) {
-                        next[i] += a.get(i, j) * mean[j];
-                    }
-                    next[i] += s * s / 2 * c[i];
-                }
-                mean = next;
-                DMatrixRMaj tmp = new DMatrixRMaj(d, d);
-                DMatrixRMaj out = new DMatrixRMaj(d, d);
-                CommonOps_DDRM.mult(a, cov, tmp);
-                CommonOps_DDRM.multTransB(tmp, a, out);
-                for (int i = 0; i < d; i++) {
-                    out.add(i, i, s * s);
-                }
-                cov = out;
-            }
-            DMatrixRMaj pc = new DMatrixRMaj(d, d);
-            CommonOps_DDRM.mult(precision, cov, pc);
-            double energy = 0.5 * CommonOps_DDRM.trace(pc) + constant;
-            for (int i = 0; i < d; i++) {
-                double pm = 0;
-                for (int j = 0; j < d; j++) {
-                    pm += precision.get(i, j) * mean[j];
-                }
-                energy += 0.5 * mean[i] * pm - c[i] * mean[i];
-            }
-            return -0.5 * d - 0.5 * d * Math.log(2 * Math.PI) - logDet(s, steps) + energy + logNormalizer();
-        }
+        return steps * sum;
     }
 
     static StepSizeObjective.Chain chain(int d, int steps, Random random) {
@@ -150,11 +46,12 @@ class StepSizeObjectiveTest {
 
     @Test
     void linearGeneratorMatchesTheClosedForm() {
-        LinearEnergy energy = new LinearEnergy(6, 40, 0.15, 1);
+        // U(e) = ||x - W e - b||^2 / (2 sigma^2) + ||e||^2 / 2: every Langevin step is affine
+        LinearGaussianEnergy energy = LinearGaussianEnergy.random(6, 40, 0.15, 0.05, 1);
         int steps = 10;
         Random random = new Random(2);
         for (double s : new double[] {0.02, 0.05, 0.1, 0.15}) {
-            double exact = energy.logDet(s, steps);
+            double exact = linearLogDet(energy, s, steps);
             StepSizeObjective.Value v = StepSizeObjective.evaluate(energy, constant(s, steps), chain(6, steps, random), false);
             assertEquals(exact, v.logDet(), 1e-6 * Math.abs(exact), "log|det| at s = " + s);
             int chains = 400;
@@ -167,7 +64,7 @@ class StepSizeObjectiveTest {
             }
             double mean = sum / chains;
             double standardError = Math.sqrt((sumSquares / chains - mean * mean) / (chains - 1));
-            double expected = energy.expectedObjective(s, steps);
+            double expected = energy.exact(constant(s, steps)).fixedNoiseObjective();
             assertTrue(Math.abs(mean - expected) < 3 * standardError,
                     "s = " + s + ": Monte Carlo " + mean + " +- " + standardError + ", closed form " + expected);
         }
