@@ -11,6 +11,8 @@ import ai.djl.training.ParameterStore;
 import org.shortrun.RandomStream;
 import org.shortrun.model.LadderGenerator;
 
+import java.util.Arrays;
+
 /**
  * Noise-initialised short-run Langevin dynamics on the whitened latents of a generator.
  *
@@ -18,22 +20,29 @@ import org.shortrun.model.LadderGenerator;
  *
  * <pre>
  *   grad = d/de ||mask * (x - g(e))||^2 / (2 sigma^2)
- *   e    = e - (s^2 / 2) (grad + e) + s N(0, I)
+ *   e    = e - (s_k^2 / 2) (grad + e) + s_k N(0, I)
  * </pre>
  *
- * <p>{@code s} is the noise standard deviation; the paper's step size in eq. (10) is {@code
- * s^2/2}. The generator's parameters are frozen for the K steps, so autograd computes no
- * parameter gradients: only the latents' are needed.
+ * <p>{@code s_k} is step k's noise standard deviation; the paper's step size in eq. (10) is
+ * {@code s^2/2}. The paper shares one s among all steps ({@link Builder#setStepSize}), which is
+ * the special case of a schedule s_1..s_K ({@link Builder#optStepSizes}) with equal entries. The
+ * generator's parameters are frozen for the K steps, so autograd computes no parameter
+ * gradients: only the latents' are needed.
  */
 public final class Langevin {
 
     private final int steps;
-    private final float stepSize;
+    private final float[] stepSizes;
     private final boolean freezeParameters;
 
     private Langevin(Builder builder) {
         steps = builder.steps;
-        stepSize = builder.stepSize;
+        if (builder.stepSizes != null) {
+            stepSizes = builder.stepSizes.clone();
+        } else {
+            stepSizes = new float[steps];
+            Arrays.fill(stepSizes, builder.stepSize);
+        }
         freezeParameters = builder.freezeParameters;
     }
 
@@ -56,22 +65,79 @@ public final class Langevin {
     }
 
     /**
-     * Returns s, the noise standard deviation of one step.
+     * Returns s, the noise standard deviation shared by every step; for a schedule of distinct
+     * s_1..s_K, their mean, as one number to report.
      *
-     * @return the step size
+     * @return the shared step size, or the mean of the per-step sizes
      */
     public float getStepSize() {
-        return stepSize;
+        return meanOf(stepSizes);
     }
 
     /**
-     * Returns a copy with another step size.
+     * Returns s_1..s_K, each step's noise standard deviation; all equal for a shared s.
+     *
+     * @return a copy of the K step sizes
+     */
+    public float[] getStepSizes() {
+        return stepSizes.clone();
+    }
+
+    /**
+     * Whether every step has the same size.
+     *
+     * @return true for a shared s
+     */
+    public boolean hasSharedStepSize() {
+        return isShared(stepSizes);
+    }
+
+    /**
+     * Returns a copy with another step size, shared by every step.
      *
      * @param s the new step size
      * @return a sampler with K unchanged and step size s
      */
     public Langevin withStepSize(float s) {
         return builder().setSteps(steps).setStepSize(s).optFreezeParameters(freezeParameters).build();
+    }
+
+    /**
+     * Returns a copy with a step size per step.
+     *
+     * @param s s_1..s_K, K of them
+     * @return a sampler with K unchanged and step k taking s[k - 1]
+     * @throws IllegalArgumentException if there are not K sizes or one is not positive
+     */
+    public Langevin withStepSizes(float[] s) {
+        return builder().setSteps(steps).optStepSizes(s).optFreezeParameters(freezeParameters).build();
+    }
+
+    /**
+     * The mean of step sizes, in double precision and rounded once to float: the one number a
+     * per-step schedule reports as its step size, and the shared s itself when all are equal.
+     *
+     * @param stepSizes s_1..s_K
+     * @return their mean
+     */
+    public static float meanOf(float[] stepSizes) {
+        if (isShared(stepSizes)) {
+            return stepSizes[0];
+        }
+        double sum = 0;
+        for (float s : stepSizes) {
+            sum += s;
+        }
+        return (float) (sum / stepSizes.length);
+    }
+
+    private static boolean isShared(float[] stepSizes) {
+        for (float s : stepSizes) {
+            if (s != stepSizes[0]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -196,7 +262,7 @@ public final class Langevin {
                     }
                     NDList next = new NDList(e.size());
                     for (NDArray latent : e) {
-                        next.add(update(latent, latent.getGradient(), stepSize, inverseTwoVariance, normal(stream, step, latent.getShape())));
+                        next.add(update(latent, latent.getGradient(), stepSizes[k], inverseTwoVariance, normal(stream, step, latent.getShape())));
                     }
                     next.attach(manager);
                     e = next;
@@ -218,7 +284,7 @@ public final class Langevin {
      *
      * @param latent e, any shape
      * @param squaredErrorGradient d/de of the summed squared error, e's shape; consumed
-     * @param s the step size
+     * @param s this step's size s_k
      * @param inverseTwoVariance 1/(2 sigma^2)
      * @param noise eps, standard normal, e's shape; consumed, and returned as the new e
      * @return the updated latent
@@ -236,7 +302,7 @@ public final class Langevin {
      *
      * @param e the latent, d values; updated in place
      * @param energyGradient d/de of the energy at e
-     * @param s the step size
+     * @param s this step's size s_k
      * @param noise eps, d standard normals
      */
     public static void update(double[] e, double[] energyGradient, double s, double[] noise) {
@@ -292,6 +358,7 @@ public final class Langevin {
     public static final class Builder {
         private int steps = 25;
         private float stepSize = 0.05f;
+        private float[] stepSizes;
         private boolean freezeParameters = true;
 
         Builder() {}
@@ -308,13 +375,27 @@ public final class Langevin {
         }
 
         /**
-         * Sets s, the noise standard deviation (default 0.05, the released value).
+         * Sets s, the noise standard deviation shared by every step (default 0.05, the released
+         * value), replacing any schedule given by {@link #optStepSizes}.
          *
          * @param stepSize the step size
          * @return this builder
          */
         public Builder setStepSize(float stepSize) {
             this.stepSize = stepSize;
+            this.stepSizes = null;
+            return this;
+        }
+
+        /**
+         * Sets a step size per step, s_1..s_K, instead of one shared s (default: none, every
+         * step takes {@link #setStepSize}'s). Equal entries give exactly the shared sampler.
+         *
+         * @param stepSizes K positive sizes, step k taking {@code stepSizes[k - 1]}; copied
+         * @return this builder
+         */
+        public Builder optStepSizes(float[] stepSizes) {
+            this.stepSizes = stepSizes.clone();
             return this;
         }
 
@@ -335,16 +416,30 @@ public final class Langevin {
          * Builds the sampler.
          *
          * @return the sampler
-         * @throws IllegalArgumentException if K or s is not positive
+         * @throws IllegalArgumentException if K or a step size is not positive, or a schedule
+         *     does not have K sizes
          */
         public Langevin build() {
             if (steps <= 0) {
                 throw new IllegalArgumentException("steps K must be positive, got " + steps);
             }
-            if (!(stepSize > 0f) || Float.isInfinite(stepSize)) {
-                throw new IllegalArgumentException("step size must be positive, got " + stepSize);
+            if (stepSizes == null) {
+                checkStepSize("step size", stepSize);
+            } else {
+                if (stepSizes.length != steps) {
+                    throw new IllegalArgumentException(stepSizes.length + " step sizes for K = " + steps + " steps");
+                }
+                for (int k = 0; k < steps; k++) {
+                    checkStepSize("step size s_" + (k + 1), stepSizes[k]);
+                }
             }
             return new Langevin(this);
+        }
+
+        private static void checkStepSize(String name, float value) {
+            if (!(value > 0f) || Float.isInfinite(value)) {
+                throw new IllegalArgumentException(name + " must be positive, got " + value);
+            }
         }
     }
 }

@@ -151,7 +151,18 @@ public final class StepSizeStudy {
             if (gradient) {
                 double[] start = new double[steps];
                 Arrays.fill(start, gradientStart);
-                descent = StepSizeSearch.gradient(problem, start, perStep, gradientIterations, gradientRate, selection, e -> listener.accept(line("gradient", e)));
+                if (progress != null) {
+                    progress.reset("gradient", gradientIterations + 1);
+                }
+                descent = StepSizeSearch.gradient(problem, start, perStep, gradientIterations, gradientRate, selection, e -> {
+                    listener.accept(line("gradient", e));
+                    if (progress != null) {
+                        progress.increment(1);
+                    }
+                });
+                if (progress != null) {
+                    progress.end();
+                }
                 summary.put("gradient_minimiser", descent.best() == null ? null : descent.bestShared());
                 summary.put("gradient_objective", descent.bestEstimate() == null ? null : descent.bestEstimate().objective());
                 if (perStep && descent.best() != null) {
@@ -346,7 +357,8 @@ public final class StepSizeStudy {
         }
 
         /**
-         * Sets a progress callback, advanced once per grid point.
+         * Sets a progress callback, advanced once per grid point ({@code reset("s", points)}),
+         * then once per gradient iteration ({@code reset("gradient", iterations + 1)}).
          *
          * @param progress the callback
          * @return this builder

@@ -48,7 +48,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * A saved learning state: parameters, Adam's moments and update count, the step size, the
+ * A saved learning state: parameters, Adam's moments and update count, the step size (and the
+ * per-step sizes s_1..s_K when the steps' sizes differ), the
  * iteration, the seed, both configurations, for {@link Method#ABP} the persistent latents and
  * for {@link Method#GLO} the codes ({@code latents.bin}), and for {@link Method#LVAE} and {@link
  * Method#VAE} the encoder's parameters ({@code encoder.bin}). A directory holding {@code state.json}, {@code
@@ -87,7 +88,10 @@ public final class Checkpoint {
     private static final class State {
         int format;
         long iteration;
+        // the shared s, or the mean of stepSizes: what readers before per-step sizes take
         float stepSize;
+        // null when every step shares stepSize, and in checkpoints written before per-step sizes
+        float[] stepSizes;
         long seed;
         LadderConfig model;
         LearningConfig training;
@@ -125,9 +129,48 @@ public final class Checkpoint {
         return state.iteration;
     }
 
-    /** @return the Langevin step size s at the time of saving */
+    /**
+     * Returns the Langevin step size s at the time of saving: shared by every step, or the mean
+     * of {@link #getStepSizes()} when the steps' sizes differ.
+     *
+     * @return the step size
+     */
     public float getStepSize() {
         return state.stepSize;
+    }
+
+    /**
+     * Returns s_1..s_K at the time of saving, each step's size; all equal to {@link
+     * #getStepSize()} when the steps share one s.
+     *
+     * @return K step sizes
+     */
+    public float[] getStepSizes() {
+        if (state.stepSizes != null) {
+            return state.stepSizes.clone();
+        }
+        float[] shared = new float[state.training.getSteps()];
+        java.util.Arrays.fill(shared, state.stepSize);
+        return shared;
+    }
+
+    /**
+     * Whether the steps have sizes of their own, which a sampler of another K cannot take.
+     *
+     * @return true if the checkpoint holds distinct per-step sizes
+     */
+    public boolean hasPerStepSizes() {
+        return state.stepSizes != null && !langevin().hasSharedStepSize();
+    }
+
+    /**
+     * The sampler the checkpoint's model was trained with at the time of saving: its K and its
+     * step sizes, per step when they differ.
+     *
+     * @return the sampler
+     */
+    public org.shortrun.inference.Langevin langevin() {
+        return org.shortrun.inference.Langevin.builder().setSteps(state.training.getSteps()).optStepSizes(getStepSizes()).build();
     }
 
     /**
@@ -213,7 +256,9 @@ public final class Checkpoint {
             // where the tree's getAsInt would wrap it to 1
             state = GSON.fromJson(content, State.class);
         } catch (JsonParseException | IllegalStateException | NumberFormatException | UnsupportedOperationException e) {
-            throw new DamagedFileException(file, "its content does not parse (" + e.getMessage() + ")", e);
+            // Gson appends a line pointing to its troubleshooting guide; a refusal is one line
+            String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            throw new DamagedFileException(file, "its content does not parse (" + reason + ")", e);
         }
         try {
             state.model.toBuilder().build();
@@ -226,6 +271,16 @@ public final class Checkpoint {
         }
         if (!(state.stepSize > 0) || !Float.isFinite(state.stepSize)) {
             throw new DamagedFileException(file, "step size " + state.stepSize + " is not a positive number");
+        }
+        if (state.stepSizes != null) {
+            if (state.stepSizes.length != state.training.getSteps()) {
+                throw new DamagedFileException(file, "it holds " + state.stepSizes.length + " per-step sizes for K = " + state.training.getSteps() + " steps");
+            }
+            for (float s : state.stepSizes) {
+                if (!(s > 0) || !Float.isFinite(s)) {
+                    throw new DamagedFileException(file, "per-step size " + s + " is not a positive number");
+                }
+            }
         }
         if (state.seed != state.training.getSeed()) {
             throw new DamagedFileException(file, "seed " + state.seed + " differs from its training seed " + state.training.getSeed());
@@ -325,7 +380,11 @@ public final class Checkpoint {
             throw new InputException("checkpoint " + directory + " is corrupt: " + e.getMessage(), e);
         }
         learner.setIteration(state.iteration);
-        learner.setStepSize(state.stepSize);
+        if (state.stepSizes != null) {
+            learner.setStepSizes(state.stepSizes);
+        } else {
+            learner.setStepSize(state.stepSize);
+        }
         return learner;
     }
 
@@ -396,6 +455,7 @@ public final class Checkpoint {
         state.format = FORMAT;
         state.iteration = learner.getIteration();
         state.stepSize = learner.getLangevin().getStepSize();
+        state.stepSizes = learner.getLangevin().hasSharedStepSize() ? null : learner.getLangevin().getStepSizes();
         state.seed = learner.getConfig().getSeed();
         state.model = learner.getGenerator().getConfig();
         state.training = learner.getConfig();

@@ -87,7 +87,11 @@ public final class Learner implements AutoCloseable {
         adam = new Adam(manager, config.getBeta1(), 0.999f, 1e-8f);
         learningRate = config.learningRate();
         sigma = config.sigma();
-        langevin = Langevin.builder().setSteps(config.getSteps()).setStepSize(config.getStepSize()).build();
+        Langevin.Builder sampler = Langevin.builder().setSteps(config.getSteps()).setStepSize(config.getStepSize());
+        if (config.getStepSizes() != null) {
+            sampler.optStepSizes(config.getStepSizes());
+        }
+        langevin = sampler.build();
     }
 
     /**
@@ -177,12 +181,22 @@ public final class Learner implements AutoCloseable {
     }
 
     /**
-     * Sets the Langevin step size s used from now on.
+     * Sets the Langevin step size s used from now on, shared by every step.
      *
      * @param stepSize the new step size
      */
     public void setStepSize(float stepSize) {
         langevin = langevin.withStepSize(stepSize);
+    }
+
+    /**
+     * Sets a step size per Langevin step, s_1..s_K, used from now on.
+     *
+     * @param stepSizes K positive sizes
+     * @throws IllegalArgumentException if there are not K of them or one is not positive
+     */
+    public void setStepSizes(float[] stepSizes) {
+        langevin = langevin.withStepSizes(stepSizes);
     }
 
     /** @return sigma at the current iteration */

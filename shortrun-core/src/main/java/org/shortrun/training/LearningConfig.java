@@ -1,6 +1,7 @@
 package org.shortrun.training;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -29,6 +30,8 @@ public final class LearningConfig {
     private final int batchSize;
     private final int steps;
     private final float stepSize;
+    // nullable: absent, every step starts at stepSize
+    private final float[] stepSizes;
     private final float sigma;
     private final Float sigmaStart;
     private final long sigmaAnnealIterations;
@@ -49,7 +52,8 @@ public final class LearningConfig {
         iterations = b.iterations;
         batchSize = b.batchSize;
         steps = b.steps;
-        stepSize = b.stepSize;
+        stepSize = b.stepSizes != null ? org.shortrun.inference.Langevin.meanOf(b.stepSizes) : b.stepSize;
+        stepSizes = b.stepSizes == null ? null : b.stepSizes.clone();
         sigma = b.sigma;
         sigmaStart = b.sigmaStart;
         sigmaAnnealIterations = b.sigmaAnnealIterations;
@@ -103,6 +107,9 @@ public final class LearningConfig {
         if (sigmaStart != null) {
             b.optSigmaAnneal(sigmaStart, sigmaAnnealIterations);
         }
+        if (stepSizes != null) {
+            b.optStepSizes(stepSizes);
+        }
         return b;
     }
 
@@ -121,9 +128,23 @@ public final class LearningConfig {
         return steps;
     }
 
-    /** @return s, the Langevin noise standard deviation at the start of the run */
+    /**
+     * Returns s, the Langevin noise standard deviation at the start of the run: shared by every
+     * step, or the mean of {@link #getStepSizes()}.
+     *
+     * @return the starting step size
+     */
     public float getStepSize() {
         return stepSize;
+    }
+
+    /**
+     * Returns s_1..s_K at the start of the run, when each step starts with a size of its own.
+     *
+     * @return a copy of the K step sizes, or null when every step starts at {@link #getStepSize()}
+     */
+    public float[] getStepSizes() {
+        return stepSizes == null ? null : stepSizes.clone();
     }
 
     /** @return the target observation noise sigma */
@@ -247,6 +268,7 @@ public final class LearningConfig {
         conflict(conflicts, "batch size", batchSize, asked.batchSize);
         conflict(conflicts, "Langevin steps", steps, asked.steps);
         conflict(conflicts, "step size", stepSize, asked.stepSize);
+        conflict(conflicts, "per-step sizes", describe(stepSizes), describe(asked.stepSizes));
         conflict(conflicts, "sigma", sigma, asked.sigma);
         conflict(conflicts, "sigma annealed from", sigmaStart, asked.sigmaStart);
         conflict(conflicts, "sigma annealing iterations", sigmaAnnealIterations, asked.sigmaAnnealIterations);
@@ -262,6 +284,10 @@ public final class LearningConfig {
         return conflicts;
     }
 
+    private static String describe(float[] stepSizes) {
+        return stepSizes == null ? null : Arrays.toString(stepSizes);
+    }
+
     private static void conflict(List<String> conflicts, String name, Object checkpoint, Object asked) {
         if (!Objects.equals(checkpoint, asked)) {
             conflicts.add(name + ": " + checkpoint + " in the checkpoint, " + asked + " asked");
@@ -274,6 +300,7 @@ public final class LearningConfig {
         private int batchSize = 100;
         private int steps = Method.SHORTRUN.getSteps();
         private float stepSize = Method.SHORTRUN.getStepSize();
+        private float[] stepSizes;
         private float sigma = Method.SHORTRUN.getSigma();
         private Float sigmaStart;
         private long sigmaAnnealIterations;
@@ -324,13 +351,27 @@ public final class LearningConfig {
         }
 
         /**
-         * Sets s, the Langevin noise standard deviation (default 0.05).
+         * Sets s, the Langevin noise standard deviation shared by every step (default 0.05),
+         * replacing any per-step sizes.
          *
          * @param stepSize the step size
          * @return this builder
          */
         public Builder optStepSize(float stepSize) {
             this.stepSize = stepSize;
+            this.stepSizes = null;
+            return this;
+        }
+
+        /**
+         * Starts the run with a step size per Langevin step, s_1..s_K (default: none, every step
+         * takes {@link #optStepSize}'s s); the run's step size is then their mean.
+         *
+         * @param stepSizes K positive sizes, step k taking {@code stepSizes[k - 1]}; copied
+         * @return this builder
+         */
+        public Builder optStepSizes(float[] stepSizes) {
+            this.stepSizes = stepSizes.clone();
             return this;
         }
 
@@ -490,6 +531,16 @@ public final class LearningConfig {
                 throw new IllegalArgumentException("steps K must be at most " + MAX_STEPS + ", got " + steps);
             }
             positive("step size", stepSize);
+            if (stepSizes != null) {
+                if (stepSizes.length != steps) {
+                    throw new IllegalArgumentException(stepSizes.length + " per-step sizes for K = " + steps + " Langevin steps");
+                }
+                for (int k = 0; k < steps; k++) {
+                    if (!(stepSizes[k] > 0) || Float.isInfinite(stepSizes[k])) {
+                        throw new IllegalArgumentException("step size s_" + (k + 1) + " must be positive, got " + stepSizes[k]);
+                    }
+                }
+            }
             positive("sigma", sigma);
             if (sigmaStart != null) {
                 positive("sigma anneal start", sigmaStart);

@@ -8,7 +8,9 @@ import java.util.Locale;
 
 /**
  * A progress bar on standard error: items done, rate, a detail (the loss, in training) and ETA.
- * Redrawn in place on a terminal; on a log (no console) a line every tenth of the work.
+ * Redrawn in place on a terminal; on a log (no console) a line every tenth of the work. During a
+ * step-size search, which stops the iterations for a while, it reports every evaluation of the
+ * objective instead: in place on a terminal, a line each on a log.
  */
 public final class ProgressBar implements TrainingRun.Listener {
 
@@ -129,6 +131,45 @@ public final class ProgressBar implements TrainingRun.Listener {
     @Override
     public void onIteration(IterationStats stats) {
         draw(stats.iteration(), stats.seconds(), String.format(Locale.ROOT, "mse %.4f", stats.mse()));
+    }
+
+    @Override
+    public void onStepSizeEstimate(TrainingRun.StepSizeProgress progress) {
+        String line = describe(progress);
+        boolean last = progress.evaluation() == progress.evaluations();
+        if (terminal) {
+            // padded so that a shorter line leaves nothing of the one it replaces
+            out.print("\r" + String.format(Locale.ROOT, "%-100s", line) + (last ? System.lineSeparator() : ""));
+            // the bar redraws at once after a search, whatever the time since its last drawing
+            lastDraw = 0;
+        } else {
+            out.println(line);
+        }
+        out.flush();
+    }
+
+    /**
+     * One evaluation of a step-size search as a line: where the search is, the s evaluated (the
+     * mean of s_1..s_K for per-step sizes), its objective and the time left.
+     */
+    static String describe(TrainingRun.StepSizeProgress progress) {
+        var e = progress.estimate();
+        double[] s = e.stepSizes();
+        boolean shared = java.util.Arrays.stream(s).allMatch(v -> v == s[0]);
+        double perEvaluation = progress.seconds() / progress.evaluation();
+        return String.format(
+                Locale.ROOT,
+                "step-size search (%s) before iteration %d: %d/%d, s %.4g%s, objective %s%s; %.1f s/evaluation, ETA %s",
+                progress.search(),
+                progress.iteration(),
+                progress.evaluation(),
+                progress.evaluations(),
+                e.sharedStepSize(),
+                shared ? "" : " (mean of " + s.length + " per-step)",
+                Double.isFinite(e.objective()) ? String.format(Locale.ROOT, "%.6g", e.objective()) : "not finite",
+                e.isAdmissible() ? "" : Double.isFinite(e.objective()) ? " (not admissible)" : "",
+                perEvaluation,
+                clock(perEvaluation * (progress.evaluations() - progress.evaluation())));
     }
 
     private void draw(long done, double seconds, String detail) {

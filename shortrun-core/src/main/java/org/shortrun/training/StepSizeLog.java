@@ -34,6 +34,10 @@ final class StepSizeLog extends RunLog {
         line.put("iteration", record.iteration());
         line.put("previous", record.previous());
         line.put("chosen", record.chosen());
+        if (record.isPerStep()) {
+            line.put("previous_per_step", record.previousStepSizes());
+            line.put("chosen_per_step", record.chosenStepSizes());
+        }
         line.put("found", record.result().best() != null);
         line.put("seconds", record.seconds());
         List<Map<String, Object>> estimates = new ArrayList<>();

@@ -10,10 +10,13 @@ import java.util.Objects;
 /**
  * When and how a run re-optimises its Langevin step size s by the variational objective (the
  * paper's section 4.5): every {@code every} iterations, starting at iteration 0, on {@code
- * examples} training images with {@code chains} chains each.
+ * examples} training images with {@code chains} chains each; with {@code perStep}, a size per
+ * Langevin step, s_1..s_K, by gradient descent.
  *
  * @param every iterations between searches
  * @param search grid search or gradient descent on log s
+ * @param perStep whether gradient descent tunes each step's s_k on its own, from the current
+ *     s_1..s_K, instead of one s shared by all (false in checkpoints written before the choice)
  * @param grid the grid's step sizes (used by {@link Search#GRID})
  * @param examples training images per search, drawn afresh each time from the run's seed
  * @param chains chains per image
@@ -25,6 +28,7 @@ import java.util.Objects;
 public record StepSizeTuning(
         long every,
         Search search,
+        boolean perStep,
         List<Double> grid,
         int examples,
         int chains,
@@ -71,6 +75,33 @@ public record StepSizeTuning(
         if (search == Search.GRADIENT && (gradientIterations <= 0 || !(gradientRate > 0))) {
             throw new IllegalArgumentException("gradient iterations and rate must be positive, got " + gradientIterations + " and " + gradientRate);
         }
+        if (perStep && search != Search.GRADIENT) {
+            throw new IllegalArgumentException("per-step sizes are tuned by gradient descent only; the grid searches one s shared by all steps");
+        }
+    }
+
+    /**
+     * Settings with one s shared by all steps.
+     *
+     * @param every iterations between searches
+     * @param search grid search or gradient descent on log s
+     * @param grid the grid's step sizes (used by {@link Search#GRID})
+     * @param examples training images per search
+     * @param chains chains per image
+     * @param gradientIterations gradient steps (used by {@link Search#GRADIENT})
+     * @param gradientRate Adam's step on log s
+     * @param selection which estimates a search may choose (null: the default rule)
+     */
+    public StepSizeTuning(
+            long every,
+            Search search,
+            List<Double> grid,
+            int examples,
+            int chains,
+            int gradientIterations,
+            double gradientRate,
+            StepSizeSearch.Selection selection) {
+        this(every, search, false, grid, examples, chains, gradientIterations, gradientRate, selection);
     }
 
     /**
@@ -92,6 +123,7 @@ public record StepSizeTuning(
      * @param base the resumed run's tuning, or null
      * @param every T_s, or null
      * @param search "grid" or "gradient", or null
+     * @param perStep true for a size per Langevin step (gradient search only), or null
      * @param grid the grid as {@link #parseGrid} reads it, or null
      * @param examples training images per search, or null
      * @param chains chains per image, or null
@@ -105,6 +137,7 @@ public record StepSizeTuning(
             StepSizeTuning base,
             Long every,
             String search,
+            Boolean perStep,
             String grid,
             Integer examples,
             Integer chains,
@@ -112,7 +145,7 @@ public record StepSizeTuning(
             Double gradientRate,
             String selection) {
         if (every == null && base == null) {
-            if (search != null || selection != null || grid != null || examples != null || chains != null || gradientIterations != null || gradientRate != null) {
+            if (search != null || perStep != null || selection != null || grid != null || examples != null || chains != null || gradientIterations != null || gradientRate != null) {
                 throw new InputException("the --step-size-* options need --step-size-every T");
             }
             return null;
@@ -126,10 +159,16 @@ public record StepSizeTuning(
                 default -> throw new InputException("--step-size-search must be grid or gradient, got '" + search + "'");
             };
         }
+        boolean eachStep = perStep != null ? perStep : d.perStep();
+        if (eachStep && kind != Search.GRADIENT) {
+            String who = perStep != null ? "--step-size-per-step" : "the resumed run tunes per-step sizes, which";
+            throw new InputException(who + " needs --step-size-search gradient: the grid searches one s shared by all steps");
+        }
         try {
             return new StepSizeTuning(
                     every != null ? every : d.every(),
                     kind,
+                    eachStep,
                     grid == null ? d.grid() : Arrays.stream(parseGrid("--step-size-grid", grid)).boxed().toList(),
                     examples != null ? examples : d.examples(),
                     chains != null ? chains : d.chains(),

@@ -3,6 +3,7 @@ package org.shortrun.training;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
+import org.shortrun.inference.Langevin;
 import org.shortrun.stepsize.StepSizeProblem;
 import org.shortrun.stepsize.StepSizeSearch;
 
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 
 /**
  * Runs a learner to its configured number of iterations over an image source: one native-memory
@@ -55,6 +57,14 @@ public final class TrainingRun {
         default void onStepSizeSearch(StepSizeSearchRecord search) throws IOException {}
 
         /**
+         * Called after every evaluation of the objective during a step-size search, so that a
+         * search, which can take minutes, shows its progress.
+         *
+         * @param progress the evaluation and how far the search has come
+         */
+        default void onStepSizeEstimate(StepSizeProgress progress) {}
+
+        /**
          * Called once when the run ends, also when it fails.
          *
          * @throws IOException if the listener cannot finish its output
@@ -63,15 +73,50 @@ public final class TrainingRun {
     }
 
     /**
+     * One evaluation of the objective during a step-size search.
+     *
+     * @param iteration iterations done before the search
+     * @param search {@code grid} or {@code gradient}
+     * @param evaluation how many evaluations the search has made, counting this one
+     * @param evaluations how many it makes in all: the grid's points, or the gradient steps and
+     *     the point they reach
+     * @param estimate the evaluation
+     * @param seconds seconds since the search started
+     */
+    public record StepSizeProgress(long iteration, String search, int evaluation, int evaluations, StepSizeProblem.Estimate estimate, double seconds) {}
+
+    /**
      * One re-optimisation of s during a run, as logged to stepsize.jsonl.
      *
      * @param iteration iterations done before it
-     * @param previous s before
-     * @param chosen s after: the search's minimiser, or {@code previous} if it found none
+     * @param previous s before; with per-step sizes, their mean
+     * @param chosen s after: the search's minimiser, or {@code previous} if it found none; with
+     *     per-step sizes, their mean
+     * @param previousStepSizes s_1..s_K before, for a per-step search; null for a shared s
+     * @param chosenStepSizes s_1..s_K after, for a per-step search; null for a shared s
      * @param result the search, with every estimate it made
      * @param seconds how long it took
      */
-    public record StepSizeSearchRecord(long iteration, double previous, double chosen, StepSizeSearch.Result result, double seconds) {
+    public record StepSizeSearchRecord(
+            long iteration, double previous, double chosen, double[] previousStepSizes, double[] chosenStepSizes, StepSizeSearch.Result result, double seconds) {
+
+        /**
+         * A search of one s shared by all steps.
+         *
+         * @param iteration iterations done before it
+         * @param previous s before
+         * @param chosen s after
+         * @param result the search
+         * @param seconds how long it took
+         */
+        public StepSizeSearchRecord(long iteration, double previous, double chosen, StepSizeSearch.Result result, double seconds) {
+            this(iteration, previous, chosen, null, null, result, seconds);
+        }
+
+        /** @return whether the search tuned a size per step */
+        public boolean isPerStep() {
+            return chosenStepSizes != null;
+        }
 
         /**
          * The search in brief, as the command prints it: iteration, previous and chosen s,
@@ -85,6 +130,9 @@ public final class TrainingRun {
             line.put("iteration", iteration);
             line.put("previous", previous);
             line.put("s", chosen);
+            if (isPerStep()) {
+                line.put("per_step", chosenStepSizes.clone());
+            }
             line.put("found", result.best() != null);
             line.put("objective", result.bestEstimate() == null ? null : result.bestEstimate().objective());
             line.put("evaluations", result.trace().size());
@@ -162,7 +210,7 @@ public final class TrainingRun {
             while (learner.getIteration() < end) {
                 long iteration = learner.getIteration();
                 if (tuning != null && tuning.isDue(iteration)) {
-                    StepSizeSearchRecord record = searchStepSize(tuning, manager);
+                    StepSizeSearchRecord record = searchStepSize(tuning, manager, all);
                     for (Listener l : all) {
                         l.onStepSizeSearch(record);
                     }
@@ -208,17 +256,32 @@ public final class TrainingRun {
     }
 
     /**
-     * Re-optimises s on images and chains drawn from (seed, iteration), so that a resumed run
-     * makes the same choice as an uninterrupted one.
+     * Re-optimises s, or with per-step tuning s_1..s_K from their current values, on images and
+     * chains drawn from (seed, iteration), so that a resumed run makes the same choice as an
+     * uninterrupted one; every listener hears each evaluation.
      */
-    private StepSizeSearchRecord searchStepSize(StepSizeTuning tuning, NDManager manager) {
+    private StepSizeSearchRecord searchStepSize(StepSizeTuning tuning, NDManager manager, List<Listener> listeners) {
         long iteration = learner.getIteration();
         long t0 = System.nanoTime();
         int seed = Learner.iterationSeed(learner.getConfig().getSeed(), iteration);
         Random random = new Random(seed);
         int[] indices = random.ints(0, source.imageCount()).distinct().limit(tuning.examples()).toArray();
-        // the float's shortest decimal, so that 0.05 is logged as 0.05
-        double previous = Double.parseDouble(Float.toString(learner.getLangevin().getStepSize()));
+        float[] current = learner.getLangevin().getStepSizes();
+        double previous = decimal(Langevin.meanOf(current));
+        double[] previousStepSizes = new double[current.length];
+        for (int k = 0; k < current.length; k++) {
+            previousStepSizes[k] = decimal(current[k]);
+        }
+        boolean onGrid = tuning.search() == StepSizeTuning.Search.GRID;
+        String search = onGrid ? "grid" : "gradient";
+        int evaluations = onGrid ? tuning.grid().size() : tuning.gradientIterations() + 1;
+        int[] evaluated = {0};
+        Consumer<StepSizeProblem.Estimate> progress = e -> {
+            StepSizeProgress p = new StepSizeProgress(iteration, search, ++evaluated[0], evaluations, e, (System.nanoTime() - t0) / 1e9);
+            for (Listener l : listeners) {
+                l.onStepSizeEstimate(p);
+            }
+        };
         StepSizeSearch.Result result;
         try (NDManager scope = manager.newSubManager()) {
             NDArray batch = source.batch(scope, indices);
@@ -229,20 +292,45 @@ public final class TrainingRun {
             int steps = learner.getConfig().getSteps();
             try (StepSizeProblem problem =
                     new StepSizeProblem(learner.getGenerator(), learner.currentSigma(), images, tuning.chains(), steps, random, scope)) {
-                if (tuning.search() == StepSizeTuning.Search.GRID) {
+                if (onGrid) {
                     double[] grid = tuning.grid().stream().mapToDouble(Double::doubleValue).toArray();
-                    result = StepSizeSearch.grid(problem, grid, tuning.selection(), e -> {});
+                    result = StepSizeSearch.grid(problem, grid, tuning.selection(), progress);
                 } else {
                     double[] startS = new double[steps];
-                    Arrays.fill(startS, previous);
+                    if (tuning.perStep()) {
+                        startS = previousStepSizes.clone();
+                    } else {
+                        Arrays.fill(startS, previous);
+                    }
                     result = StepSizeSearch.gradient(
-                            problem, startS, false, tuning.gradientIterations(), tuning.gradientRate(), tuning.selection(), e -> {});
+                            problem, startS, tuning.perStep(), tuning.gradientIterations(), tuning.gradientRate(), tuning.selection(), progress);
                 }
             }
         }
-        double chosen = result.best() == null ? previous : result.bestShared();
-        learner.setStepSize((float) chosen);
-        return new StepSizeSearchRecord(iteration, previous, chosen, result, (System.nanoTime() - t0) / 1e9);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (!tuning.perStep()) {
+            double chosen = result.best() == null ? previous : result.bestShared();
+            learner.setStepSize((float) chosen);
+            return new StepSizeSearchRecord(iteration, previous, chosen, result, seconds);
+        }
+        float[] chosen = current;
+        if (result.best() != null) {
+            chosen = new float[current.length];
+            for (int k = 0; k < chosen.length; k++) {
+                chosen[k] = (float) result.best()[k];
+            }
+        }
+        learner.setStepSizes(chosen);
+        double[] chosenStepSizes = new double[chosen.length];
+        for (int k = 0; k < chosen.length; k++) {
+            chosenStepSizes[k] = decimal(chosen[k]);
+        }
+        return new StepSizeSearchRecord(iteration, previous, decimal(Langevin.meanOf(chosen)), previousStepSizes, chosenStepSizes, result, seconds);
+    }
+
+    /** A float's shortest decimal, so that 0.05f is logged as 0.05. */
+    private static double decimal(float value) {
+        return Double.parseDouble(Float.toString(value));
     }
 
     /** Builds a {@link TrainingRun}. */

@@ -2,6 +2,7 @@ package org.shortrun.inference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +19,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 
 import org.junit.jupiter.api.Test;
+import org.shortrun.RandomStream;
 import org.shortrun.engine.GradientCheck;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
@@ -202,5 +204,188 @@ class LangevinTest {
         assertThrows(IllegalArgumentException.class, () -> Langevin.builder().setSteps(0).build());
         assertThrows(IllegalArgumentException.class, () -> Langevin.builder().setStepSize(0f).build());
         assertThrows(IllegalArgumentException.class, () -> Langevin.builder().setStepSize(-0.1f).build());
+        assertEquals(
+                "2 step sizes for K = 3 steps",
+                assertThrows(IllegalArgumentException.class, () -> Langevin.builder().setSteps(3).optStepSizes(new float[] {0.1f, 0.1f}).build()).getMessage());
+        assertEquals(
+                "step size s_2 must be positive, got 0.0",
+                assertThrows(IllegalArgumentException.class, () -> Langevin.builder().setSteps(2).optStepSizes(new float[] {0.1f, 0f}).build()).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Langevin.builder().setSteps(2).optStepSizes(new float[] {0.1f, Float.NaN}).build());
+    }
+
+    /** A schedule reports its sizes, their mean as its one step size, and whether they are shared. */
+    @Test
+    void aScheduleReportsItsSizesAndTheirMean() {
+        Langevin shared = Langevin.builder().setSteps(3).setStepSize(0.07f).build();
+        assertArrayEquals(new float[] {0.07f, 0.07f, 0.07f}, shared.getStepSizes());
+        assertTrue(shared.hasSharedStepSize());
+        assertEquals(0.07f, shared.getStepSize());
+        Langevin perStep = shared.withStepSizes(new float[] {0.1f, 0.2f, 0.3f});
+        assertArrayEquals(new float[] {0.1f, 0.2f, 0.3f}, perStep.getStepSizes());
+        assertFalse(perStep.hasSharedStepSize());
+        assertEquals((float) (((double) 0.1f + 0.2f + 0.3f) / 3), perStep.getStepSize());
+        assertEquals(3, perStep.getSteps());
+        assertTrue(perStep.withStepSize(0.05f).hasSharedStepSize());
+        // the builder's last word counts: a shared s replaces a schedule given before it
+        assertTrue(Langevin.builder().setSteps(2).optStepSizes(new float[] {0.1f, 0.2f}).setStepSize(0.05f).build().hasSharedStepSize());
+    }
+
+    private static final int[] Z_DIMS = {16, 32, 64};
+    private static final int BATCH = 16;
+
+    private static LadderGenerator demoGenerator(NDManager manager) {
+        LadderGenerator g = new LadderGenerator(LadderConfig.builder().setZDims(Z_DIMS).optChannels(16).optImageChannels(1).build());
+        g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(31), g.inputShapes(1));
+        return g;
+    }
+
+    private static float[][] flat(NDList latents) {
+        float[][] out = new float[latents.size()][];
+        for (int l = 0; l < latents.size(); l++) {
+            out[l] = latents.get(l).toFloatArray();
+        }
+        return out;
+    }
+
+    /**
+     * Equal per-step sizes are the shared sampler exactly: at the demo's z-dims 16,32,64 and batch
+     * 16, from the same seeded draws, every latent is bit for bit the same. A schedule that differs
+     * in one step gives other latents, so the comparison can fail.
+     */
+    @Test
+    void equalPerStepSizesAreTheSharedSamplerBitForBit() {
+        float s = 0.07f;
+        float sigma = 0.3f;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LadderGenerator g = demoGenerator(manager);
+            ParameterStore ps = new ParameterStore(manager, false);
+            NDArray x = RandomStream.seeded(32).uniform(manager, 1f, new Shape(BATCH, 1, 32, 32), DataType.FLOAT32);
+            Langevin shared = Langevin.builder().setSteps(4).setStepSize(s).build();
+            Langevin perStep = Langevin.builder().setSteps(4).optStepSizes(new float[] {s, s, s, s}).build();
+            Langevin other = Langevin.builder().setSteps(4).optStepSizes(new float[] {s, s, 0.08f, s}).build();
+            float[][] a = flat(shared.infer(g, ps, x, null, sigma, false, RandomStream.seeded(33)).getLatents());
+            float[][] b = flat(perStep.infer(g, ps, x, null, sigma, false, RandomStream.seeded(33)).getLatents());
+            float[][] c = flat(other.infer(g, ps, x, null, sigma, false, RandomStream.seeded(33)).getLatents());
+            for (int l = 0; l < a.length; l++) {
+                assertEquals(BATCH * Z_DIMS[l], a[l].length);
+                assertArrayEquals(a[l], b[l], "layer " + l);
+                assertFalse(java.util.Arrays.equals(a[l], c[l]), "layer " + l + " does not depend on s_3");
+            }
+        }
+    }
+
+    /**
+     * Distinct per-step sizes against the K steps recomputed by hand in float64, at the demo's
+     * z-dims 16,32,64 and batch 16: the same e_0 and noise (drawn from the same seeded stream in
+     * the sampler's order), each step's gradient from a float64 copy of the generator, and e <- e -
+     * (s_k^2/2)(grad/(2 sigma^2) + e) + s_k eps_k. The sampler's latents must agree with it to
+     * float32 precision, and be far closer to it than to the same recomputation with the sizes in
+     * reverse order, which a sampler that took the wrong s_k would match instead.
+     */
+    @Test
+    void distinctPerStepSizesMatchTheStepsRecomputedInFloat64() {
+        double[] sizes = {0.15, 0.04, 0.1};
+        float sigma = 0.3f;
+        int steps = sizes.length;
+        float[] sizes32 = new float[steps];
+        for (int k = 0; k < steps; k++) {
+            sizes32[k] = (float) sizes[k];
+        }
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LadderGenerator g = demoGenerator(manager);
+            LadderGenerator reference = g.copyAs(DataType.FLOAT64, manager);
+            NDArray x = RandomStream.seeded(34).uniform(manager, 1f, new Shape(BATCH, 1, 32, 32), DataType.FLOAT32);
+            float[][] actual =
+                    flat(Langevin.builder().setSteps(steps).optStepSizes(sizes32).build()
+                            .infer(g, new ParameterStore(manager, false), x, null, sigma, false, RandomStream.seeded(35)).getLatents());
+            // the sampler's draws: e_0 layer by layer, then each step's noise layer by layer
+            RandomStream stream = RandomStream.seeded(35);
+            List<Shape> shapes = List.of(g.inputShapes(BATCH));
+            List<double[]> start = new ArrayList<>();
+            for (Shape shape : shapes) {
+                start.add(stream.normal(manager, shape).toType(DataType.FLOAT64, false).toDoubleArray());
+            }
+            List<List<double[]>> noise = new ArrayList<>();
+            for (int k = 0; k < steps; k++) {
+                List<double[]> step = new ArrayList<>();
+                for (Shape shape : shapes) {
+                    step.add(stream.normal(manager, shape).toType(DataType.FLOAT64, false).toDoubleArray());
+                }
+                noise.add(step);
+            }
+            double[] asGiven = new double[steps];
+            double[] reversed = new double[steps];
+            for (int k = 0; k < steps; k++) {
+                asGiven[k] = sizes32[k];
+                reversed[k] = sizes32[steps - 1 - k];
+            }
+            NDArray x64 = x.toType(DataType.FLOAT64, false);
+            List<double[]> expected = recompute(reference, manager, x64, shapes, start, noise, asGiven, sigma);
+            double wrong = distance(recompute(reference, manager, x64, shapes, start, noise, reversed, sigma), expected);
+            List<double[]> actual64 = new ArrayList<>();
+            for (float[] layer : actual) {
+                double[] d = new double[layer.length];
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = layer[i];
+                }
+                actual64.add(d);
+            }
+            double error = distance(actual64, expected);
+            assertTrue(error < 1e-3 * wrong, "the sampler is " + error + " from the recomputation, the reversed schedule " + wrong);
+            double norm = distance(expected, zeroLike(expected));
+            assertTrue(error < 1e-5 * norm, "relative error " + error / norm);
+        }
+    }
+
+    /** K Langevin steps in float64 with the given sizes, from the given start and noise. */
+    private static List<double[]> recompute(
+            LadderGenerator reference, NDManager manager, NDArray x64, List<Shape> shapes, List<double[]> start, List<List<double[]>> noise, double[] sizes, float sigma) {
+        List<double[]> e = new ArrayList<>();
+        for (double[] layer : start) {
+            e.add(layer.clone());
+        }
+        for (int k = 0; k < sizes.length; k++) {
+            try (NDManager step = manager.newSubManager()) {
+                NDList latents = new NDList();
+                for (int l = 0; l < e.size(); l++) {
+                    NDArray latent = step.create(e.get(l), shapes.get(l));
+                    latent.setRequiresGradient(true);
+                    latents.add(latent);
+                }
+                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    NDArray residual = x64.sub(reference.forward(new ParameterStore(step, false), latents, true).singletonOrThrow());
+                    collector.backward(residual.square().sum());
+                }
+                double drift = sizes[k] * sizes[k] / 2;
+                for (int l = 0; l < e.size(); l++) {
+                    double[] gradient = latents.get(l).getGradient().toDoubleArray();
+                    double[] value = e.get(l);
+                    double[] eps = noise.get(k).get(l);
+                    for (int i = 0; i < value.length; i++) {
+                        value[i] = value[i] - drift * (gradient[i] / (2.0 * sigma * sigma) + value[i]) + sizes[k] * eps[i];
+                    }
+                }
+            }
+        }
+        return e;
+    }
+
+    private static double distance(List<double[]> a, List<double[]> b) {
+        double sum = 0;
+        for (int l = 0; l < a.size(); l++) {
+            for (int i = 0; i < a.get(l).length; i++) {
+                double d = a.get(l)[i] - b.get(l)[i];
+                sum += d * d;
+            }
+        }
+        return Math.sqrt(sum);
+    }
+
+    private static List<double[]> zeroLike(List<double[]> a) {
+        List<double[]> out = new ArrayList<>();
+        for (double[] layer : a) {
+            out.add(new double[layer.length]);
+        }
+        return out;
     }
 }

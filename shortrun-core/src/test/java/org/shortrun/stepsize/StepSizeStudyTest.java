@@ -119,4 +119,36 @@ class StepSizeStudyTest {
         assertEquals("lowest", StepSizeSearch.Selection.LOWEST_FINITE.label());
         assertEquals("--select must be lowest or admissible, got 'best'", assertThrows(InputException.class, () -> StepSizeSearch.Selection.parse("--select", "best")).getMessage());
     }
+
+    /** The gradient descent reports its progress too, once per evaluation, after the grid's. */
+    @Test
+    void progressCountsTheGradientIterationsAfterTheGrid() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            List<String> phases = new ArrayList<>();
+            long[] increments = {0};
+            Progress progress = new Progress() {
+                @Override
+                public void reset(String message, long max, String trailingMessage) {
+                    phases.add(message + " " + max + " after " + increments[0]);
+                }
+
+                @Override
+                public void start(long initialProgress) {}
+
+                @Override
+                public void end() {}
+
+                @Override
+                public void increment(long increment) {
+                    increments[0] += increment;
+                }
+
+                @Override
+                public void update(long done, String message) {}
+            };
+            study(manager).optGradient(0.05, 2, 0.1, true).optProgress(progress).build().run(manager);
+            assertEquals(List.of("s 3 after 0", "gradient 3 after 3"), phases);
+            assertEquals(6, increments[0], "three grid points, two gradient steps and the point they reach");
+        }
+    }
 }

@@ -148,6 +148,46 @@ class CheckpointTest {
         assertEquals(2, Checkpoint.read(target).getIteration());
     }
 
+    /**
+     * Per-step sizes are saved and restored exactly; a checkpoint of a shared s, as every one
+     * written before per-step sizes existed, holds none and gives its s for every step.
+     */
+    @Test
+    void perStepSizesRoundTripAndCheckpointsWithoutThemStillLoad(@TempDir Path dir) throws IOException {
+        Checkpoint shared = Checkpoint.read(good);
+        assertFalse(shared.hasPerStepSizes());
+        assertFalse(Files.readString(good.resolve("checkpoint/state.json")).contains("stepSizes"), "a shared s writes no per-step sizes");
+        assertArrayEquals(new float[] {0.1f, 0.1f, 0.1f}, shared.getStepSizes());
+        assertArrayEquals(new float[] {0.1f, 0.1f, 0.1f}, shared.langevin().getStepSizes());
+        float[] sizes = {0.03f, 0.2f, 0.1123456f};
+        Path target = dir.resolve("perstep");
+        try (NDManager manager = NDManager.newBaseManager(); Learner learner = shared.restore(TrainingRunTest.config(2, 1), manager)) {
+            assertTrue(learner.getLangevin().hasSharedStepSize());
+            learner.setStepSizes(sizes);
+            Checkpoint.save(learner, target);
+        }
+        Checkpoint read = Checkpoint.read(target);
+        assertTrue(read.hasPerStepSizes());
+        assertArrayEquals(sizes, read.getStepSizes());
+        assertEquals(org.shortrun.inference.Langevin.meanOf(sizes), read.getStepSize(), "step size is the mean, for readers that know no per-step sizes");
+        assertArrayEquals(sizes, read.langevin().getStepSizes());
+        try (NDManager manager = NDManager.newBaseManager(); Learner learner = read.restore(TrainingRunTest.config(2, 1), manager)) {
+            assertArrayEquals(sizes, learner.getLangevin().getStepSizes());
+            assertEquals(2, learner.getIteration());
+        }
+    }
+
+    @Test
+    void resealedPerStepSizesThatCannotBeAreRefused(@TempDir Path dir) throws IOException {
+        String state = " is damaged: ";
+        assertTrue(refusal(resealed(dir, c -> c.replaceFirst("\"stepSize\": ([^,]*),", "\"stepSize\": $1, \"stepSizes\": [0.1, 0.2],"))).endsWith(state + "it holds 2 per-step sizes for K = 3 steps"));
+        assertTrue(refusal(resealed(dir, c -> c.replaceFirst("\"stepSize\": ([^,]*),", "\"stepSize\": $1, \"stepSizes\": [0.1, -0.2, 0.1],"))).endsWith(state + "per-step size -0.2 is not a positive number"));
+        String text = refusal(resealed(dir, c -> c.replaceFirst("\"stepSize\": ([^,]*),", "\"stepSize\": $1, \"stepSizes\": \"fast\",")));
+        assertTrue(text.contains(state + "its content does not parse"), text);
+        Path fine = resealed(dir, c -> c.replaceFirst("\"stepSize\": ([^,]*),", "\"stepSize\": $1, \"stepSizes\": [0.1, 0.2, 0.3],"));
+        assertArrayEquals(new float[] {0.1f, 0.2f, 0.3f}, Checkpoint.read(fine).getStepSizes());
+    }
+
     @Test
     void aMissingFileIsNamed(@TempDir Path dir) throws IOException {
         Path copy = copy(dir);

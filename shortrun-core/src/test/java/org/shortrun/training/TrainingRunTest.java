@@ -16,6 +16,7 @@ import com.google.gson.JsonParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shortrun.InputException;
+import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderConfig;
 
 import java.io.IOException;
@@ -157,13 +158,20 @@ class TrainingRunTest {
         ArraySource source = new ArraySource(10, 3, -1);
         Path straightOut = dir.resolve("straight");
         List<float[]> straight;
+        SearchRecorder recorder = new SearchRecorder();
         try (NDManager manager = NDManager.newBaseManager();
                 Learner learner = new Learner(MODEL, config(4, 0).toBuilder().optStepSizeTuning(TUNING).build(), manager)) {
-            TrainingRun.builder().setLearner(learner).setSource(source).optOutput(straightOut).build().run(manager);
+            TrainingRun.builder().setLearner(learner).setSource(source).optOutput(straightOut).addListener(recorder).build().run(manager);
             straight = parameters(learner);
         }
         List<JsonObject> expected = searches(straightOut);
         assertEquals(2, expected.size(), "searches before iterations 0 and 2");
+        recorder.assertEveryEvaluationWasHeard("grid", 4);
+        String described = ProgressBar.describe(recorder.evaluations.get(1));
+        assertTrue(described.startsWith("step-size search (grid) before iteration 0: 2/4, s 0.05000, objective "), described);
+        for (JsonObject search : expected) {
+            assertFalse(search.has("chosen_per_step"), "a shared s logs no per-step sizes");
+        }
         List<String> metrics = Files.readAllLines(straightOut.resolve("metrics.csv"));
         for (int n = 0; n < 2; n++) {
             JsonObject search = expected.get(n);
@@ -240,6 +248,184 @@ class TrainingRunTest {
         }
         assertEquals(argmin, search.get("chosen").getAsDouble(), 0);
         assertEquals((float) argmin, Checkpoint.read(out).getStepSize());
+    }
+
+    /** Hears every evaluation of every search, and every search. */
+    private static final class SearchRecorder implements TrainingRun.Listener {
+        final List<TrainingRun.StepSizeProgress> evaluations = new ArrayList<>();
+        final List<TrainingRun.StepSizeSearchRecord> searches = new ArrayList<>();
+
+        @Override
+        public void onStepSizeEstimate(TrainingRun.StepSizeProgress progress) {
+            evaluations.add(progress);
+        }
+
+        @Override
+        public void onStepSizeSearch(TrainingRun.StepSizeSearchRecord search) {
+            searches.add(search);
+        }
+
+        /** Each search's evaluations were reported as they were made: the search's own estimates, numbered, with its size and kind. */
+        void assertEveryEvaluationWasHeard(String kind, int perSearch) {
+            assertEquals(perSearch * searches.size(), evaluations.size());
+            for (int i = 0; i < evaluations.size(); i++) {
+                TrainingRun.StepSizeProgress p = evaluations.get(i);
+                TrainingRun.StepSizeSearchRecord search = searches.get(i / perSearch);
+                assertEquals(search.iteration(), p.iteration());
+                assertEquals(kind, p.search());
+                assertEquals(i % perSearch + 1, p.evaluation());
+                assertEquals(perSearch, p.evaluations());
+                assertTrue(p.estimate() == search.result().trace().get(i % perSearch), "evaluation " + i + " is not the search's own estimate");
+                assertTrue(p.seconds() > 0 && p.seconds() <= search.seconds());
+            }
+        }
+    }
+
+    /** s_1..s_K of an estimate or a search as stepsize.jsonl writes them: one number when they are equal. */
+    private static double[] stepSizes(com.google.gson.JsonElement s, int steps) {
+        if (s.isJsonArray()) {
+            return doubles(s.getAsJsonArray());
+        }
+        double[] shared = new double[steps];
+        java.util.Arrays.fill(shared, s.getAsDouble());
+        return shared;
+    }
+
+    private static final StepSizeTuning PER_STEP_TUNING = new StepSizeTuning(2, StepSizeTuning.Search.GRADIENT, true, List.of(), 1, 1, 2, 0.1, null);
+
+    private static double[] doubles(com.google.gson.JsonArray values) {
+        double[] out = new double[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i).getAsDouble();
+        }
+        return out;
+    }
+
+    /**
+     * Per-step gradient tuning moves each s_k on its own from the current s_1..s_K, the sampler
+     * takes them, and a run resumed from the checkpoint between the searches makes the same
+     * choices, evaluates the same estimates and ends at the same parameters as an uninterrupted
+     * one.
+     */
+    @Test
+    void perStepSearchesSetEachStepsSizeAndSurviveAResume(@TempDir Path dir) throws IOException {
+        ArraySource source = new ArraySource(10, 3, -1);
+        LearningConfig fourIterations = config(4, 0).toBuilder().optStepSizeTuning(PER_STEP_TUNING).build();
+        Path straightOut = dir.resolve("straight");
+        List<float[]> straight;
+        float[] straightSizes;
+        SearchRecorder recorder = new SearchRecorder();
+        try (NDManager manager = NDManager.newBaseManager(); Learner learner = new Learner(MODEL, fourIterations, manager)) {
+            TrainingRun.builder().setLearner(learner).setSource(source).optOutput(straightOut).addListener(recorder).build().run(manager);
+            straight = parameters(learner);
+            straightSizes = learner.getLangevin().getStepSizes();
+        }
+        List<JsonObject> expected = searches(straightOut);
+        assertEquals(2, expected.size(), "searches before iterations 0 and 2");
+        recorder.assertEveryEvaluationWasHeard("gradient", 3);
+        for (TrainingRun.StepSizeProgress p : recorder.evaluations) {
+            double[] s = p.estimate().stepSizes();
+            boolean perStep = s[0] != s[1] || s[1] != s[2];
+            assertEquals(perStep, ProgressBar.describe(p).contains("(mean of 3 per-step)"), ProgressBar.describe(p));
+        }
+        double[] first = doubles(expected.get(0).getAsJsonArray("previous_per_step"));
+        assertArrayEquals(new double[] {0.1, 0.1, 0.1}, first, "the first search starts at the configured s");
+        for (int n = 0; n < 2; n++) {
+            JsonObject search = expected.get(n);
+            assertTrue(search.get("found").getAsBoolean(), search.toString());
+            double[] previous = doubles(search.getAsJsonArray("previous_per_step"));
+            double[] chosen = doubles(search.getAsJsonArray("chosen_per_step"));
+            var estimates = search.getAsJsonArray("estimates");
+            assertEquals(3, estimates.size(), "two gradient steps and the point they reach");
+            assertArrayEquals(previous, stepSizes(estimates.get(0).getAsJsonObject().get("s"), 3), 1e-7, "starts from the current s_1..s_K");
+            // the chosen sizes are the best estimate's, as the float the sampler takes
+            JsonObject best = null;
+            for (var e : estimates) {
+                JsonObject o = e.getAsJsonObject();
+                if (o.get("admissible").getAsBoolean() && (best == null || o.get("objective").getAsDouble() < best.get("objective").getAsDouble())) {
+                    best = o;
+                }
+            }
+            double[] bestS = stepSizes(best.get("s"), 3);
+            for (int k = 0; k < 3; k++) {
+                assertEquals((float) bestS[k], (float) chosen[k], "s_" + (k + 1));
+            }
+            assertFalse(java.util.Arrays.equals(previous, chosen), "search " + n + " left s_1..s_K as they were");
+            double mean = ((double) (float) chosen[0] + (float) chosen[1] + (float) chosen[2]) / 3;
+            assertEquals((float) mean, (float) search.get("chosen").getAsDouble(), "chosen is the mean");
+        }
+        double[] last = doubles(expected.get(1).getAsJsonArray("chosen_per_step"));
+        boolean apart = false;
+        for (JsonObject search : expected) {
+            for (var e : search.getAsJsonArray("estimates")) {
+                double[] s = stepSizes(e.getAsJsonObject().get("s"), 3);
+                apart |= s[0] != s[1] || s[1] != s[2];
+            }
+        }
+        assertTrue(apart, "no estimate moved the steps' sizes apart");
+        assertEquals(doubles(expected.get(0).getAsJsonArray("chosen_per_step"))[2], doubles(expected.get(1).getAsJsonArray("previous_per_step"))[2], 0);
+        for (int k = 0; k < 3; k++) {
+            assertEquals((float) last[k], straightSizes[k], "the sampler takes s_" + (k + 1));
+        }
+        List<String> metrics = Files.readAllLines(straightOut.resolve("metrics.csv"));
+        assertEquals(Langevin.meanOf(straightSizes), Float.parseFloat(metrics.get(4).split(",")[3]), 1e-6f, "step_size is the mean");
+
+        Path out = dir.resolve("resumed");
+        try (NDManager manager = NDManager.newBaseManager();
+                Learner learner = new Learner(MODEL, config(2, 0).toBuilder().optStepSizeTuning(PER_STEP_TUNING).build(), manager)) {
+            TrainingRun.builder().setLearner(learner).setSource(source).optOutput(out).build().run(manager);
+        }
+        Checkpoint checkpoint = Checkpoint.read(out);
+        assertTrue(checkpoint.hasPerStepSizes());
+        double[] afterFirst = doubles(expected.get(0).getAsJsonArray("chosen_per_step"));
+        for (int k = 0; k < 3; k++) {
+            assertEquals((float) afterFirst[k], checkpoint.getStepSizes()[k], "the checkpoint's s_" + (k + 1));
+        }
+        assertEquals(PER_STEP_TUNING, checkpoint.getLearningConfig().getStepSizeTuning());
+        try (NDManager manager = NDManager.newBaseManager(); Learner learner = checkpoint.restore(fourIterations, manager)) {
+            assertArrayEquals(checkpoint.getStepSizes(), learner.getLangevin().getStepSizes());
+            TrainingRun.builder().setLearner(learner).setSource(source).optOutput(out).build().run(manager);
+            List<float[]> resumed = parameters(learner);
+            for (int i = 0; i < straight.size(); i++) {
+                assertArrayEquals(straight.get(i), resumed.get(i), "parameter " + i);
+            }
+            assertArrayEquals(straightSizes, learner.getLangevin().getStepSizes());
+        }
+        List<JsonObject> actual = searches(out);
+        assertEquals(2, actual.size());
+        for (int n = 0; n < 2; n++) {
+            assertEquals(expected.get(n).get("chosen_per_step"), actual.get(n).get("chosen_per_step"));
+            assertEquals(expected.get(n).get("estimates"), actual.get(n).get("estimates"));
+        }
+        // the resumed run may not tune a shared s instead
+        LearningConfig shared = config(4, 0).toBuilder().optStepSizeTuning(new StepSizeTuning(2, StepSizeTuning.Search.GRADIENT, List.of(), 2, 1, 2, 0.1, null)).build();
+        assertTrue(checkpoint.getLearningConfig().resumeConflicts(shared).get(0).startsWith("step-size tuning: "), checkpoint.getLearningConfig().resumeConflicts(shared).toString());
+    }
+
+    /** A run may start from per-step sizes of its own; they are part of its settings on resume. */
+    @Test
+    void aRunStartsFromPerStepSizesAndKeepsThemOnResume(@TempDir Path dir) throws IOException {
+        float[] sizes = {0.12f, 0.08f, 0.05f};
+        LearningConfig perStep = config(2, 0).toBuilder().optStepSizes(sizes).build();
+        assertEquals(Langevin.meanOf(sizes), perStep.getStepSize());
+        assertArrayEquals(sizes, perStep.toBuilder().build().getStepSizes());
+        Path out = dir.resolve("run");
+        try (NDManager manager = NDManager.newBaseManager(); Learner learner = new Learner(MODEL, perStep, manager)) {
+            assertArrayEquals(sizes, learner.getLangevin().getStepSizes());
+            TrainingRun.builder().setLearner(learner).setSource(new ArraySource(10, 3, -1)).optOutput(out).build().run(manager);
+        }
+        Checkpoint checkpoint = Checkpoint.read(out);
+        assertArrayEquals(sizes, checkpoint.getStepSizes());
+        assertArrayEquals(sizes, checkpoint.getLearningConfig().getStepSizes());
+        assertEquals(List.of(), checkpoint.getLearningConfig().resumeConflicts(config(3, 0).toBuilder().optStepSizes(sizes).build()));
+        List<String> conflicts = checkpoint.getLearningConfig().resumeConflicts(config(3, 0).toBuilder().optStepSizes(new float[] {0.05f, 0.08f, 0.12f}).build());
+        assertEquals(List.of("per-step sizes: [0.12, 0.08, 0.05] in the checkpoint, [0.05, 0.08, 0.12] asked"), conflicts);
+        assertEquals(
+                "2 per-step sizes for K = 3 Langevin steps",
+                assertThrows(IllegalArgumentException.class, () -> config(2, 0).toBuilder().optStepSizes(new float[] {0.1f, 0.1f}).build()).getMessage());
+        assertEquals(
+                "step size s_3 must be positive, got -0.1",
+                assertThrows(IllegalArgumentException.class, () -> config(2, 0).toBuilder().optStepSizes(new float[] {0.1f, 0.1f, -0.1f}).build()).getMessage());
     }
 
     @Test

@@ -33,7 +33,8 @@ public abstract class LangevinTranslatorBuilder<T extends LangevinTranslatorBuil
     }
 
     /**
-     * Overrides s, the Langevin noise standard deviation (default: the model's).
+     * Overrides the model's step sizes with one s, the Langevin noise standard deviation, shared
+     * by every step (default: the model's, per step where it has sizes of its own).
      *
      * @param stepSize s
      * @return this builder

@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 
 /**
  * Turns a shortrun checkpoint into a DJL {@link Model}: the generator as the model's block, and
- * what inference needs (K, s, sigma) and what describes the model (iteration, architecture) as
+ * what inference needs (K, s_1..s_K, sigma) and what describes the model (iteration, architecture) as
  * the model's properties. Used by {@link ShortrunModelLoader} and {@link LadderBlockFactory}; the
  * parameters are read by {@link Checkpoint}, which verifies their checksums.
  */
@@ -32,8 +32,11 @@ public final class ShortrunModels {
     /** Property: Langevin steps K the model was trained with. */
     public static final String STEPS = "steps";
 
-    /** Property: the Langevin noise standard deviation s at the checkpoint. */
+    /** Property: the Langevin noise standard deviation s at the checkpoint (the mean of per-step sizes). */
     public static final String STEP_SIZE = "stepSize";
+
+    /** Property: s_1..s_K at the checkpoint, comma-separated; all equal when the steps share s. */
+    public static final String STEP_SIZES = "stepSizes";
 
     /** Property: the observation noise sigma at the checkpoint's iteration. */
     public static final String SIGMA = "sigma";
@@ -74,6 +77,12 @@ public final class ShortrunModels {
         LadderConfig config = cp.getModelConfig();
         model.setProperty(STEPS, Integer.toString(cp.getLearningConfig().getSteps()));
         model.setProperty(STEP_SIZE, Float.toString(cp.getStepSize()));
+        float[] stepSizes = cp.getStepSizes();
+        StringBuilder sizes = new StringBuilder();
+        for (int k = 0; k < stepSizes.length; k++) {
+            sizes.append(k == 0 ? "" : ",").append(stepSizes[k]);
+        }
+        model.setProperty(STEP_SIZES, sizes.toString());
         model.setProperty(SIGMA, Float.toString(cp.getSigma()));
         model.setProperty(ITERATION, Long.toString(cp.getIteration()));
         model.setProperty(Z_DIMS, Arrays.stream(config.getZDims()).mapToObj(Integer::toString).collect(Collectors.joining(",")));
@@ -100,17 +109,40 @@ public final class ShortrunModels {
     }
 
     /**
-     * Returns the sampler to infer with: the model's K and s unless overridden.
+     * Returns the sampler to infer with: the model's K and step sizes (per step, where the
+     * checkpoint has sizes of its own for each) unless overridden; a given s is shared by all
+     * steps.
      *
      * @param model a model loaded by {@link #load}
      * @param steps K, or null for the model's
      * @param stepSize s, or null for the model's
      * @return the sampler
+     * @throws IllegalArgumentException if K is overridden without s for a model whose steps have
+     *     sizes of their own
      */
     public static Langevin langevin(Model model, Integer steps, Float stepSize) {
         int k = steps != null ? steps : Integer.parseInt(property(model, STEPS));
-        float s = stepSize != null ? stepSize : Float.parseFloat(property(model, STEP_SIZE));
-        return Langevin.builder().setSteps(k).setStepSize(s).build();
+        if (stepSize != null) {
+            return Langevin.builder().setSteps(k).setStepSize(stepSize).build();
+        }
+        String perStep = model.getProperty(STEP_SIZES);
+        if (perStep == null) {
+            return Langevin.builder().setSteps(k).setStepSize(Float.parseFloat(property(model, STEP_SIZE))).build();
+        }
+        String[] parts = perStep.split(",");
+        float[] sizes = new float[parts.length];
+        for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = Float.parseFloat(parts[i]);
+        }
+        Langevin trained = Langevin.builder().setSteps(sizes.length).optStepSizes(sizes).build();
+        if (k == sizes.length) {
+            return trained;
+        }
+        if (!trained.hasSharedStepSize()) {
+            throw new IllegalArgumentException(
+                    "model " + model.getName() + " has a step size per step for its K = " + sizes.length + " steps; give a step size (optStepSize) to infer with K = " + k);
+        }
+        return Langevin.builder().setSteps(k).setStepSize(sizes[0]).build();
     }
 
     /**

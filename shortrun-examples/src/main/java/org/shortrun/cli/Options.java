@@ -174,11 +174,25 @@ final class Options {
         @Option(names = "--sigma", paramLabel = "SIGMA", description = "Observation noise sigma (default: 0.15).")
         Float sigma;
 
-        /** The sampler to evaluate a checkpoint with: its K and s unless overridden. */
+        /**
+         * The sampler to evaluate a checkpoint with: its K and step sizes (per step, where it has
+         * sizes of its own) unless overridden; a given --step-size is shared by all steps.
+         */
         Langevin langevin(Checkpoint cp) {
-            int k = positive("--steps", orElse(steps, cp.getLearningConfig().getSteps()));
-            float s = positive("--step-size", orElse(stepSize, cp.getStepSize()));
-            return Langevin.builder().setSteps(k).setStepSize(s).build();
+            int trainedSteps = cp.getLearningConfig().getSteps();
+            int k = positive("--steps", orElse(steps, trainedSteps));
+            if (stepSize != null) {
+                return Langevin.builder().setSteps(k).setStepSize(positive("--step-size", stepSize)).build();
+            }
+            if (k == trainedSteps) {
+                return cp.langevin();
+            }
+            if (cp.hasPerStepSizes()) {
+                throw new InputException(
+                        "--steps " + k + ": the checkpoint has a step size per step for its K = " + trainedSteps
+                                + " steps, which cannot be used for another K; give --step-size S too");
+            }
+            return Langevin.builder().setSteps(k).setStepSize(cp.getStepSize()).build();
         }
 
         /** Sigma to evaluate a checkpoint with: its value at the checkpoint's iteration unless overridden. */

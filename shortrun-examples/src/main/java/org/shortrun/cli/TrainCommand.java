@@ -80,6 +80,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--step-size-search", paramLabel = "NAME", description = "grid or gradient (default: grid).")
     String stepSizeSearch;
 
+    @Option(names = "--step-size-per-step", description = "With --step-size-search gradient: tune a step size per Langevin step, s_1..s_K, each search starting from the current ones (default: one s shared by all steps).")
+    Boolean stepSizePerStep;
+
     @Option(names = "--step-size-grid", paramLabel = "FROM:TO:STEP|S,S,..", description = "The grid of s (default: 0.01:0.15:0.01).")
     String stepSizeGrid;
 
@@ -172,7 +175,10 @@ final class TrainCommand implements Callable<Integer> {
         b.setIterations(Options.orElse(iterations, defaults.getIterations()));
         b.optBatchSize(Options.orElse(batchSize, defaults.getBatchSize()));
         b.optSteps(Options.orElse(sampler.steps, defaults.getSteps()));
-        b.optStepSize(Options.orElse(sampler.stepSize, defaults.getStepSize()));
+        if (sampler.stepSize != null) {
+            // only when given: a resumed run's per-step starting sizes stay unless replaced
+            b.optStepSize(sampler.stepSize);
+        }
         b.optSigma(Options.orElse(sampler.sigma, defaults.getSigma()));
         LearningRateSchedule schedule = Options.orElse(lrSchedule, defaults.getLrSchedule());
         // 0 asks for the schedule's own default base rate
@@ -187,7 +193,7 @@ final class TrainCommand implements Callable<Integer> {
             b.optCodeLearningRate(codeLearningRate);
         }
         b.optStepSizeTuning(StepSizeTuning.overriding(
-                defaults.getStepSizeTuning(), stepSizeEvery, stepSizeSearch, stepSizeGrid, stepSizeExamples, stepSizeChains,
+                defaults.getStepSizeTuning(), stepSizeEvery, stepSizeSearch, stepSizePerStep, stepSizeGrid, stepSizeExamples, stepSizeChains,
                 stepSizeGradientIterations, stepSizeGradientRate, stepSizeSelect));
         if (sigmaStart != null) {
             long total = Options.orElse(iterations, defaults.getIterations());

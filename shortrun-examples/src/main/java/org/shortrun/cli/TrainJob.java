@@ -172,7 +172,7 @@ final class TrainJob {
         }
     }
 
-    /** The progress bar, and a JSON line on standard output per step-size search. */
+    /** The progress bar (also during step-size searches), and a JSON line on standard output per step-size search. */
     private record Listener(ProgressBar bar) implements TrainingRun.Listener {
         @Override
         public void onStart(long from, long to) {
@@ -182,6 +182,11 @@ final class TrainJob {
         @Override
         public void onIteration(IterationStats stats) {
             bar.onIteration(stats);
+        }
+
+        @Override
+        public void onStepSizeEstimate(TrainingRun.StepSizeProgress progress) {
+            bar.onStepSizeEstimate(progress);
         }
 
         @Override

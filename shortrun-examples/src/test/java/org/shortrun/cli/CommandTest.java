@@ -1,5 +1,6 @@
 package org.shortrun.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -270,6 +271,75 @@ class CommandTest {
         byte[] before = Files.readAllBytes(run.resolve("checkpoint/parameters.bin"));
         assertBadInput(execute(concat(concat(new String[] {"train"}, TINY), "--iterations", "1", "--out", run.toString())), "already holds a checkpoint");
         assertTrue(Arrays.equals(before, Files.readAllBytes(run.resolve("checkpoint/parameters.bin"))));
+    }
+
+    /** Per-step sizes are tuned by gradient descent only, and only with --step-size-every. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "--step-size-every 5 --step-size-per-step|--step-size-per-step needs --step-size-search gradient: the grid searches one s shared by all steps",
+                "--step-size-every 5 --step-size-search grid --step-size-per-step|--step-size-per-step needs --step-size-search gradient",
+                "--step-size-search gradient --step-size-per-step|the --step-size-* options need --step-size-every T"
+            })
+    void perStepSizesNeedTheGradientSearch(String options, String message, @TempDir Path dir) {
+        assertBadInput(execute(concat(concat(new String[] {"train", "--iterations", "1"}, options.split(" ")), "--out", dir.resolve("o").toString())), message);
+        assertFalse(Files.exists(dir.resolve("o")), "nothing is written for a refused run");
+    }
+
+    @Test
+    void resumeRefusesToSwitchBetweenSharedAndPerStepTuning(@TempDir Path dir) {
+        Path tuned = dir.resolve("tuned");
+        Result r = execute(concat(concat(new String[] {"train"}, TINY), "--iterations", "1", "--eval-images", "8", "--step-size-every", "5", "--step-size-search", "gradient",
+                "--step-size-gradient-iterations", "1", "--step-size-examples", "1", "--out", tuned.toString()));
+        assertEquals(0, r.code(), r.err());
+        assertBadInput(execute("train", "--resume", tuned.toString(), "--step-size-per-step", "--iterations", "2", "--threads", "2"),
+                "other settings", "step-size tuning: StepSizeTuning[every=5, search=GRADIENT, perStep=false", "perStep=true");
+    }
+
+    /** A copy of the shared run whose checkpoint holds the given per-step sizes, as a per-step run writes them. */
+    private static Path withPerStepSizes(Path dir, String sizes) throws IOException {
+        Path copy = dir.resolve("perstep-" + sizes.replace(',', '-'));
+        copyTree(run, copy);
+        Path state = copy.resolve("checkpoint/state.json");
+        String content = org.shortrun.io.SealedJson.read(state, "checkpoint state", 2, 1 << 20);
+        Files.write(state, org.shortrun.io.SealedJson.seal("checkpoint state", 2, content.replaceFirst("\"stepSize\": ([^,]*),", "\"stepSize\": $1, \"stepSizes\": [" + sizes + "],")));
+        return copy;
+    }
+
+    private static double reconstructionMse(Path checkpoint, String... options) {
+        Result r = execute(concat(concat(new String[] {"reconstruct", "--checkpoint", checkpoint.toString(), "--count", "8", "--threads", "2", "--out", checkpoint.resolve("r.png").toString()}, options)));
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().filter(l -> l.startsWith("{")).toList();
+        return JsonParser.parseString(lines.get(lines.size() - 1)).getAsJsonObject().get("mse").getAsDouble();
+    }
+
+    /**
+     * reconstruct and the model zoo infer with the checkpoint's per-step sizes: equal ones give
+     * the shared s's error bit for bit, distinct ones another error than their mean; another K
+     * needs a step size of its own.
+     */
+    @Test
+    void inferenceTakesTheCheckpointsPerStepSizes(@TempDir Path dir) throws Exception {
+        Path equal = withPerStepSizes(dir, "0.05,0.05");
+        Path distinct = withPerStepSizes(dir, "0.02,0.2");
+        double shared = reconstructionMse(run);
+        assertEquals(shared, reconstructionMse(equal), 0);
+        double perStep = reconstructionMse(distinct);
+        assertTrue(perStep != shared && perStep != reconstructionMse(distinct, "--step-size", "0.11"), "the per-step sizes were not used: " + perStep);
+        assertEquals(shared, reconstructionMse(distinct, "--step-size", "0.05"), 0, "--step-size replaces them with one s");
+        assertBadInput(execute("reconstruct", "--checkpoint", distinct.toString(), "--steps", "3"), "--steps 3", "K = 2", "give --step-size S too");
+        assertEquals(0, execute("reconstruct", "--checkpoint", equal.toString(), "--steps", "3", "--count", "8", "--threads", "2", "--out", dir.resolve("e.png").toString()).code(),
+                "equal sizes are a shared s, which any K can take");
+
+        try (ai.djl.Model model = ai.djl.Model.newInstance("perstep", "PyTorch")) {
+            org.shortrun.zoo.ShortrunModels.load(model, distinct);
+            assertEquals("0.02,0.2", model.getProperty(org.shortrun.zoo.ShortrunModels.STEP_SIZES));
+            assertArrayEquals(new float[] {0.02f, 0.2f}, org.shortrun.zoo.ShortrunModels.langevin(model, null, null).getStepSizes());
+            assertArrayEquals(new float[] {0.07f, 0.07f, 0.07f}, org.shortrun.zoo.ShortrunModels.langevin(model, 3, 0.07f).getStepSizes());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> org.shortrun.zoo.ShortrunModels.langevin(model, 3, null));
+            assertTrue(e.getMessage().contains("K = 2") && e.getMessage().contains("optStepSize"), e.getMessage());
+        }
     }
 
     @Test

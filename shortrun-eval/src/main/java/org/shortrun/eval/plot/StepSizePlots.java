@@ -24,7 +24,9 @@ import java.util.List;
 
 /**
  * The paper's Fig. 6 for a run: the chosen step size over the iterations (a, b), and the
- * objective against s at a few of the searches (c), drawn from the run's stepsize.jsonl.
+ * objective against s at a few of the searches (c), drawn from the run's stepsize.jsonl. For a
+ * run that tunes a size per step, the first shows every s_k over the iterations, and a third plot
+ * shows s_k against k at a few of the searches.
  */
 public final class StepSizePlots {
 
@@ -33,6 +35,9 @@ public final class StepSizePlots {
 
     /** The plot of the objective against s. */
     public static final String OBJECTIVE = "stepsize-objective.png";
+
+    /** The plot of s_k against the step k, for runs that tune per-step sizes. */
+    public static final String PER_STEP = "stepsize-per-step.png";
 
     private static final int WIDTH = 720;
     private static final int HEIGHT = 450;
@@ -49,7 +54,8 @@ public final class StepSizePlots {
 
         /**
          * The curve of estimates in their JSON form ({@code Estimate.toMap}), as stepsize.jsonl
-         * holds them; estimates without a finite objective are left out.
+         * holds them; estimates without a finite objective are left out, and per-step sizes are
+         * placed at their mean.
          *
          * @param label the legend's text
          * @param estimates the search's estimates
@@ -63,14 +69,14 @@ public final class StepSizePlots {
                     points.add(o);
                 }
             }
-            points.sort(Comparator.comparingDouble(o -> o.get("s").getAsDouble()));
+            points.sort(Comparator.comparingDouble(o -> meanStepSize(o.get("s"))));
             boolean[] admissible = new boolean[points.size()];
             for (int i = 0; i < admissible.length; i++) {
                 admissible[i] = points.get(i).get("admissible").getAsBoolean();
             }
             return new Curve(
                     label,
-                    points.stream().mapToDouble(o -> o.get("s").getAsDouble()).toArray(),
+                    points.stream().mapToDouble(o -> meanStepSize(o.get("s"))).toArray(),
                     points.stream().mapToDouble(o -> o.get("objective").getAsDouble()).toArray(),
                     admissible);
         }
@@ -78,11 +84,33 @@ public final class StepSizePlots {
 
     private StepSizePlots() {}
 
+    /** s itself, or the mean of s_1..s_K where an estimate holds one per step. */
+    private static double meanStepSize(JsonElement s) {
+        if (!s.isJsonArray()) {
+            return s.getAsDouble();
+        }
+        double sum = 0;
+        for (JsonElement v : s.getAsJsonArray()) {
+            sum += v.getAsDouble();
+        }
+        return sum / s.getAsJsonArray().size();
+    }
+
+    private static double[] doubles(JsonArray values) {
+        double[] out = new double[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i).getAsDouble();
+        }
+        return out;
+    }
+
     /**
-     * Writes both plots into a run directory, if it logged any step-size search.
+     * Writes the plots into a run directory, if it logged any step-size search: both, and for
+     * per-step sizes the third.
      *
      * @param run the run directory
-     * @param curves how many searches the objective plot shows at most, spread from first to last
+     * @param curves how many searches the objective and per-step plots show at most, spread from
+     *     first to last
      * @return the files written
      * @throws IOException if the log cannot be read or a plot written
      */
@@ -110,13 +138,25 @@ public final class StepSizePlots {
             chosen[chosen.length - 1] = chosen[chosen.length - 2];
         }
         Path over = run.resolve(OVER_ITERATIONS);
-        writeOverIterations(iterations, chosen, over);
+        boolean perStep = searches.stream().anyMatch(o -> o.has("chosen_per_step"));
+        double[][] perStepChosen = null;
+        if (perStep) {
+            perStepChosen = new double[iterations.length][];
+            for (int i = 0; i < searches.size(); i++) {
+                JsonObject o = searches.get(i);
+                perStepChosen[i] = o.has("chosen_per_step") ? doubles(o.getAsJsonArray("chosen_per_step")) : null;
+            }
+            if (iterations.length > searches.size()) {
+                perStepChosen[iterations.length - 1] = perStepChosen[iterations.length - 2];
+            }
+            writePerStepOverIterations(iterations, perStepChosen, over);
+        } else {
+            writeOverIterations(iterations, chosen, over);
+        }
 
         List<Curve> shown = new ArrayList<>();
-        int n = searches.size();
-        int count = Math.min(curves, n);
-        for (int i = 0; i < count; i++) {
-            int index = count == 1 ? n - 1 : (int) Math.round(i * (n - 1) / (double) (count - 1));
+        List<Integer> spread = spread(searches.size(), curves);
+        for (int index : spread) {
             JsonObject search = searches.get(index);
             Curve c = Curve.of("iteration " + search.get("iteration").getAsLong(), search.getAsJsonArray("estimates"));
             if (c.s().length > 0 && shown.stream().noneMatch(x -> x.label().equals(c.label()))) {
@@ -124,8 +164,35 @@ public final class StepSizePlots {
             }
         }
         Path objective = run.resolve(OBJECTIVE);
-        writeObjective(shown, objective);
-        return List.of(over, objective);
+        writeObjective(shown, objective, perStep ? "mean of s_1..s_K" : "s");
+        if (!perStep) {
+            return List.of(over, objective);
+        }
+        List<String> labels = new ArrayList<>();
+        List<double[]> schedules = new ArrayList<>();
+        for (int index : spread) {
+            JsonObject search = searches.get(index);
+            if (search.has("chosen_per_step")) {
+                labels.add("after the search at iteration " + search.get("iteration").getAsLong());
+                schedules.add(doubles(search.getAsJsonArray("chosen_per_step")));
+            }
+        }
+        Path schedule = run.resolve(PER_STEP);
+        writePerStep(labels, schedules, schedule);
+        return List.of(over, objective, schedule);
+    }
+
+    /** Up to {@code count} indices of {@code n}, spread evenly from the first to the last, without repeats. */
+    private static List<Integer> spread(int n, int count) {
+        List<Integer> indices = new ArrayList<>();
+        int shown = Math.min(count, n);
+        for (int i = 0; i < shown; i++) {
+            int index = shown == 1 ? n - 1 : (int) Math.round(i * (n - 1) / (double) (shown - 1));
+            if (!indices.contains(index)) {
+                indices.add(index);
+            }
+        }
+        return indices;
     }
 
     private static long lastIteration(Path metrics) throws IOException {
@@ -166,6 +233,71 @@ public final class StepSizePlots {
     }
 
     /**
+     * Writes each step's size s_k over the iterations, one step line per k, as {@link
+     * #writeOverIterations} draws a shared s.
+     *
+     * @param iterations the iterations at which the sizes were chosen
+     * @param chosen s_1..s_K chosen at each (a row of K per iteration; a null row is skipped)
+     * @param png the file
+     * @throws IOException if it cannot be written
+     */
+    public static void writePerStepOverIterations(double[] iterations, double[][] chosen, Path png) throws IOException {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Per-step sizes chosen by the variational objective").xAxisTitle("iteration").yAxisTitle("s_k").build();
+        chart.getStyler().setYAxisMin(0.0);
+        List<Double> xs = new ArrayList<>();
+        List<double[]> rows = new ArrayList<>();
+        for (int i = 0; i < iterations.length; i++) {
+            if (chosen[i] != null) {
+                xs.add(iterations[i]);
+                rows.add(chosen[i]);
+            }
+        }
+        int steps = rows.isEmpty() ? 0 : rows.get(0).length;
+        for (int k = 0; k < steps; k++) {
+            List<Double> ys = new ArrayList<>();
+            for (double[] row : rows) {
+                ys.add(row[k]);
+            }
+            XYSeries series = chart.addSeries("s_" + (k + 1), xs, ys);
+            series.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
+            series.setMarker(SeriesMarkers.NONE);
+        }
+        if (steps == 0) {
+            chart.setTitle("no per-step sizes were logged");
+            chart.addSeries("none", new double[] {0}, new double[] {0});
+        }
+        save(chart, png);
+    }
+
+    /**
+     * Writes s_k against the step k, one line per search.
+     *
+     * @param labels the legend's text per search
+     * @param schedules s_1..s_K per search
+     * @param png the file
+     * @throws IOException if it cannot be written
+     */
+    public static void writePerStep(List<String> labels, List<double[]> schedules, Path png) throws IOException {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Per-step sizes s_k against the step k").xAxisTitle("Langevin step k").yAxisTitle("s_k").build();
+        chart.getStyler().setYAxisMin(0.0);
+        for (int i = 0; i < schedules.size(); i++) {
+            double[] s = schedules.get(i);
+            double[] k = new double[s.length];
+            for (int j = 0; j < k.length; j++) {
+                k[j] = j + 1;
+            }
+            XYSeries line = chart.addSeries(labels.get(i), k, s);
+            line.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+            line.setMarker(SeriesMarkers.CIRCLE);
+        }
+        if (schedules.isEmpty()) {
+            chart.setTitle("no per-step sizes were logged");
+            chart.addSeries("none", new double[] {0}, new double[] {0});
+        }
+        save(chart, png);
+    }
+
+    /**
      * Writes the objective against s, one line per search. Each line is drawn relative to its own
      * minimum, since the objective's level falls by orders of magnitude as training proceeds;
      * filled markers are the admissible s (the optional admissible rule chooses among them).
@@ -175,12 +307,25 @@ public final class StepSizePlots {
      * @throws IOException if it cannot be written
      */
     public static void writeObjective(List<Curve> curves, Path png) throws IOException {
+        writeObjective(curves, png, "s");
+    }
+
+    /**
+     * Writes the objective against s, one line per search, with the x axis titled as given (for
+     * per-step sizes, which are placed at their mean).
+     *
+     * @param curves the searches
+     * @param png the file
+     * @param xAxisTitle the x axis's title
+     * @throws IOException if it cannot be written
+     */
+    public static void writeObjective(List<Curve> curves, Path png, String xAxisTitle) throws IOException {
         XYChart chart =
                 new XYChartBuilder()
                         .width(WIDTH)
                         .height(HEIGHT)
                         .title("Step-size objective (filled: admissible s)")
-                        .xAxisTitle("s")
+                        .xAxisTitle(xAxisTitle)
                         .yAxisTitle("objective - its minimum over s (nats per image)")
                         .build();
         Color[] colors = chart.getStyler().getSeriesColors();

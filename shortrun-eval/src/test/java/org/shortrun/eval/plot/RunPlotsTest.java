@@ -54,6 +54,25 @@ class RunPlotsTest {
         }
     }
 
+    /** A per-step run gets s_k over the iterations, s_k against k, and the objective at the sizes' mean. */
+    @Test
+    void perStepSizesAreDrawnPerStep(@TempDir Path run) throws IOException {
+        String first = "{\"iteration\":0,\"previous\":0.05,\"chosen\":0.06,\"previous_per_step\":[0.05,0.05,0.05],\"chosen_per_step\":[0.05,0.06,0.07],"
+                + "\"estimates\":[{\"s\":0.05,\"objective\":3.0,\"admissible\":true},{\"s\":[0.05,0.06,0.07],\"objective\":2.0,\"admissible\":true}]}";
+        String second = "{\"iteration\":50,\"previous\":0.06,\"chosen\":0.07,\"previous_per_step\":[0.05,0.06,0.07],\"chosen_per_step\":[0.04,0.07,0.1],"
+                + "\"estimates\":[{\"s\":[0.04,0.07,0.1],\"objective\":1.0,\"admissible\":false}]}";
+        Files.writeString(run.resolve(TrainingRun.STEP_SIZE_LOG), first + "\n" + second + "\n");
+        Files.writeString(run.resolve(TrainingRun.METRICS_FILE), TrainingRun.METRICS_HEADER + "\n100,9.1,0.5,0.07,0.3,8e-5,1.0\n");
+        List<Path> files = StepSizePlots.write(run, 4);
+        assertEquals(List.of(run.resolve(StepSizePlots.OVER_ITERATIONS), run.resolve(StepSizePlots.OBJECTIVE), run.resolve(StepSizePlots.PER_STEP)), files);
+        for (Path png : files) {
+            assertPicture(png);
+        }
+        StepSizePlots.Curve c = StepSizePlots.Curve.of("x", JsonParser.parseString("[{\"s\":[0.05,0.06,0.1],\"objective\":2.0,\"admissible\":true},{\"s\":0.06,\"objective\":1.0,\"admissible\":true}]").getAsJsonArray());
+        assertEquals(0.06, c.s()[0], 1e-12);
+        assertEquals(0.07, c.s()[1], 1e-12, "per-step sizes at their mean");
+    }
+
     @Test
     void aCurveKeepsTheFiniteEstimatesInIncreasingS() {
         StepSizePlots.Curve c =
