@@ -130,7 +130,7 @@ final class StepsizeCommand implements Callable<Integer> {
                     .optGrid(values)
                     .optSelection(selection)
                     .optSeed(input.seed)
-                    .optProgress(new ProgressBar(System.err, "s").asProgress())
+                    .optProgress(new ProgressBar(System.err, "estimates").asProgress("shortrun stepsize: "))
                     .optListener(Json::print)
                     .optSummaryField("iteration", cp.getIteration());
             if (gradient) {
