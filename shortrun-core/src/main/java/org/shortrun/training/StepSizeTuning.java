@@ -1,6 +1,7 @@
 package org.shortrun.training;
 
 import org.shortrun.InputException;
+import org.shortrun.stepsize.LogDeterminant;
 import org.shortrun.stepsize.StepSizeSearch;
 
 import java.util.Arrays;
@@ -20,6 +21,7 @@ import java.util.Objects;
  * @param gradientIterations gradient steps (used by {@link Search#GRADIENT}, from the current s)
  * @param gradientRate Adam's step on log s
  * @param selection which estimates a search may choose (null: admissible ones)
+ * @param logDeterminant how the objective's log|det| is obtained (null: exact)
  */
 public record StepSizeTuning(
         long every,
@@ -29,7 +31,8 @@ public record StepSizeTuning(
         int chains,
         int gradientIterations,
         double gradientRate,
-        StepSizeSearch.Selection selection) {
+        StepSizeSearch.Selection selection,
+        LogDeterminant logDeterminant) {
 
     /** The search used at each re-optimisation. */
     public enum Search {
@@ -52,6 +55,7 @@ public record StepSizeTuning(
         Objects.requireNonNull(search, "search");
         // absent from checkpoints written before the choice existed
         selection = selection == null ? StepSizeSearch.Selection.ADMISSIBLE : selection;
+        logDeterminant = logDeterminant == null ? LogDeterminant.EXACT : logDeterminant;
         grid = List.copyOf(Objects.requireNonNull(grid, "grid"));
         if (every <= 0) {
             throw new IllegalArgumentException("the step-size interval must be positive, got " + every);
@@ -80,7 +84,7 @@ public record StepSizeTuning(
      * @return the settings
      */
     public static StepSizeTuning gridEvery(long every) {
-        return new StepSizeTuning(every, Search.GRID, PAPER_GRID, 4, 1, 10, 0.1, StepSizeSearch.Selection.ADMISSIBLE);
+        return new StepSizeTuning(every, Search.GRID, PAPER_GRID, 4, 1, 10, 0.1, StepSizeSearch.Selection.ADMISSIBLE, LogDeterminant.EXACT);
     }
 
     /**
@@ -97,6 +101,7 @@ public record StepSizeTuning(
      * @param gradientIterations gradient steps per search, or null
      * @param gradientRate Adam's step on log s, or null
      * @param selection "admissible" or "lowest", or null
+     * @param logDeterminant "exact" or "fast", or null
      * @return the tuning, or null if s stays fixed
      * @throws InputException naming the {@code --step-size-*} option at fault
      */
@@ -109,9 +114,10 @@ public record StepSizeTuning(
             Integer chains,
             Integer gradientIterations,
             Double gradientRate,
-            String selection) {
+            String selection,
+            String logDeterminant) {
         if (every == null && base == null) {
-            if (search != null || selection != null || grid != null || examples != null || chains != null || gradientIterations != null || gradientRate != null) {
+            if (search != null || selection != null || logDeterminant != null || grid != null || examples != null || chains != null || gradientIterations != null || gradientRate != null) {
                 throw new InputException("the --step-size-* options need --step-size-every T");
             }
             return null;
@@ -134,7 +140,8 @@ public record StepSizeTuning(
                     chains != null ? chains : d.chains(),
                     gradientIterations != null ? gradientIterations : d.gradientIterations(),
                     gradientRate != null ? gradientRate : d.gradientRate(),
-                    selection == null ? d.selection() : StepSizeSearch.Selection.parse("--step-size-select", selection));
+                    selection == null ? d.selection() : StepSizeSearch.Selection.parse("--step-size-select", selection),
+                    logDeterminant == null ? d.logDeterminant() : LogDeterminant.parse("--step-size-log-det", logDeterminant));
         } catch (IllegalArgumentException e) {
             throw new InputException(e.getMessage(), e);
         }

@@ -142,7 +142,7 @@ class TrainingRunTest {
         assertTrue(metrics.get(4).startsWith("4,"));
     }
 
-    private static final StepSizeTuning TUNING = new StepSizeTuning(2, StepSizeTuning.Search.GRID, List.of(0.02, 0.05, 0.1, 0.3), 2, 1, 10, 0.1, null);
+    private static final StepSizeTuning TUNING = new StepSizeTuning(2, StepSizeTuning.Search.GRID, List.of(0.02, 0.05, 0.1, 0.3), 2, 1, 10, 0.1, null, null);
 
     private static List<JsonObject> searches(Path out) throws IOException {
         List<JsonObject> lines = new ArrayList<>();
@@ -219,7 +219,7 @@ class TrainingRunTest {
 
     @Test
     void gradientSearchStartsFromTheCurrentStepSize(@TempDir Path dir) throws IOException {
-        StepSizeTuning gradient = new StepSizeTuning(5, StepSizeTuning.Search.GRADIENT, List.of(), 1, 1, 2, 0.1, null);
+        StepSizeTuning gradient = new StepSizeTuning(5, StepSizeTuning.Search.GRADIENT, List.of(), 1, 1, 2, 0.1, null, null);
         Path out = dir.resolve("run");
         try (NDManager manager = NDManager.newBaseManager();
                 Learner learner = new Learner(MODEL, config(1, 0).toBuilder().optStepSizeTuning(gradient).build(), manager)) {
