@@ -94,6 +94,16 @@ public final class LinearGaussianEnergy implements LatentEnergy {
         return precision.copy();
     }
 
+    /** @return {@code W^T (x - b) / sigma^2}, the energy's linear term, a copy */
+    double[] linearTerm() {
+        return c.clone();
+    }
+
+    /** @return {@code ||x - b||^2 / (2 sigma^2)}, the energy at e = 0 */
+    double constant() {
+        return constant;
+    }
+
     @Override
     public void evaluate(double[] points, int m, double[] energies, double[] gradients) {
         for (int p = 0; p < m; p++) {

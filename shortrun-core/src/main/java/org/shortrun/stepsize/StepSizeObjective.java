@@ -25,6 +25,10 @@ import org.shortrun.inference.Langevin;
  * per step, batched). The derivative with respect to every s_k uses, besides H, the gradient of
  * {@code tr(A_k^-1 H(e))}, which second differences of gradients along H's eigenvectors give; see
  * docs/STEPSIZE.md for why this and not double backpropagation, and for the accuracy.
+ *
+ * <p>{@link LogDeterminant#FAST} takes H instead from forward differences of a second, float32
+ * energy's gradients (at most d + 1 points per step instead of 2d + 1 in float64); the chain still
+ * steps with the float64 gradient, so only log|det| and the quantities read from H change.
  */
 public final class StepSizeObjective {
 
@@ -33,6 +37,22 @@ public final class StepSizeObjective {
 
     /** Spacing of the second differences that give third derivatives (for the s-derivative). */
     static final double THIRD_SPACING = 1e-3;
+
+    /**
+     * Spacing of the forward differences of float32 gradients ({@link LogDeterminant#FAST}). Their
+     * error is round-off, about 6e-8 |gradient| / h, plus truncation, about h |third derivative| /
+     * 2; on a trained d = 112 model 3e-3 gave the smallest errors of log|det| among 1e-3, 3e-3
+     * and 1e-2 (docs/STEPSIZE.md, "A cheaper search").
+     */
+    static final double FAST_SPACING = 3e-3;
+
+    /**
+     * Spacing of the float32 second differences along H's eigenvectors (the s-derivative with
+     * {@link LogDeterminant#FAST}): wider than {@link #THIRD_SPACING}, since float32 round-off
+     * grows as 1 / h^2; the term they give is about 1e-3 of the derivative, so their O(h^2)
+     * truncation hardly shows.
+     */
+    static final double FAST_THIRD_SPACING = 3e-2;
 
     /**
      * One chain: its start and its injected noise, held fixed while s varies.
@@ -116,12 +136,32 @@ public final class StepSizeObjective {
      * @return the value
      */
     public static Value evaluate(LatentEnergy energy, double[] stepSizes, Chain chain, boolean withGradient) {
-        return evaluate(energy, stepSizes, chain, withGradient, (DMatrixRMaj) null);
+        return evaluate(energy, null, stepSizes, chain, withGradient, new Outputs(null, null, null));
+    }
+
+    /**
+     * Evaluates the objective of one chain with each step's Hessian taken from a second energy's
+     * gradients by forward differences ({@link LogDeterminant#FAST}): the same U in lower
+     * precision, cheaper to evaluate. The chain steps with {@code energy}'s gradients.
+     *
+     * @param energy the energy of the image, whose gradients move the chain and give log p(x, e_K)
+     * @param curvature the same energy in float32, whose gradients give H (and, with the
+     *     derivative, its third derivatives)
+     * @param stepSizes s_1..s_K
+     * @param chain the chain's start and noise
+     * @param withGradient whether to compute d objective / d s_k as well
+     * @return the value
+     */
+    public static Value evaluate(LatentEnergy energy, LatentEnergy curvature, double[] stepSizes, Chain chain, boolean withGradient) {
+        if (curvature.dimension() != energy.dimension()) {
+            throw new IllegalArgumentException("the curvature's energy has d = " + curvature.dimension() + ", the chain's " + energy.dimension());
+        }
+        return evaluate(energy, curvature, stepSizes, chain, withGradient, new Outputs(null, null, null));
     }
 
     /** As {@link #evaluate(LatentEnergy, double[], Chain, boolean)}; the Jacobian dF/de_0 goes to {@code jacobianOut} if not null. */
     static Value evaluate(LatentEnergy energy, double[] stepSizes, Chain chain, boolean withGradient, DMatrixRMaj jacobianOut) {
-        return evaluate(energy, stepSizes, chain, withGradient, new Outputs(jacobianOut, null, null));
+        return evaluate(energy, null, stepSizes, chain, withGradient, new Outputs(jacobianOut, null, null));
     }
 
     /**
@@ -135,6 +175,11 @@ public final class StepSizeObjective {
 
     /** As {@link #evaluate(LatentEnergy, double[], Chain, boolean)}, handing back the parts of {@code out}. */
     static Value evaluate(LatentEnergy energy, double[] stepSizes, Chain chain, boolean withGradient, Outputs out) {
+        return evaluate(energy, null, stepSizes, chain, withGradient, out);
+    }
+
+    /** The evaluation: exact Hessians if {@code curvature} is null, else forward differences of its gradients. */
+    static Value evaluate(LatentEnergy energy, LatentEnergy curvature, double[] stepSizes, Chain chain, boolean withGradient, Outputs out) {
         DMatrixRMaj jacobianOut = out.jacobian();
         double[] endOut = out.end();
         int d = energy.dimension();
@@ -155,8 +200,11 @@ public final class StepSizeObjective {
         for (int k = 0; k < steps; k++) {
             double s = stepSizes[k];
             double drift = s * s / 2;
-            Local local = hessian(energy, e);
-            EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(d, true, true);
+            Local local = curvature == null ? hessian(energy, e) : forwardHessian(energy, curvature, e);
+            // the reference keeps its eigenvectors so that its numbers stay those of earlier runs;
+            // the fast path computes them only for the derivative (eigenvalues alone took a third
+            // of the time at d = 416)
+            EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(d, curvature == null || withGradient, true);
             if (!eig.decompose(local.hessian.copy())) {
                 return nonFinite();
             }
@@ -180,7 +228,9 @@ public final class StepSizeObjective {
             }
             if (withGradient) {
                 stepJacobians[k] = a;
-                traceGradients[k] = traceGradient(energy, e, local, eig, alpha);
+                traceGradients[k] = curvature == null
+                        ? traceGradient(energy, e, local.gradient, eig, alpha, THIRD_SPACING)
+                        : traceGradient(curvature, e, local.curvatureGradient, eig, alpha, FAST_THIRD_SPACING);
                 gradientsAtSteps[k] = local.gradient;
                 // d log|det A_k| / d s_k at fixed e_k = tr(A_k^-1 (-s_k H_k))
                 explicit[k] = -s * traceInverseH;
@@ -227,8 +277,15 @@ public final class StepSizeObjective {
         return new Value(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null);
     }
 
-    /** The gradient at e and the Hessian there, from central differences of gradients. */
-    private record Local(double[] gradient, DMatrixRMaj hessian) {}
+    /**
+     * The gradient at e and the Hessian there.
+     *
+     * @param gradient the chain's (float64) gradient at e, which the Langevin step takes
+     * @param hessian H(e)
+     * @param curvatureGradient the gradient at e of the energy H was differenced from, the centre
+     *     of further differences
+     */
+    private record Local(double[] gradient, DMatrixRMaj hessian, double[] curvatureGradient) {}
 
     private static Local hessian(LatentEnergy energy, double[] e) {
         int d = e.length;
@@ -254,7 +311,31 @@ public final class StepSizeObjective {
                 h.unsafe_set(r, i, (gradients[plus + r] - gradients[minus + r]) / (2 * HESSIAN_SPACING));
             }
         }
-        // a Hessian is symmetric; the differences are symmetric only up to round-off
+        symmetrise(h);
+        return new Local(gradient, h, gradient);
+    }
+
+    /**
+     * The float64 gradient at e, and H from forward differences of the curvature energy's
+     * gradients at e and e + h u_i ({@link LatentEnergy#forwardDifferenceHessian}).
+     */
+    private static Local forwardHessian(LatentEnergy energy, LatentEnergy curvature, double[] e) {
+        int d = e.length;
+        double[] gradient = new double[d];
+        energy.evaluate(e, 1, new double[1], gradient);
+        // H and the centre of later differences both come from the float32 energy: differenced
+        // against the float64 gradient, float32's systematic error (its rounded weights) would
+        // not cancel
+        double[] centre = new double[d];
+        DMatrixRMaj h = new DMatrixRMaj(d, d);
+        curvature.forwardDifferenceHessian(e, FAST_SPACING, centre, h);
+        symmetrise(h);
+        return new Local(gradient, h, centre);
+    }
+
+    /** A Hessian is symmetric; differences of gradients are symmetric only up to their errors. */
+    private static void symmetrise(DMatrixRMaj h) {
+        int d = h.numRows;
         for (int r = 0; r < d; r++) {
             for (int c = r + 1; c < d; c++) {
                 double mean = 0.5 * (h.unsafe_get(r, c) + h.unsafe_get(c, r));
@@ -262,7 +343,6 @@ public final class StepSizeObjective {
                 h.unsafe_set(c, r, mean);
             }
         }
-        return new Local(gradient, h);
     }
 
     /**
@@ -270,26 +350,27 @@ public final class StepSizeObjective {
      * A^-1 = sum (1/alpha_i) q_i q_i^T, and each d/de (q_i^T H(e) q_i) is a second difference
      * of gradients along q_i.
      */
-    private static double[] traceGradient(LatentEnergy energy, double[] e, Local local, EigenDecomposition_F64<DMatrixRMaj> eig, double[] alpha) {
+    private static double[] traceGradient(
+            LatentEnergy energy, double[] e, double[] centreGradient, EigenDecomposition_F64<DMatrixRMaj> eig, double[] alpha, double spacing) {
         int d = e.length;
         int m = 2 * d;
         double[] points = new double[m * d];
         for (int i = 0; i < d; i++) {
             DMatrixRMaj q = eig.getEigenVector(i);
             for (int r = 0; r < d; r++) {
-                points[(2 * i) * d + r] = e[r] + THIRD_SPACING * q.data[r];
-                points[(2 * i + 1) * d + r] = e[r] - THIRD_SPACING * q.data[r];
+                points[(2 * i) * d + r] = e[r] + spacing * q.data[r];
+                points[(2 * i + 1) * d + r] = e[r] - spacing * q.data[r];
             }
         }
         double[] energies = new double[m];
         double[] gradients = new double[m * d];
         energy.evaluate(points, m, energies, gradients);
         double[] w = new double[d];
-        double h2 = THIRD_SPACING * THIRD_SPACING;
+        double h2 = spacing * spacing;
         for (int i = 0; i < d; i++) {
             double weight = 1 / alpha[i];
             for (int r = 0; r < d; r++) {
-                double second = (gradients[(2 * i) * d + r] + gradients[(2 * i + 1) * d + r] - 2 * local.gradient[r]) / h2;
+                double second = (gradients[(2 * i) * d + r] + gradients[(2 * i + 1) * d + r] - 2 * centreGradient[r]) / h2;
                 w[r] += weight * second;
             }
         }

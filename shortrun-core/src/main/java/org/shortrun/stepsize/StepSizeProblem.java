@@ -2,6 +2,7 @@ package org.shortrun.stepsize;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 
 import org.shortrun.model.LadderGenerator;
 
@@ -137,6 +138,8 @@ public final class StepSizeProblem implements AutoCloseable {
 
     private final LatentEnergy energy;
     private final GeneratorEnergy generatorEnergy;
+    /** The float32 energy {@link LogDeterminant#FAST} takes Hessians from, or null for exact ones. */
+    private final GeneratorEnergy curvatureEnergy;
     private final List<NDArray> images;
     private final List<StepSizeObjective.Chain> chains;
     private final int chainsPerExample;
@@ -157,10 +160,37 @@ public final class StepSizeProblem implements AutoCloseable {
      */
     public StepSizeProblem(
             LadderGenerator generator, double sigma, List<NDArray> images, int chainsPerExample, int steps, Random random, NDManager manager) {
+        this(generator, sigma, images, chainsPerExample, steps, random, LogDeterminant.EXACT, manager);
+    }
+
+    /**
+     * Draws the chains for a set of examples, with a choice of how log|det| is obtained. The
+     * chains drawn from a given {@code random} are the same for both methods.
+     *
+     * @param generator the generator (copied to float64, and for {@link LogDeterminant#FAST} to
+     *     float32 as well)
+     * @param sigma the observation noise
+     * @param images the examples, each {@code [c, h, w]} in [-1, 1]
+     * @param chainsPerExample chains per example
+     * @param steps K
+     * @param random the source of the chains
+     * @param logDeterminant exact (the reference) or fast
+     * @param manager the manager the copies live under until {@link #close}
+     */
+    public StepSizeProblem(
+            LadderGenerator generator,
+            double sigma,
+            List<NDArray> images,
+            int chainsPerExample,
+            int steps,
+            Random random,
+            LogDeterminant logDeterminant,
+            NDManager manager) {
         if (images.isEmpty() || chainsPerExample <= 0 || steps <= 0) {
             throw new IllegalArgumentException("need at least one example, one chain and one step");
         }
         this.generatorEnergy = new GeneratorEnergy(generator, sigma, manager);
+        this.curvatureEnergy = logDeterminant == LogDeterminant.FAST ? new GeneratorEnergy(generator, sigma, DataType.FLOAT32, manager) : null;
         this.energy = generatorEnergy;
         this.images = images;
         this.chainsPerExample = chainsPerExample;
@@ -179,6 +209,7 @@ public final class StepSizeProblem implements AutoCloseable {
      */
     public StepSizeProblem(LatentEnergy energy, int chains, int steps, Random random) {
         this.generatorEnergy = null;
+        this.curvatureEnergy = null;
         this.energy = energy;
         this.images = null;
         this.chainsPerExample = chains;
@@ -231,6 +262,11 @@ public final class StepSizeProblem implements AutoCloseable {
         return energy.dimension();
     }
 
+    /** @return how each step's log|det| is obtained */
+    public LogDeterminant getLogDeterminant() {
+        return curvatureEnergy == null ? LogDeterminant.EXACT : LogDeterminant.FAST;
+    }
+
     /**
      * Evaluates the objective with one s for every step.
      *
@@ -277,12 +313,17 @@ public final class StepSizeProblem implements AutoCloseable {
         for (int n = 0; n < chains.size(); n++) {
             if (images != null && n % chainsPerExample == 0) {
                 generatorEnergy.setImage(images.get(n / chainsPerExample));
+                if (curvatureEnergy != null) {
+                    curvatureEnergy.setImage(images.get(n / chainsPerExample));
+                }
             }
             int d = energy.dimension();
             StepSizeObjective.Outputs parts = noiseDraws == null
                     ? new StepSizeObjective.Outputs(null, null, null)
                     : new StepSizeObjective.Outputs(new org.ejml.data.DMatrixRMaj(d, d), new double[d], new org.ejml.data.DMatrixRMaj[steps]);
-            StepSizeObjective.Value v = StepSizeObjective.evaluate(energy, stepSizes, chains.get(n), withGradient, parts);
+            StepSizeObjective.Value v = curvatureEnergy == null
+                    ? StepSizeObjective.evaluate(energy, stepSizes, chains.get(n), withGradient, parts)
+                    : StepSizeObjective.evaluate(energy, curvatureEnergy, stepSizes, chains.get(n), withGradient, parts);
             if (!v.isFinite() || (withGradient && !allFinite(v.gradient()))) {
                 nonFinite++;
                 continue;
@@ -373,6 +414,9 @@ public final class StepSizeProblem implements AutoCloseable {
 
     @Override
     public void close() {
+        if (curvatureEnergy != null) {
+            curvatureEnergy.close();
+        }
         if (generatorEnergy != null) {
             generatorEnergy.close();
         }

@@ -1,6 +1,7 @@
 package org.shortrun.training;
 
 import org.shortrun.InputException;
+import org.shortrun.stepsize.LogDeterminant;
 import org.shortrun.stepsize.StepSizeSearch;
 
 import java.util.Arrays;
@@ -24,6 +25,7 @@ import java.util.Objects;
  * @param gradientRate Adam's step on log s
  * @param selection which estimates a search may choose (null, as in checkpoints written before
  *     the choice existed: admissible ones, the rule those runs used)
+ * @param logDeterminant how the objective's log|det| is obtained (null: exact)
  */
 public record StepSizeTuning(
         long every,
@@ -34,7 +36,8 @@ public record StepSizeTuning(
         int chains,
         int gradientIterations,
         double gradientRate,
-        StepSizeSearch.Selection selection) {
+        StepSizeSearch.Selection selection,
+        LogDeterminant logDeterminant) {
 
     /** The search used at each re-optimisation. */
     public enum Search {
@@ -57,6 +60,7 @@ public record StepSizeTuning(
         Objects.requireNonNull(search, "search");
         // absent from checkpoints written before the choice existed
         selection = selection == null ? StepSizeSearch.Selection.ADMISSIBLE : selection;
+        logDeterminant = logDeterminant == null ? LogDeterminant.EXACT : logDeterminant;
         grid = List.copyOf(Objects.requireNonNull(grid, "grid"));
         if (every <= 0) {
             throw new IllegalArgumentException("the step-size interval must be positive, got " + every);
@@ -101,7 +105,7 @@ public record StepSizeTuning(
             int gradientIterations,
             double gradientRate,
             StepSizeSearch.Selection selection) {
-        this(every, search, false, grid, examples, chains, gradientIterations, gradientRate, selection);
+        this(every, search, false, grid, examples, chains, gradientIterations, gradientRate, selection, LogDeterminant.EXACT);
     }
 
     /**
@@ -130,6 +134,7 @@ public record StepSizeTuning(
      * @param gradientIterations gradient steps per search, or null
      * @param gradientRate Adam's step on log s, or null
      * @param selection "lowest" or "admissible", or null
+     * @param logDeterminant "exact" or "fast", or null
      * @return the tuning, or null if s stays fixed
      * @throws InputException naming the {@code --step-size-*} option at fault
      */
@@ -143,9 +148,10 @@ public record StepSizeTuning(
             Integer chains,
             Integer gradientIterations,
             Double gradientRate,
-            String selection) {
+            String selection,
+            String logDeterminant) {
         if (every == null && base == null) {
-            if (search != null || perStep != null || selection != null || grid != null || examples != null || chains != null || gradientIterations != null || gradientRate != null) {
+            if (search != null || perStep != null || selection != null || logDeterminant != null || grid != null || examples != null || chains != null || gradientIterations != null || gradientRate != null) {
                 throw new InputException("the --step-size-* options need --step-size-every T");
             }
             return null;
@@ -174,7 +180,8 @@ public record StepSizeTuning(
                     chains != null ? chains : d.chains(),
                     gradientIterations != null ? gradientIterations : d.gradientIterations(),
                     gradientRate != null ? gradientRate : d.gradientRate(),
-                    selection == null ? d.selection() : StepSizeSearch.Selection.parse("--step-size-select", selection));
+                    selection == null ? d.selection() : StepSizeSearch.Selection.parse("--step-size-select", selection),
+                    logDeterminant == null ? d.logDeterminant() : LogDeterminant.parse("--step-size-log-det", logDeterminant));
         } catch (IllegalArgumentException e) {
             throw new InputException(e.getMessage(), e);
         }

@@ -291,7 +291,7 @@ public final class TrainingRun {
             }
             int steps = learner.getConfig().getSteps();
             try (StepSizeProblem problem =
-                    new StepSizeProblem(learner.getGenerator(), learner.currentSigma(), images, tuning.chains(), steps, random, scope)) {
+                    new StepSizeProblem(learner.getGenerator(), learner.currentSigma(), images, tuning.chains(), steps, random, tuning.logDeterminant(), scope)) {
                 if (onGrid) {
                     double[] grid = tuning.grid().stream().mapToDouble(Double::doubleValue).toArray();
                     result = StepSizeSearch.grid(problem, grid, tuning.selection(), progress);

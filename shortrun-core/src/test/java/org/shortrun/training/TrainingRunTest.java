@@ -291,7 +291,7 @@ class TrainingRunTest {
         return shared;
     }
 
-    private static final StepSizeTuning PER_STEP_TUNING = new StepSizeTuning(2, StepSizeTuning.Search.GRADIENT, true, List.of(), 1, 1, 2, 0.1, null);
+    private static final StepSizeTuning PER_STEP_TUNING = new StepSizeTuning(2, StepSizeTuning.Search.GRADIENT, true, List.of(), 1, 1, 2, 0.1, null, null);
 
     private static double[] doubles(com.google.gson.JsonArray values) {
         double[] out = new double[values.size()];

@@ -10,6 +10,7 @@ import org.shortrun.data.Datasets;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
 import org.shortrun.eval.plot.StepSizePlots;
+import org.shortrun.stepsize.LogDeterminant;
 import org.shortrun.stepsize.NoiseIntegration;
 import org.shortrun.stepsize.StepSizeProblem;
 import org.shortrun.stepsize.StepSizeSearch;
@@ -44,6 +45,9 @@ final class StepsizeCommand implements Callable<Integer> {
 
     @Option(names = "--select", paramLabel = "RULE", description = "lowest (the lowest finite estimate, the paper's rule) or admissible (only s where no step's Jacobian has a non-positive eigenvalue, a stability condition) (default: lowest).")
     String select = "lowest";
+
+    @Option(names = "--log-det", paramLabel = "METHOD", description = "exact (central differences of float64 gradients, the reference) or fast (forward differences of float32 gradients, about 20 times cheaper) (default: exact).")
+    String logDet = "exact";
 
     @Option(names = "--examples", paramLabel = "N", description = "Images the objective averages over, from the first (default: 4).")
     int examples = 4;
@@ -90,6 +94,7 @@ final class StepsizeCommand implements Callable<Integer> {
     public Integer call() throws java.io.IOException {
         double[] values = StepSizeTuning.parseGrid("--grid", grid);
         StepSizeSearch.Selection selection = StepSizeSearch.Selection.parse("--select", select);
+        LogDeterminant logDeterminant = LogDeterminant.parse("--log-det", logDet);
         Options.positive("--examples", examples);
         Options.positive("--chains", chains);
         if (gradient) {
@@ -129,6 +134,7 @@ final class StepsizeCommand implements Callable<Integer> {
                     .optChains(chains)
                     .optGrid(values)
                     .optSelection(selection)
+                    .optLogDeterminant(logDeterminant)
                     .optSeed(input.seed)
                     .optProgress(new ProgressBar(System.err, "estimates").asProgress("shortrun stepsize: "))
                     .optListener(Json::print)

@@ -89,6 +89,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--step-size-select", paramLabel = "RULE", description = "lowest (the lowest finite estimate, the paper's rule) or admissible (only s where no step's Jacobian has a non-positive eigenvalue, a stability condition) (default: lowest).")
     String stepSizeSelect;
 
+    @Option(names = "--step-size-log-det", paramLabel = "METHOD", description = "exact or fast (about 20 times cheaper; see docs/STEPSIZE.md) log-determinants in the searches (default: exact).")
+    String stepSizeLogDet;
+
     @Option(names = "--step-size-examples", paramLabel = "N", description = "Training images per search (default: 4).")
     Integer stepSizeExamples;
 
@@ -194,7 +197,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         b.optStepSizeTuning(StepSizeTuning.overriding(
                 defaults.getStepSizeTuning(), stepSizeEvery, stepSizeSearch, stepSizePerStep, stepSizeGrid, stepSizeExamples, stepSizeChains,
-                stepSizeGradientIterations, stepSizeGradientRate, stepSizeSelect));
+                stepSizeGradientIterations, stepSizeGradientRate, stepSizeSelect, stepSizeLogDet));
         if (sigmaStart != null) {
             long total = Options.orElse(iterations, defaults.getIterations());
             b.optSigmaAnneal(sigmaStart, Options.orElse(sigmaAnnealIterations, Math.max(1, total / 2)));

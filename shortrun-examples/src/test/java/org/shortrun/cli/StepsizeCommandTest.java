@@ -118,6 +118,38 @@ class StepsizeCommandTest {
         assertBadInput(execute("train", "--iterations", "1", "--step-size-every", "2", "--step-size-grid", "0.1,0", "--out", o), "--step-size-grid", "positive");
         assertBadInput(execute("train", "--iterations", "1", "--step-size-grid", "0.1", "--out", o), "need --step-size-every");
         assertBadInput(execute("train", "--iterations", "1", "--step-size-every", "2", "--step-size-select", "best", "--out", o), "--step-size-select");
+        assertBadInput(execute("train", "--iterations", "1", "--step-size-every", "2", "--step-size-log-det", "quick", "--out", o), "--step-size-log-det", "exact or fast");
+        assertBadInput(execute("train", "--iterations", "1", "--step-size-log-det", "fast", "--out", o), "need --step-size-every");
+    }
+
+    @Test
+    void trainingCanSearchWithTheFastLogDeterminant(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("fast");
+        CommandTest.Result r =
+                execute(concat(concat(new String[] {"train"}, CommandTest.TINY), "--iterations", "1", "--eval-images", "8", "--step-size-every", "5",
+                        "--step-size-examples", "1", "--step-size-grid", "0.02,0.05", "--step-size-log-det", "fast", "--out", out.toString()));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.readString(out.resolve("config.json")).contains("\"logDeterminant\": \"FAST\""), Files.readString(out.resolve("config.json")));
+    }
+
+    @Test
+    void theFastLogDeterminantChoosesAsTheExactOne() {
+        // one thread: the fast search runs many small passes, which two threads slow down badly
+        // when other work shares the cores (docs/STEPSIZE.md)
+        String[] common = {"stepsize", "--checkpoint", run.toString(), "--examples", "1", "--chains", "2", "--steps", "6", "--grid", "0.01:0.15:0.02", "--threads", "1"};
+        CommandTest.Result exact = execute(common);
+        CommandTest.Result fast = execute(concat(common, "--log-det", "fast"));
+        assertEquals(0, exact.code(), exact.err());
+        assertEquals(0, fast.code(), fast.err());
+        List<String> exactLines = EvalCommandTest.lines(exact.out());
+        List<String> fastLines = EvalCommandTest.lines(fast.out());
+        JsonObject exactSummary = EvalCommandTest.json(exactLines.get(exactLines.size() - 1));
+        JsonObject fastSummary = EvalCommandTest.json(fastLines.get(fastLines.size() - 1));
+        assertEquals("exact", exactSummary.get("log_det").getAsString());
+        assertEquals("fast", fastSummary.get("log_det").getAsString());
+        for (String rule : List.of("admissible_minimiser", "lowest_minimiser")) {
+            assertEquals(exactSummary.get(rule), fastSummary.get(rule), rule + ": " + exact.out() + fast.out());
+        }
     }
 
     @Test
@@ -161,6 +193,7 @@ class StepsizeCommandTest {
         assertBadInput(execute("stepsize", "--checkpoint", cp, "--noise-draws", "2", "--gradient"), "--noise-draws", "--gradient");
         assertBadInput(execute("stepsize", "--checkpoint", cp, "--noise-proposal", "prior"), "--noise-proposal needs --noise-draws");
         assertBadInput(execute("stepsize", "--checkpoint", cp, "--noise-draws", "2", "--noise-proposal", "posterior"), "--noise-proposal", "linearised or prior");
+        assertBadInput(execute("stepsize", "--checkpoint", cp, "--log-det", "quick"), "--log-det", "exact or fast");
         assertBadInput(execute("stepsize", "--checkpoint", dir.resolve("none").toString()), "none");
     }
 
