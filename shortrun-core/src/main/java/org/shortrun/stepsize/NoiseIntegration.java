@@ -202,7 +202,7 @@ public final class NoiseIntegration {
                 return null;
             }
             // J e_0 + B eps, the linearised e_K's offset from the mean it has at (e_0', eps') = 0
-            double[] offset = plus(times(own.jacobian(), own.chain().start()), times(b, flatten(own.chain().noise(), steps)));
+            double[] offset = plus(StepSizeObjective.times(own.jacobian(), own.chain().start()), StepSizeObjective.times(b, flatten(own.chain().noise(), steps)));
             double[] mean = timesTransposed(b, solve(sSolver, offset));
             // det(I - B^T S^-1 B) = det(J J^T) / det(S)
             return new Linearisation(own, b, sSolver, jSolver, mean, 2 * logAbsDetJ - logDetS);
@@ -211,7 +211,7 @@ public final class NoiseIntegration {
         /** Matheron's rule: a prior draw (a, c), moved so that its linearised e_K is z. */
         double[][] sample(StepSizeObjective.Chain draw) {
             double[] c = flatten(draw.noise(), steps);
-            double[] miss = plus(times(j, minus(draw.start(), ownStart)), times(b, minus(c, ownNoise)));
+            double[] miss = plus(StepSizeObjective.times(j, minus(draw.start(), ownStart)), StepSizeObjective.times(b, minus(c, ownNoise)));
             double[] eps = minus(c, timesTransposed(b, solve(sSolver, miss)));
             double[][] noise = new double[steps][d];
             for (int k = 0; k < steps; k++) {
@@ -224,8 +224,8 @@ public final class NoiseIntegration {
         double logWeight(double[][] noise) {
             double[] eps = flatten(noise, steps);
             double[] v = minus(eps, mean);
-            double[] w = solve(jSolver, times(b, v));
-            return -0.5 * dot(eps, eps) + 0.5 * logDetCovariance + 0.5 * (dot(v, v) + dot(w, w));
+            double[] w = solve(jSolver, StepSizeObjective.times(b, v));
+            return -0.5 * StepSizeObjective.dot(eps, eps) + 0.5 * logDetCovariance + 0.5 * (StepSizeObjective.dot(v, v) + StepSizeObjective.dot(w, w));
         }
     }
 
@@ -315,18 +315,6 @@ public final class NoiseIntegration {
         return out;
     }
 
-    private static double[] times(DMatrixRMaj a, double[] v) {
-        double[] out = new double[a.numRows];
-        for (int r = 0; r < a.numRows; r++) {
-            double sum = 0;
-            for (int c = 0; c < a.numCols; c++) {
-                sum += a.unsafe_get(r, c) * v[c];
-            }
-            out[r] = sum;
-        }
-        return out;
-    }
-
     private static double[] timesTransposed(DMatrixRMaj a, double[] v) {
         double[] out = new double[a.numCols];
         for (int r = 0; r < a.numRows; r++) {
@@ -349,14 +337,6 @@ public final class NoiseIntegration {
             out[i] = a[i] + b[i];
         }
         return out;
-    }
-
-    private static double dot(double[] a, double[] b) {
-        double sum = 0;
-        for (int i = 0; i < a.length; i++) {
-            sum += a[i] * b[i];
-        }
-        return sum;
     }
 
     private static double[] minus(double[] a, double[] b) {

@@ -389,7 +389,8 @@ public final class StepSizeObjective {
         return min;
     }
 
-    private static double dot(double[] a, double[] b) {
+    /** a . b; package-private so that {@link NoiseIntegration} shares it. */
+    static double dot(double[] a, double[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) {
             s += a[i] * b[i];
@@ -397,12 +398,12 @@ public final class StepSizeObjective {
         return s;
     }
 
-    private static double[] times(DMatrixRMaj a, double[] v) {
-        int d = v.length;
-        double[] out = new double[d];
-        for (int r = 0; r < d; r++) {
+    /** a v for any a (square or not); package-private so that {@link NoiseIntegration} shares it. */
+    static double[] times(DMatrixRMaj a, double[] v) {
+        double[] out = new double[a.numRows];
+        for (int r = 0; r < a.numRows; r++) {
             double s = 0;
-            for (int c = 0; c < d; c++) {
+            for (int c = 0; c < a.numCols; c++) {
                 s += a.unsafe_get(r, c) * v[c];
             }
             out[r] = s;
