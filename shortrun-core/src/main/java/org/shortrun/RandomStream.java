@@ -91,6 +91,15 @@ public final class RandomStream {
     }
 
     /**
+     * Draws one number uniform on [0, 1), as a Metropolis-Hastings acceptance test needs.
+     *
+     * @return the number
+     */
+    public double uniform() {
+        return random.nextDouble();
+    }
+
+    /**
      * Returns a {@link java.util.Random} seeded from this stream, for Java code that takes one.
      *
      * @return a new generator

@@ -295,6 +295,26 @@ public final class Langevin {
     }
 
     /**
+     * One Langevin update on any array, given the whole energy's gradient: {@code x - (s^2 / 2)
+     * energyGradient + s eps}, into a new array. {@link AmortisedLangevin} moves an encoder's
+     * final linear map by it; {@link #update(double[], double[], double, double[])} is the same
+     * rule in float64.
+     *
+     * @param x the array moved
+     * @param energyGradient d/dx of the energy at x; left as it is
+     * @param s the step's size
+     * @param noise eps, standard normal, x's shape; left as it is
+     * @return the updated array, of x's data type
+     */
+    public static NDArray move(NDArray x, NDArray energyGradient, float s, NDArray noise) {
+        float drift = s * s / 2f;
+        try (NDArray scaled = energyGradient.mul(drift);
+                NDArray typed = noise.toType(x.getDataType(), false)) {
+            return typed.mul(s).addi(x).subi(scaled);
+        }
+    }
+
+    /**
      * One Langevin update, the float64 form the step-size objective differentiates: {@code e -
      * (s^2/2) energyGradient + s eps}, in place, where {@code energyGradient} is the whole energy's
      * (prior and likelihood). The same rule as {@link #update(NDArray, NDArray, float, float,

@@ -51,8 +51,9 @@ import java.util.stream.Stream;
  * A saved learning state: parameters, Adam's moments and update count, the step size (and the
  * per-step sizes s_1..s_K when the steps' sizes differ), the
  * iteration, the seed, both configurations, for {@link Method#ABP} the persistent latents and
- * for {@link Method#GLO} the codes ({@code latents.bin}), and for {@link Method#LVAE} and {@link
- * Method#VAE} the encoder's parameters ({@code encoder.bin}). A directory holding {@code state.json}, {@code
+ * for {@link Method#GLO} the codes ({@code latents.bin}), and for {@link Method#LVAE}, {@link
+ * Method#VAE}, {@link Method#LAE} and {@link Method#CLAE} the encoder's parameters ({@code
+ * encoder.bin}, W included), and for CLAE the energy-based prior's ({@code prior.bin}). A directory holding {@code state.json}, {@code
  * parameters.bin} and {@code optimizer.bin}. The state is sealed ({@link SealedJson}: kind,
  * format and a SHA-256 of its content) and records each binary file's SHA-256, so a damaged
  * checkpoint is refused rather than half read; nothing that is not finite is ever saved.
@@ -74,6 +75,7 @@ public final class Checkpoint {
     private static final String OPTIMIZER = "optimizer.bin";
     private static final String LATENTS = "latents.bin";
     private static final String ENCODER = "encoder.bin";
+    private static final String PRIOR = "prior.bin";
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
 
     private final Path directory;
@@ -303,6 +305,9 @@ public final class Checkpoint {
         if (training.getMethod().isAmortised()) {
             files.add(ENCODER);
         }
+        if (training.getMethod().hasEnergyPrior()) {
+            files.add(PRIOR);
+        }
         return files.toArray(new String[0]);
     }
 
@@ -360,8 +365,11 @@ public final class Checkpoint {
         Learner learner = new Learner(state.model, training, parent);
         try {
             loadParameters(learner.getGenerator(), learner.getManager(), PARAMETERS);
-            if (learner.getEncoder() != null) {
-                loadParameters(learner.getEncoder(), learner.getManager(), ENCODER);
+            if (learner.encoderBlock() != null) {
+                loadParameters(learner.encoderBlock(), learner.getManager(), ENCODER);
+            }
+            if (learner.getPrior() != null) {
+                loadParameters(learner.getPrior(), learner.getManager(), PRIOR);
             }
             try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(directory.resolve(OPTIMIZER))))) {
                 learner.getAdam().load(learner.getTrainableParameters(), in);
@@ -446,9 +454,15 @@ public final class Checkpoint {
             learner.getAdam().save(learner.getTrainableParameters(), out);
         }
         ByteArrayOutputStream encoder = new ByteArrayOutputStream();
-        if (learner.getEncoder() != null) {
+        if (learner.encoderBlock() != null) {
             try (DataOutputStream out = new DataOutputStream(encoder)) {
-                learner.getEncoder().saveParameters(out);
+                learner.encoderBlock().saveParameters(out);
+            }
+        }
+        ByteArrayOutputStream prior = new ByteArrayOutputStream();
+        if (learner.getPrior() != null) {
+            try (DataOutputStream out = new DataOutputStream(prior)) {
+                learner.getPrior().saveParameters(out);
             }
         }
         State state = new State();
@@ -462,9 +476,13 @@ public final class Checkpoint {
         state.sha256 = new LinkedHashMap<>();
         state.sha256.put(PARAMETERS, Sha256.hex(parameters.toByteArray()));
         state.sha256.put(OPTIMIZER, Sha256.hex(optimizer.toByteArray()));
-        if (learner.getEncoder() != null) {
+        if (learner.encoderBlock() != null) {
             state.sha256.put(ENCODER, Sha256.hex(encoder.toByteArray()));
             writeSynced(tmp.resolve(ENCODER), encoder.toByteArray());
+        }
+        if (learner.getPrior() != null) {
+            state.sha256.put(PRIOR, Sha256.hex(prior.toByteArray()));
+            writeSynced(tmp.resolve(PRIOR), prior.toByteArray());
         }
         PersistentLatents persistent = learner.getPersistentLatents();
         if (persistent != null) {

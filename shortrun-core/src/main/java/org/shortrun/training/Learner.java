@@ -2,9 +2,12 @@ package org.shortrun.training;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import ai.djl.training.GradientCollector;
@@ -13,13 +16,18 @@ import ai.djl.util.Pair;
 
 import org.shortrun.InputException;
 import org.shortrun.RandomStream;
+import org.shortrun.inference.AmortisedLangevin;
 import org.shortrun.inference.AmortisedPosterior;
 import org.shortrun.inference.Langevin;
+import org.shortrun.inference.PosteriorEnergy;
+import org.shortrun.inference.PriorLangevin;
 import org.shortrun.inference.PriorSampler;
 import org.shortrun.inference.ProjectedGradient;
+import org.shortrun.model.EnergyPrior;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderEncoder;
 import org.shortrun.model.LadderGenerator;
+import org.shortrun.model.LangevinEncoder;
 import org.shortrun.model.Parameterisation;
 
 import java.util.Locale;
@@ -42,12 +50,17 @@ public final class Learner implements AutoCloseable {
     private final Schedule klWeight;
     private final LadderEncoder encoder;
     private final AmortisedPosterior posterior;
+    private final LangevinEncoder langevinEncoder;
+    private final AmortisedLangevin amortisedLangevin;
+    private final EnergyPrior prior;
+    private final PriorLangevin priorLangevin;
     private final ProjectedGradient codeUpdate;
     private final ParameterList trainable;
     private Langevin langevin;
     private PersistentLatents persistent;
     private CodeGaussian codeGaussian;
     private float lastSquaredError = Float.NaN;
+    private float lastAcceptance = Float.NaN;
     private long iteration;
 
     /**
@@ -69,7 +82,7 @@ public final class Learner implements AutoCloseable {
         for (Pair<String, Parameter> pair : generator.getParameters()) {
             trainable.add(pair.getKey(), pair.getValue());
         }
-        if (method.isAmortised()) {
+        if (method.isVariational()) {
             // drawn after the generator's, so that the generator starts where a short-run one does
             encoder = new LadderEncoder(model);
             encoder.initialize(manager, DataType.FLOAT32, initial, config.getBatchSize());
@@ -80,6 +93,36 @@ public final class Learner implements AutoCloseable {
         } else {
             encoder = null;
             posterior = null;
+        }
+        if (method.isLangevinAutoencoder()) {
+            langevinEncoder = new LangevinEncoder(model);
+            langevinEncoder.initialize(manager, DataType.FLOAT32, initial, config.getBatchSize());
+            for (Pair<String, Parameter> pair : langevinEncoder.getParameters()) {
+                // W is sampled, not optimised
+                if (pair.getValue() != langevinEncoder.getProjection()) {
+                    trainable.add(ENCODER_PREFIX + pair.getKey(), pair.getValue());
+                }
+            }
+            amortisedLangevin =
+                    AmortisedLangevin.builder()
+                            .setStepSize(config.getStepSize())
+                            .optSteps(config.getSteps())
+                            .optMetropolis(config.isMetropolis())
+                            .build();
+        } else {
+            langevinEncoder = null;
+            amortisedLangevin = null;
+        }
+        if (method.hasEnergyPrior()) {
+            prior = new EnergyPrior(langevinEncoder.latentDimension());
+            prior.initialize(manager, DataType.FLOAT32, initial, config.getBatchSize());
+            for (Pair<String, Parameter> pair : prior.getParameters()) {
+                trainable.add(PRIOR_PREFIX + pair.getKey(), pair.getValue());
+            }
+            priorLangevin = new PriorLangevin(config.getPriorSteps(), config.getPriorStepSize());
+        } else {
+            prior = null;
+            priorLangevin = null;
         }
         codeUpdate = method == Method.GLO ? new ProjectedGradient(config.getSteps(), config.getCodeLearningRate()) : null;
         klWeight = config.klWeight();
@@ -106,6 +149,7 @@ public final class Learner implements AutoCloseable {
     public static void checkCompatible(LadderConfig model, LearningConfig config) {
         Method method = config.getMethod();
         if (config.getStepSizeTuning() != null && method != Method.SHORTRUN && method != Method.ABP) {
+            // amortised Langevin's eta is not the s the variational objective is about
             throw new InputException("the step size is Langevin's, and " + method.name().toLowerCase(Locale.ROOT) + " does not train with Langevin dynamics; leave out the step-size tuning");
         }
         if (method == Method.LVAE && model.getLayers() > 1 && model.getParameterisation() != Parameterisation.RELEASED) {
@@ -117,14 +161,44 @@ public final class Learner implements AutoCloseable {
     /** Prefixes the encoder's parameter names among the parameters Adam updates and saves. */
     static final String ENCODER_PREFIX = "encoder.";
 
+    /** Prefixes the energy-based prior's parameter names among the parameters Adam updates. */
+    static final String PRIOR_PREFIX = "prior.";
+
+    private static final NDIndex ALL = new NDIndex("...");
+
     /** @return the generator being learned */
     public LadderGenerator getGenerator() {
         return generator;
     }
 
-    /** @return the encoder learned with the generator ({@link Method#isAmortised}), or null */
+    /** @return the encoder of a VAE or Ladder-VAE ({@link Method#isVariational}), or null */
     public LadderEncoder getEncoder() {
         return encoder;
+    }
+
+    /** @return the encoder of a Langevin autoencoder ({@link Method#isLangevinAutoencoder}), or null */
+    public LangevinEncoder getLangevinEncoder() {
+        return langevinEncoder;
+    }
+
+    /** @return the energy-based latent prior ({@link Method#hasEnergyPrior}), or null */
+    public EnergyPrior getPrior() {
+        return prior;
+    }
+
+    /** @return the sampler of the encoder's final linear map ({@link Method#isLangevinAutoencoder}), or null */
+    public AmortisedLangevin getAmortisedLangevin() {
+        return amortisedLangevin;
+    }
+
+    /** @return the sampler of the energy-based prior ({@link Method#hasEnergyPrior}), or null */
+    public PriorLangevin getPriorLangevin() {
+        return priorLangevin;
+    }
+
+    /** @return whichever encoder the method learns, for the checkpoint's {@code encoder.bin}; or null */
+    Block encoderBlock() {
+        return encoder != null ? encoder : langevinEncoder;
     }
 
     /** @return every parameter the optimiser updates: the generator's, then the encoder's */
@@ -242,7 +316,8 @@ public final class Learner implements AutoCloseable {
 
     /**
      * Infers the latents of held-out images by the method's own inference: K Langevin steps from
-     * noise (short-run inference and ABP), the posterior means (VAE, Ladder-VAE), or K projected
+     * noise (short-run inference and ABP), the posterior means (VAE, Ladder-VAE), one pass of the
+     * encoder with its current W (LAE, CLAE), or K projected
      * gradient steps from draws of the fitted code Gaussian (GLO). The generator is left as it is.
      *
      * @param x the images; the latents go to their manager
@@ -253,6 +328,8 @@ public final class Learner implements AutoCloseable {
         switch (config.getMethod()) {
             case LVAE, VAE:
                 return posterior.pass(generator, encoder, parameterStore, x, null, false).latents();
+            case LAE, CLAE:
+                return LangevinEncoder.split(langevinEncoder.forward(parameterStore, new NDList(x), false).singletonOrThrow(), generator.getConfig().getZDims());
             case GLO:
                 return codeUpdate.infer(generator, parameterStore, x, codeGaussian().sample(x.getManager(), (int) x.getShape().get(0), stream));
             default:
@@ -261,8 +338,9 @@ public final class Learner implements AutoCloseable {
     }
 
     /**
-     * Draws latents from the model's prior: N(0, I) on the whitened latents, or for {@link
-     * Method#GLO} the Gaussian fitted to the codes.
+     * Draws latents from the model's prior: N(0, I) on the whitened latents, for {@link
+     * Method#GLO} the Gaussian fitted to the codes, and for {@link Method#CLAE} short-run Langevin
+     * samples of the energy-based prior.
      *
      * @param target the manager the latents go to
      * @param count how many
@@ -272,6 +350,9 @@ public final class Learner implements AutoCloseable {
     public NDList drawLatents(NDManager target, int count, RandomStream stream) {
         if (config.getMethod() == Method.GLO) {
             return codeGaussian().sample(target, count, stream);
+        }
+        if (prior != null) {
+            return LangevinEncoder.split(priorLangevin.sample(prior, parameterStore, target, count, stream), generator.getConfig().getZDims());
         }
         return PriorSampler.latents(generator, target, count, stream);
     }
@@ -323,6 +404,9 @@ public final class Learner implements AutoCloseable {
         Method method = config.getMethod();
         if (method.isPersistent() && (persistent == null || indices == null)) {
             throw new IllegalStateException(method + " needs prepareFor(count) and the batch's indices");
+        }
+        if (method.isLangevinAutoencoder()) {
+            return stepAutoencoder(x, s, lr, stream);
         }
         NDManager scope = x.getManager();
         NDList latents = null;
@@ -380,6 +464,113 @@ public final class Learner implements AutoCloseable {
         return loss;
     }
 
+    /**
+     * One iteration of a Langevin autoencoder: amortised Langevin dynamics moves W (one burn-in
+     * update, then K whose energies, before each, the trunk and the generator learn from, their
+     * mean); for CLAE the prior learns from {@link EnergyPrior#contrastiveLoss} between the
+     * latents of those K updates and as many short-run samples of the prior as the batch has;
+     * then one Adam step, and W takes where the dynamics ended.
+     */
+    private float stepAutoencoder(NDArray x, float sigma, float lr, RandomStream stream) {
+        int[] zDims = generator.getConfig().getZDims();
+        long n = x.getShape().get(0);
+        float[] squaredError = {Float.NaN};
+        NDList positives = new NDList();
+        AmortisedLangevin.Energy energy =
+                (w, learn) -> {
+                    if (!learn) {
+                        freezeLearnedBlocks(true);
+                    }
+                    try {
+                        NDArray h = langevinEncoder.features(parameterStore, x, learn);
+                        NDArray e = LangevinEncoder.project(h, w);
+                        PosteriorEnergy u = PosteriorEnergy.of(generator, parameterStore, x, LangevinEncoder.split(e, zDims), sigma, prior, learn);
+                        NDArray sum = u.total().sum();
+                        if (learn) {
+                            squaredError[0] = u.squaredError().sum().getFloat();
+                            if (prior != null) {
+                                positives.add(e.stopGradient());
+                            }
+                        }
+                        return sum;
+                    } finally {
+                        if (!learn) {
+                            freezeLearnedBlocks(false);
+                        }
+                    }
+                };
+        Parameter projection = langevinEncoder.getProjection();
+        AmortisedLangevin.Result result;
+        if (prior != null) {
+            // the prior learns from the contrastive loss below, not from the samples' energy
+            prior.freezeParameters(true);
+        }
+        try {
+            result = amortisedLangevin.run(energy, projection.getArray(), n, x.getManager(), stream);
+        } finally {
+            if (prior != null) {
+                prior.freezeParameters(false);
+            }
+        }
+        float meanEnergy = 0;
+        for (float e : result.energies()) {
+            meanEnergy += e;
+        }
+        float loss = meanEnergy / result.energies().length * n;
+        if (result.energies().length > 1) {
+            // the gradients of the K energies were summed; the parameters learn from their mean
+            float share = 1f / result.energies().length;
+            for (Parameter p : trainable.values()) {
+                try (NDArray grad = p.getArray().getGradient()) {
+                    grad.muli(share);
+                }
+            }
+        }
+        if (prior != null) {
+            NDArray negatives = priorLangevin.sample(prior, parameterStore, x.getManager(), (int) n, stream);
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                collector.backward(prior.contrastiveLoss(parameterStore, NDArrays.concat(positives, 0), negatives));
+            }
+        }
+        if (!Float.isFinite(loss)) {
+            throw new DivergenceException("the loss is " + loss + " at iteration " + (iteration + 1));
+        }
+        adam.step(trainable, lr);
+        String nonFinite = adam.describeNonFinite(trainable);
+        if (nonFinite != null) {
+            throw new DivergenceException(nonFinite + " after the update of iteration " + (iteration + 1));
+        }
+        if (!isFinite(result.w())) {
+            throw new DivergenceException("the encoder's final linear map W is not finite after the Langevin updates of iteration " + (iteration + 1));
+        }
+        projection.getArray().set(ALL, result.w());
+        lastAcceptance = result.proposals() == 0 ? Float.NaN : (float) result.accepted() / result.proposals();
+        lastSquaredError = squaredError[0];
+        iteration++;
+        return loss;
+    }
+
+    private void freezeLearnedBlocks(boolean freeze) {
+        generator.freezeParameters(freeze);
+        langevinEncoder.freezeParameters(freeze);
+    }
+
+    private static boolean isFinite(NDArray array) {
+        try (NDArray finite = array.isInfinite().logicalOr(array.isNaN()).any()) {
+            return !finite.getBoolean();
+        }
+    }
+
+    /**
+     * The share of amortised Langevin's proposals the Metropolis-Hastings correction accepted in
+     * the last step.
+     *
+     * @return the acceptance rate; NaN without the correction or before any step
+     */
+    public float getLastAcceptance() {
+        return lastAcceptance;
+    }
+
     private void clearGradients() {
         for (Parameter p : trainable.values()) {
             try (NDArray grad = p.getArray().getGradient()) {
@@ -395,6 +586,9 @@ public final class Learner implements AutoCloseable {
      */
     public String describeNonFinite() {
         String nonFinite = adam.describeNonFinite(trainable);
+        if (nonFinite == null && langevinEncoder != null && !isFinite(langevinEncoder.getProjection().getArray())) {
+            return "the encoder's final linear map W holds a non-finite value";
+        }
         if (nonFinite == null && persistent != null && !persistent.isFinite()) {
             return config.getMethod() == Method.GLO ? "the codes hold a non-finite value" : "the persistent latents hold a non-finite value";
         }

@@ -47,6 +47,9 @@ public final class LearningConfig {
     // nullable as method is: absent means the default
     private final Long klWarmup;
     private final Float codeLearningRate;
+    private final Boolean metropolis;
+    private final Integer priorSteps;
+    private final Float priorStepSize;
 
     private LearningConfig(Builder b) {
         iterations = b.iterations;
@@ -67,6 +70,9 @@ public final class LearningConfig {
         method = b.method;
         klWarmup = b.klWarmup;
         codeLearningRate = b.codeLearningRate;
+        metropolis = b.metropolis;
+        priorSteps = b.priorSteps;
+        priorStepSize = b.priorStepSize;
     }
 
     /**
@@ -103,6 +109,15 @@ public final class LearningConfig {
         }
         if (codeLearningRate != null) {
             b.optCodeLearningRate(codeLearningRate);
+        }
+        if (metropolis != null) {
+            b.optMetropolis(metropolis);
+        }
+        if (priorSteps != null) {
+            b.optPriorSteps(priorSteps);
+        }
+        if (priorStepSize != null) {
+            b.optPriorStepSize(priorStepSize);
         }
         if (sigmaStart != null) {
             b.optSigmaAnneal(sigmaStart, sigmaAnnealIterations);
@@ -208,6 +223,34 @@ public final class LearningConfig {
     }
 
     /**
+     * Whether {@link Method#LAE} and {@link Method#CLAE} correct each proposal of W by
+     * Metropolis-Hastings.
+     *
+     * @return true for the correction; false by default
+     */
+    public boolean isMetropolis() {
+        return metropolis != null && metropolis;
+    }
+
+    /**
+     * The steps of short-run Langevin sampling from {@link Method#CLAE}'s energy-based prior.
+     *
+     * @return K of the prior's sampler
+     */
+    public int getPriorSteps() {
+        return priorSteps == null ? org.shortrun.inference.PriorLangevin.DEFAULT_STEPS : priorSteps;
+    }
+
+    /**
+     * The step size s of short-run Langevin sampling from {@link Method#CLAE}'s energy-based prior.
+     *
+     * @return s of the prior's sampler
+     */
+    public float getPriorStepSize() {
+        return priorStepSize == null ? org.shortrun.inference.PriorLangevin.DEFAULT_STEP_SIZE : priorStepSize;
+    }
+
+    /**
      * The weight of the KL term at an iteration.
      *
      * @return the KL warm-up as a schedule
@@ -281,6 +324,9 @@ public final class LearningConfig {
         conflict(conflicts, "method", getMethod(), asked.getMethod());
         conflict(conflicts, "KL warm-up", getKlWarmup(), asked.getKlWarmup());
         conflict(conflicts, "code learning rate", getCodeLearningRate(), asked.getCodeLearningRate());
+        conflict(conflicts, "Metropolis-Hastings correction", isMetropolis(), asked.isMetropolis());
+        conflict(conflicts, "prior's Langevin steps", getPriorSteps(), asked.getPriorSteps());
+        conflict(conflicts, "prior's Langevin step size", getPriorStepSize(), asked.getPriorStepSize());
         return conflicts;
     }
 
@@ -314,6 +360,9 @@ public final class LearningConfig {
         private Method method = Method.SHORTRUN;
         private Long klWarmup;
         private Float codeLearningRate;
+        private Boolean metropolis;
+        private Integer priorSteps;
+        private Float priorStepSize;
 
         Builder() {}
 
@@ -510,6 +559,42 @@ public final class LearningConfig {
          * @param method the method
          * @return this builder
          */
+        /**
+         * Whether {@link Method#LAE} and {@link Method#CLAE} correct each proposal of W by
+         * Metropolis-Hastings (default false).
+         *
+         * @param metropolis true for the correction
+         * @return this builder
+         */
+        public Builder optMetropolis(boolean metropolis) {
+            this.metropolis = metropolis;
+            return this;
+        }
+
+        /**
+         * Sets the steps of short-run Langevin sampling from {@link Method#CLAE}'s prior (default
+         * 60, Pang et al.'s).
+         *
+         * @param steps K of the prior's sampler
+         * @return this builder
+         */
+        public Builder optPriorSteps(int steps) {
+            this.priorSteps = steps;
+            return this;
+        }
+
+        /**
+         * Sets the step size of short-run Langevin sampling from {@link Method#CLAE}'s prior
+         * (default 0.4, Pang et al.'s).
+         *
+         * @param stepSize s of the prior's sampler
+         * @return this builder
+         */
+        public Builder optPriorStepSize(float stepSize) {
+            this.priorStepSize = stepSize;
+            return this;
+        }
+
         public Builder optMethodAsPublished(Method method) {
             return optMethod(method).optSteps(method.getSteps()).optStepSize(method.getStepSize()).optSigma(method.getSigma());
         }
@@ -560,6 +645,15 @@ public final class LearningConfig {
             }
             if (codeLearningRate != null) {
                 positive("code learning rate", codeLearningRate);
+            }
+            if (priorSteps != null) {
+                positive("prior's Langevin steps", priorSteps);
+                if (priorSteps > MAX_STEPS) {
+                    throw new IllegalArgumentException("the prior's Langevin steps must be at most " + MAX_STEPS + ", got " + priorSteps);
+                }
+            }
+            if (priorStepSize != null) {
+                positive("prior's Langevin step size", priorStepSize);
             }
             return new LearningConfig(this);
         }

@@ -38,7 +38,23 @@ public enum Method {
      * Gaussian fitted to the codes. A held-out image's code starts from a draw of that Gaussian
      * and takes K projected gradient steps. s and sigma are not used.
      */
-    GLO(100, 0.05f, 0.15f);
+    GLO(100, 0.05f, 0.15f),
+    /**
+     * The Langevin autoencoder (Taniguchi et al. 2022): an encoder {@code e = W h(x)} ({@link
+     * org.shortrun.model.LangevinEncoder}) whose final linear map W is sampled by amortised
+     * Langevin dynamics ({@link org.shortrun.inference.AmortisedLangevin}) while the trunk h and
+     * the generator learn from the energy of the samples; inference of a held-out image is one
+     * encoder pass. K is the number of W updates per batch whose energies the learning uses
+     * (after one burn-in update), s the step size eta of W's update; the authors' K = 2.
+     */
+    LAE(2, 1e-4f, 0.15f),
+    /**
+     * The contrastive Langevin autoencoder: {@link #LAE} with an energy-based latent prior, {@code
+     * p(e) ~ exp(-E(e)) N(e; 0, I)} ({@link org.shortrun.model.EnergyPrior}), learned
+     * contrastively against short-run Langevin samples of the prior started from noise. K and s
+     * are LAE's.
+     */
+    CLAE(2, 1e-4f, 0.15f);
 
     private final int steps;
     private final float stepSize;
@@ -57,7 +73,22 @@ public enum Method {
 
     /** @return whether the method has an encoder, learned with the generator */
     public boolean isAmortised() {
+        return isVariational() || isLangevinAutoencoder();
+    }
+
+    /** @return whether the encoder gives a Gaussian posterior and the loss is the negative ELBO */
+    public boolean isVariational() {
         return this == LVAE || this == VAE;
+    }
+
+    /** @return whether the encoder's final linear map is sampled by amortised Langevin dynamics */
+    public boolean isLangevinAutoencoder() {
+        return this == LAE || this == CLAE;
+    }
+
+    /** @return whether the latent prior is an energy-based model, learned with the generator */
+    public boolean hasEnergyPrior() {
+        return this == CLAE;
     }
 
     /** @return the published number of Langevin steps K */

@@ -29,7 +29,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "--method",
             paramLabel = "NAME",
-            description = "How a batch's latents are inferred: shortrun (Langevin from noise), abp (alternating back-propagation: persistent chains per example, with Han et al.'s --steps 40 --step-size 0.3 --sigma 0.3 unless given), lvae (Ladder-VAE), vae (a VAE's encoder) or glo (a learned code per example; --steps is the code search per held-out image, 100 unless given) (default: shortrun).")
+            description = "How a batch's latents are inferred: shortrun (Langevin from noise), abp (alternating back-propagation: persistent chains per example, with Han et al.'s --steps 40 --step-size 0.3 --sigma 0.3 unless given), lvae (Ladder-VAE), vae (a VAE's encoder), glo (a learned code per example; --steps is the code search per held-out image, 100 unless given), lae (a Langevin autoencoder: amortised Langevin dynamics on the encoder's final linear map W; --steps is the W updates per batch the learning uses after one burn-in, 2 unless given, and --step-size their eta, 1e-4 unless given) or clae (lae with an energy-based latent prior, learned contrastively) (default: shortrun).")
     Method method;
 
     @Option(names = "--kl-warmup", paramLabel = "N", description = "lvae and vae: iterations over which the KL weight rises from 0 to 1; 0 for none (default: 1000).")
@@ -37,6 +37,15 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--code-lr", paramLabel = "RATE", description = "glo: step size of the codes' gradient steps on their summed squared error (default: 0.01).")
     Float codeLearningRate;
+
+    @Option(names = "--metropolis", description = "lae and clae: correct each Langevin proposal of W by Metropolis-Hastings.")
+    Boolean metropolis;
+
+    @Option(names = "--prior-steps", paramLabel = "K", description = "clae: short-run Langevin steps from noise for the prior's samples (default: 60).")
+    Integer priorSteps;
+
+    @Option(names = "--prior-step-size", paramLabel = "S", description = "clae: step size s of the prior's Langevin steps (default: 0.4).")
+    Float priorStepSize;
 
     @Option(names = "--eval-at-start", description = "Also measure the test reconstruction error before training.")
     boolean evalAtStart;
@@ -161,6 +170,12 @@ final class TrainCommand implements Callable<Integer> {
         if (codeLearningRate != null) {
             Options.positive("--code-lr", codeLearningRate);
         }
+        if (priorSteps != null) {
+            Options.positive("--prior-steps", priorSteps);
+        }
+        if (priorStepSize != null) {
+            Options.positive("--prior-step-size", priorStepSize);
+        }
         if (checkpointEvery != null && checkpointEvery < 0) {
             throw new InputException("--checkpoint-every must be 0 or more, got " + checkpointEvery);
         }
@@ -194,6 +209,15 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (codeLearningRate != null) {
             b.optCodeLearningRate(codeLearningRate);
+        }
+        if (metropolis != null) {
+            b.optMetropolis(metropolis);
+        }
+        if (priorSteps != null) {
+            b.optPriorSteps(priorSteps);
+        }
+        if (priorStepSize != null) {
+            b.optPriorStepSize(priorStepSize);
         }
         b.optStepSizeTuning(StepSizeTuning.overriding(
                 defaults.getStepSizeTuning(), stepSizeEvery, stepSizeSearch, stepSizePerStep, stepSizeGrid, stepSizeExamples, stepSizeChains,

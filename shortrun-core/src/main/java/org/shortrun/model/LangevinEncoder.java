@@ -1,0 +1,200 @@
+package org.shortrun.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+import org.shortrun.RandomStream;
+
+/**
+ * The encoder of a Langevin autoencoder, {@code e = W h(x)}: a trunk h (stride-2 convolutions to
+ * the 16 x 16 map, a residual block, a stride-2 convolution to 8 x 8, a Linear layer with GELU to
+ * {@value #FEATURES} features) and a final linear map W without bias, {@code [d, FEATURES]}, onto
+ * the generator's whitened latents of every layer, concatenated top first. The trunk is learned
+ * by gradient steps; W is sampled by amortised Langevin dynamics ({@link
+ * org.shortrun.inference.AmortisedLangevin}), so the optimiser leaves it alone.
+ *
+ * <p>Input: images {@code [n, c, size, size]} in [-1, 1]. Output: {@code e}, {@code [n, d]}; {@link
+ * #split} gives the generator's latents.
+ */
+public final class LangevinEncoder extends AbstractBlock {
+
+    /** The number of features h(x) the final linear map acts on. */
+    public static final int FEATURES = 256;
+
+    private static final byte VERSION = 1;
+
+    private final LadderConfig config;
+    private final Block trunk;
+    private final Parameter projection;
+
+    /**
+     * Creates an uninitialised encoder for a generator's architecture.
+     *
+     * @param config the generator's architecture, whose image and latent shapes it mirrors
+     */
+    public LangevinEncoder(LadderConfig config) {
+        super(VERSION);
+        this.config = config;
+        int nf = config.getChannels();
+        SequentialBlock body = new SequentialBlock();
+        body.add(Layers.conv(config.getImageChannels(), nf, 4, 1, 2)).add(Activation::gelu);
+        if (config.getImageSize() == 64) {
+            body.add(Layers.conv(nf, nf, 4, 1, 2)).add(Activation::gelu);
+        }
+        int side = LadderConfig.GRID / 2;
+        body.add(Layers.residual(nf))
+                .add(Layers.conv(nf, nf, 4, 1, 2))
+                .add(Activation::gelu)
+                .add(Blocks.batchFlattenBlock())
+                .add(Layers.linear(nf * side * side, FEATURES))
+                .add(Activation::gelu);
+        trunk = addChildBlock("trunk", body);
+        projection =
+                addParameter(
+                        Parameter.builder()
+                                .setName("projection")
+                                .setType(Parameter.Type.WEIGHT)
+                                .optShape(new Shape(latentDimension(), FEATURES))
+                                .optInitializer(new FanInUniform(FEATURES))
+                                .build());
+    }
+
+    /** @return the architecture it mirrors */
+    public LadderConfig getConfig() {
+        return config;
+    }
+
+    /** @return d, the number of whitened latent dimensions of all layers */
+    public int latentDimension() {
+        int d = 0;
+        for (int z : config.getZDims()) {
+            d += z;
+        }
+        return d;
+    }
+
+    /**
+     * The final linear map W, {@code [d, FEATURES]}, which amortised Langevin dynamics samples.
+     *
+     * @return the parameter holding W
+     */
+    public Parameter getProjection() {
+        return projection;
+    }
+
+    /**
+     * Initialises the parameters as the generator's are, drawing from {@code stream}.
+     *
+     * @param manager the manager that owns the parameters
+     * @param dataType the parameters' data type
+     * @param stream where the draws come from
+     * @param batch the batch size of the shape it is initialised at
+     */
+    public void initialize(NDManager manager, DataType dataType, RandomStream stream, long batch) {
+        Layers.drawInitialValuesFrom(this, stream);
+        initialize(manager, dataType, inputShape(batch));
+    }
+
+    /**
+     * Makes an initialised copy whose parameters hold this encoder's values in another data type,
+     * for example float64 to check float32 arithmetic against.
+     *
+     * @param dataType the copy's data type
+     * @param manager the manager that owns the copy's parameters
+     * @return the copy
+     */
+    public LangevinEncoder copyAs(DataType dataType, NDManager manager) {
+        LangevinEncoder copy = new LangevinEncoder(config);
+        copy.initialize(manager, dataType, inputShape(1));
+        Layers.copyValues(this, copy, dataType);
+        return copy;
+    }
+
+    /**
+     * The shape of a batch of images.
+     *
+     * @param n the batch size
+     * @return {@code [n, c, size, size]}
+     */
+    public Shape inputShape(long n) {
+        return new Shape(n, config.getImageChannels(), config.getImageSize(), config.getImageSize());
+    }
+
+    /**
+     * The trunk's features h(x).
+     *
+     * @param parameterStore the store the parameters are read from
+     * @param x the images
+     * @param training whether this is a training pass
+     * @return {@code [n, FEATURES]}
+     */
+    public NDArray features(ParameterStore parameterStore, NDArray x, boolean training) {
+        return trunk.forward(parameterStore, new NDList(x), training).singletonOrThrow();
+    }
+
+    /**
+     * The latents {@code e = W h}, one row per example: {@code h W^T}.
+     *
+     * @param features h, {@code [n, FEATURES]}
+     * @param w W, {@code [d, FEATURES]}
+     * @return {@code [n, d]}
+     */
+    public static NDArray project(NDArray features, NDArray w) {
+        return features.matMul(w.transpose());
+    }
+
+    /**
+     * Splits concatenated latents into the generator's layers.
+     *
+     * @param e {@code [n, d]}, top layer first
+     * @param zDims each layer's dimension, top first
+     * @return one {@code [n, z_l]} array per layer, top first
+     */
+    public static NDList split(NDArray e, int[] zDims) {
+        if (zDims.length == 1) {
+            return new NDList(e);
+        }
+        long[] cuts = new long[zDims.length - 1];
+        long at = 0;
+        for (int l = 0; l < cuts.length; l++) {
+            at += zDims[l];
+            cuts[l] = at;
+        }
+        return e.split(cuts, 1);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        NDArray h = features(parameterStore, inputs.singletonOrThrow(), training);
+        NDArray w = parameterStore.getValue(projection, h.getDevice(), training);
+        return new NDList(project(h, w));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {new Shape(inputShapes[0].get(0), latentDimension())};
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        trunk.initialize(manager, dataType, inputShapes);
+    }
+}
