@@ -36,8 +36,24 @@ public record PosteriorEnergy(NDArray squaredError, NDArray total) {
      */
     public static PosteriorEnergy of(
             LadderGenerator generator, ParameterStore parameterStore, NDArray x, NDList latents, float sigma, EnergyPrior prior, boolean training) {
-        NDManager manager = x.getManager();
         NDArray reconstruction = generator.forward(parameterStore, latents, training).singletonOrThrow();
+        return of(x, reconstruction, latents, sigma, prior, parameterStore, training);
+    }
+
+    /**
+     * Computes the energy of each example from its reconstruction g(e), already generated.
+     *
+     * @param x the images {@code [n, c, h, w]}; the constants go to their manager
+     * @param reconstruction g(e), x's shape
+     * @param latents the whitened latents e, top first, each {@code [n, z_l]}
+     * @param sigma the observation noise standard deviation
+     * @param prior the energy-based prior, or null for N(0, I) alone
+     * @param parameterStore the store the prior's parameters are read from
+     * @param training whether this is a training pass
+     * @return the squared errors and the energies
+     */
+    public static PosteriorEnergy of(NDArray x, NDArray reconstruction, NDList latents, float sigma, EnergyPrior prior, ParameterStore parameterStore, boolean training) {
+        NDManager manager = x.getManager();
         NDArray squaredError = x.sub(reconstruction).square().sum(new int[] {1, 2, 3});
         NDArray e = latents.size() == 1 ? latents.get(0) : NDArrays.concat(latents, 1);
         NDArray total =

@@ -19,8 +19,11 @@ import org.shortrun.io.SealedFile;
 import org.shortrun.io.SealedJson;
 import org.shortrun.io.Sha256;
 import org.shortrun.io.WriteFailure;
+import org.shortrun.model.EnergyPrior;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
+import org.shortrun.model.LangevinAutoencoder;
+import org.shortrun.model.LangevinEncoder;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -347,6 +350,32 @@ public final class Checkpoint {
         generator.initialize(manager, DataType.FLOAT32, generator.inputShapes(1));
         loadParameters(generator, manager, PARAMETERS);
         return generator;
+    }
+
+    /**
+     * Builds a Langevin autoencoder's encoder, generator and (for CLAE) prior and loads their
+     * parameters, W included, for inference.
+     *
+     * @param manager the manager that will own the parameters
+     * @return the autoencoder
+     * @throws InputException if the checkpoint is not of a Langevin autoencoder or a file is corrupt
+     */
+    public LangevinAutoencoder loadLangevinAutoencoder(NDManager manager) {
+        Method method = state.training.getMethod();
+        if (!method.isLangevinAutoencoder()) {
+            throw new InputException("checkpoint " + directory + " holds a model trained by " + method.name().toLowerCase(java.util.Locale.ROOT) + ", not a Langevin autoencoder (lae or clae)");
+        }
+        LadderGenerator generator = loadGenerator(manager);
+        LangevinEncoder encoder = new LangevinEncoder(state.model);
+        encoder.initialize(manager, DataType.FLOAT32, encoder.inputShape(1));
+        loadParameters(encoder, manager, ENCODER);
+        EnergyPrior prior = null;
+        if (method.hasEnergyPrior()) {
+            prior = new EnergyPrior(encoder.latentDimension());
+            prior.initialize(manager, DataType.FLOAT32, new ai.djl.ndarray.types.Shape(1, encoder.latentDimension()));
+            loadParameters(prior, manager, PRIOR);
+        }
+        return new LangevinAutoencoder(encoder, generator, prior);
     }
 
     /**
