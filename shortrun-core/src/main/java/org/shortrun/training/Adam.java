@@ -62,6 +62,18 @@ public final class Adam implements AutoCloseable {
      * @param learningRate the learning rate for this update
      */
     public void step(ParameterList parameters, float learningRate) {
+        step(parameters, learningRate, name -> 1f);
+    }
+
+    /**
+     * Updates every parameter that has a gradient, each at the learning rate times its
+     * multiplier, then clears the gradients.
+     *
+     * @param parameters the parameters, in a stable order
+     * @param learningRate the learning rate for this update
+     * @param multiplier each parameter's factor on the learning rate, by its name
+     */
+    public void step(ParameterList parameters, float learningRate, java.util.function.ToDoubleFunction<String> multiplier) {
         updates++;
         double correction1 = 1.0 - Math.pow(beta1, updates);
         double correction2 = 1.0 - Math.pow(beta2, updates);
@@ -69,13 +81,14 @@ public final class Adam implements AutoCloseable {
         for (Pair<String, Parameter> pair : parameters) {
             NDArray weight = pair.getValue().getArray();
             NDArray[] m = moments.computeIfAbsent(pair.getKey(), k -> newMoments(weight));
+            float factor = (float) multiplier.applyAsDouble(pair.getKey());
             try (NDArray grad = weight.getGradient()) {
                 weight.getNDArrayInternal()
                         .adamUpdate(
                                 new NDList(weight, grad, m[0], m[1]),
                                 new NDList(weight),
-                                learningRate,
-                                corrected,
+                                learningRate * factor,
+                                corrected * factor,
                                 0f,
                                 1f,
                                 -1f,

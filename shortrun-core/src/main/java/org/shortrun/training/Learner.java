@@ -535,7 +535,8 @@ public final class Learner implements AutoCloseable {
         if (!Float.isFinite(loss)) {
             throw new DivergenceException("the loss is " + loss + " at iteration " + (iteration + 1));
         }
-        adam.step(trainable, lr);
+        float priorScale = config.getPriorLearningRateScale();
+        adam.step(trainable, lr, name -> name.startsWith(PRIOR_PREFIX) ? priorScale : 1f);
         String nonFinite = adam.describeNonFinite(trainable);
         if (nonFinite != null) {
             throw new DivergenceException(nonFinite + " after the update of iteration " + (iteration + 1));

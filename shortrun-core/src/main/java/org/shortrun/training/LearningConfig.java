@@ -22,6 +22,9 @@ public final class LearningConfig {
     /** The KL warm-up of {@link Method#LVAE} and {@link Method#VAE} unless set, in iterations. */
     public static final long DEFAULT_KL_WARMUP = 1000;
 
+    /** The prior's learning rate as a multiple of the learning rate, for {@link Method#CLAE}, unless set. */
+    public static final float DEFAULT_PRIOR_LEARNING_RATE_SCALE = 0.2f;
+
     /** The step size of {@link Method#GLO}'s code updates unless set. */
     public static final float DEFAULT_CODE_LEARNING_RATE = 0.01f;
 
@@ -50,6 +53,7 @@ public final class LearningConfig {
     private final Boolean metropolis;
     private final Integer priorSteps;
     private final Float priorStepSize;
+    private final Float priorLearningRateScale;
 
     private LearningConfig(Builder b) {
         iterations = b.iterations;
@@ -73,6 +77,7 @@ public final class LearningConfig {
         metropolis = b.metropolis;
         priorSteps = b.priorSteps;
         priorStepSize = b.priorStepSize;
+        priorLearningRateScale = b.priorLearningRateScale;
     }
 
     /**
@@ -118,6 +123,9 @@ public final class LearningConfig {
         }
         if (priorStepSize != null) {
             b.optPriorStepSize(priorStepSize);
+        }
+        if (priorLearningRateScale != null) {
+            b.optPriorLearningRateScale(priorLearningRateScale);
         }
         if (sigmaStart != null) {
             b.optSigmaAnneal(sigmaStart, sigmaAnnealIterations);
@@ -251,6 +259,16 @@ public final class LearningConfig {
     }
 
     /**
+     * The learning rate of {@link Method#CLAE}'s energy-based prior as a multiple of the learning
+     * rate (Pang et al. 2020 learn their prior at a fifth of their generator's rate).
+     *
+     * @return the multiple; {@value #DEFAULT_PRIOR_LEARNING_RATE_SCALE} unless set
+     */
+    public float getPriorLearningRateScale() {
+        return priorLearningRateScale == null ? DEFAULT_PRIOR_LEARNING_RATE_SCALE : priorLearningRateScale;
+    }
+
+    /**
      * The weight of the KL term at an iteration.
      *
      * @return the KL warm-up as a schedule
@@ -327,6 +345,7 @@ public final class LearningConfig {
         conflict(conflicts, "Metropolis-Hastings correction", isMetropolis(), asked.isMetropolis());
         conflict(conflicts, "prior's Langevin steps", getPriorSteps(), asked.getPriorSteps());
         conflict(conflicts, "prior's Langevin step size", getPriorStepSize(), asked.getPriorStepSize());
+        conflict(conflicts, "prior's learning-rate scale", getPriorLearningRateScale(), asked.getPriorLearningRateScale());
         return conflicts;
     }
 
@@ -363,6 +382,7 @@ public final class LearningConfig {
         private Boolean metropolis;
         private Integer priorSteps;
         private Float priorStepSize;
+        private Float priorLearningRateScale;
 
         Builder() {}
 
@@ -595,6 +615,18 @@ public final class LearningConfig {
             return this;
         }
 
+        /**
+         * Sets the learning rate of {@link Method#CLAE}'s prior as a multiple of the learning
+         * rate (default {@value LearningConfig#DEFAULT_PRIOR_LEARNING_RATE_SCALE}).
+         *
+         * @param scale the multiple
+         * @return this builder
+         */
+        public Builder optPriorLearningRateScale(float scale) {
+            this.priorLearningRateScale = scale;
+            return this;
+        }
+
         public Builder optMethodAsPublished(Method method) {
             return optMethod(method).optSteps(method.getSteps()).optStepSize(method.getStepSize()).optSigma(method.getSigma());
         }
@@ -654,6 +686,9 @@ public final class LearningConfig {
             }
             if (priorStepSize != null) {
                 positive("prior's Langevin step size", priorStepSize);
+            }
+            if (priorLearningRateScale != null) {
+                positive("prior's learning-rate scale", priorLearningRateScale);
             }
             return new LearningConfig(this);
         }

@@ -63,6 +63,38 @@ public final class ImageDataset extends RandomAccessDataset implements ImageSour
         return new ImageDataset(builder, offset + from, to - from);
     }
 
+    /**
+     * Returns the images of one class as a dataset of their own, in their order here, as
+     * one-class tasks (anomaly detection with one class as normal) train on.
+     *
+     * @param label the class
+     * @return the images whose label it is; copied
+     * @throws IllegalStateException if the data has no labels
+     */
+    public ImageDataset withLabel(int label) {
+        if (labels == null) {
+            throw new IllegalStateException("the images have no labels");
+        }
+        int n = imageCount();
+        int image = channels * side * side;
+        int matching = 0;
+        for (int i = 0; i < n; i++) {
+            if (label(i) == label) {
+                matching++;
+            }
+        }
+        byte[] selected = new byte[matching * image];
+        int[] selectedLabels = new int[matching];
+        int at = 0;
+        for (int i = 0; i < n; i++) {
+            if (label(i) == label) {
+                System.arraycopy(pixels, (offset + i) * image, selected, at * image, image);
+                selectedLabels[at++] = label;
+            }
+        }
+        return builder().setImages(selected, matching, channels, side).optLabels(selectedLabels).optImageSize(targetSide).build();
+    }
+
     /** {@inheritDoc} */
     @Override
     public int imageCount() {

@@ -158,6 +158,29 @@ class MnistImagesTest {
             assertArrayEquals(all.batch(manager, new int[] {9_005}).toFloatArray(), tail.batch(manager, new int[] {5}).toFloatArray());
         }
     }
+
+    /** One class of a slice, copied in order. */
+    @Test
+    void withLabelKeepsOneClassInOrder() {
+        ImageDataset tail = MnistImages.embedded(32).slice(9_000, 10_000);
+        java.util.List<Integer> sevens = new java.util.ArrayList<>();
+        for (int i = 0; i < tail.imageCount(); i++) {
+            if (tail.label(i) == 7) {
+                sevens.add(i);
+            }
+        }
+        ImageDataset only = tail.withLabel(7);
+        assertEquals(sevens.size(), only.imageCount());
+        assertTrue(sevens.size() > 50 && sevens.size() < 200, sevens.size() + " sevens");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (int j : new int[] {0, sevens.size() / 2, sevens.size() - 1}) {
+                assertEquals(7, only.label(j));
+                assertArrayEquals(tail.batch(manager, new int[] {sevens.get(j)}).toFloatArray(), only.batch(manager, new int[] {j}).toFloatArray());
+            }
+        }
+        assertEquals(0, tail.withLabel(11).imageCount());
+    }
+
     @Test
     void trailingBytesAreDroppedWithAWarningCountingThem(@TempDir Path dir) throws Exception {
         tinyMnist(dir, 3, 28, IdxFile.IMAGES, 0);

@@ -26,7 +26,8 @@ import java.io.PrintWriter;
             HierarchyCommand.class,
             FidCommand.class,
             TableCommand.class,
-            StepsizeCommand.class
+            StepsizeCommand.class,
+            AnomalyCommand.class
         })
 public final class ShortrunCommand implements Runnable {
 

@@ -44,6 +44,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--prior-steps", paramLabel = "K", description = "clae: short-run Langevin steps from noise for the prior's samples (default: 60).")
     Integer priorSteps;
 
+    @Option(names = "--prior-lr-scale", paramLabel = "F", description = "clae: the prior's learning rate as a multiple of --lr (default: 0.2).")
+    Float priorLearningRateScale;
+
     @Option(names = "--prior-step-size", paramLabel = "S", description = "clae: step size s of the prior's Langevin steps (default: 0.4).")
     Float priorStepSize;
 
@@ -218,6 +221,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (priorStepSize != null) {
             b.optPriorStepSize(priorStepSize);
+        }
+        if (priorLearningRateScale != null) {
+            b.optPriorLearningRateScale(Options.positive("--prior-lr-scale", priorLearningRateScale));
         }
         b.optStepSizeTuning(StepSizeTuning.overriding(
                 defaults.getStepSizeTuning(), stepSizeEvery, stepSizeSearch, stepSizePerStep, stepSizeGrid, stepSizeExamples, stepSizeChains,

@@ -1,0 +1,517 @@
+package org.shortrun.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.util.Progress;
+
+import org.shortrun.InputException;
+import org.shortrun.RandomStream;
+import org.shortrun.data.ImageDataset;
+import org.shortrun.eval.plot.RocPlot;
+import org.shortrun.inference.PosteriorEnergy;
+import org.shortrun.io.WriteFailure;
+import org.shortrun.model.LadderConfig;
+import org.shortrun.training.Checkpoint;
+import org.shortrun.training.ImageSource;
+import org.shortrun.training.Learner;
+import org.shortrun.training.LearningConfig;
+import org.shortrun.training.Method;
+import org.shortrun.training.TrainingRun;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One-class anomaly detection, the Langevin autoencoders paper's experiment: a model trained on
+ * the images of one class scores each test image by the energy of its inferred latent, {@code
+ * U(x, e) = ||x - g(e)||^2 / (2 sigma^2) + ||e||^2 / 2 (+ E(e) for CLAE)} ({@link
+ * PosteriorEnergy}), the latent inferred by the model's own method (one encoder pass for LAE and
+ * CLAE, K Langevin steps from noise for short-run inference); the AUROC measures how well the
+ * score separates the other classes from the normal one.
+ *
+ * <pre>
+ * AnomalyDetection.Report r = AnomalyDetection.builder().setModel(model).setLearning(learning)
+ *         .setNormalClass(3).setTrainImages(train).setTestImages(test).optOutput(dir).build().run();
+ * double auroc = r.auroc();
+ * </pre>
+ */
+public final class AnomalyDetection {
+
+    /** The per-image scores, written to an anomaly run's directory. */
+    public static final String SCORES_FILE = "scores.csv";
+
+    private final LadderConfig model;
+    private final LearningConfig learning;
+    private final int normalClass;
+    private final ImageDataset train;
+    private final ImageDataset test;
+    private final Checkpoint checkpoint;
+    private final Path output;
+    private final int testCount;
+    private final int batchSize;
+    private final TrainingRun.Listener listener;
+    private final Progress progress;
+
+    private AnomalyDetection(Builder b) {
+        model = b.model;
+        learning = b.learning;
+        normalClass = b.normalClass;
+        train = b.train;
+        test = b.test;
+        checkpoint = b.checkpoint;
+        output = b.output;
+        testCount = b.testCount;
+        batchSize = b.batchSize;
+        listener = b.listener;
+        progress = b.progress;
+    }
+
+    /**
+     * Returns a builder.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * What a one-class task measured.
+     *
+     * @param method the model's method
+     * @param normalClass the class trained on, normal at test time
+     * @param auroc the area under the ROC curve, anomalies the positives, higher scores flagged
+     * @param testImages the test images scored
+     * @param normalImages how many of them are of the normal class
+     * @param iteration the model's training iterations
+     * @param trainImages the training images of the normal class (0 when a checkpoint was given)
+     * @param trainSeconds the time training took; 0 when a checkpoint was given
+     * @param inferenceMillisPerImage the time inferring a latent and scoring took, per test image
+     * @param meanNormalScore the mean score of normal images
+     * @param meanAnomalousScore the mean score of anomalies
+     * @param output the run directory, or null
+     */
+    public record Report(
+            Method method,
+            int normalClass,
+            double auroc,
+            int testImages,
+            int normalImages,
+            long iteration,
+            int trainImages,
+            double trainSeconds,
+            double inferenceMillisPerImage,
+            double meanNormalScore,
+            double meanAnomalousScore,
+            Path output) {
+
+        /**
+         * The JSON line {@code shortrun anomaly} prints.
+         *
+         * @return the line's keys and values, in order
+         */
+        public Map<String, Object> toMap() {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("auroc", auroc);
+            line.put("method", method.name().toLowerCase(Locale.ROOT));
+            line.put("normal_class", normalClass);
+            line.put("test_images", testImages);
+            line.put("normal_images", normalImages);
+            line.put("iteration", iteration);
+            line.put("train_images", trainImages);
+            line.put("train_seconds", trainSeconds);
+            line.put("inference_ms_per_image", inferenceMillisPerImage);
+            line.put("mean_normal_score", meanNormalScore);
+            line.put("mean_anomalous_score", meanAnomalousScore);
+            if (output != null) {
+                line.put("out", output.toString());
+            }
+            return line;
+        }
+    }
+
+    /**
+     * Trains on the normal class (or restores the checkpoint), scores the test images and
+     * measures the AUROC; with an output directory, also writes the training run's files, {@value
+     * #SCORES_FILE} and {@value RocPlot#FILE}.
+     *
+     * @return the report
+     * @throws IOException if a file cannot be written
+     * @throws InputException if the normal class has fewer training images than a batch, or the
+     *     test images hold only one kind
+     */
+    public Report run() throws IOException {
+        int count = testCount > 0 ? Math.min(testCount, test.imageCount()) : test.imageCount();
+        boolean[] anomalous = new boolean[count];
+        int normal = 0;
+        for (int i = 0; i < count; i++) {
+            anomalous[i] = test.label(i) != normalClass;
+            normal += anomalous[i] ? 0 : 1;
+        }
+        if (normal == 0 || normal == count) {
+            throw new InputException("the first " + count + " test images hold " + (normal == 0 ? "no image of class " + normalClass : "only images of class " + normalClass)
+                    + "; the AUROC needs both");
+        }
+        double trainSeconds = 0;
+        int trainImages = 0;
+        double[] scores;
+        long iteration;
+        Method method;
+        double inferenceSeconds;
+        if (checkpoint != null) {
+            try (NDManager manager = NDManager.newBaseManager(); Learner learner = checkpoint.restore(checkpoint.getLearningConfig(), manager)) {
+                long start = System.nanoTime();
+                scores = scores(learner, test, count, batchSize, RandomStream.seeded(learner.getConfig().getSeed()), progress);
+                inferenceSeconds = (System.nanoTime() - start) / 1e9;
+                iteration = learner.getIteration();
+                method = learner.getConfig().getMethod();
+            }
+        } else {
+            ImageDataset normalImages = train.withLabel(normalClass);
+            trainImages = normalImages.imageCount();
+            if (trainImages < learning.getBatchSize()) {
+                throw new InputException("class " + normalClass + " has " + trainImages + " training images, fewer than the batch size " + learning.getBatchSize());
+            }
+            TrainingSession.Builder session = TrainingSession.builder().setModel(model).setLearning(learning).setTrainImages(normalImages).optOutput(output);
+            if (listener != null) {
+                session.addListener(listener);
+            }
+            try (TrainingSession s = session.build()) {
+                long start = System.nanoTime();
+                s.train();
+                trainSeconds = (System.nanoTime() - start) / 1e9;
+                Learner learner = s.learner();
+                start = System.nanoTime();
+                scores = scores(learner, test, count, batchSize, RandomStream.seeded(learning.getSeed()), progress);
+                inferenceSeconds = (System.nanoTime() - start) / 1e9;
+                iteration = learner.getIteration();
+                method = learning.getMethod();
+            }
+        }
+        double auroc = auroc(scores, anomalous);
+        double normalSum = 0;
+        double anomalousSum = 0;
+        for (int i = 0; i < count; i++) {
+            if (anomalous[i]) {
+                anomalousSum += scores[i];
+            } else {
+                normalSum += scores[i];
+            }
+        }
+        if (output != null) {
+            writeScores(output.resolve(SCORES_FILE), scores, anomalous);
+            RocPlot.write(scores, anomalous, method.name().toLowerCase(Locale.ROOT) + ", class " + normalClass + " normal", output.resolve(RocPlot.FILE));
+        }
+        return new Report(method, normalClass, auroc, count, normal, iteration, trainImages, trainSeconds, inferenceSeconds * 1000 / count,
+                normalSum / normal, anomalousSum / (count - normal), output);
+    }
+
+    private void writeScores(Path file, double[] scores, boolean[] anomalous) throws IOException {
+        try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            out.write("index,label,anomalous,score\n");
+            for (int i = 0; i < scores.length; i++) {
+                out.write(i + "," + test.label(i) + "," + anomalous[i] + "," + scores[i] + "\n");
+            }
+        } catch (IOException e) {
+            throw WriteFailure.of(file, e);
+        }
+    }
+
+    /**
+     * Scores the first images of a source: the energy of each image's latent, inferred by the
+     * learner's own method ({@link Learner#inferLatents}) at its current sigma, with CLAE's prior
+     * energy included.
+     *
+     * @param learner the trained model
+     * @param images the images
+     * @param count how many, from the first
+     * @param batchSize images per inference batch
+     * @param stream where Langevin's draws come from
+     * @param progress told the images as they are scored; null for none
+     * @return one score per image, higher for more anomalous
+     */
+    public static double[] scores(Learner learner, ImageSource images, int count, int batchSize, RandomStream stream, Progress progress) {
+        int n = Math.min(count, images.imageCount());
+        double[] scores = new double[n];
+        if (progress != null) {
+            progress.reset("scores", n);
+        }
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (int from = 0; from < n; from += batchSize) {
+                int to = Math.min(n, from + batchSize);
+                try (NDManager scope = manager.newSubManager()) {
+                    NDArray x = images.batch(scope, from, to);
+                    NDList latents = learner.inferLatents(x, stream);
+                    NDArray reconstruction = learner.getGenerator().forward(learner.getParameterStore(), latents, false).singletonOrThrow();
+                    float[] u = PosteriorEnergy.of(x, reconstruction, latents, learner.currentSigma(), learner.getPrior(), learner.getParameterStore(), false).total().toFloatArray();
+                    for (int i = 0; i < u.length; i++) {
+                        scores[from + i] = u[i];
+                    }
+                }
+                if (progress != null) {
+                    progress.increment(to - from);
+                }
+            }
+        }
+        if (progress != null) {
+            progress.end();
+        }
+        return scores;
+    }
+
+    /**
+     * The area under the ROC curve: the probability that a random anomaly scores higher than a
+     * random normal image, ties counting one half (the Mann-Whitney U over the product of the
+     * counts).
+     *
+     * @param scores one score per image, higher for more anomalous
+     * @param anomalous whether each image is an anomaly
+     * @return the AUROC in [0, 1]
+     * @throws IllegalArgumentException if the lengths differ, only one kind is present, or a score is NaN
+     */
+    public static double auroc(double[] scores, boolean[] anomalous) {
+        if (scores.length != anomalous.length) {
+            throw new IllegalArgumentException(scores.length + " scores for " + anomalous.length + " labels");
+        }
+        Integer[] order = sortedIndices(scores);
+        double rankSum = 0;
+        long positives = 0;
+        for (int i = 0; i < order.length; ) {
+            int j = i;
+            while (j + 1 < order.length && scores[order[j + 1]] == scores[order[i]]) {
+                j++;
+            }
+            // ranks i+1..j+1 share their mean
+            double rank = (i + j + 2) / 2.0;
+            for (int k = i; k <= j; k++) {
+                if (anomalous[order[k]]) {
+                    rankSum += rank;
+                    positives++;
+                }
+            }
+            i = j + 1;
+        }
+        long negatives = scores.length - positives;
+        if (positives == 0 || negatives == 0) {
+            throw new IllegalArgumentException("the AUROC needs anomalies and normal images; got " + positives + " and " + negatives);
+        }
+        return (rankSum - positives * (positives + 1) / 2.0) / ((double) positives * negatives);
+    }
+
+    /**
+     * The ROC curve: for every threshold between distinct scores, from the highest down, the
+     * share of normal images and of anomalies scoring at or above it.
+     *
+     * @param scores one score per image, higher for more anomalous
+     * @param anomalous whether each image is an anomaly
+     * @return the false positive rates and the true positive rates, from (0, 0) to (1, 1)
+     */
+    public static double[][] rocCurve(double[] scores, boolean[] anomalous) {
+        Integer[] order = sortedIndices(scores);
+        long positives = 0;
+        for (boolean a : anomalous) {
+            positives += a ? 1 : 0;
+        }
+        long negatives = scores.length - positives;
+        double[] fpr = new double[scores.length + 1];
+        double[] tpr = new double[scores.length + 1];
+        int points = 1;
+        long tp = 0;
+        long fp = 0;
+        for (int i = order.length - 1; i >= 0; i--) {
+            if (anomalous[order[i]]) {
+                tp++;
+            } else {
+                fp++;
+            }
+            if (i == 0 || scores[order[i - 1]] != scores[order[i]]) {
+                fpr[points] = negatives == 0 ? 0 : (double) fp / negatives;
+                tpr[points] = positives == 0 ? 0 : (double) tp / positives;
+                points++;
+            }
+        }
+        return new double[][] {Arrays.copyOf(fpr, points), Arrays.copyOf(tpr, points)};
+    }
+
+    private static Integer[] sortedIndices(double[] scores) {
+        Integer[] order = new Integer[scores.length];
+        for (int i = 0; i < order.length; i++) {
+            if (Double.isNaN(scores[i])) {
+                throw new IllegalArgumentException("score " + i + " is NaN");
+            }
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingDouble(i -> scores[i]));
+        return order;
+    }
+
+    /** Builds an {@link AnomalyDetection}. */
+    public static final class Builder {
+        private LadderConfig model;
+        private LearningConfig learning;
+        private int normalClass = -1;
+        private ImageDataset train;
+        private ImageDataset test;
+        private Checkpoint checkpoint;
+        private Path output;
+        private int testCount;
+        private int batchSize = 100;
+        private TrainingRun.Listener listener;
+        private Progress progress;
+
+        Builder() {}
+
+        /**
+         * Sets the architecture to train (not needed with {@link #optCheckpoint}).
+         *
+         * @param model the architecture
+         * @return this builder
+         */
+        public Builder setModel(LadderConfig model) {
+            this.model = model;
+            return this;
+        }
+
+        /**
+         * Sets the training settings, the method among them (not needed with {@link #optCheckpoint}).
+         *
+         * @param learning the settings
+         * @return this builder
+         */
+        public Builder setLearning(LearningConfig learning) {
+            this.learning = learning;
+            return this;
+        }
+
+        /**
+         * Sets the normal class: the one trained on, and the negatives at test time.
+         *
+         * @param normalClass the label
+         * @return this builder
+         */
+        public Builder setNormalClass(int normalClass) {
+            this.normalClass = normalClass;
+            return this;
+        }
+
+        /**
+         * Sets the labelled training images, of which the normal class's are trained on (not
+         * needed with {@link #optCheckpoint}).
+         *
+         * @param train the training split
+         * @return this builder
+         */
+        public Builder setTrainImages(ImageDataset train) {
+            this.train = train;
+            return this;
+        }
+
+        /**
+         * Sets the labelled test images.
+         *
+         * @param test the test split
+         * @return this builder
+         */
+        public Builder setTestImages(ImageDataset test) {
+            this.test = test;
+            return this;
+        }
+
+        /**
+         * Scores with a trained model instead of training one.
+         *
+         * @param checkpoint the model
+         * @return this builder
+         */
+        public Builder optCheckpoint(Checkpoint checkpoint) {
+            this.checkpoint = checkpoint;
+            return this;
+        }
+
+        /**
+         * Sets the directory for the training run's files, the scores and the ROC curve (default: none).
+         *
+         * @param output the directory
+         * @return this builder
+         */
+        public Builder optOutput(Path output) {
+            this.output = output;
+            return this;
+        }
+
+        /**
+         * Scores only the first test images (default: all).
+         *
+         * @param count how many
+         * @return this builder
+         */
+        public Builder optTestImages(int count) {
+            this.testCount = count;
+            return this;
+        }
+
+        /**
+         * Sets the images per inference batch when scoring (default 100).
+         *
+         * @param batchSize the batch size
+         * @return this builder
+         */
+        public Builder optBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /**
+         * Listens to training (a progress bar, for example).
+         *
+         * @param listener the listener
+         * @return this builder
+         */
+        public Builder optListener(TrainingRun.Listener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        /**
+         * Is told the test images as they are scored.
+         *
+         * @param progress the progress
+         * @return this builder
+         */
+        public Builder optProgress(Progress progress) {
+            this.progress = progress;
+            return this;
+        }
+
+        /**
+         * Builds the job.
+         *
+         * @return the job
+         * @throws IllegalArgumentException if something required is missing or out of range
+         */
+        public AnomalyDetection build() {
+            if (normalClass < 0) {
+                throw new IllegalArgumentException("the normal class must be set, and be 0 or more");
+            }
+            if (test == null) {
+                throw new IllegalArgumentException("the test images must be set");
+            }
+            if (checkpoint == null && (model == null || learning == null || train == null)) {
+                throw new IllegalArgumentException("without a checkpoint, the model, the learning settings and the training images must be set");
+            }
+            if (testCount < 0 || batchSize <= 0) {
+                throw new IllegalArgumentException("the test image count must be >= 0 and the batch size positive");
+            }
+            return new AnomalyDetection(this);
+        }
+    }
+}
