@@ -57,6 +57,7 @@ public final class InpaintingTranslator implements Translator<InpaintRequest, In
     @Override
     public NDList processInput(TranslatorContext ctx, InpaintRequest input) throws TranslateException {
         Model model = ctx.getModel();
+        LangevinSettings.requireGeneratorBlock(model);
         LadderGenerator generator = ShortrunModels.generator(model);
         LangevinSettings.checkShape(generator.getConfig(), input.images());
         Inpainting inpainting =

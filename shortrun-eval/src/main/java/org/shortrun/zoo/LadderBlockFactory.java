@@ -20,7 +20,11 @@ import java.util.Map;
  * </pre>
  *
  * <p>The parameters are read by the checkpoint (checksums verified) when the block is made, and
- * the model gets the same properties as through {@link ShortrunModelZoo}.
+ * the model gets the same properties as through {@link ShortrunModelZoo}. The block is always the
+ * generator: a block factory is not told the criteria's input type, so a Langevin autoencoder (lae,
+ * clae) loaded this way has no encoder, and reconstruction and anomaly scores infer its latents by
+ * short-run Langevin dynamics like any other model's. Load it through {@link ShortrunModelZoo} to
+ * infer with its encoder.
  */
 public final class LadderBlockFactory implements BlockFactory {
 

@@ -37,6 +37,17 @@ record LangevinSettings(Integer steps, Float stepSize, Float sigma, Integer seed
         }
     }
 
+    /**
+     * Refuses a model whose block is a Langevin autoencoder, for a translator whose forward pass
+     * is the generator's: such a model was loaded for images, with its encoder.
+     */
+    static void requireGeneratorBlock(Model model) throws TranslateException {
+        if (ShortrunModels.autoencoder(model) != null) {
+            throw new TranslateException(
+                    "model " + model.getName() + " was loaded for images, with its encoder as part of its block; load it with this translator's input type to get the generator alone");
+        }
+    }
+
     static float[][][] latents(ai.djl.ndarray.NDList latents) {
         float[][][] out = new float[latents.size()][][];
         for (int l = 0; l < latents.size(); l++) {

@@ -11,6 +11,8 @@ import ai.djl.translate.TranslatorContext;
 
 import org.shortrun.eval.Reconstruction;
 import org.shortrun.model.LadderGenerator;
+import org.shortrun.model.LangevinAutoencoder;
+import org.shortrun.model.LangevinEncoder;
 
 /**
  * Reconstruction by short-run inference as a DJL {@link Translator}. Pre-processing infers the
@@ -19,12 +21,17 @@ import org.shortrun.model.LadderGenerator;
  * {@link Reconstruction#squaredErrors}: the same calls, in the same order, as {@code shortrun
  * reconstruct}, so the same images and seed give the same MSE.
  *
+ * <p>A Langevin autoencoder (lae, clae) loaded for images has a {@link LangevinAutoencoder} as its
+ * block: its inference is one encoder pass, which the predictor's forward pass makes together with
+ * the generator's, so pre-processing hands on the images and nothing is drawn.
+ *
  * <p>K, s and sigma come from the model's properties (see {@link ShortrunModels}) unless the
  * builder overrides them.
  */
 public final class ReconstructionTranslator implements Translator<ImageBatch, Reconstructed> {
 
     private static final String IMAGES = "shortrun.images";
+    private static final String LATENTS = "shortrun.latents";
 
     private final LangevinSettings settings;
 
@@ -59,9 +66,12 @@ public final class ReconstructionTranslator implements Translator<ImageBatch, Re
         LangevinSettings.checkShape(generator.getConfig(), input);
         NDArray x = input.toNDArray(ctx.getNDManager());
         ctx.setAttachment(IMAGES, x);
+        if (ShortrunModels.autoencoder(model) != null) {
+            return new NDList(x);
+        }
         NDList latents = Reconstruction.inferLatents(
                 generator, new ParameterStore(ctx.getNDManager(), false), settings.langevinFor(model), settings.sigmaFor(model), x, settings.stream());
-        ctx.setAttachment("shortrun.latents", LangevinSettings.latents(latents));
+        ctx.setAttachment(LATENTS, LangevinSettings.latents(latents));
         return latents;
     }
 
@@ -69,14 +79,23 @@ public final class ReconstructionTranslator implements Translator<ImageBatch, Re
     @Override
     public Reconstructed processOutput(TranslatorContext ctx, NDList list) {
         NDArray x = (NDArray) ctx.getAttachment(IMAGES);
-        NDArray reconstruction = list.singletonOrThrow();
+        LangevinAutoencoder autoencoder = ShortrunModels.autoencoder(ctx.getModel());
+        NDArray reconstruction;
+        float[][][] latents;
+        if (autoencoder != null) {
+            reconstruction = list.get(0);
+            latents = LangevinSettings.latents(LangevinEncoder.split(list.get(1), autoencoder.getGenerator().getConfig().getZDims()));
+        } else {
+            reconstruction = list.singletonOrThrow();
+            latents = (float[][][]) ctx.getAttachment(LATENTS);
+        }
         double[] sums = Reconstruction.squaredErrors(x, reconstruction);
         double pixels = (double) x.size() / sums.length;
         double[] mse = new double[sums.length];
         for (int i = 0; i < mse.length; i++) {
             mse[i] = sums[i] / pixels;
         }
-        return new Reconstructed(ImageBatch.of(reconstruction), (float[][][]) ctx.getAttachment("shortrun.latents"), mse);
+        return new Reconstructed(ImageBatch.of(reconstruction), latents, mse);
     }
 
     /** Builds a {@link ReconstructionTranslator}. */

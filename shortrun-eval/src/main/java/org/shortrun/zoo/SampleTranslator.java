@@ -2,6 +2,7 @@ package org.shortrun.zoo;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.translate.Batchifier;
+import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 
@@ -39,7 +40,8 @@ public final class SampleTranslator implements Translator<SampleRequest, ImageBa
 
     /** {@inheritDoc} */
     @Override
-    public NDList processInput(TranslatorContext ctx, SampleRequest input) {
+    public NDList processInput(TranslatorContext ctx, SampleRequest input) throws TranslateException {
+        LangevinSettings.requireGeneratorBlock(ctx.getModel());
         return PriorSampler.latents(ShortrunModels.generator(ctx.getModel()), ctx.getNDManager(), input.count(), RandomStream.seeded(input.seed()));
     }
 

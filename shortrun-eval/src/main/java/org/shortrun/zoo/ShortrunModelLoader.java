@@ -24,7 +24,9 @@ import java.util.Map;
  * Loads a shortrun run (or its {@code checkpoint/}) as a {@link ZooModel}: the directory is the
  * one the zoo was made for ({@link ShortrunModelZoo#of}) or the criteria argument {@value
  * ShortrunModels#MODEL_PATH_ARGUMENT}; the translator comes from the criteria's translator or
- * factory, else from {@link ShortrunTranslatorFactory} by the criteria's types. Nothing is
+ * factory, else from {@link ShortrunTranslatorFactory} by the criteria's types. The criteria's
+ * input type chooses the block ({@link ShortrunModels#load(Model, Path, Class)}): for a Langevin
+ * autoencoder given {@link ImageBatch}es it is the encoder with the generator. Nothing is
  * downloaded.
  */
 public final class ShortrunModelLoader implements ModelLoader {
@@ -69,7 +71,7 @@ public final class ShortrunModelLoader implements ModelLoader {
         String name = criteria.getModelName() != null ? criteria.getModelName() : ShortrunModels.ARTIFACT_ID;
         Model model = Model.newInstance(name, criteria.getDevice(), engine);
         try {
-            ShortrunModels.load(model, dir);
+            ShortrunModels.load(model, dir, criteria.getInputClass());
             Map<String, Object> arguments = criteria.getArguments();
             Translator<I, O> translator = factory.newInstance(criteria.getInputClass(), criteria.getOutputClass(), model, arguments);
             return new ZooModel<>(model, translator);

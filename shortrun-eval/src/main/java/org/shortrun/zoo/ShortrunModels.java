@@ -6,17 +6,22 @@ import ai.djl.nn.Block;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
+import org.shortrun.model.LangevinAutoencoder;
 import org.shortrun.training.Checkpoint;
+import org.shortrun.training.Method;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * Turns a shortrun checkpoint into a DJL {@link Model}: the generator as the model's block, and
- * what inference needs (K, s_1..s_K, sigma) and what describes the model (iteration, architecture) as
- * the model's properties. Used by {@link ShortrunModelLoader} and {@link LadderBlockFactory}; the
- * parameters are read by {@link Checkpoint}, which verifies their checksums.
+ * Turns a shortrun checkpoint into a DJL {@link Model}: the generator as the model's block (or,
+ * for a Langevin autoencoder given images, the {@link LangevinAutoencoder}: encoder and generator),
+ * and what inference needs (K, s_1..s_K, sigma) and what describes the model (method, iteration,
+ * architecture) as the model's properties. Used by {@link ShortrunModelLoader} and {@link
+ * LadderBlockFactory}; the parameters are read by {@link Checkpoint}, which verifies their
+ * checksums.
  */
 public final class ShortrunModels {
 
@@ -59,11 +64,15 @@ public final class ShortrunModels {
     /** Property: the training seed. */
     public static final String SEED = "seed";
 
+    /** Property: the method the model was trained with, lower case ({@code shortrun}, {@code lae}, ...). */
+    public static final String METHOD = "method";
+
     private ShortrunModels() {}
 
     /**
      * Reads and verifies a checkpoint, loads its generator into the model's manager, sets it as
-     * the model's block and records its settings as properties.
+     * the model's block and records its settings as properties; the same as {@link #load(Model,
+     * Path, Class)} for an input that is not images.
      *
      * @param model a model of the PyTorch engine with no block yet
      * @param directory a run directory or its {@code checkpoint/}
@@ -71,9 +80,32 @@ public final class ShortrunModels {
      * @throws org.shortrun.InputException if there is no checkpoint or it is damaged
      */
     public static Checkpoint load(Model model, Path directory) {
+        return load(model, directory, null);
+    }
+
+    /**
+     * Reads and verifies a checkpoint, loads the block the model's predictors take their input
+     * with into the model's manager, sets it as the model's block and records the checkpoint's
+     * settings as properties. The block is the generator, except for a Langevin autoencoder (lae,
+     * clae) whose input is an {@link ImageBatch} (reconstruction, anomaly scores): then it is the
+     * {@link LangevinAutoencoder}, whose forward pass encodes and generates, since its inference is
+     * one encoder pass.
+     *
+     * @param model a model of the PyTorch engine with no block yet
+     * @param directory a run directory or its {@code checkpoint/}
+     * @param input the predictors' input type, or null if not known
+     * @return the checkpoint read
+     * @throws org.shortrun.InputException if there is no checkpoint or it is damaged
+     */
+    public static Checkpoint load(Model model, Path directory, Class<?> input) {
         Checkpoint cp = Checkpoint.read(directory);
-        LadderGenerator generator = cp.loadGenerator(model.getNDManager());
-        model.setBlock(generator);
+        Method method = cp.getLearningConfig().getMethod();
+        if (method.isLangevinAutoencoder() && input == ImageBatch.class) {
+            model.setBlock(cp.loadLangevinAutoencoder(model.getNDManager()));
+        } else {
+            model.setBlock(cp.loadGenerator(model.getNDManager()));
+        }
+        model.setProperty(METHOD, method.name().toLowerCase(Locale.ROOT));
         LadderConfig config = cp.getModelConfig();
         model.setProperty(STEPS, Integer.toString(cp.getLearningConfig().getSteps()));
         model.setProperty(STEP_SIZE, Float.toString(cp.getStepSize()));
@@ -94,18 +126,32 @@ public final class ShortrunModels {
     }
 
     /**
-     * Returns the model's generator.
+     * Returns the model's generator: its block, or the generator of its Langevin autoencoder.
      *
      * @param model a model loaded by {@link #load}
-     * @return its block as a generator
-     * @throws IllegalArgumentException if the model's block is not a shortrun generator
+     * @return the generator
+     * @throws IllegalArgumentException if the model's block is neither a shortrun generator nor a
+     *     Langevin autoencoder
      */
     public static LadderGenerator generator(Model model) {
         Block block = model.getBlock();
+        if (block instanceof LangevinAutoencoder autoencoder) {
+            return autoencoder.getGenerator();
+        }
         if (!(block instanceof LadderGenerator)) {
             throw new IllegalArgumentException("model " + model.getName() + " is not a shortrun model (its block is " + block + ")");
         }
         return (LadderGenerator) block;
+    }
+
+    /**
+     * Returns the model's Langevin autoencoder, if its block is one.
+     *
+     * @param model a model loaded by {@link #load}
+     * @return the block as a Langevin autoencoder, or null if it is a generator alone
+     */
+    public static LangevinAutoencoder autoencoder(Model model) {
+        return model.getBlock() instanceof LangevinAutoencoder autoencoder ? autoencoder : null;
     }
 
     /**

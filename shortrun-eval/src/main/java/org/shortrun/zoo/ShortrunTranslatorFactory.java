@@ -13,9 +13,10 @@ import java.util.Set;
 /**
  * The translators a shortrun model offers, chosen by the input and output types given to {@code
  * Criteria.builder().setTypes(...)}: {@link SampleRequest} to {@link ImageBatch} (sampling),
- * {@link ImageBatch} to {@link Reconstructed}, {@link InpaintRequest} to {@link Inpainted}.
- * Criteria arguments {@code steps}, {@code stepSize}, {@code sigma} and {@code seed} set the
- * reconstruction and inpainting translators' options.
+ * {@link ImageBatch} to {@link Reconstructed}, {@link ImageBatch} to {@link AnomalyScores},
+ * {@link InpaintRequest} to {@link Inpainted}. Criteria arguments {@code steps}, {@code stepSize},
+ * {@code sigma} and {@code seed} set the reconstruction, anomaly and inpainting translators'
+ * options.
  */
 public final class ShortrunTranslatorFactory implements TranslatorFactory {
 
@@ -23,6 +24,7 @@ public final class ShortrunTranslatorFactory implements TranslatorFactory {
             Set.of(
                     new Pair<>(SampleRequest.class, ImageBatch.class),
                     new Pair<>(ImageBatch.class, Reconstructed.class),
+                    new Pair<>(ImageBatch.class, AnomalyScores.class),
                     new Pair<>(InpaintRequest.class, Inpainted.class));
 
     /** Creates the factory. */
@@ -43,6 +45,9 @@ public final class ShortrunTranslatorFactory implements TranslatorFactory {
         }
         if (input == ImageBatch.class && output == Reconstructed.class) {
             return (Translator<I, O>) withArguments(ReconstructionTranslator.builder(), arguments).build();
+        }
+        if (input == ImageBatch.class && output == AnomalyScores.class) {
+            return (Translator<I, O>) withArguments(AnomalyTranslator.builder(), arguments).build();
         }
         if (input == InpaintRequest.class && output == Inpainted.class) {
             return (Translator<I, O>) withArguments(InpaintingTranslator.builder(), arguments).build();

@@ -2,6 +2,11 @@ package org.shortrun.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.shortrun.cli.CommandTest.concat;
@@ -9,10 +14,14 @@ import static org.shortrun.cli.CommandTest.execute;
 
 import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
+import ai.djl.training.ParameterStore;
+import ai.djl.translate.TranslateException;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -20,10 +29,19 @@ import com.google.gson.JsonParser;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.shortrun.RandomStream;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.MnistImages;
 import org.shortrun.eval.ImageGrid;
 import org.shortrun.eval.Mask;
+import org.shortrun.eval.Reconstruction;
+import org.shortrun.inference.PosteriorEnergy;
+import org.shortrun.model.LadderGenerator;
+import org.shortrun.model.LangevinAutoencoder;
+import org.shortrun.model.LangevinEncoder;
+import org.shortrun.training.Checkpoint;
+import org.shortrun.zoo.AnomalyScores;
+import org.shortrun.zoo.AnomalyTranslator;
 import org.shortrun.zoo.ImageBatch;
 import org.shortrun.zoo.InpaintRequest;
 import org.shortrun.zoo.Inpainted;
@@ -32,6 +50,7 @@ import org.shortrun.zoo.LadderBlockFactory;
 import org.shortrun.zoo.Reconstructed;
 import org.shortrun.zoo.ReconstructionTranslator;
 import org.shortrun.zoo.SampleRequest;
+import org.shortrun.zoo.SampleTranslator;
 import org.shortrun.zoo.ShortrunModelZoo;
 import org.shortrun.zoo.ShortrunModels;
 
@@ -47,11 +66,20 @@ class PredictorTest {
 
     @TempDir static Path shared;
     static Path run;
+    static Path lae;
+    static Path clae;
 
     @BeforeAll
     static void trainOnce() {
         run = shared.resolve("run");
         CommandTest.Result r = execute(concat(concat(new String[] {"train"}, CommandTest.TINY), "--iterations", "3", "--eval-images", "16", "--out", run.toString()));
+        assertEquals(0, r.code(), r.err());
+        lae = shared.resolve("lae");
+        r = execute(concat(concat(new String[] {"train", "--method", "lae"}, CommandTest.TINY), "--iterations", "3", "--eval-images", "8", "--out", lae.toString()));
+        assertEquals(0, r.code(), r.err());
+        clae = shared.resolve("clae");
+        r = execute(concat(concat(new String[] {"train", "--method", "clae", "--prior-steps", "5"}, CommandTest.TINY), "--iterations", "3", "--eval-images", "8", "--out",
+                clae.toString()));
         assertEquals(0, r.code(), r.err());
     }
 
@@ -145,6 +173,171 @@ class PredictorTest {
             assertEquals(line.get("occluded_mse").getAsDouble(), occluded, 1e-12 * occluded);
             assertEquals(line.get("observed_mse").getAsDouble(), observed, 1e-12 * observed);
             assertEquals(8, out.inpainted().size());
+        }
+    }
+
+    /**
+     * A Langevin autoencoder's inference is one encoder pass, the predictor's forward pass with
+     * the generator's, and {@code reconstruct} makes the same pass through the learner ({@code
+     * Learner.inferLatents}): the same operations on the same parameters, so the same MSE to the
+     * last bit (the per-image errors are sums divided by 1,024 pixels, a power of two, so the
+     * predictor's mean of per-image means is the command's sum over all pixels exactly).
+     */
+    @Test
+    void aLangevinAutoencodersReconstructionThroughThePredictorIsTheCommandsToTheLastBit(@TempDir Path dir) throws Exception {
+        for (Path model : new Path[] {lae, clae}) {
+            CommandTest.Result r =
+                    execute("reconstruct", "--checkpoint", model.toString(), "--count", "16", "--batch-size", "16", "--seed", "3", "--threads", "2", "--out",
+                            dir.resolve("r.png").toString());
+            assertEquals(0, r.code(), r.err());
+            JsonObject line = lastJson(r.out());
+            assertEquals(model == lae ? "lae" : "clae", line.get("inference").getAsString());
+            double command = line.get("mse").getAsDouble();
+            Criteria<ImageBatch, Reconstructed> criteria =
+                    Criteria.builder().setTypes(ImageBatch.class, Reconstructed.class).optModelZoo(ShortrunModelZoo.of(model)).build();
+            try (ZooModel<ImageBatch, Reconstructed> zoo = criteria.loadModel();
+                    Predictor<ImageBatch, Reconstructed> predictor = zoo.newPredictor()) {
+                LangevinAutoencoder autoencoder = ShortrunModels.autoencoder(zoo);
+                assertNotNull(autoencoder);
+                assertSame(autoencoder.getGenerator(), ShortrunModels.generator(zoo));
+                assertEquals(model == lae ? "lae" : "clae", zoo.getProperty(ShortrunModels.METHOD));
+                assertEquals(model == clae, autoencoder.getPrior() != null);
+                Reconstructed out = predictor.predict(testImages(16));
+                System.err.printf("%s reconstruction MSE: command %.17g, predictor %.17g%n", model.getFileName(), command, out.meanMse());
+                assertEquals(command, out.meanMse(), 0.0);
+                assertEquals(16, out.mse().length);
+                assertEquals(2, out.latents().length);
+                assertEquals(4, out.latents()[0][0].length);
+                assertEquals(6, out.latents()[1][15].length);
+                assertEquals(16, out.reconstructions().toImages().size());
+                // no draws: another seed gives the same figures
+                try (Predictor<ImageBatch, Reconstructed> p4 = zoo.newPredictor(ReconstructionTranslator.builder().optSeed(4).build(), zoo.getNDManager().getDevice())) {
+                    assertArrayEquals(out.mse(), p4.predict(testImages(16)).mse());
+                }
+            }
+        }
+    }
+
+    /**
+     * The anomaly score of a Langevin autoencoder's image is the posterior energy at its encoding,
+     * with the energy-based prior's E(e) for clae, as computed here from the checkpoint's
+     * autoencoder.
+     */
+    @Test
+    void aLangevinAutoencodersAnomalyScoresAreThePosteriorEnergyOfItsEncoding() throws Exception {
+        ImageBatch images = testImages(8);
+        for (Path model : new Path[] {lae, clae}) {
+            Criteria<ImageBatch, AnomalyScores> criteria =
+                    Criteria.builder().setTypes(ImageBatch.class, AnomalyScores.class).optModelZoo(ShortrunModelZoo.of(model)).build();
+            AnomalyScores scores;
+            double[] reconstructionMse;
+            try (ZooModel<ImageBatch, AnomalyScores> zoo = criteria.loadModel();
+                    Predictor<ImageBatch, AnomalyScores> predictor = zoo.newPredictor();
+                    Predictor<ImageBatch, Reconstructed> reconstruction = zoo.newPredictor(ReconstructionTranslator.builder().build(), zoo.getNDManager().getDevice())) {
+                assertInstanceOf(LangevinAutoencoder.class, zoo.getBlock());
+                scores = predictor.predict(images);
+                reconstructionMse = reconstruction.predict(images).mse();
+            }
+            Checkpoint cp = Checkpoint.read(model);
+            try (NDManager manager = NDManager.newBaseManager()) {
+                LangevinAutoencoder autoencoder = cp.loadLangevinAutoencoder(manager);
+                ParameterStore store = new ParameterStore(manager, false);
+                NDArray x = images.toNDArray(manager);
+                NDList out = autoencoder.forward(store, new NDList(x), false);
+                NDList latents = LangevinEncoder.split(out.get(1), cp.getModelConfig().getZDims());
+                PosteriorEnergy energy = PosteriorEnergy.of(x, out.get(0), latents, cp.getSigma(), autoencoder.getPrior(), store, false);
+                assertArrayEquals(energy.total().toFloatArray(), scores.scores(), model.toString());
+                float[] squared = energy.squaredError().toFloatArray();
+                for (int i = 0; i < 8; i++) {
+                    assertEquals(squared[i] / 1024f, scores.mse()[i], 1e-6f * scores.mse()[i]);
+                    assertEquals((float) reconstructionMse[i], scores.mse()[i]);
+                }
+                if (model == clae) {
+                    // E(e) is part of the score
+                    float[] withoutPrior = PosteriorEnergy.of(x, out.get(0), latents, cp.getSigma(), null, store, false).total().toFloatArray();
+                    assertFalse(java.util.Arrays.equals(withoutPrior, scores.scores()));
+                }
+            }
+            assertEquals(8, scores.size());
+        }
+    }
+
+    /**
+     * A short-run model's anomaly score is the posterior energy at the latents short-run inference
+     * gives from the seed's draws, the same latents as the reconstruction translator's.
+     */
+    @Test
+    void aShortRunModelsAnomalyScoresAreThePosteriorEnergyOfItsShortRunLatents() throws Exception {
+        ImageBatch images = testImages(8);
+        Criteria<ImageBatch, AnomalyScores> criteria =
+                Criteria.builder()
+                        .setTypes(ImageBatch.class, AnomalyScores.class)
+                        .optModelZoo(ShortrunModelZoo.of(run))
+                        .optTranslator(AnomalyTranslator.builder().optSeed(3).build())
+                        .build();
+        AnomalyScores scores;
+        Reconstructed reconstructed;
+        try (ZooModel<ImageBatch, AnomalyScores> zoo = criteria.loadModel();
+                Predictor<ImageBatch, AnomalyScores> predictor = zoo.newPredictor();
+                Predictor<ImageBatch, Reconstructed> reconstruction = zoo.newPredictor(ReconstructionTranslator.builder().optSeed(3).build(), zoo.getNDManager().getDevice())) {
+            assertInstanceOf(LadderGenerator.class, zoo.getBlock());
+            assertNull(ShortrunModels.autoencoder(zoo));
+            assertEquals("shortrun", zoo.getProperty(ShortrunModels.METHOD));
+            scores = predictor.predict(images);
+            reconstructed = reconstruction.predict(images);
+        }
+        Checkpoint cp = Checkpoint.read(run);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LadderGenerator generator = cp.loadGenerator(manager);
+            ParameterStore store = new ParameterStore(manager, false);
+            NDArray x = images.toNDArray(manager);
+            NDList latents = Reconstruction.inferLatents(generator, store, cp.langevin(), cp.getSigma(), x, RandomStream.seeded(3));
+            PosteriorEnergy energy = PosteriorEnergy.of(generator, store, x, latents, cp.getSigma(), null, false);
+            assertArrayEquals(energy.total().toFloatArray(), scores.scores());
+        }
+        for (int i = 0; i < 8; i++) {
+            assertEquals((float) reconstructed.mse()[i], scores.mse()[i]);
+        }
+        // the registered factory's translator takes the seed as an argument
+        Criteria<ImageBatch, AnomalyScores> seeded =
+                Criteria.builder()
+                        .setTypes(ImageBatch.class, AnomalyScores.class)
+                        .optGroupId(ShortrunModels.GROUP_ID)
+                        .optArgument(ShortrunModels.MODEL_PATH_ARGUMENT, run)
+                        .optArgument("seed", 3)
+                        .build();
+        try (ZooModel<ImageBatch, AnomalyScores> zoo = seeded.loadModel();
+                Predictor<ImageBatch, AnomalyScores> predictor = zoo.newPredictor()) {
+            assertEquals(scores, predictor.predict(images));
+        }
+    }
+
+    /** A Langevin autoencoder asked for samples is its generator alone, and samples as {@code sample} does. */
+    @Test
+    void aLangevinAutoencoderSamplesThroughThePredictor(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("s.png");
+        CommandTest.Result r = execute("sample", "--checkpoint", lae.toString(), "--count", "8", "--seed", "5", "--threads", "2", "--out", png.toString());
+        assertEquals(0, r.code(), r.err());
+        Criteria<SampleRequest, ImageBatch> criteria =
+                Criteria.builder().setTypes(SampleRequest.class, ImageBatch.class).optModelZoo(ShortrunModelZoo.of(lae)).build();
+        try (ZooModel<SampleRequest, ImageBatch> model = criteria.loadModel();
+                Predictor<SampleRequest, ImageBatch> predictor = model.newPredictor();
+                NDManager manager = NDManager.newBaseManager()) {
+            assertInstanceOf(LadderGenerator.class, model.getBlock());
+            assertNull(ShortrunModels.autoencoder(model));
+            assertEquals("lae", model.getProperty(ShortrunModels.METHOD));
+            ImageBatch samples = predictor.predict(new SampleRequest(8, 5));
+            Path mine = dir.resolve("mine.png");
+            ImageGrid.write(samples.toNDArray(manager), 8, mine);
+            assertArrayEquals(Files.readAllBytes(png), Files.readAllBytes(mine));
+        }
+        // loaded for images, its block is the autoencoder, which the sample translator refuses
+        Criteria<ImageBatch, Reconstructed> forImages =
+                Criteria.builder().setTypes(ImageBatch.class, Reconstructed.class).optModelZoo(ShortrunModelZoo.of(lae)).build();
+        try (ZooModel<ImageBatch, Reconstructed> model = forImages.loadModel();
+                Predictor<SampleRequest, ImageBatch> predictor = model.newPredictor(SampleTranslator.builder().build(), model.getNDManager().getDevice())) {
+            TranslateException e = assertThrows(TranslateException.class, () -> predictor.predict(new SampleRequest(2, 5)));
+            assertTrue(String.valueOf(e.getMessage()).contains("was loaded for images") || String.valueOf(e.getCause()).contains("was loaded for images"), String.valueOf(e));
         }
     }
 
