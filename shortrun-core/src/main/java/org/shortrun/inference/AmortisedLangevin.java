@@ -173,7 +173,7 @@ public final class AmortisedLangevin {
 
     /** Builds an {@link AmortisedLangevin}. */
     public static final class Builder {
-        private float stepSize = 1e-4f;
+        private float stepSize = 1e-5f;
         private int steps = 2;
         private int burnIn = 1;
         private boolean metropolis;
@@ -181,7 +181,7 @@ public final class AmortisedLangevin {
         Builder() {}
 
         /**
-         * Sets eta, the step size of W's update (default 1e-4).
+         * Sets eta, the step size of W's update (default 1e-5).
          *
          * @param stepSize eta
          * @return this builder

@@ -45,16 +45,17 @@ public enum Method {
      * Langevin dynamics ({@link org.shortrun.inference.AmortisedLangevin}) while the trunk h and
      * the generator learn from the energy of the samples; inference of a held-out image is one
      * encoder pass. K is the number of W updates per batch whose energies the learning uses
-     * (after one burn-in update), s the step size eta of W's update; the authors' K = 2.
+     * (after one burn-in update), s the step size eta of W's update; the authors' K = 2, and eta =
+     * 1e-5, chosen on MNIST (docs/LANGEVIN-AUTOENCODERS.md).
      */
-    LAE(2, 1e-4f, 0.15f),
+    LAE(2, 1e-5f, 0.15f),
     /**
      * The contrastive Langevin autoencoder: {@link #LAE} with an energy-based latent prior, {@code
      * p(e) ~ exp(-E(e)) N(e; 0, I)} ({@link org.shortrun.model.EnergyPrior}), learned
      * contrastively against short-run Langevin samples of the prior started from noise. K and s
      * are LAE's.
      */
-    CLAE(2, 1e-4f, 0.15f);
+    CLAE(2, 1e-5f, 0.15f);
 
     private final int steps;
     private final float stepSize;

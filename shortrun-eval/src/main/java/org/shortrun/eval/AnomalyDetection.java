@@ -60,6 +60,9 @@ public final class AnomalyDetection {
     private final int batchSize;
     private final TrainingRun.Listener listener;
     private final Progress progress;
+    private final boolean[] anomalous;
+    private final int normalCount;
+    private final ImageDataset normalImages;
 
     private AnomalyDetection(Builder b) {
         model = b.model;
@@ -73,6 +76,26 @@ public final class AnomalyDetection {
         batchSize = b.batchSize;
         listener = b.listener;
         progress = b.progress;
+        int count = testCount > 0 ? Math.min(testCount, test.imageCount()) : test.imageCount();
+        anomalous = new boolean[count];
+        int normal = 0;
+        for (int i = 0; i < count; i++) {
+            anomalous[i] = test.label(i) != normalClass;
+            normal += anomalous[i] ? 0 : 1;
+        }
+        if (normal == 0 || normal == count) {
+            throw new InputException("the first " + count + " test images hold " + (normal == 0 ? "no image of class " + normalClass : "only images of class " + normalClass)
+                    + "; the AUROC needs both");
+        }
+        normalCount = normal;
+        if (checkpoint == null) {
+            normalImages = train.withLabel(normalClass);
+            if (normalImages.imageCount() < learning.getBatchSize()) {
+                throw new InputException("class " + normalClass + " has " + normalImages.imageCount() + " training images, fewer than the batch size " + learning.getBatchSize());
+            }
+        } else {
+            normalImages = null;
+        }
     }
 
     /**
@@ -146,21 +169,10 @@ public final class AnomalyDetection {
      *
      * @return the report
      * @throws IOException if a file cannot be written
-     * @throws InputException if the normal class has fewer training images than a batch, or the
-     *     test images hold only one kind
      */
     public Report run() throws IOException {
-        int count = testCount > 0 ? Math.min(testCount, test.imageCount()) : test.imageCount();
-        boolean[] anomalous = new boolean[count];
-        int normal = 0;
-        for (int i = 0; i < count; i++) {
-            anomalous[i] = test.label(i) != normalClass;
-            normal += anomalous[i] ? 0 : 1;
-        }
-        if (normal == 0 || normal == count) {
-            throw new InputException("the first " + count + " test images hold " + (normal == 0 ? "no image of class " + normalClass : "only images of class " + normalClass)
-                    + "; the AUROC needs both");
-        }
+        int count = anomalous.length;
+        int normal = normalCount;
         double trainSeconds = 0;
         int trainImages = 0;
         double[] scores;
@@ -176,11 +188,7 @@ public final class AnomalyDetection {
                 method = learner.getConfig().getMethod();
             }
         } else {
-            ImageDataset normalImages = train.withLabel(normalClass);
             trainImages = normalImages.imageCount();
-            if (trainImages < learning.getBatchSize()) {
-                throw new InputException("class " + normalClass + " has " + trainImages + " training images, fewer than the batch size " + learning.getBatchSize());
-            }
             TrainingSession.Builder session = TrainingSession.builder().setModel(model).setLearning(learning).setTrainImages(normalImages).optOutput(output);
             if (listener != null) {
                 session.addListener(listener);
@@ -493,10 +501,12 @@ public final class AnomalyDetection {
         }
 
         /**
-         * Builds the job.
+         * Builds the job, checking the data it will need.
          *
          * @return the job
          * @throws IllegalArgumentException if something required is missing or out of range
+         * @throws InputException if the scored test images hold only one kind, or the normal class
+         *     has fewer training images than a batch
          */
         public AnomalyDetection build() {
             if (normalClass < 0) {

@@ -131,10 +131,10 @@ class AnomalyDetectionTest {
         LadderConfig model = LadderConfig.builder().setZDims(4, 6).optChannels(16).optImageChannels(1).build();
         LearningConfig learning = LearningConfig.builder().setIterations(1).optBatchSize(8).optSteps(2).optCheckpointEvery(0).build();
         InputException e = assertThrows(InputException.class, () -> AnomalyDetection.builder().setModel(model).setLearning(learning).setNormalClass(1)
-                .setTrainImages(all.slice(0, 100)).setTestImages(all.slice(9_000, 9_100).withLabel(1)).build().run());
+                .setTrainImages(all.slice(0, 100)).setTestImages(all.slice(9_000, 9_100).withLabel(1)).build());
         assertTrue(e.getMessage().contains("only images of class 1"), e.getMessage());
         e = assertThrows(InputException.class, () -> AnomalyDetection.builder().setModel(model).setLearning(learning).setNormalClass(1)
-                .setTrainImages(all.slice(0, 30)).setTestImages(all.slice(9_000, 9_100)).build().run());
+                .setTrainImages(all.slice(0, 30)).setTestImages(all.slice(9_000, 9_100)).build());
         assertTrue(e.getMessage().contains("fewer than the batch size 8"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> AnomalyDetection.builder().setTestImages(all).build());
     }

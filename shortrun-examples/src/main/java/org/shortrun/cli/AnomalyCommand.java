@@ -116,9 +116,10 @@ final class AnomalyCommand implements Callable<Integer> {
         if (checkpoint == null) {
             job.setTrainImages(data.load(Split.TRAIN, model.getImageSize()));
         }
+        AnomalyDetection detection = build(job);
         EngineCheck.Report check = engine.check(model);
         if (out == null) {
-            Json.print(build(job).run().toMap());
+            Json.print(detection.run().toMap());
             return 0;
         }
         try {
@@ -147,7 +148,7 @@ final class AnomalyCommand implements Callable<Integer> {
                     throw WriteFailure.of(config, e);
                 }
             }
-            Json.print(build(job).run().toMap());
+            Json.print(detection.run().toMap());
         }
         return 0;
     }

@@ -29,7 +29,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "--method",
             paramLabel = "NAME",
-            description = "How a batch's latents are inferred: shortrun (Langevin from noise), abp (alternating back-propagation: persistent chains per example, with Han et al.'s --steps 40 --step-size 0.3 --sigma 0.3 unless given), lvae (Ladder-VAE), vae (a VAE's encoder), glo (a learned code per example; --steps is the code search per held-out image, 100 unless given), lae (a Langevin autoencoder: amortised Langevin dynamics on the encoder's final linear map W; --steps is the W updates per batch the learning uses after one burn-in, 2 unless given, and --step-size their eta, 1e-4 unless given) or clae (lae with an energy-based latent prior, learned contrastively) (default: shortrun).")
+            description = "How a batch's latents are inferred: shortrun (Langevin from noise), abp (alternating back-propagation: persistent chains per example, with Han et al.'s --steps 40 --step-size 0.3 --sigma 0.3 unless given), lvae (Ladder-VAE), vae (a VAE's encoder), glo (a learned code per example; --steps is the code search per held-out image, 100 unless given), lae (a Langevin autoencoder: amortised Langevin dynamics on the encoder's final linear map W; --steps is the W updates per batch the learning uses after one burn-in, 2 unless given, and --step-size their eta, 1e-5 unless given) or clae (lae with an energy-based latent prior, learned contrastively) (default: shortrun).")
     Method method;
 
     @Option(names = "--kl-warmup", paramLabel = "N", description = "lvae and vae: iterations over which the KL weight rises from 0 to 1; 0 for none (default: 1000).")

@@ -57,8 +57,9 @@ public final class GeneratorImages implements FeatureExtraction.Images {
     }
 
     /**
-     * Samples from a checkpoint's prior: N(0, I), or for a GLO model the Gaussian fitted to its
-     * codes, which needs the whole learner restored.
+     * Samples from a checkpoint's prior: N(0, I), for a GLO model the Gaussian fitted to its
+     * codes, and for a CLAE model short-run Langevin samples of its energy-based prior; the last
+     * two need the whole learner restored.
      *
      * @param checkpoint the model
      * @param manager the manager that owns its parameters
@@ -66,7 +67,8 @@ public final class GeneratorImages implements FeatureExtraction.Images {
      * @return the stream of samples
      */
     public static GeneratorImages of(Checkpoint checkpoint, NDManager manager, int seed) {
-        if (checkpoint.getLearningConfig().getMethod() == Method.GLO) {
+        Method method = checkpoint.getLearningConfig().getMethod();
+        if (method == Method.GLO || method.hasEnergyPrior()) {
             return new GeneratorImages(checkpoint.restore(checkpoint.getLearningConfig(), manager), seed);
         }
         return new GeneratorImages(checkpoint.loadGenerator(manager), new ParameterStore(manager, false), seed);
