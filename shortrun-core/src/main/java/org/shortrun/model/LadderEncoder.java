@@ -6,10 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -46,12 +44,7 @@ public final class LadderEncoder extends AbstractBlock {
         super(VERSION);
         this.config = config;
         int nf = config.getChannels();
-        SequentialBlock down = new SequentialBlock();
-        down.add(Layers.conv(config.getImageChannels(), nf, 4, 1, 2)).add(Activation::gelu);
-        if (config.getImageSize() == 64) {
-            down.add(Layers.conv(nf, nf, 4, 1, 2)).add(Activation::gelu);
-        }
-        stem = addChildBlock("stem", down);
+        stem = addChildBlock("stem", Layers.encoderStem(config));
         int[] z = config.getZDims();
         // built bottom layer first, the order the data flows in
         for (int i = z.length - 1; i >= 0; i--) {

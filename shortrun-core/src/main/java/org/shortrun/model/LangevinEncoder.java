@@ -47,11 +47,7 @@ public final class LangevinEncoder extends AbstractBlock {
         super(VERSION);
         this.config = config;
         int nf = config.getChannels();
-        SequentialBlock body = new SequentialBlock();
-        body.add(Layers.conv(config.getImageChannels(), nf, 4, 1, 2)).add(Activation::gelu);
-        if (config.getImageSize() == 64) {
-            body.add(Layers.conv(nf, nf, 4, 1, 2)).add(Activation::gelu);
-        }
+        SequentialBlock body = Layers.encoderStem(config);
         int side = LadderConfig.GRID / 2;
         body.add(Layers.residual(nf))
                 .add(Layers.conv(nf, nf, 4, 1, 2))

@@ -66,6 +66,17 @@ final class Layers {
                 .add(Activation::gelu);
     }
 
+    /** An encoder's way down from the image to the 16 x 16 map: stride-2 convs k4 with GELU, one per halving. */
+    static SequentialBlock encoderStem(LadderConfig config) {
+        int nf = config.getChannels();
+        SequentialBlock down = new SequentialBlock();
+        down.add(conv(config.getImageChannels(), nf, 4, 1, 2)).add(Activation::gelu);
+        if (config.getImageSize() == 64) {
+            down.add(conv(nf, nf, 4, 1, 2)).add(Activation::gelu);
+        }
+        return down;
+    }
+
     /** Deterministic d_i: conv k5, GELU, conv k3, GELU, plus the input. */
     static Block residual(int channels) {
         Block body =

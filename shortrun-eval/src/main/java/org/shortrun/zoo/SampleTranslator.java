@@ -42,6 +42,11 @@ public final class SampleTranslator implements Translator<SampleRequest, ImageBa
     @Override
     public NDList processInput(TranslatorContext ctx, SampleRequest input) throws TranslateException {
         LangevinSettings.requireGeneratorBlock(ctx.getModel());
+        if ("clae".equals(ctx.getModel().getProperty(ShortrunModels.METHOD))) {
+            // its prior is an energy-based model the generator-only block does not hold
+            throw new TranslateException("a clae model's prior is its energy-based one, not the N(0, I) this translator draws from; "
+                    + "sample it with shortrun sample or Learner.drawLatents");
+        }
         return PriorSampler.latents(ShortrunModels.generator(ctx.getModel()), ctx.getNDManager(), input.count(), RandomStream.seeded(input.seed()));
     }
 

@@ -61,18 +61,7 @@ final class AnomalyCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", description = "Seed (default: 1).")
     long seed = 1;
 
-    @Option(names = "--metropolis", description = "lae and clae: correct each Langevin proposal of W by Metropolis-Hastings.")
-    boolean metropolis;
-
-    @Option(names = "--prior-steps", paramLabel = "K", description = "clae: Langevin steps for the prior's samples (default: 60).")
-    Integer priorSteps;
-
-    @Option(names = "--prior-lr-scale", paramLabel = "F", description = "clae: the prior's learning rate as a multiple of --lr (default: 0.2).")
-    Float priorLearningRateScale;
-
-    @Option(names = "--prior-step-size", paramLabel = "S", description = "clae: step size s of the prior's Langevin steps (default: 0.4).")
-    Float priorStepSize;
-
+    @Mixin Options.Autoencoder autoencoder = new Options.Autoencoder();
     @Mixin Options.Data data = new Options.Data();
     @Mixin Options.Model modelOptions = new Options.Model();
     @Mixin Options.Sampler sampler = new Options.Sampler();
@@ -181,18 +170,7 @@ final class AnomalyCommand implements Callable<Integer> {
             throw new InputException("--lr must be positive, got " + lr);
         }
         b.optLearningRate(LearningRateSchedule.CONSTANT, lr).optSeed(seed).optCheckpointEvery(0).optData(data.identity());
-        if (metropolis) {
-            b.optMetropolis(true);
-        }
-        if (priorSteps != null) {
-            b.optPriorSteps(Options.positive("--prior-steps", priorSteps));
-        }
-        if (priorStepSize != null) {
-            b.optPriorStepSize(Options.positive("--prior-step-size", priorStepSize));
-        }
-        if (priorLearningRateScale != null) {
-            b.optPriorLearningRateScale(Options.positive("--prior-lr-scale", priorLearningRateScale));
-        }
+        autoencoder.apply(b);
         try {
             return b.build();
         } catch (IllegalArgumentException e) {

@@ -13,6 +13,7 @@ import org.shortrun.model.LadderConfig;
 import org.shortrun.model.Parameterisation;
 import org.shortrun.model.SdHead;
 import org.shortrun.training.Checkpoint;
+import org.shortrun.training.LearningConfig;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -198,6 +199,37 @@ final class Options {
         /** Sigma to evaluate a checkpoint with: its value at the checkpoint's iteration unless overridden. */
         float sigma(Checkpoint cp) {
             return positive("--sigma", orElse(sigma, cp.getSigma()));
+        }
+    }
+
+    /** The settings of the Langevin autoencoders, {@code lae} and {@code clae}. */
+    static final class Autoencoder {
+        @Option(names = "--metropolis", description = "lae and clae: correct each Langevin proposal of W by Metropolis-Hastings.")
+        Boolean metropolis;
+
+        @Option(names = "--prior-steps", paramLabel = "K", description = "clae: short-run Langevin steps from noise for the prior's samples (default: 60).")
+        Integer priorSteps;
+
+        @Option(names = "--prior-step-size", paramLabel = "S", description = "clae: step size s of the prior's Langevin steps (default: 0.4).")
+        Float priorStepSize;
+
+        @Option(names = "--prior-lr-scale", paramLabel = "F", description = "clae: the prior's learning rate as a multiple of --lr (default: 0.2).")
+        Float priorLearningRateScale;
+
+        /** Checks the values given and sets them; those left out keep the builder's. */
+        void apply(LearningConfig.Builder b) {
+            if (metropolis != null) {
+                b.optMetropolis(metropolis);
+            }
+            if (priorSteps != null) {
+                b.optPriorSteps(positive("--prior-steps", priorSteps));
+            }
+            if (priorStepSize != null) {
+                b.optPriorStepSize(positive("--prior-step-size", priorStepSize));
+            }
+            if (priorLearningRateScale != null) {
+                b.optPriorLearningRateScale(positive("--prior-lr-scale", priorLearningRateScale));
+            }
         }
     }
 

@@ -38,17 +38,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--code-lr", paramLabel = "RATE", description = "glo: step size of the codes' gradient steps on their summed squared error (default: 0.01).")
     Float codeLearningRate;
 
-    @Option(names = "--metropolis", description = "lae and clae: correct each Langevin proposal of W by Metropolis-Hastings.")
-    Boolean metropolis;
-
-    @Option(names = "--prior-steps", paramLabel = "K", description = "clae: short-run Langevin steps from noise for the prior's samples (default: 60).")
-    Integer priorSteps;
-
-    @Option(names = "--prior-lr-scale", paramLabel = "F", description = "clae: the prior's learning rate as a multiple of --lr (default: 0.2).")
-    Float priorLearningRateScale;
-
-    @Option(names = "--prior-step-size", paramLabel = "S", description = "clae: step size s of the prior's Langevin steps (default: 0.4).")
-    Float priorStepSize;
+    @Mixin Options.Autoencoder autoencoder = new Options.Autoencoder();
 
     @Option(names = "--eval-at-start", description = "Also measure the test reconstruction error before training.")
     boolean evalAtStart;
@@ -173,12 +163,6 @@ final class TrainCommand implements Callable<Integer> {
         if (codeLearningRate != null) {
             Options.positive("--code-lr", codeLearningRate);
         }
-        if (priorSteps != null) {
-            Options.positive("--prior-steps", priorSteps);
-        }
-        if (priorStepSize != null) {
-            Options.positive("--prior-step-size", priorStepSize);
-        }
         if (checkpointEvery != null && checkpointEvery < 0) {
             throw new InputException("--checkpoint-every must be 0 or more, got " + checkpointEvery);
         }
@@ -213,18 +197,7 @@ final class TrainCommand implements Callable<Integer> {
         if (codeLearningRate != null) {
             b.optCodeLearningRate(codeLearningRate);
         }
-        if (metropolis != null) {
-            b.optMetropolis(metropolis);
-        }
-        if (priorSteps != null) {
-            b.optPriorSteps(priorSteps);
-        }
-        if (priorStepSize != null) {
-            b.optPriorStepSize(priorStepSize);
-        }
-        if (priorLearningRateScale != null) {
-            b.optPriorLearningRateScale(Options.positive("--prior-lr-scale", priorLearningRateScale));
-        }
+        autoencoder.apply(b);
         b.optStepSizeTuning(StepSizeTuning.overriding(
                 defaults.getStepSizeTuning(), stepSizeEvery, stepSizeSearch, stepSizePerStep, stepSizeGrid, stepSizeExamples, stepSizeChains,
                 stepSizeGradientIterations, stepSizeGradientRate, stepSizeSelect, stepSizeLogDet));

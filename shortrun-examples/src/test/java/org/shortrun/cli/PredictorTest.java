@@ -339,6 +339,13 @@ class PredictorTest {
             TranslateException e = assertThrows(TranslateException.class, () -> predictor.predict(new SampleRequest(2, 5)));
             assertTrue(String.valueOf(e.getMessage()).contains("was loaded for images") || String.valueOf(e.getCause()).contains("was loaded for images"), String.valueOf(e));
         }
+        // a clae model's prior is not N(0, I): the sample translator refuses rather than draw from the wrong prior
+        Criteria<SampleRequest, ImageBatch> claeSamples =
+                Criteria.builder().setTypes(SampleRequest.class, ImageBatch.class).optModelZoo(ShortrunModelZoo.of(clae)).build();
+        try (ZooModel<SampleRequest, ImageBatch> model = claeSamples.loadModel(); Predictor<SampleRequest, ImageBatch> predictor = model.newPredictor()) {
+            TranslateException e = assertThrows(TranslateException.class, () -> predictor.predict(new SampleRequest(2, 5)));
+            assertTrue(String.valueOf(e.getMessage()).contains("energy-based") || String.valueOf(e.getCause()).contains("energy-based"), String.valueOf(e));
+        }
     }
 
     @Test
