@@ -176,7 +176,7 @@ public final class AmortisedLangevin {
         private float stepSize = 1e-5f;
         private int steps = 2;
         private int burnIn = 1;
-        private boolean metropolis;
+        private boolean metropolis = true;
 
         Builder() {}
 
@@ -214,7 +214,8 @@ public final class AmortisedLangevin {
         }
 
         /**
-         * Whether to correct each proposal by Metropolis-Hastings (default false).
+         * Whether to correct each proposal by Metropolis-Hastings (default true, as the authors'
+         * code does; without it, a large gradient can throw W far off, docs/LANGEVIN-AUTOENCODERS.md).
          *
          * @param metropolis true for the correction
          * @return this builder

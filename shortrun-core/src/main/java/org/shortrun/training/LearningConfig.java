@@ -234,10 +234,10 @@ public final class LearningConfig {
      * Whether {@link Method#LAE} and {@link Method#CLAE} correct each proposal of W by
      * Metropolis-Hastings.
      *
-     * @return true for the correction; false by default
+     * @return true for the correction, the default (the authors' code's)
      */
     public boolean isMetropolis() {
-        return metropolis != null && metropolis;
+        return metropolis == null || metropolis;
     }
 
     /**
@@ -581,7 +581,7 @@ public final class LearningConfig {
          */
         /**
          * Whether {@link Method#LAE} and {@link Method#CLAE} correct each proposal of W by
-         * Metropolis-Hastings (default false).
+         * Metropolis-Hastings (default true, as the authors' code does).
          *
          * @param metropolis true for the correction
          * @return this builder

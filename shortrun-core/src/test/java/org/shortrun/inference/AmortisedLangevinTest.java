@@ -28,7 +28,7 @@ class AmortisedLangevinTest {
     @Test
     void anUpdateOfWIsTheHandComputedValue() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            AmortisedLangevin sampler = AmortisedLangevin.builder().setStepSize(0.01f).optSteps(1).optBurnIn(0).build();
+            AmortisedLangevin sampler = AmortisedLangevin.builder().setStepSize(0.01f).optSteps(1).optBurnIn(0).optMetropolis(false).build();
             NDArray w = manager.create(new float[] {0.5f, 0.25f}, new Shape(1, 2));
             AmortisedLangevin.Result r = sampler.run(energy(manager), w, 2, manager, RandomStream.seeded(5));
             float[] eps = RandomStream.seeded(5).normal(manager, new Shape(1, 2)).toFloatArray();
@@ -44,7 +44,7 @@ class AmortisedLangevinTest {
     @Test
     void theBurnInsEnergyIsNotRecorded() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            AmortisedLangevin sampler = AmortisedLangevin.builder().setStepSize(0.01f).optSteps(1).optBurnIn(1).build();
+            AmortisedLangevin sampler = AmortisedLangevin.builder().setStepSize(0.01f).optSteps(1).optBurnIn(1).optMetropolis(false).build();
             NDArray w = manager.create(new float[] {0.5f, 0.25f}, new Shape(1, 2));
             AmortisedLangevin.Result r = sampler.run(energy(manager), w, 2, manager, RandomStream.seeded(5));
             float[] eps = RandomStream.seeded(5).normal(manager, new Shape(1, 2)).toFloatArray();

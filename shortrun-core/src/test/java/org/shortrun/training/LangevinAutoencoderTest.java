@@ -140,11 +140,12 @@ class LangevinAutoencoderTest {
         assertThrows(IllegalArgumentException.class, () -> LearningConfig.builder().optPriorStepSize(-1).build());
         LearningConfig a = config(Method.CLAE, 4, 0);
         assertEquals(
-                List.of("Metropolis-Hastings correction: false in the checkpoint, true asked", "prior's Langevin steps: 5 in the checkpoint, 7 asked"),
-                a.resumeConflicts(a.toBuilder().optMetropolis(true).optPriorSteps(7).build()));
+                List.of("Metropolis-Hastings correction: true in the checkpoint, false asked", "prior's Langevin steps: 5 in the checkpoint, 7 asked"),
+                a.resumeConflicts(a.toBuilder().optMetropolis(false).optPriorSteps(7).build()));
         assertEquals(60, LearningConfig.builder().build().getPriorSteps());
         assertEquals(0.4f, LearningConfig.builder().build().getPriorStepSize());
-        assertFalse(LearningConfig.builder().build().isMetropolis());
+        assertTrue(LearningConfig.builder().build().isMetropolis());
+        assertTrue(AmortisedLangevin.builder().build().isMetropolis());
         try (NDManager manager = NDManager.newBaseManager()) {
             LearningConfig tuned = config(Method.LAE, 2, 0).toBuilder().optStepSizeTuning(StepSizeTuning.gridEvery(1)).build();
             InputException e = assertThrows(InputException.class, () -> new Learner(TrainingRunTest.MODEL, tuned, manager));

@@ -6,6 +6,7 @@
  * ({@link org.shortrun.eval.InceptionNetwork} extracts features; {@link
  * org.shortrun.eval.FeatureStatistics}, {@link org.shortrun.eval.FrechetDistance} and {@link
  * org.shortrun.eval.KernelInceptionDistance} compute the distances), the paper's reported numbers
- * ({@link org.shortrun.eval.PaperResults}), and image grids for people to look at.
+ * ({@link org.shortrun.eval.PaperResults}), one-class anomaly detection by the energy of inferred
+ * latents ({@link org.shortrun.eval.AnomalyDetection}), and image grids for people to look at.
  */
 package org.shortrun.eval;

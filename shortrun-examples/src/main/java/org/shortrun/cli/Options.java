@@ -204,7 +204,7 @@ final class Options {
 
     /** The settings of the Langevin autoencoders, {@code lae} and {@code clae}. */
     static final class Autoencoder {
-        @Option(names = "--metropolis", description = "lae and clae: correct each Langevin proposal of W by Metropolis-Hastings.")
+        @Option(names = "--metropolis", negatable = true, description = "lae and clae: correct each Langevin proposal of W by Metropolis-Hastings; --no-metropolis leaves it out (default: on).")
         Boolean metropolis;
 
         @Option(names = "--prior-steps", paramLabel = "K", description = "clae: short-run Langevin steps from noise for the prior's samples (default: 60).")
