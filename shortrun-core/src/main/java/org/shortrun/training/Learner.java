@@ -472,6 +472,42 @@ public final class Learner implements AutoCloseable {
      * then one Adam step, and W takes where the dynamics ended.
      */
     private float stepAutoencoder(NDArray x, float sigma, float lr, RandomStream stream) {
+        AutoencoderPass pass = autoencoderGradients(x, sigma, stream);
+        AmortisedLangevin.Result result = pass.result();
+        long n = x.getShape().get(0);
+        float meanEnergy = 0;
+        for (float e : result.energies()) {
+            meanEnergy += e;
+        }
+        float loss = meanEnergy / result.energies().length * n;
+        if (!Float.isFinite(loss)) {
+            throw new DivergenceException("the loss is " + loss + " at iteration " + (iteration + 1));
+        }
+        float priorScale = config.getPriorLearningRateScale();
+        adam.step(trainable, lr, name -> name.startsWith(PRIOR_PREFIX) ? priorScale : 1f);
+        String nonFinite = adam.describeNonFinite(trainable);
+        if (nonFinite != null) {
+            throw new DivergenceException(nonFinite + " after the update of iteration " + (iteration + 1));
+        }
+        if (!isFinite(result.w())) {
+            throw new DivergenceException("the encoder's final linear map W is not finite after the Langevin updates of iteration " + (iteration + 1));
+        }
+        langevinEncoder.getProjection().getArray().set(ALL, result.w());
+        lastAcceptance = result.proposals() == 0 ? Float.NaN : (float) result.accepted() / result.proposals();
+        lastSquaredError = pass.squaredError();
+        iteration++;
+        return loss;
+    }
+
+    /** Where amortised Langevin took W, and the summed squared error at its last learning update. */
+    record AutoencoderPass(AmortisedLangevin.Result result, float squaredError) {}
+
+    /**
+     * The first half of a Langevin autoencoder's iteration: the dynamics of W, leaving in every
+     * trainable parameter's gradient what Adam is to step on (the mean over the K learning
+     * updates of the batch's summed energy, and for CLAE the contrastive loss). W is not changed.
+     */
+    AutoencoderPass autoencoderGradients(NDArray x, float sigma, RandomStream stream) {
         int[] zDims = generator.getConfig().getZDims();
         long n = x.getShape().get(0);
         float[] squaredError = {Float.NaN};
@@ -512,11 +548,6 @@ public final class Learner implements AutoCloseable {
                 prior.freezeParameters(false);
             }
         }
-        float meanEnergy = 0;
-        for (float e : result.energies()) {
-            meanEnergy += e;
-        }
-        float loss = meanEnergy / result.energies().length * n;
         if (result.energies().length > 1) {
             // the gradients of the K energies were summed; the parameters learn from their mean
             float share = 1f / result.energies().length;
@@ -532,23 +563,7 @@ public final class Learner implements AutoCloseable {
                 collector.backward(prior.contrastiveLoss(parameterStore, NDArrays.concat(positives, 0), negatives));
             }
         }
-        if (!Float.isFinite(loss)) {
-            throw new DivergenceException("the loss is " + loss + " at iteration " + (iteration + 1));
-        }
-        float priorScale = config.getPriorLearningRateScale();
-        adam.step(trainable, lr, name -> name.startsWith(PRIOR_PREFIX) ? priorScale : 1f);
-        String nonFinite = adam.describeNonFinite(trainable);
-        if (nonFinite != null) {
-            throw new DivergenceException(nonFinite + " after the update of iteration " + (iteration + 1));
-        }
-        if (!isFinite(result.w())) {
-            throw new DivergenceException("the encoder's final linear map W is not finite after the Langevin updates of iteration " + (iteration + 1));
-        }
-        projection.getArray().set(ALL, result.w());
-        lastAcceptance = result.proposals() == 0 ? Float.NaN : (float) result.accepted() / result.proposals();
-        lastSquaredError = squaredError[0];
-        iteration++;
-        return loss;
+        return new AutoencoderPass(result, squaredError[0]);
     }
 
     private void freezeLearnedBlocks(boolean freeze) {

@@ -86,6 +86,82 @@ class LangevinAutoencoderTest {
         }
     }
 
+    /**
+     * What Adam steps on, recomputed in float64: the gradient, for every parameter of the
+     * generator and the encoder's trunk, of the mean over the K = 2 learning updates of the
+     * batch's summed energy at the W each reached, the burn-in's and the proposals' passes
+     * leaving no trace; at z-dims 16,32,64, batch 64, with and without the correction.
+     */
+    @Test
+    void theParametersGradientIsTheMeanEnergysInFloat64() {
+        LadderConfig model = LadderConfig.builder().setZDims(16, 32, 64).optChannels(16).optImageChannels(1).build();
+        for (boolean metropolis : new boolean[] {false, true}) {
+            LearningConfig config = config(Method.LAE, 1, 0).toBuilder().optBatchSize(64).optStepSize(1e-3f).optMetropolis(metropolis).build();
+            try (NDManager manager = NDManager.newBaseManager(); Learner learner = new Learner(model, config, manager)) {
+                LadderGenerator g64 = learner.getGenerator().copyAs(DataType.FLOAT64, manager);
+                LangevinEncoder e64 = learner.getLangevinEncoder().copyAs(DataType.FLOAT64, manager);
+                NDArray w0 = learner.getLangevinEncoder().getProjection().getArray().toType(DataType.FLOAT64, true);
+                NDArray x = RandomStream.seeded(6).uniform(manager, 1f, e64.inputShape(64), DataType.FLOAT32);
+                NDArray x64 = x.toType(DataType.FLOAT64, true);
+                List<double[]> single = new java.util.ArrayList<>();
+                try (NDManager scope = manager.newSubManager()) {
+                    NDArray batch = x.duplicate();
+                    batch.attach(scope);
+                    learner.autoencoderGradients(batch, 0.15f, RandomStream.ofIteration(config.getSeed(), 0));
+                    for (ai.djl.nn.Parameter p : learner.getTrainableParameters().values()) {
+                        single.add(p.getArray().getGradient().toType(DataType.FLOAT64, false).toDoubleArray());
+                    }
+                }
+                // the W of each learning update, from the same dynamics in float64
+                ParameterStore store = new ParameterStore(manager, false);
+                List<NDArray> visited = new java.util.ArrayList<>();
+                AmortisedLangevin.Energy energy =
+                        (w, learn) -> {
+                            if (learn) {
+                                NDArray kept = w.duplicate();
+                                kept.attach(manager);
+                                visited.add(kept);
+                            }
+                            NDArray e = LangevinEncoder.project(e64.features(store, x64, false), w);
+                            return PosteriorEnergy.of(g64, store, x64, LangevinEncoder.split(e, model.getZDims()), 0.15f, null, false).total().sum();
+                        };
+                g64.freezeParameters(true);
+                e64.freezeParameters(true);
+                learner.getAmortisedLangevin().run(energy, w0, 64, manager, RandomStream.ofIteration(config.getSeed(), 0));
+                g64.freezeParameters(false);
+                e64.freezeParameters(false);
+                assertEquals(2, visited.size());
+                List<ai.djl.nn.Parameter> trunk = new java.util.ArrayList<>();
+                for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : e64.getParameters()) {
+                    if (p.getValue() != e64.getProjection()) {
+                        trunk.add(p.getValue());
+                    }
+                }
+                try (ai.djl.training.GradientCollector collector = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                    NDArray total = null;
+                    for (NDArray w : visited) {
+                        NDArray e = LangevinEncoder.project(e64.features(store, x64, true), w);
+                        NDArray u = PosteriorEnergy.of(g64, store, x64, LangevinEncoder.split(e, model.getZDims()), 0.15f, null, true).total().sum();
+                        total = total == null ? u : total.add(u);
+                    }
+                    collector.backward(total.mul(manager.create(0.5)));
+                }
+                List<double[]> reference = new java.util.ArrayList<>();
+                for (ai.djl.nn.Parameter p : g64.getParameters().values()) {
+                    reference.add(p.getArray().getGradient().toDoubleArray());
+                }
+                for (ai.djl.nn.Parameter p : trunk) {
+                    reference.add(p.getArray().getGradient().toDoubleArray());
+                }
+                assertEquals(reference.size(), single.size());
+                for (int i = 0; i < single.size(); i++) {
+                    double error = GradientCheck.relativeError(single.get(i), reference.get(i));
+                    assertTrue(error < GradientCheck.TOLERANCE, (metropolis ? "with" : "without") + " the correction, parameter " + learner.getTrainableParameters().keys().get(i) + ": relative error " + error);
+                }
+            }
+        }
+    }
+
     /** W is sampled, never optimised: it is not among Adam's parameters, and it moves each step. */
     @Test
     void wIsOutsideTheOptimiserAndMovesEveryStep() {
