@@ -512,13 +512,24 @@ public final class Learner implements AutoCloseable {
         long n = x.getShape().get(0);
         float[] squaredError = {Float.NaN};
         NDList positives = new NDList();
+        // the trunk does not change during the dynamics: the passes that learn nothing (burn-in,
+        // proposals) share one forward pass of it, without a graph
+        NDArray[] fixedFeatures = {null};
         AmortisedLangevin.Energy energy =
                 (w, learn) -> {
                     if (!learn) {
                         freezeLearnedBlocks(true);
                     }
                     try {
-                        NDArray h = langevinEncoder.features(parameterStore, x, learn);
+                        NDArray h;
+                        if (learn) {
+                            h = langevinEncoder.features(parameterStore, x, true);
+                        } else {
+                            if (fixedFeatures[0] == null) {
+                                fixedFeatures[0] = langevinEncoder.features(parameterStore, x, false);
+                            }
+                            h = fixedFeatures[0];
+                        }
                         NDArray e = LangevinEncoder.project(h, w);
                         PosteriorEnergy u = PosteriorEnergy.of(generator, parameterStore, x, LangevinEncoder.split(e, zDims), sigma, prior, learn);
                         NDArray sum = u.total().sum();

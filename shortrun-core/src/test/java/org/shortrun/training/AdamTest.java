@@ -25,6 +25,16 @@ class AdamTest {
     /** Three updates of the engine's fused Adam against the algorithm computed in float64. */
     @Test
     void updatesMatchTheAlgorithmInFloat64() {
+        updatesMatchFloat64(null);
+    }
+
+    /** The same with a per-parameter factor on the rate, as CLAE's prior learns: the bias at 0.2 of it. */
+    @Test
+    void perParameterRatesMatchTheAlgorithmInFloat64() {
+        updatesMatchFloat64(name -> name.contains("bias") ? 0.2 : 1);
+    }
+
+    private static void updatesMatchFloat64(java.util.function.ToDoubleFunction<String> multiplier) {
         float beta1 = 0.5f;
         float beta2 = 0.999f;
         float epsilon = 1e-8f;
@@ -53,9 +63,14 @@ class AdamTest {
                 for (Pair<String, Parameter> p : layer.getParameters()) {
                     gradients.add(p.getValue().getArray().getGradient().toType(DataType.FLOAT64, false).toDoubleArray());
                 }
-                adam.step(layer.getParameters(), rate);
-                double corrected = rate * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
+                if (multiplier == null) {
+                    adam.step(layer.getParameters(), rate);
+                } else {
+                    adam.step(layer.getParameters(), rate, multiplier);
+                }
                 for (int i = 0; i < gradients.size(); i++) {
+                    double factor = multiplier == null ? 1 : multiplier.applyAsDouble(layer.getParameters().get(i).getKey());
+                    double corrected = factor * rate * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
                     double[] g = gradients.get(i);
                     double[] w = weights.get(i);
                     double[] m = means.get(i);

@@ -171,40 +171,31 @@ public final class AnomalyDetection {
      * @throws IOException if a file cannot be written
      */
     public Report run() throws IOException {
-        int count = anomalous.length;
-        int normal = normalCount;
-        double trainSeconds = 0;
-        int trainImages = 0;
-        double[] scores;
-        long iteration;
-        Method method;
-        double inferenceSeconds;
         if (checkpoint != null) {
             try (NDManager manager = NDManager.newBaseManager(); Learner learner = checkpoint.restore(checkpoint.getLearningConfig(), manager)) {
-                long start = System.nanoTime();
-                scores = scores(learner, test, count, batchSize, RandomStream.seeded(learner.getConfig().getSeed()), progress);
-                inferenceSeconds = (System.nanoTime() - start) / 1e9;
-                iteration = learner.getIteration();
-                method = learner.getConfig().getMethod();
-            }
-        } else {
-            trainImages = normalImages.imageCount();
-            TrainingSession.Builder session = TrainingSession.builder().setModel(model).setLearning(learning).setTrainImages(normalImages).optOutput(output);
-            if (listener != null) {
-                session.addListener(listener);
-            }
-            try (TrainingSession s = session.build()) {
-                long start = System.nanoTime();
-                s.train();
-                trainSeconds = (System.nanoTime() - start) / 1e9;
-                Learner learner = s.learner();
-                start = System.nanoTime();
-                scores = scores(learner, test, count, batchSize, RandomStream.seeded(learning.getSeed()), progress);
-                inferenceSeconds = (System.nanoTime() - start) / 1e9;
-                iteration = learner.getIteration();
-                method = learning.getMethod();
+                return measure(learner, 0, 0);
             }
         }
+        TrainingSession.Builder session = TrainingSession.builder().setModel(model).setLearning(learning).setTrainImages(normalImages).optOutput(output);
+        if (listener != null) {
+            session.addListener(listener);
+        }
+        try (TrainingSession s = session.build()) {
+            long start = System.nanoTime();
+            s.train();
+            return measure(s.learner(), (System.nanoTime() - start) / 1e9, normalImages.imageCount());
+        }
+    }
+
+    /** Scores the test images with a trained learner, and writes and reports what came of it. */
+    private Report measure(Learner learner, double trainSeconds, int trainImages) throws IOException {
+        int count = anomalous.length;
+        int normal = normalCount;
+        Method method = learner.getConfig().getMethod();
+        long start = System.nanoTime();
+        double[] scores = scores(learner, test, count, batchSize, RandomStream.seeded(learner.getConfig().getSeed()), progress);
+        double inferenceSeconds = (System.nanoTime() - start) / 1e9;
+        long iteration = learner.getIteration();
         double auroc = auroc(scores, anomalous);
         double normalSum = 0;
         double anomalousSum = 0;

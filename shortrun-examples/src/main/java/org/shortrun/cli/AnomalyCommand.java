@@ -5,8 +5,6 @@ import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
 import org.shortrun.engine.EngineCheck;
 import org.shortrun.eval.AnomalyDetection;
-import org.shortrun.io.DirectoryLock;
-import org.shortrun.io.WriteFailure;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.Learner;
@@ -19,9 +17,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -82,13 +77,14 @@ final class AnomalyCommand implements Callable<Integer> {
         AnomalyDetection.Builder job = AnomalyDetection.builder().setNormalClass(normalClass).optTestImages(testImages).optOutput(out)
                 .optProgress(new ProgressBar(System.err, "img").asProgress("shortrun anomaly: "));
         LadderConfig model;
+        LearningConfig learning = null;
         if (checkpoint != null) {
             Checkpoint cp = Checkpoint.read(checkpoint);
             model = cp.getModelConfig();
             job.optCheckpoint(cp);
         } else {
             model = modelOptions.build(null, data.imageChannels(), 32);
-            LearningConfig learning = learning();
+            learning = learning();
             Learner.checkCompatible(model, learning);
             job.setModel(model).setLearning(learning).optListener(new ProgressBar(System.err));
         }
@@ -111,34 +107,19 @@ final class AnomalyCommand implements Callable<Integer> {
             Json.print(detection.run().toMap());
             return 0;
         }
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw WriteFailure.of(out, e);
-        }
-        DirectoryLock lock;
-        try {
-            lock = DirectoryLock.acquire(out.resolve(TrainJob.LOCK), "--out " + out);
-        } catch (IOException e) {
-            throw WriteFailure.of(out.resolve(TrainJob.LOCK), e);
-        }
-        try (lock) {
-            TrainJob.checkOutput(out, null);
-            if (checkpoint == null) {
+        LearningConfig trained = learning;
+        LadderConfig architecture = model;
+        TrainJob.underLock(out, null, () -> {
+            if (trained != null) {
                 Map<String, Object> extra = new LinkedHashMap<>();
                 extra.put("data", data.describe());
                 extra.put("normal_class", normalClass);
                 extra.put("engine_check", check.toMap());
                 extra.putAll(engine.record(check));
-                Path config = out.resolve("config.json");
-                try {
-                    Files.writeString(config, Checkpoint.configJson(model, learning(), extra), StandardCharsets.UTF_8);
-                } catch (IOException e) {
-                    throw WriteFailure.of(config, e);
-                }
+                TrainJob.writeConfig(out, architecture, trained, extra);
             }
             Json.print(detection.run().toMap());
-        }
+        });
         return 0;
     }
 

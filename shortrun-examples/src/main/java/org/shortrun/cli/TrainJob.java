@@ -101,6 +101,30 @@ final class TrainJob {
         if (tuning != null && train.imageCount() < tuning.examples()) {
             throw new InputException("--step-size-examples " + tuning.examples() + " is more than the " + train.imageCount() + " training images");
         }
+        underLock(out, resume, () -> {
+            if (resume != null && !Checkpoint.exists(out)) {
+                System.err.println("shortrun: note: continuing " + resume.getDirectory() + " (iteration " + resume.getIteration() + ") in " + out);
+            }
+            EngineCheck.Report engineCheck = engine.check(model);
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("data", dataDescription);
+            extra.put("engine_check", engineCheck.toMap());
+            extra.putAll(engine.record(engineCheck));
+            writeConfig(out, model, training, extra);
+            train(evaluateAtStart);
+        });
+    }
+
+    /** Work done in a run directory under its lock. */
+    interface LockedWork {
+        void run() throws IOException;
+    }
+
+    /**
+     * Creates a run directory, takes its lock (taking over a stale one with a note), checks again
+     * under the lock that a run may write there ({@link #checkOutput}), and does the work.
+     */
+    static void underLock(Path out, Checkpoint resume, LockedWork work) throws IOException {
         try {
             Files.createDirectories(out);
         } catch (IOException e) {
@@ -118,21 +142,17 @@ final class TrainJob {
             }
             // again under the lock: a run that started meanwhile may have written a checkpoint
             checkOutput(out, resume);
-            if (resume != null && !Checkpoint.exists(out)) {
-                System.err.println("shortrun: note: continuing " + resume.getDirectory() + " (iteration " + resume.getIteration() + ") in " + out);
-            }
-            EngineCheck.Report engineCheck = engine.check(model);
-            Map<String, Object> extra = new LinkedHashMap<>();
-            extra.put("data", dataDescription);
-            extra.put("engine_check", engineCheck.toMap());
-            extra.putAll(engine.record(engineCheck));
-            Path config = out.resolve("config.json");
-            try {
-                Files.writeString(config, Checkpoint.configJson(model, training, extra), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw WriteFailure.of(config, e);
-            }
-            train(evaluateAtStart);
+            work.run();
+        }
+    }
+
+    /** Writes a run's config.json: its settings and what the run records of how it was started. */
+    static void writeConfig(Path out, LadderConfig model, LearningConfig training, Map<String, Object> extra) {
+        Path config = out.resolve("config.json");
+        try {
+            Files.writeString(config, Checkpoint.configJson(model, training, extra), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw WriteFailure.of(config, e);
         }
     }
 
