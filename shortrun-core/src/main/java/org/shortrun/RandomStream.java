@@ -4,17 +4,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-
 import java.util.SplittableRandom;
 
 /**
- * A seeded stream of random numbers. The library draws everything random from such streams
- * (initial parameters, Langevin's starting latents and noise, prior samples), never from the
- * engine's global generator, so it neither reseeds nor advances what other DJL code in the same
- * JVM draws from, and the same seed gives the same numbers on any engine and device.
+ * A seeded stream of random numbers. The library draws everything random from such streams (initial
+ * parameters, Langevin's starting latents and noise, prior samples), never from the engine's global
+ * generator, so it neither reseeds nor advances what other DJL code in the same JVM draws from, and
+ * the same seed gives the same numbers on any engine and device.
  *
- * <p>Draws are made in Java and copied to the engine. A Langevin step of a batch of 64 at
- * d = 112 needs 7,168 normals, a small cost next to the step's forward and backward pass.
+ * <p>Draws are made in Java and copied to the engine. A Langevin step of a batch of 64 at d = 112
+ * needs 7,168 normals, a small cost next to the step's forward and backward pass.
  */
 public final class RandomStream {
 
@@ -43,7 +42,8 @@ public final class RandomStream {
      * @return the iteration's stream
      */
     public static RandomStream ofIteration(long seed, long iteration) {
-        return new RandomStream(new SplittableRandom(seed * 0x9E3779B97F4A7C15L + iteration * 0xC2B2AE3D27D4EB4FL));
+        return new RandomStream(
+                new SplittableRandom(seed * 0x9E3779B97F4A7C15L + iteration * 0xC2B2AE3D27D4EB4FL));
     }
 
     /**
@@ -80,13 +80,16 @@ public final class RandomStream {
 
     /**
      * An array that owns its memory. {@code manager.create(float[])} wraps a direct buffer that
-     * only the Java array object keeps alive, and {@code toType} to the same type returns an
-     * alias of it: an array kept past that object (a parameter, a latent inside an autograd
-     * graph) would read freed memory once the buffer is collected.
+     * only the Java array object keeps alive, and {@code toType} to the same type returns an alias
+     * of it: an array kept past that object (a parameter, a latent inside an autograd graph) would
+     * read freed memory once the buffer is collected.
      */
-    private static NDArray ownedCopy(NDManager manager, float[] values, Shape shape, DataType dataType) {
+    private static NDArray ownedCopy(
+            NDManager manager, float[] values, Shape shape, DataType dataType) {
         try (NDArray wrapped = manager.create(values, shape)) {
-            return dataType == DataType.FLOAT32 ? wrapped.duplicate() : wrapped.toType(dataType, false);
+            return dataType == DataType.FLOAT32
+                    ? wrapped.duplicate()
+                    : wrapped.toType(dataType, false);
         }
     }
 

@@ -10,13 +10,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-
-import org.junit.jupiter.api.Test;
-
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class RandomStreamTest {
 
@@ -31,9 +29,14 @@ class RandomStreamTest {
             assertArrayEquals(
                     RandomStream.ofIteration(1, 7).normal(manager, new Shape(10)).toFloatArray(),
                     RandomStream.ofIteration(1, 7).normal(manager, new Shape(10)).toFloatArray());
-            assertFalse(Arrays.equals(
-                    RandomStream.ofIteration(1, 7).normal(manager, new Shape(10)).toFloatArray(),
-                    RandomStream.ofIteration(1, 8).normal(manager, new Shape(10)).toFloatArray()));
+            assertFalse(
+                    Arrays.equals(
+                            RandomStream.ofIteration(1, 7)
+                                    .normal(manager, new Shape(10))
+                                    .toFloatArray(),
+                            RandomStream.ofIteration(1, 8)
+                                    .normal(manager, new Shape(10))
+                                    .toFloatArray()));
         }
     }
 
@@ -64,7 +67,10 @@ class RandomStreamTest {
             List<float[]> expected = new ArrayList<>();
             RandomStream stream = RandomStream.seeded(3);
             for (int i = 0; i < 50; i++) {
-                NDArray a = i % 2 == 0 ? stream.normal(manager, new Shape(4096)) : stream.uniform(manager, 0.1f, new Shape(4096), DataType.FLOAT32);
+                NDArray a =
+                        i % 2 == 0
+                                ? stream.normal(manager, new Shape(4096))
+                                : stream.uniform(manager, 0.1f, new Shape(4096), DataType.FLOAT32);
                 arrays.add(a);
                 expected.add(a.toFloatArray());
             }
@@ -72,7 +78,9 @@ class RandomStreamTest {
             for (int round = 0; round < 5; round++) {
                 System.gc();
                 for (int i = 0; i < 50; i++) {
-                    ByteBuffer b = ByteBuffer.allocateDirect(4096 * 4).order(java.nio.ByteOrder.nativeOrder());
+                    ByteBuffer b =
+                            ByteBuffer.allocateDirect(4096 * 4)
+                                    .order(java.nio.ByteOrder.nativeOrder());
                     while (b.remaining() >= 4) {
                         b.putFloat(Float.NaN);
                     }

@@ -21,11 +21,20 @@ import java.util.Set;
  * @param flags the flags among {@link #FLAGS_THAT_MATTER} that the CPU has
  * @param l1dCache the first-level data cache size as the kernel reports it, or null if hidden
  */
-public record CpuDescription(String model, String vendor, int family, int cores, List<String> flags, String l1dCache) {
+public record CpuDescription(
+        String model, String vendor, int family, int cores, List<String> flags, String l1dCache) {
 
     /** Instruction-set flags that select oneDNN's and LibTorch's kernels. */
     public static final List<String> FLAGS_THAT_MATTER =
-            List.of("avx", "avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16", "amx_tile");
+            List.of(
+                    "avx",
+                    "avx2",
+                    "fma",
+                    "avx512f",
+                    "avx512bw",
+                    "avx512_vnni",
+                    "avx512_bf16",
+                    "amx_tile");
 
     /**
      * Describes this machine's CPU.
@@ -90,7 +99,8 @@ public record CpuDescription(String model, String vendor, int family, int cores,
                 }
                 int colon = line.indexOf(':');
                 if (colon > 0) {
-                    info.putIfAbsent(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+                    info.putIfAbsent(
+                            line.substring(0, colon).trim(), line.substring(colon + 1).trim());
                 }
             }
         } catch (IOException | RuntimeException e) {

@@ -7,24 +7,22 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
-
-import org.shortrun.RandomStream;
-import org.shortrun.model.LadderConfig;
-import org.shortrun.model.LadderGenerator;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.shortrun.RandomStream;
+import org.shortrun.model.LadderConfig;
+import org.shortrun.model.LadderGenerator;
 
 /**
  * Checks, in a second or two, whether this machine's engine computes a generator's gradients
- * correctly: the float32 gradients of a generator of the given shape, with respect to its
- * latents and every parameter, against a float64 recomputation, at two batch sizes (the engine
- * takes other paths at batch 1 than above it). It also reports whether the engine on its own
- * gets a plain convolution with 4 or 12 output channels wrong, the known oneDNN bug that {@link
- * org.shortrun.model.PaddedConv2d} works around (docs/DESIGN.md). The commands run it before
- * long work and refuse to go on if the generator's gradients are wrong.
+ * correctly: the float32 gradients of a generator of the given shape, with respect to its latents
+ * and every parameter, against a float64 recomputation, at two batch sizes (the engine takes other
+ * paths at batch 1 than above it). It also reports whether the engine on its own gets a plain
+ * convolution with 4 or 12 output channels wrong, the known oneDNN bug that {@link
+ * org.shortrun.model.PaddedConv2d} works around (docs/DESIGN.md). The commands run it before long
+ * work and refuse to go on if the generator's gradients are wrong.
  */
 public final class EngineCheck {
 
@@ -48,7 +46,12 @@ public final class EngineCheck {
      * @param seconds how long the check took
      */
     public record Report(
-            CpuDescription cpu, String libtorch, String djl, double plainConvolutionError, GradientCheck.Result generator, double seconds) {
+            CpuDescription cpu,
+            String libtorch,
+            String djl,
+            double plainConvolutionError,
+            GradientCheck.Result generator,
+            double seconds) {
 
         /**
          * Whether the engine on its own computes wrong input gradients for convolutions whose
@@ -80,7 +83,9 @@ public final class EngineCheck {
             }
             return String.format(
                     Locale.ROOT,
-                    "the engine computes wrong gradients on this machine: float32 against float64, relative error %.3g in the latents' gradient and %.3g in %s's (at most %.0e allowed), and no workaround covers it; LibTorch %s on %s (%s)",
+                    "the engine computes wrong gradients on this machine: float32 against float64,"
+                        + " relative error %.3g in the latents' gradient and %.3g in %s's (at most"
+                        + " %.0e allowed), and no workaround covers it; LibTorch %s on %s (%s)",
                     generator.inputError(),
                     generator.parameterError(),
                     generator.worstParameter(),
@@ -119,7 +124,8 @@ public final class EngineCheck {
          * @param threads the engine's intra-op threads
          * @return the entries, in a stable order
          */
-        public Map<String, Object> runRecord(String version, List<String> commandLine, int threads) {
+        public Map<String, Object> runRecord(
+                String version, List<String> commandLine, int threads) {
             Map<String, Object> versions = new LinkedHashMap<>();
             versions.put("shortrun", version);
             versions.put("djl", djl);
@@ -152,10 +158,17 @@ public final class EngineCheck {
         try (NDManager manager = parent.newSubManager()) {
             plain = Math.max(plainConvolution(16, 4, manager), plainConvolution(64, 12, manager));
             LadderGenerator single = new LadderGenerator(config);
-            single.initialize(manager, DataType.FLOAT32, RandomStream.seeded(SEED), single.inputShapes(1));
+            single.initialize(
+                    manager, DataType.FLOAT32, RandomStream.seeded(SEED), single.inputShapes(1));
             LadderGenerator reference = single.copyAs(DataType.FLOAT64, manager);
             for (int batch : BATCHES) {
-                GradientCheck.Result r = GradientCheck.compare(single, reference, single.inputShapes(batch), SEED + batch, manager);
+                GradientCheck.Result r =
+                        GradientCheck.compare(
+                                single,
+                                reference,
+                                single.inputShapes(batch),
+                                SEED + batch,
+                                manager);
                 if (worst == null || !(r.worst() <= worst.worst())) {
                     worst = r;
                 }
@@ -163,7 +176,12 @@ public final class EngineCheck {
         }
         Engine engine = Engine.getInstance();
         return new Report(
-                CpuDescription.ofThisMachine(), engine.getVersion(), Engine.getDjlVersion(), plain, worst, (System.nanoTime() - start) / 1e9);
+                CpuDescription.ofThisMachine(),
+                engine.getVersion(),
+                Engine.getDjlVersion(),
+                plain,
+                worst,
+                (System.nanoTime() - start) / 1e9);
     }
 
     /** The input-gradient error of DJL's own convolution, 3 x 3 on 16 x 16 maps at batch 16. */
@@ -174,14 +192,29 @@ public final class EngineCheck {
         single.initialize(manager, DataType.FLOAT32, shape);
         reference.initialize(manager, DataType.FLOAT64, shape);
         for (int i = 0; i < single.getParameters().size(); i++) {
-            try (NDArray value = single.getParameters().get(i).getValue().getArray().toType(DataType.FLOAT64, true)) {
-                reference.getParameters().get(i).getValue().getArray().set(new NDIndex("..."), value);
+            try (NDArray value =
+                    single.getParameters()
+                            .get(i)
+                            .getValue()
+                            .getArray()
+                            .toType(DataType.FLOAT64, true)) {
+                reference
+                        .getParameters()
+                        .get(i)
+                        .getValue()
+                        .getArray()
+                        .set(new NDIndex("..."), value);
             }
         }
-        return GradientCheck.compare(single, reference, new Shape[] {shape}, SEED, manager).inputError();
+        return GradientCheck.compare(single, reference, new Shape[] {shape}, SEED, manager)
+                .inputError();
     }
 
     private static Conv2d plainConv(int out) {
-        return Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(out).build();
+        return Conv2d.builder()
+                .setKernelShape(new Shape(3, 3))
+                .optPadding(new Shape(1, 1))
+                .setFilters(out)
+                .build();
     }
 }

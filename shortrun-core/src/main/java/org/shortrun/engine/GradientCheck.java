@@ -12,13 +12,12 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-
 import java.util.Random;
 
 /**
  * Compares the gradients a block computes in float32 with a float64 recomputation from the same
- * parameters and inputs. The loss is the summed squared error against a random target, the form
- * of both the learning loss and the Langevin energy.
+ * parameters and inputs. The loss is the summed squared error against a random target, the form of
+ * both the learning loss and the Langevin energy.
  */
 public final class GradientCheck {
 
@@ -30,8 +29,8 @@ public final class GradientCheck {
     private GradientCheck() {}
 
     /**
-     * The agreement of one comparison: the worst relative error over the inputs' gradients and
-     * over the parameters' gradients.
+     * The agreement of one comparison: the worst relative error over the inputs' gradients and over
+     * the parameters' gradients.
      *
      * @param inputError the worst relative error of an input's gradient
      * @param parameterError the worst relative error of a parameter's gradient
@@ -59,8 +58,8 @@ public final class GradientCheck {
     }
 
     /**
-     * The largest absolute difference over the largest absolute reference value; infinite if
-     * {@code actual} holds a NaN or an infinity.
+     * The largest absolute difference over the largest absolute reference value; infinite if {@code
+     * actual} holds a NaN or an infinity.
      *
      * @param actual the values under test
      * @param reference the reference values, of the same length
@@ -68,7 +67,8 @@ public final class GradientCheck {
      */
     public static double relativeError(double[] actual, double[] reference) {
         if (actual.length != reference.length) {
-            throw new IllegalArgumentException("lengths differ: " + actual.length + " and " + reference.length);
+            throw new IllegalArgumentException(
+                    "lengths differ: " + actual.length + " and " + reference.length);
         }
         double difference = 0;
         double scale = 0;
@@ -95,7 +95,8 @@ public final class GradientCheck {
      * @param manager the manager the arrays are made under; nothing is left in it
      * @return the agreement
      */
-    public static Result compare(Block single, Block reference, Shape[] inputShapes, long seed, NDManager manager) {
+    public static Result compare(
+            Block single, Block reference, Shape[] inputShapes, long seed, NDManager manager) {
         Random random = new Random(seed);
         double[][] inputs = new double[inputShapes.length][];
         for (int i = 0; i < inputShapes.length; i++) {
@@ -103,8 +104,24 @@ public final class GradientCheck {
         }
         Shape outputShape = single.getOutputShapes(inputShapes)[0];
         double[] target = gaussian(random, outputShape.size());
-        Gradients a = gradients(single, DataType.FLOAT32, inputs, inputShapes, target, outputShape, manager);
-        Gradients b = gradients(reference, DataType.FLOAT64, inputs, inputShapes, target, outputShape, manager);
+        Gradients a =
+                gradients(
+                        single,
+                        DataType.FLOAT32,
+                        inputs,
+                        inputShapes,
+                        target,
+                        outputShape,
+                        manager);
+        Gradients b =
+                gradients(
+                        reference,
+                        DataType.FLOAT64,
+                        inputs,
+                        inputShapes,
+                        target,
+                        outputShape,
+                        manager);
         double inputError = 0;
         for (int i = 0; i < inputs.length; i++) {
             inputError = Math.max(inputError, relativeError(a.inputs[i], b.inputs[i]));
@@ -124,7 +141,13 @@ public final class GradientCheck {
     private record Gradients(double[][] inputs, double[][] parameters, String[] names) {}
 
     private static Gradients gradients(
-            Block block, DataType type, double[][] inputs, Shape[] shapes, double[] target, Shape outputShape, NDManager manager) {
+            Block block,
+            DataType type,
+            double[][] inputs,
+            Shape[] shapes,
+            double[] target,
+            Shape outputShape,
+            NDManager manager) {
         clearGradients(block);
         try (NDManager scope = manager.newSubManager()) {
             NDList x = new NDList();
@@ -135,12 +158,14 @@ public final class GradientCheck {
             }
             NDArray t = scope.create(toFloat(target), outputShape).toType(type, false);
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray y = block.forward(new ParameterStore(scope, false), x, true).singletonOrThrow();
+                NDArray y =
+                        block.forward(new ParameterStore(scope, false), x, true).singletonOrThrow();
                 collector.backward(t.sub(y).square().sum());
             }
             double[][] inputGradients = new double[inputs.length][];
             for (int i = 0; i < inputs.length; i++) {
-                inputGradients[i] = x.get(i).getGradient().toType(DataType.FLOAT64, false).toDoubleArray();
+                inputGradients[i] =
+                        x.get(i).getGradient().toType(DataType.FLOAT64, false).toDoubleArray();
             }
             var parameters = block.getParameters();
             double[][] parameterGradients = new double[parameters.size()][];

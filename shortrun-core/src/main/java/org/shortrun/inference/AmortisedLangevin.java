@@ -4,7 +4,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-
 import org.shortrun.RandomStream;
 
 /**
@@ -16,12 +15,12 @@ import org.shortrun.RandomStream;
  *   W = W - eta grad_W U + sqrt(2 eta / n) N(0, I),    U = (1/n) sum_i U(x_i, W h(x_i))
  * </pre>
  *
- * <p>which is the Langevin update of {@link Langevin#move} on the batch's summed energy with
- * {@code s = sqrt(2 eta / n)}. One run makes {@code burnIn + steps} updates; the energies at the
- * W of the last {@code steps} updates, before each, are what the trunk and the generator learn
- * from (the authors' code: one burn-in update, then two). With the Metropolis-Hastings correction,
- * a proposal is accepted with probability {@code min(1, exp(-U'_sum + U_sum) q(W | W') / q(W' |
- * W))}, the proposal's energy taken with the parameters fixed.
+ * <p>which is the Langevin update of {@link Langevin#move} on the batch's summed energy with {@code
+ * s = sqrt(2 eta / n)}. One run makes {@code burnIn + steps} updates; the energies at the W of the
+ * last {@code steps} updates, before each, are what the trunk and the generator learn from (the
+ * authors' code: one burn-in update, then two). With the Metropolis-Hastings correction, a proposal
+ * is accepted with probability {@code min(1, exp(-U'_sum + U_sum) q(W | W') / q(W' | W))}, the
+ * proposal's energy taken with the parameters fixed.
  */
 public final class AmortisedLangevin {
 
@@ -46,22 +45,30 @@ public final class AmortisedLangevin {
         return new Builder();
     }
 
-    /** @return eta, the step size of W's update */
+    /**
+     * @return eta, the step size of W's update
+     */
     public float getStepSize() {
         return stepSize;
     }
 
-    /** @return the updates whose energies the learning uses */
+    /**
+     * @return the updates whose energies the learning uses
+     */
     public int getSteps() {
         return steps;
     }
 
-    /** @return the updates made first, whose energies are not used */
+    /**
+     * @return the updates made first, whose energies are not used
+     */
     public int getBurnIn() {
         return burnIn;
     }
 
-    /** @return whether proposals are corrected by Metropolis-Hastings */
+    /**
+     * @return whether proposals are corrected by Metropolis-Hastings
+     */
     public boolean isMetropolis() {
         return metropolis;
     }
@@ -111,7 +118,8 @@ public final class AmortisedLangevin {
      * @param stream where the noise and the acceptance draws come from
      * @return W after the run and the energies seen
      */
-    public Result run(Energy energy, NDArray w, long batch, NDManager manager, RandomStream stream) {
+    public Result run(
+            Energy energy, NDArray w, long batch, NDManager manager, RandomStream stream) {
         float s = noiseScale(batch);
         float[] energies = new float[steps];
         int proposals = 0;
@@ -126,12 +134,18 @@ public final class AmortisedLangevin {
                 if (learn) {
                     energies[t - burnIn] = (float) (here.energy / batch);
                 }
-                NDArray proposal = Langevin.move(current, here.gradient, s, stream.normal(step, current.getShape()));
+                NDArray proposal =
+                        Langevin.move(
+                                current, here.gradient, s, stream.normal(step, current.getShape()));
                 NDArray next = proposal;
                 if (metropolis) {
                     proposals++;
                     Point there = evaluate(energy, proposal, false);
-                    double logAcceptance = here.energy - there.energy + logProposal(current, proposal, there.gradient, s) - logProposal(proposal, current, here.gradient, s);
+                    double logAcceptance =
+                            here.energy
+                                    - there.energy
+                                    + logProposal(current, proposal, there.gradient, s)
+                                    - logProposal(proposal, current, here.gradient, s);
                     if (Math.log(stream.uniform()) < logAcceptance) {
                         accepted++;
                     } else {
@@ -153,7 +167,10 @@ public final class AmortisedLangevin {
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray sum = energy.sum(w, learn);
             collector.backward(sum);
-            value = sum.getDataType() == ai.djl.ndarray.types.DataType.FLOAT64 ? sum.getDouble() : sum.getFloat();
+            value =
+                    sum.getDataType() == ai.djl.ndarray.types.DataType.FLOAT64
+                            ? sum.getDouble()
+                            : sum.getFloat();
         }
         return new Point(value, w.getGradient().duplicate());
     }
@@ -166,7 +183,12 @@ public final class AmortisedLangevin {
         double drift = (double) s * s / 2;
         try (NDArray mean = from.sub(gradientAtFrom.mul((float) drift));
                 NDArray difference = to.sub(mean)) {
-            double squares = difference.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).square().sum().getDouble();
+            double squares =
+                    difference
+                            .toType(ai.djl.ndarray.types.DataType.FLOAT64, false)
+                            .square()
+                            .sum()
+                            .getDouble();
             return -squares / (2.0 * s * s);
         }
     }
@@ -215,7 +237,8 @@ public final class AmortisedLangevin {
 
         /**
          * Whether to correct each proposal by Metropolis-Hastings (default true, as the authors'
-         * code does; without it, a large gradient can throw W far off, docs/LANGEVIN-AUTOENCODERS.md).
+         * code does; without it, a large gradient can throw W far off,
+         * docs/LANGEVIN-AUTOENCODERS.md).
          *
          * @param metropolis true for the correction
          * @return this builder
@@ -234,13 +257,16 @@ public final class AmortisedLangevin {
          */
         public AmortisedLangevin build() {
             if (!(stepSize > 0) || Float.isInfinite(stepSize)) {
-                throw new IllegalArgumentException("the step size eta must be positive, got " + stepSize);
+                throw new IllegalArgumentException(
+                        "the step size eta must be positive, got " + stepSize);
             }
             if (steps <= 0) {
-                throw new IllegalArgumentException("the number of W updates must be positive, got " + steps);
+                throw new IllegalArgumentException(
+                        "the number of W updates must be positive, got " + steps);
             }
             if (burnIn < 0) {
-                throw new IllegalArgumentException("the burn-in must be >= 0 updates, got " + burnIn);
+                throw new IllegalArgumentException(
+                        "the burn-in must be >= 0 updates, got " + burnIn);
             }
             return new AmortisedLangevin(this);
         }

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-
 import org.shortrun.RandomStream;
 import org.shortrun.model.LadderEncoder;
 import org.shortrun.model.LadderGenerator;
@@ -25,9 +24,9 @@ import org.shortrun.model.Parameterisation;
  * </pre>
  *
  * <p>Since {@code z_l = mu_p + sd_p e_l}, that is {@code e_l ~ N(m, v^2)} with {@code m = (mu_q -
- * mu_p) / sd_p} and {@code v = sqrt(var_q) / sd_p}, and KL(q(z_l) || p(z_l)) = KL(N(m, v^2) ||
- * N(0, I)) = {@code sum (m^2 + v^2 - log v^2 - 1) / 2}. Without the merge (a VAE), every layer's
- * {@code (m, v)} is the encoder's Gaussian itself.
+ * mu_p) / sd_p} and {@code v = sqrt(var_q) / sd_p}, and KL(q(z_l) || p(z_l)) = KL(N(m, v^2) || N(0,
+ * I)) = {@code sum (m^2 + v^2 - log v^2 - 1) / 2}. Without the merge (a VAE), every layer's {@code
+ * (m, v)} is the encoder's Gaussian itself.
  */
 public final class AmortisedPosterior {
 
@@ -67,8 +66,8 @@ public final class AmortisedPosterior {
     }
 
     /**
-     * Infers the posterior of a batch, draws its latents (or takes their means) and generates
-     * from them.
+     * Infers the posterior of a batch, draws its latents (or takes their means) and generates from
+     * them.
      *
      * @param generator the generator
      * @param encoder the encoder of the same architecture
@@ -79,9 +78,19 @@ public final class AmortisedPosterior {
      * @return the reconstruction, the latents and the KL of each example
      * @throws IllegalArgumentException for the ladder merge on a generator without Gaussian priors
      */
-    public Pass pass(LadderGenerator generator, LadderEncoder encoder, ParameterStore parameterStore, NDArray x, RandomStream stream, boolean training) {
-        if (ladder && generator.getConfig().getLayers() > 1 && generator.getConfig().getParameterisation() != Parameterisation.RELEASED) {
-            throw new IllegalArgumentException("Ladder-VAE merges Gaussian priors, which only the released parameterisation has");
+    public Pass pass(
+            LadderGenerator generator,
+            LadderEncoder encoder,
+            ParameterStore parameterStore,
+            NDArray x,
+            RandomStream stream,
+            boolean training) {
+        if (ladder
+                && generator.getConfig().getLayers() > 1
+                && generator.getConfig().getParameterisation() != Parameterisation.RELEASED) {
+            throw new IllegalArgumentException(
+                    "Ladder-VAE merges Gaussian priors, which only the released parameterisation"
+                            + " has");
         }
         NDManager manager = x.getManager();
         NDList bottomUp = encoder.forward(parameterStore, new NDList(x), training);
@@ -94,14 +103,21 @@ public final class AmortisedPosterior {
                         (layer, priorMean, priorSd) -> {
                             NDArray muHat = bottomUp.get(2 * layer);
                             NDArray sdHat = bottomUp.get(2 * layer + 1);
-                            NDList q = ladder && priorSd != null ? merge(muHat, sdHat, priorMean, priorSd) : new NDList(muHat, sdHat);
+                            NDList q =
+                                    ladder && priorSd != null
+                                            ? merge(muHat, sdHat, priorMean, priorSd)
+                                            : new NDList(muHat, sdHat);
                             NDArray m = q.get(0);
                             NDArray v = q.get(1);
                             NDArray layerKl = klFromStandardNormal(m, v);
                             kl[0] = kl[0] == null ? layerKl : kl[0].add(layerKl);
                             NDArray e = m;
                             if (stream != null) {
-                                e = m.add(v.mul(stream.normal(manager, m.getShape()).toType(m.getDataType(), false)));
+                                e =
+                                        m.add(
+                                                v.mul(
+                                                        stream.normal(manager, m.getShape())
+                                                                .toType(m.getDataType(), false)));
                             }
                             latents.add(e);
                             return e;
@@ -130,8 +146,8 @@ public final class AmortisedPosterior {
     }
 
     /**
-     * KL(N(m, v^2) || N(0, I)) of each example, summed over dimensions: {@code sum (m^2 + v^2 -
-     * log v^2 - 1) / 2}.
+     * KL(N(m, v^2) || N(0, I)) of each example, summed over dimensions: {@code sum (m^2 + v^2 - log
+     * v^2 - 1) / 2}.
      *
      * @param m the means {@code [n, z]}
      * @param v the standard deviations {@code [n, z]}

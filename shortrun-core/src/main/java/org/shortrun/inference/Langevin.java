@@ -7,11 +7,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-
+import java.util.Arrays;
 import org.shortrun.RandomStream;
 import org.shortrun.model.LadderGenerator;
-
-import java.util.Arrays;
 
 /**
  * Noise-initialised short-run Langevin dynamics on the whitened latents of a generator.
@@ -23,11 +21,11 @@ import java.util.Arrays;
  *   e    = e - (s_k^2 / 2) (grad + e) + s_k N(0, I)
  * </pre>
  *
- * <p>{@code s_k} is step k's noise standard deviation; the paper's step size in eq. (10) is
- * {@code s^2/2}. The paper shares one s among all steps ({@link Builder#setStepSize}), which is
- * the special case of a schedule s_1..s_K ({@link Builder#optStepSizes}) with equal entries. The
- * generator's parameters are frozen for the K steps, so autograd computes no parameter
- * gradients: only the latents' are needed.
+ * <p>{@code s_k} is step k's noise standard deviation; the paper's step size in eq. (10) is {@code
+ * s^2/2}. The paper shares one s among all steps ({@link Builder#setStepSize}), which is the
+ * special case of a schedule s_1..s_K ({@link Builder#optStepSizes}) with equal entries. The
+ * generator's parameters are frozen for the K steps, so autograd computes no parameter gradients:
+ * only the latents' are needed.
  */
 public final class Langevin {
 
@@ -99,7 +97,11 @@ public final class Langevin {
      * @return a sampler with K unchanged and step size s
      */
     public Langevin withStepSize(float s) {
-        return builder().setSteps(steps).setStepSize(s).optFreezeParameters(freezeParameters).build();
+        return builder()
+                .setSteps(steps)
+                .setStepSize(s)
+                .optFreezeParameters(freezeParameters)
+                .build();
     }
 
     /**
@@ -110,7 +112,11 @@ public final class Langevin {
      * @throws IllegalArgumentException if there are not K sizes or one is not positive
      */
     public Langevin withStepSizes(float[] s) {
-        return builder().setSteps(steps).optStepSizes(s).optFreezeParameters(freezeParameters).build();
+        return builder()
+                .setSteps(steps)
+                .optStepSizes(s)
+                .optFreezeParameters(freezeParameters)
+                .build();
     }
 
     /**
@@ -214,7 +220,13 @@ public final class Langevin {
      * @param stream where the random draws come from; null for the engine's generator
      * @return the final latents (in x's manager)
      */
-    public Result continueFrom(LadderGenerator generator, ParameterStore parameterStore, NDArray x, NDList start, float sigma, RandomStream stream) {
+    public Result continueFrom(
+            LadderGenerator generator,
+            ParameterStore parameterStore,
+            NDArray x,
+            NDList start,
+            float sigma,
+            RandomStream stream) {
         NDList e = new NDList(start.size());
         for (NDArray latent : start) {
             NDArray copy = latent.duplicate();
@@ -247,8 +259,13 @@ public final class Langevin {
                     for (NDArray latent : e) {
                         latent.setRequiresGradient(true);
                     }
-                    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                        NDArray residual = x.sub(generator.forward(parameterStore, e, true).singletonOrThrow());
+                    try (GradientCollector collector =
+                            Engine.getInstance().newGradientCollector()) {
+                        NDArray residual =
+                                x.sub(
+                                        generator
+                                                .forward(parameterStore, e, true)
+                                                .singletonOrThrow());
                         if (mask != null) {
                             residual = residual.mul(mask);
                         }
@@ -257,12 +274,20 @@ public final class Langevin {
                         NDArray squaredError = residual.square().sum();
                         collector.backward(squaredError);
                         if (recordEnergy) {
-                            energies[k] = (squaredError.getFloat() * inverseTwoVariance + priorEnergy(e)) / n;
+                            energies[k] =
+                                    (squaredError.getFloat() * inverseTwoVariance + priorEnergy(e))
+                                            / n;
                         }
                     }
                     NDList next = new NDList(e.size());
                     for (NDArray latent : e) {
-                        next.add(update(latent, latent.getGradient(), stepSizes[k], inverseTwoVariance, normal(stream, step, latent.getShape())));
+                        next.add(
+                                update(
+                                        latent,
+                                        latent.getGradient(),
+                                        stepSizes[k],
+                                        inverseTwoVariance,
+                                        normal(stream, step, latent.getShape())));
                     }
                     next.attach(manager);
                     e = next;
@@ -289,16 +314,23 @@ public final class Langevin {
      * @param noise eps, standard normal, e's shape; consumed, and returned as the new e
      * @return the updated latent
      */
-    public static NDArray update(NDArray latent, NDArray squaredErrorGradient, float s, float inverseTwoVariance, NDArray noise) {
+    public static NDArray update(
+            NDArray latent,
+            NDArray squaredErrorGradient,
+            float s,
+            float inverseTwoVariance,
+            NDArray noise) {
         float drift = s * s / 2f;
-        return noise.muli(s).addi(latent.mul(1f - drift)).subi(squaredErrorGradient.muli(drift * inverseTwoVariance));
+        return noise.muli(s)
+                .addi(latent.mul(1f - drift))
+                .subi(squaredErrorGradient.muli(drift * inverseTwoVariance));
     }
 
     /**
      * One Langevin update on any array, given the whole energy's gradient: {@code x - (s^2 / 2)
-     * energyGradient + s eps}, into a new array. {@link AmortisedLangevin} moves an encoder's
-     * final linear map by it; {@link #update(double[], double[], double, double[])} is the same
-     * rule in float64.
+     * energyGradient + s eps}, into a new array. {@link AmortisedLangevin} moves an encoder's final
+     * linear map by it; {@link #update(double[], double[], double, double[])} is the same rule in
+     * float64.
      *
      * @param x the array moved
      * @param energyGradient d/dx of the energy at x; left as it is
@@ -364,8 +396,8 @@ public final class Langevin {
         }
 
         /**
-         * Returns the mean energy per example, {@code ||e||^2/2 + ||x - g(e)||^2/(2 sigma^2)},
-         * at each step before its update; null unless asked for.
+         * Returns the mean energy per example, {@code ||e||^2/2 + ||x - g(e)||^2/(2 sigma^2)}, at
+         * each step before its update; null unless asked for.
          *
          * @return the energies or null
          */
@@ -408,8 +440,8 @@ public final class Langevin {
         }
 
         /**
-         * Sets a step size per step, s_1..s_K, instead of one shared s (default: none, every
-         * step takes {@link #setStepSize}'s). Equal entries give exactly the shared sampler.
+         * Sets a step size per step, s_1..s_K, instead of one shared s (default: none, every step
+         * takes {@link #setStepSize}'s). Equal entries give exactly the shared sampler.
          *
          * @param stepSizes K positive sizes, step k taking {@code stepSizes[k - 1]}; copied
          * @return this builder
@@ -420,9 +452,9 @@ public final class Langevin {
         }
 
         /**
-         * Whether to freeze the generator's parameters during the K steps (default true). Only
-         * for measuring what freezing saves: unfrozen, autograd also computes parameter
-         * gradients, which accumulate and must be cleared before a learning step.
+         * Whether to freeze the generator's parameters during the K steps (default true). Only for
+         * measuring what freezing saves: unfrozen, autograd also computes parameter gradients,
+         * which accumulate and must be cleared before a learning step.
          *
          * @param freeze false to let the parameters receive gradients
          * @return this builder
@@ -436,8 +468,8 @@ public final class Langevin {
          * Builds the sampler.
          *
          * @return the sampler
-         * @throws IllegalArgumentException if K or a step size is not positive, or a schedule
-         *     does not have K sizes
+         * @throws IllegalArgumentException if K or a step size is not positive, or a schedule does
+         *     not have K sizes
          */
         public Langevin build() {
             if (steps <= 0) {
@@ -447,7 +479,8 @@ public final class Langevin {
                 checkStepSize("step size", stepSize);
             } else {
                 if (stepSizes.length != steps) {
-                    throw new IllegalArgumentException(stepSizes.length + " step sizes for K = " + steps + " steps");
+                    throw new IllegalArgumentException(
+                            stepSizes.length + " step sizes for K = " + steps + " steps");
                 }
                 for (int k = 0; k < steps; k++) {
                     checkStepSize("step size s_" + (k + 1), stepSizes[k]);

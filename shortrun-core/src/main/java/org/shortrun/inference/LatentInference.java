@@ -2,7 +2,6 @@ package org.shortrun.inference;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-
 import org.shortrun.RandomStream;
 
 /**

@@ -6,16 +6,15 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-
 import org.shortrun.model.EnergyPrior;
 import org.shortrun.model.LadderGenerator;
 
 /**
- * The energy of an example's latents, {@code U(x, e) = ||x - g(e)||^2 / (2 sigma^2) + ||e||^2 / 2
- * + E(e)}, minus log p(x, e) up to a constant: the likelihood term, the whitened latents' N(0, I)
+ * The energy of an example's latents, {@code U(x, e) = ||x - g(e)||^2 / (2 sigma^2) + ||e||^2 / 2 +
+ * E(e)}, minus log p(x, e) up to a constant: the likelihood term, the whitened latents' N(0, I)
  * prior, and for an energy-based prior ({@link EnergyPrior}) its energy. Short-run and amortised
- * Langevin dynamics descend it; it is also the anomaly score of an inferred latent. Computed in
- * the caller's autograd graph, with its constants as arrays (docs/DESIGN.md says why).
+ * Langevin dynamics descend it; it is also the anomaly score of an inferred latent. Computed in the
+ * caller's autograd graph, with its constants as arrays (docs/DESIGN.md says why).
  *
  * @param squaredError {@code ||x - g(e)||^2} of each example, {@code [n]}
  * @param total U of each example, {@code [n]}
@@ -35,8 +34,15 @@ public record PosteriorEnergy(NDArray squaredError, NDArray total) {
      * @return the squared errors and the energies
      */
     public static PosteriorEnergy of(
-            LadderGenerator generator, ParameterStore parameterStore, NDArray x, NDList latents, float sigma, EnergyPrior prior, boolean training) {
-        NDArray reconstruction = generator.forward(parameterStore, latents, training).singletonOrThrow();
+            LadderGenerator generator,
+            ParameterStore parameterStore,
+            NDArray x,
+            NDList latents,
+            float sigma,
+            EnergyPrior prior,
+            boolean training) {
+        NDArray reconstruction =
+                generator.forward(parameterStore, latents, training).singletonOrThrow();
         return of(x, reconstruction, latents, sigma, prior, parameterStore, training);
     }
 
@@ -52,14 +58,24 @@ public record PosteriorEnergy(NDArray squaredError, NDArray total) {
      * @param training whether this is a training pass
      * @return the squared errors and the energies
      */
-    public static PosteriorEnergy of(NDArray x, NDArray reconstruction, NDList latents, float sigma, EnergyPrior prior, ParameterStore parameterStore, boolean training) {
+    public static PosteriorEnergy of(
+            NDArray x,
+            NDArray reconstruction,
+            NDList latents,
+            float sigma,
+            EnergyPrior prior,
+            ParameterStore parameterStore,
+            boolean training) {
         NDManager manager = x.getManager();
         NDArray squaredError = x.sub(reconstruction).square().sum(new int[] {1, 2, 3});
         NDArray e = latents.size() == 1 ? latents.get(0) : NDArrays.concat(latents, 1);
         NDArray total =
                 squaredError
                         .mul(manager.full(new Shape(), 1f / (2f * sigma * sigma), x.getDataType()))
-                        .add(e.square().sum(new int[] {1}).mul(manager.full(new Shape(), 0.5f, x.getDataType())));
+                        .add(
+                                e.square()
+                                        .sum(new int[] {1})
+                                        .mul(manager.full(new Shape(), 0.5f, x.getDataType())));
         if (prior != null) {
             total = total.add(prior.energy(parameterStore, e, training));
         }

@@ -6,16 +6,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-
 import org.shortrun.RandomStream;
 import org.shortrun.model.EnergyPrior;
 
 /**
  * Noise-initialised short-run Langevin dynamics on an energy-based latent prior, {@code p(e) ~
  * exp(-E(e)) N(e; 0, I)}: from {@code e_0 ~ N(0, I)}, K steps of {@code e = e - (s^2 / 2) (grad
- * E(e) + e) + s N(0, I)}, the update {@link Langevin} takes with the likelihood's gradient
- * replaced by the prior energy's. The prior's parameters are frozen during the steps. Pang et al.
- * (2020) take K = 60 and s = 0.4, the defaults here.
+ * E(e) + e) + s N(0, I)}, the update {@link Langevin} takes with the likelihood's gradient replaced
+ * by the prior energy's. The prior's parameters are frozen during the steps. Pang et al. (2020)
+ * take K = 60 and s = 0.4, the defaults here.
  */
 public final class PriorLangevin {
 
@@ -37,21 +36,27 @@ public final class PriorLangevin {
      */
     public PriorLangevin(int steps, float stepSize) {
         if (steps <= 0) {
-            throw new IllegalArgumentException("the prior's Langevin steps must be positive, got " + steps);
+            throw new IllegalArgumentException(
+                    "the prior's Langevin steps must be positive, got " + steps);
         }
         if (!(stepSize > 0) || Float.isInfinite(stepSize)) {
-            throw new IllegalArgumentException("the prior's Langevin step size must be positive, got " + stepSize);
+            throw new IllegalArgumentException(
+                    "the prior's Langevin step size must be positive, got " + stepSize);
         }
         this.steps = steps;
         this.stepSize = stepSize;
     }
 
-    /** @return K */
+    /**
+     * @return K
+     */
     public int getSteps() {
         return steps;
     }
 
-    /** @return s */
+    /**
+     * @return s
+     */
     public float getStepSize() {
         return stepSize;
     }
@@ -66,7 +71,12 @@ public final class PriorLangevin {
      * @param stream where the starting latents and the noise come from
      * @return {@code [count, d]}, with no autograd graph
      */
-    public NDArray sample(EnergyPrior prior, ParameterStore parameterStore, NDManager manager, int count, RandomStream stream) {
+    public NDArray sample(
+            EnergyPrior prior,
+            ParameterStore parameterStore,
+            NDManager manager,
+            int count,
+            RandomStream stream) {
         Shape shape = new Shape(count, prior.getLatentDimension());
         NDArray e = stream.normal(manager, shape);
         prior.freezeParameters(true);
@@ -75,10 +85,13 @@ public final class PriorLangevin {
                 try (NDManager step = manager.newSubManager()) {
                     e.attach(step);
                     e.setRequiresGradient(true);
-                    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    try (GradientCollector collector =
+                            Engine.getInstance().newGradientCollector()) {
                         collector.backward(prior.energy(parameterStore, e, true).sum());
                     }
-                    NDArray next = Langevin.update(e, e.getGradient(), stepSize, 1f, stream.normal(step, shape));
+                    NDArray next =
+                            Langevin.update(
+                                    e, e.getGradient(), stepSize, 1f, stream.normal(step, shape));
                     next.attach(manager);
                     e = next;
                 }

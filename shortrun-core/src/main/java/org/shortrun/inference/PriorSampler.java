@@ -5,15 +5,13 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-
 import org.shortrun.RandomStream;
 import org.shortrun.model.LadderGenerator;
 
 /**
- * Ancestral sampling from the generator's prior: every whitened latent {@code e_l ~ N(0, I)},
- * then {@code x = g(e)}. The draws come from a seeded {@link RandomStream}, one layer after
- * another, top first, so the same seed gives the same samples and the engine's own generator is
- * left alone.
+ * Ancestral sampling from the generator's prior: every whitened latent {@code e_l ~ N(0, I)}, then
+ * {@code x = g(e)}. The draws come from a seeded {@link RandomStream}, one layer after another, top
+ * first, so the same seed gives the same samples and the engine's own generator is left alone.
  */
 public final class PriorSampler {
 
@@ -28,7 +26,8 @@ public final class PriorSampler {
      * @param stream where the draws come from
      * @return one {@code [count, z_l]} array per layer, top first
      */
-    public static NDList latents(LadderGenerator generator, NDManager manager, int count, RandomStream stream) {
+    public static NDList latents(
+            LadderGenerator generator, NDManager manager, int count, RandomStream stream) {
         if (count <= 0) {
             throw new IllegalArgumentException("count must be positive, got " + count);
         }
@@ -49,7 +48,14 @@ public final class PriorSampler {
      * @param stream where the draws come from
      * @return {@code [count, c, size, size]} in [-1, 1]
      */
-    public static NDArray sample(LadderGenerator generator, ParameterStore parameterStore, NDManager manager, int count, RandomStream stream) {
-        return generator.forward(parameterStore, latents(generator, manager, count, stream), false).singletonOrThrow();
+    public static NDArray sample(
+            LadderGenerator generator,
+            ParameterStore parameterStore,
+            NDManager manager,
+            int count,
+            RandomStream stream) {
+        return generator
+                .forward(parameterStore, latents(generator, manager, count, stream), false)
+                .singletonOrThrow();
     }
 }

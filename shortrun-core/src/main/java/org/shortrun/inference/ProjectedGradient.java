@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-
 import org.shortrun.model.LadderGenerator;
 
 /**
@@ -18,8 +17,8 @@ import org.shortrun.model.LadderGenerator;
  *   z = z / ||z||
  * </pre>
  *
- * <p>Training takes one such step per visit of an example, together with the generator's
- * update; a held-out image's code takes {@link #infer K steps} with the generator fixed.
+ * <p>Training takes one such step per visit of an example, together with the generator's update; a
+ * held-out image's code takes {@link #infer K steps} with the generator fixed.
  */
 public final class ProjectedGradient {
 
@@ -34,18 +33,23 @@ public final class ProjectedGradient {
      */
     public ProjectedGradient(int steps, float rate) {
         if (steps <= 0 || !(rate > 0) || !Float.isFinite(rate)) {
-            throw new IllegalArgumentException("steps and rate must be positive, got " + steps + " and " + rate);
+            throw new IllegalArgumentException(
+                    "steps and rate must be positive, got " + steps + " and " + rate);
         }
         this.steps = steps;
         this.rate = rate;
     }
 
-    /** @return K, the steps of {@link #infer} */
+    /**
+     * @return K, the steps of {@link #infer}
+     */
     public int getSteps() {
         return steps;
     }
 
-    /** @return the step size */
+    /**
+     * @return the step size
+     */
     public float getRate() {
         return rate;
     }
@@ -86,7 +90,8 @@ public final class ProjectedGradient {
      * @param start the starting codes, top first; projected before the first step
      * @return the codes after K steps
      */
-    public NDList infer(LadderGenerator generator, ParameterStore parameterStore, NDArray x, NDList start) {
+    public NDList infer(
+            LadderGenerator generator, ParameterStore parameterStore, NDArray x, NDList start) {
         NDManager manager = x.getManager();
         NDList codes = new NDList(start.size());
         for (NDArray code : start) {
@@ -102,8 +107,15 @@ public final class ProjectedGradient {
                     for (NDArray code : codes) {
                         code.setRequiresGradient(true);
                     }
-                    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                        collector.backward(x.sub(generator.forward(parameterStore, codes, true).singletonOrThrow()).square().sum());
+                    try (GradientCollector collector =
+                            Engine.getInstance().newGradientCollector()) {
+                        collector.backward(
+                                x.sub(
+                                                generator
+                                                        .forward(parameterStore, codes, true)
+                                                        .singletonOrThrow())
+                                        .square()
+                                        .sum());
                     }
                     codes = step(codes, manager);
                 }

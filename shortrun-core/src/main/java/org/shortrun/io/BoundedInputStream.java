@@ -5,8 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * A stream that ends after a given number of bytes and knows how many it has left: what a
- * length read from a file allows, and no more, is read from it.
+ * A stream that ends after a given number of bytes and knows how many it has left: what a length
+ * read from a file allows, and no more, is read from it.
  */
 public final class BoundedInputStream extends FilterInputStream {
 
@@ -23,7 +23,9 @@ public final class BoundedInputStream extends FilterInputStream {
         remaining = length;
     }
 
-    /** @return the bytes not read yet */
+    /**
+     * @return the bytes not read yet
+     */
     public long remaining() {
         return remaining;
     }

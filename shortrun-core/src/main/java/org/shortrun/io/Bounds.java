@@ -3,8 +3,8 @@ package org.shortrun.io;
 import java.nio.file.Path;
 
 /**
- * Checks a length or dimension read from a file before anything is allocated for it: against a
- * sane limit, and against the bytes the file still holds.
+ * Checks a length or dimension read from a file before anything is allocated for it: against a sane
+ * limit, and against the bytes the file still holds.
  */
 public final class Bounds {
 
@@ -23,14 +23,23 @@ public final class Bounds {
      */
     public static int count(Path file, String what, long value, long min, long max) {
         if (value < min || value > max || value > Integer.MAX_VALUE) {
-            throw new DamagedFileException(file, what + " " + value + " is outside [" + min + ", " + Math.min(max, Integer.MAX_VALUE) + "]");
+            throw new DamagedFileException(
+                    file,
+                    what
+                            + " "
+                            + value
+                            + " is outside ["
+                            + min
+                            + ", "
+                            + Math.min(max, Integer.MAX_VALUE)
+                            + "]");
         }
         return (int) value;
     }
 
     /**
-     * Checks that {@code items} of {@code bytesEach} bytes fit in what the file still holds and
-     * in one Java array.
+     * Checks that {@code items} of {@code bytesEach} bytes fit in what the file still holds and in
+     * one Java array.
      *
      * @param file the file, for the message
      * @param what what is to be read, e.g. "pixels"
@@ -48,13 +57,16 @@ public final class Bounds {
         try {
             total = Math.multiplyExact(items, bytesEach);
         } catch (ArithmeticException e) {
-            throw new DamagedFileException(file, what + ": " + items + " x " + bytesEach + " bytes overflows");
+            throw new DamagedFileException(
+                    file, what + ": " + items + " x " + bytesEach + " bytes overflows");
         }
         if (total > available) {
-            throw new DamagedFileException(file, what + " need " + total + " bytes but only " + available + " remain");
+            throw new DamagedFileException(
+                    file, what + " need " + total + " bytes but only " + available + " remain");
         }
         if (total > Integer.MAX_VALUE - 8) {
-            throw new DamagedFileException(file, what + " need " + total + " bytes, more than one array holds");
+            throw new DamagedFileException(
+                    file, what + " need " + total + " bytes, more than one array holds");
         }
         return (int) total;
     }

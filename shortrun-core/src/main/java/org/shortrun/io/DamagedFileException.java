@@ -1,13 +1,12 @@
 package org.shortrun.io;
 
-import org.shortrun.InputException;
-
 import java.nio.file.Path;
+import org.shortrun.InputException;
 
 /**
  * Thrown when a file is damaged, truncated, hostile or of another kind or format: its message is
- * one line naming the file and the problem. A cache catches it and rebuilds; anything else lets
- * it reach the user.
+ * one line naming the file and the problem. A cache catches it and rebuilds; anything else lets it
+ * reach the user.
  */
 public class DamagedFileException extends InputException {
 
@@ -38,7 +37,9 @@ public class DamagedFileException extends InputException {
         this.file = file;
     }
 
-    /** @return the damaged file */
+    /**
+     * @return the damaged file
+     */
     public Path getFile() {
         return file;
     }

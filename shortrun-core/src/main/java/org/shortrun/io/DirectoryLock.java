@@ -1,7 +1,5 @@
 package org.shortrun.io;
 
-import org.shortrun.InputException;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -12,20 +10,22 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.shortrun.InputException;
 
 /**
- * An exclusive lock on an output directory or part of one, held through {@link FileChannel#tryLock()} on a
- * lock file that names its owner ("pid N on HOST").
+ * An exclusive lock on an output directory or part of one, held through {@link
+ * FileChannel#tryLock()} on a lock file that names its owner ("pid N on HOST").
  *
  * <p>The operating system's lock, not the file's existence, decides who holds it: the lock dies
- * with its process, however the process ends. A file left behind by a process that was killed
- * is therefore stale by construction, and the next process takes it over and says so. The file
- * is never deleted, only emptied on release: deleting it would let a process that opened the old
- * file and one that created a new one both believe they hold the lock.
+ * with its process, however the process ends. A file left behind by a process that was killed is
+ * therefore stale by construction, and the next process takes it over and says so. The file is
+ * never deleted, only emptied on release: deleting it would let a process that opened the old file
+ * and one that created a new one both believe they hold the lock.
  */
 public final class DirectoryLock implements AutoCloseable {
 
-    private static final String OWNER = "pid " + ProcessHandle.current().pid() + " on " + hostName();
+    private static final String OWNER =
+            "pid " + ProcessHandle.current().pid() + " on " + hostName();
 
     private final FileChannel channel;
     private final FileLock lock;
@@ -41,7 +41,8 @@ public final class DirectoryLock implements AutoCloseable {
      * Takes the lock at once, or refuses.
      *
      * @param file the lock file (created if missing)
-     * @param what names what is locked in the refusal, e.g. "cell mnist-L1-K25-short-run of job runs/x"
+     * @param what names what is locked in the refusal, e.g. "cell mnist-L1-K25-short-run of job
+     *     runs/x"
      * @return the held lock
      * @throws InputException if another process (or another job in this one) holds it: one line
      *     naming the owner and the file
@@ -52,14 +53,19 @@ public final class DirectoryLock implements AutoCloseable {
         if (held == null) {
             String owner = owner(file);
             throw new InputException(
-                    what + " is in use by " + (owner.isEmpty() ? "another process" : owner) + " (lock " + file + "); wait for it to end, or choose another --out");
+                    what
+                            + " is in use by "
+                            + (owner.isEmpty() ? "another process" : owner)
+                            + " (lock "
+                            + file
+                            + "); wait for it to end, or choose another --out");
         }
         return held;
     }
 
     /**
-     * Takes the lock, waiting while another process holds it; for locks that are only held for
-     * the moment it takes to write a few files.
+     * Takes the lock, waiting while another process holds it; for locks that are only held for the
+     * moment it takes to write a few files.
      *
      * @param file the lock file (created if missing)
      * @param what names what is locked if waiting fails
@@ -68,7 +74,8 @@ public final class DirectoryLock implements AutoCloseable {
      * @throws InputException if the lock is still held after the timeout
      * @throws IOException if the lock file cannot be created or written
      */
-    public static DirectoryLock acquireWaiting(Path file, String what, long timeoutMillis) throws IOException {
+    public static DirectoryLock acquireWaiting(Path file, String what, long timeoutMillis)
+            throws IOException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
         while (true) {
             DirectoryLock held = tryAcquire(file);
@@ -89,7 +96,12 @@ public final class DirectoryLock implements AutoCloseable {
 
     private static DirectoryLock tryAcquire(Path file) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel channel =
+                FileChannel.open(
+                        file,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.READ,
+                        StandardOpenOption.WRITE);
         FileLock lock;
         try {
             lock = channel.tryLock();

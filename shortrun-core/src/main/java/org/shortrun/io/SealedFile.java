@@ -22,9 +22,9 @@ import java.util.Arrays;
 /**
  * A binary file that says what it is and proves it is whole: the magic {@code SHORTRUN}, its kind
  * and format version, the body, the body's length, and a SHA-256 of everything before it. {@link
- * #read} checks the checksum over the whole file before the body is parsed, so a damaged,
- * truncated or rewritten file is refused before anything in it is believed. {@link #write} writes
- * a temporary file, forces it to disk and renames it into place.
+ * #read} checks the checksum over the whole file before the body is parsed, so a damaged, truncated
+ * or rewritten file is refused before anything in it is believed. {@link #write} writes a temporary
+ * file, forces it to disk and renames it into place.
  */
 public final class SealedFile {
 
@@ -74,12 +74,16 @@ public final class SealedFile {
             this.counting = counting;
         }
 
-        /** @return the file being read */
+        /**
+         * @return the file being read
+         */
         public Path file() {
             return file;
         }
 
-        /** @return the body's bytes not read yet */
+        /**
+         * @return the body's bytes not read yet
+         */
         public long remaining() {
             return counting.remaining();
         }
@@ -126,11 +130,23 @@ public final class SealedFile {
     public static void write(Path file, String kind, int format, Body body) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path tmp = parent.resolve(file.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId());
+        Path tmp =
+                parent.resolve(
+                        file.getFileName()
+                                + ".tmp-"
+                                + ProcessHandle.current().pid()
+                                + "-"
+                                + Thread.currentThread().getId());
         MessageDigest sha = Sha256.digest();
         try {
-            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-                OutputStream raw = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 20);
+            try (FileChannel channel =
+                    FileChannel.open(
+                            tmp,
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.TRUNCATE_EXISTING,
+                            StandardOpenOption.WRITE)) {
+                OutputStream raw =
+                        new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 20);
                 DataOutputStream out = new DataOutputStream(new DigestOutputStream(raw, sha));
                 out.write(MAGIC);
                 out.writeUTF(kind);
@@ -143,7 +159,8 @@ public final class SealedFile {
                 raw.flush();
                 channel.force(true);
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(
+                    tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;
@@ -164,10 +181,13 @@ public final class SealedFile {
      *     or its body does not parse
      * @throws IOException if the file cannot be read at all (missing, unreadable)
      */
-    public static <T> T read(Path file, String kind, int format, Parser<T> parser) throws IOException {
+    public static <T> T read(Path file, String kind, int format, Parser<T> parser)
+            throws IOException {
         long size = Files.size(file);
         if (size < MAGIC.length + 2 + Integer.BYTES + TRAILER) {
-            throw new DamagedFileException(file, "it is too short (" + size + " bytes) to be a shortrun " + kind + " file");
+            throw new DamagedFileException(
+                    file,
+                    "it is too short (" + size + " bytes) to be a shortrun " + kind + " file");
         }
         long bodyLength;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -197,10 +217,12 @@ public final class SealedFile {
             byte[] stored = new byte[DIGEST];
             trailer.get(stored);
             if (!Arrays.equals(stored, sha.digest())) {
-                throw new DamagedFileException(file, "its SHA-256 does not match its contents (damaged or truncated)");
+                throw new DamagedFileException(
+                        file, "its SHA-256 does not match its contents (damaged or truncated)");
             }
         }
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20))) {
+        try (DataInputStream in =
+                new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20))) {
             byte[] magic = new byte[MAGIC.length];
             in.readFully(magic);
             if (!Arrays.equals(magic, MAGIC)) {
@@ -212,11 +234,20 @@ public final class SealedFile {
             }
             int storedFormat = in.readInt();
             if (storedFormat != format) {
-                throw new DamagedFileException(file, "it is " + kind + " format " + storedFormat + ", this build reads format " + format);
+                throw new DamagedFileException(
+                        file,
+                        "it is "
+                                + kind
+                                + " format "
+                                + storedFormat
+                                + ", this build reads format "
+                                + format);
             }
-            long header = MAGIC.length + 2 + kind.getBytes(StandardCharsets.UTF_8).length + Integer.BYTES;
+            long header =
+                    MAGIC.length + 2 + kind.getBytes(StandardCharsets.UTF_8).length + Integer.BYTES;
             if (bodyLength != size - header - TRAILER) {
-                throw new DamagedFileException(file, "its recorded length " + bodyLength + " does not match its size");
+                throw new DamagedFileException(
+                        file, "its recorded length " + bodyLength + " does not match its size");
             }
             Input body = new Input(file, new BoundedInputStream(in, bodyLength));
             T value;

@@ -17,7 +17,9 @@ public final class Sha256 {
 
     private Sha256() {}
 
-    /** @return a fresh SHA-256 digest, which every Java platform has */
+    /**
+     * @return a fresh SHA-256 digest, which every Java platform has
+     */
     public static MessageDigest digest() {
         try {
             return MessageDigest.getInstance("SHA-256");
@@ -55,7 +57,9 @@ public final class Sha256 {
      */
     public static String hex(Path file) throws IOException {
         MessageDigest digest = digest();
-        try (InputStream in = new DigestInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16), digest)) {
+        try (InputStream in =
+                new DigestInputStream(
+                        new BufferedInputStream(Files.newInputStream(file), 1 << 16), digest)) {
             in.transferTo(OutputStream.nullOutputStream());
         }
         return HexFormat.of().formatHex(digest.digest());

@@ -1,7 +1,5 @@
 package org.shortrun.io;
 
-import org.shortrun.InputException;
-
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -9,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.shortrun.InputException;
 
 /**
  * Turns a failure to write into one line naming the file and the cause a user can act on (a full
@@ -26,7 +25,12 @@ public final class WriteFailure {
      * @return an exception whose message is one line: "cannot write TARGET: CAUSE"
      */
     public static InputException of(Path target, IOException e) {
-        String where = e instanceof FileSystemException fs && fs.getFile() != null && !Path.of(fs.getFile()).equals(target) ? " (at " + fs.getFile() + ")" : "";
+        String where =
+                e instanceof FileSystemException fs
+                                && fs.getFile() != null
+                                && !Path.of(fs.getFile()).equals(target)
+                        ? " (at " + fs.getFile() + ")"
+                        : "";
         return new InputException(message(target, e) + where, e);
     }
 
@@ -62,7 +66,9 @@ public final class WriteFailure {
                 reason = e.getClass().getSimpleName();
             }
         }
-        return reason.toLowerCase(Locale.ROOT).startsWith("no space") ? "no space left on device" : lowerFirst(reason.replace('\n', ' '));
+        return reason.toLowerCase(Locale.ROOT).startsWith("no space")
+                ? "no space left on device"
+                : lowerFirst(reason.replace('\n', ' '));
     }
 
     private static String lowerFirst(String s) {

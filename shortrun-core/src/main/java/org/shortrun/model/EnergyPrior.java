@@ -11,7 +11,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-
 import org.shortrun.RandomStream;
 
 /**
@@ -64,7 +63,9 @@ public final class EnergyPrior extends AbstractBlock {
                                 .addSingleton(x -> x.reshape(-1)));
     }
 
-    /** @return d, the dimension of the latents it scores */
+    /**
+     * @return d, the dimension of the latents it scores
+     */
     public int getLatentDimension() {
         return latentDimension;
     }
@@ -112,16 +113,19 @@ public final class EnergyPrior extends AbstractBlock {
      * The contrastive loss whose gradient with respect to the prior's parameters is minus that of
      * the mean log-likelihood: {@code mean E(positives) - mean E(negatives)}, positives being
      * posterior samples of the latents and negatives samples of the prior itself. Since {@code
-     * d/dalpha log p(x) = E_{p(e|x)}[-dE/dalpha] + E_{p(e)}[dE/dalpha]} (the second term is
-     * {@code -d/dalpha log Z}), descending it raises the likelihood; docs/DESIGN.md derives it.
+     * d/dalpha log p(x) = E_{p(e|x)}[-dE/dalpha] + E_{p(e)}[dE/dalpha]} (the second term is {@code
+     * -d/dalpha log Z}), descending it raises the likelihood; docs/DESIGN.md derives it.
      *
      * @param parameterStore the store the parameters are read from
      * @param positives posterior samples {@code [m, d]}, with no autograd graph of their own
      * @param negatives prior samples {@code [k, d]}, with no autograd graph of their own
      * @return a scalar
      */
-    public NDArray contrastiveLoss(ParameterStore parameterStore, NDArray positives, NDArray negatives) {
-        return energy(parameterStore, positives, true).mean().sub(energy(parameterStore, negatives, true).mean());
+    public NDArray contrastiveLoss(
+            ParameterStore parameterStore, NDArray positives, NDArray negatives) {
+        return energy(parameterStore, positives, true)
+                .mean()
+                .sub(energy(parameterStore, negatives, true).mean());
     }
 
     /** {@inheritDoc} */
@@ -142,7 +146,8 @@ public final class EnergyPrior extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         energy.initialize(manager, dataType, inputShapes);
     }
 }

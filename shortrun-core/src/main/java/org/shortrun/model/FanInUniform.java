@@ -5,14 +5,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.initializer.Initializer;
-
 import org.shortrun.RandomStream;
 
 /**
  * PyTorch's default initialisation of a layer: uniform within 1/sqrt(fan-in), for weights and
  * biases alike. Drawn from a {@link RandomStream} where the generator was initialised with one
- * ({@link LadderGenerator#initialize(NDManager, DataType, RandomStream, Shape...)}), otherwise
- * from the engine's generator as DJL's own initialisers are.
+ * ({@link LadderGenerator#initialize(NDManager, DataType, RandomStream, Shape...)}), otherwise from
+ * the engine's generator as DJL's own initialisers are.
  */
 final class FanInUniform implements Initializer {
 
@@ -35,6 +34,8 @@ final class FanInUniform implements Initializer {
     /** {@inheritDoc} */
     @Override
     public NDArray initialize(NDManager manager, Shape shape, DataType dataType) {
-        return stream == null ? manager.randomUniform(-bound, bound, shape, dataType) : stream.uniform(manager, bound, shape, dataType);
+        return stream == null
+                ? manager.randomUniform(-bound, bound, shape, dataType)
+                : stream.uniform(manager, bound, shape, dataType);
     }
 }

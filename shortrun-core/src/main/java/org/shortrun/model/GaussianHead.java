@@ -60,7 +60,8 @@ public final class GaussianHead extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         mean.initialize(manager, dataType, inputShapes);
         rawSd.initialize(manager, dataType, inputShapes);
     }

@@ -1,8 +1,8 @@
 package org.shortrun.model;
 
 import java.util.Arrays;
-import org.shortrun.InputException;
 import java.util.Objects;
+import org.shortrun.InputException;
 
 /**
  * The shape of a ladder generator: latent dimensions per layer (top first), channel width, image
@@ -12,9 +12,9 @@ import java.util.Objects;
 public final class LadderConfig {
 
     /**
-     * The most latent layers a configuration may have. This and the limits below keep a damaged
-     * or hostile checkpoint from asking for more memory than any machine has before its
-     * parameters are even read; the paper's models stay far below them.
+     * The most latent layers a configuration may have. This and the limits below keep a damaged or
+     * hostile checkpoint from asking for more memory than any machine has before its parameters are
+     * even read; the paper's models stay far below them.
      */
     public static final int MAX_LAYERS = 16;
 
@@ -23,7 +23,6 @@ public final class LadderConfig {
 
     /** The largest channel width n_f. */
     public static final int MAX_CHANNELS = 1024;
-
 
     /** Side of the feature grid every layer works on, as in the released script. */
     public static final int GRID = 16;
@@ -182,7 +181,14 @@ public final class LadderConfig {
 
     @Override
     public int hashCode() {
-        return Objects.hash(Arrays.hashCode(zDims), channels, imageChannels, imageSize, sdHead, getParameterisation(), hasSkipConnections());
+        return Objects.hash(
+                Arrays.hashCode(zDims),
+                channels,
+                imageChannels,
+                imageSize,
+                sdHead,
+                getParameterisation(),
+                hasSkipConnections());
     }
 
     @Override
@@ -197,7 +203,9 @@ public final class LadderConfig {
                 + imageSize
                 + "x"
                 + imageSize
-                + (getParameterisation() == Parameterisation.LADDER ? ", ladder parameterisation" : ", sd head " + sdHead.name().toLowerCase(java.util.Locale.ROOT))
+                + (getParameterisation() == Parameterisation.LADDER
+                        ? ", ladder parameterisation"
+                        : ", sd head " + sdHead.name().toLowerCase(java.util.Locale.ROOT))
                 + (hasSkipConnections() ? "" : ", no skip connections");
     }
 
@@ -301,18 +309,22 @@ public final class LadderConfig {
                 throw new IllegalArgumentException("z-dims must name at least one layer");
             }
             if (zDims.length > MAX_LAYERS) {
-                throw new IllegalArgumentException("at most " + MAX_LAYERS + " latent layers, got " + zDims.length);
+                throw new IllegalArgumentException(
+                        "at most " + MAX_LAYERS + " latent layers, got " + zDims.length);
             }
             for (int d : zDims) {
                 if (d <= 0 || d > MAX_Z_DIM) {
-                    throw new IllegalArgumentException("every z-dim must be in [1, " + MAX_Z_DIM + "], got " + d);
+                    throw new IllegalArgumentException(
+                            "every z-dim must be in [1, " + MAX_Z_DIM + "], got " + d);
                 }
             }
             if (channels <= 0 || channels > MAX_CHANNELS) {
-                throw new IllegalArgumentException("channels must be in [1, " + MAX_CHANNELS + "], got " + channels);
+                throw new IllegalArgumentException(
+                        "channels must be in [1, " + MAX_CHANNELS + "], got " + channels);
             }
             if (imageChannels != 1 && imageChannels != 3) {
-                throw new IllegalArgumentException("image channels must be 1 or 3, got " + imageChannels);
+                throw new IllegalArgumentException(
+                        "image channels must be 1 or 3, got " + imageChannels);
             }
             if (imageSize != 32 && imageSize != 64) {
                 throw new IllegalArgumentException("image size must be 32 or 64, got " + imageSize);
@@ -332,7 +344,8 @@ public final class LadderConfig {
     public static int[] parseZDims(String option, String text) {
         String trimmed = text.trim();
         if (trimmed.isEmpty()) {
-            throw new InputException(option + " is empty: give latent dimensions top first, e.g. 16,32,64");
+            throw new InputException(
+                    option + " is empty: give latent dimensions top first, e.g. 16,32,64");
         }
         String[] parts = trimmed.split(",", -1);
         int[] dims = new int[parts.length];
@@ -340,10 +353,24 @@ public final class LadderConfig {
             try {
                 dims[i] = Integer.parseInt(parts[i].trim());
             } catch (NumberFormatException e) {
-                throw new InputException(option + ": '" + parts[i].trim() + "' is not a whole number (in '" + text + "')");
+                throw new InputException(
+                        option
+                                + ": '"
+                                + parts[i].trim()
+                                + "' is not a whole number (in '"
+                                + text
+                                + "')");
             }
             if (dims[i] <= 0 || dims[i] > MAX_Z_DIM) {
-                throw new InputException(option + ": every dimension must be in [1, " + MAX_Z_DIM + "], got " + parts[i].trim() + " (in '" + text + "')");
+                throw new InputException(
+                        option
+                                + ": every dimension must be in [1, "
+                                + MAX_Z_DIM
+                                + "], got "
+                                + parts[i].trim()
+                                + " (in '"
+                                + text
+                                + "')");
             }
         }
         return dims;

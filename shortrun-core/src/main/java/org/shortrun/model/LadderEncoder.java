@@ -7,14 +7,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-
-import org.shortrun.RandomStream;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.shortrun.RandomStream;
 
 /**
  * The bottom-up deterministic path of an amortised posterior (a VAE's encoder, Ladder-VAE's
@@ -53,7 +50,9 @@ public final class LadderEncoder extends AbstractBlock {
         }
     }
 
-    /** @return the architecture it mirrors */
+    /**
+     * @return the architecture it mirrors
+     */
     public LadderConfig getConfig() {
         return config;
     }
@@ -93,7 +92,8 @@ public final class LadderEncoder extends AbstractBlock {
      * @return {@code [n, c, size, size]}
      */
     public Shape inputShape(long n) {
-        return new Shape(n, config.getImageChannels(), config.getImageSize(), config.getImageSize());
+        return new Shape(
+                n, config.getImageChannels(), config.getImageSize(), config.getImageSize());
     }
 
     /** {@inheritDoc} */
@@ -107,7 +107,11 @@ public final class LadderEncoder extends AbstractBlock {
         NDArray[] out = new NDArray[2 * layers];
         NDArray d = stem.forward(parameterStore, inputs, training).singletonOrThrow();
         for (int j = 0; j < layers; j++) {
-            d = residuals.get(j).forward(parameterStore, new NDList(d), training).singletonOrThrow();
+            d =
+                    residuals
+                            .get(j)
+                            .forward(parameterStore, new NDList(d), training)
+                            .singletonOrThrow();
             NDList gaussian = heads.get(j).forward(parameterStore, new NDList(d), training);
             int layer = layers - 1 - j;
             out[2 * layer] = gaussian.get(0);
@@ -131,7 +135,8 @@ public final class LadderEncoder extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         long n = inputShapes[0].get(0);
         stem.initialize(manager, dataType, inputShapes);
         Shape map = new Shape(n, config.getChannels(), LadderConfig.GRID, LadderConfig.GRID);

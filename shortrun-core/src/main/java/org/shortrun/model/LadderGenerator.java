@@ -12,22 +12,20 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-
-import org.shortrun.RandomStream;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.shortrun.RandomStream;
 
 /**
  * The ladder generator g(e) of the released script, as a DJL Block.
  *
  * <p>Input: the whitened latents {@code e_1..e_L}, top first, each {@code [n, z_dim]}. The top
- * latent is used as it is; below it, {@code z_l = mu_l + sd_l * e_l} with the Gaussian heads of
- * the layer above, or with the {@link Parameterisation#LADDER} form {@code z_l =
- * GELU(Linear([mu_l; e_l]))}. Every layer projects its latent to a 16 x 16 feature map, refines it with a
- * residual block and adds the layer above's map (the skip). After the last layer, one more
- * residual block and stride-2 transposed convolutions to the image, with tanh. Output: {@code [n,
- * c, size, size]} in [-1, 1].
+ * latent is used as it is; below it, {@code z_l = mu_l + sd_l * e_l} with the Gaussian heads of the
+ * layer above, or with the {@link Parameterisation#LADDER} form {@code z_l = GELU(Linear([mu_l;
+ * e_l]))}. Every layer projects its latent to a 16 x 16 feature map, refines it with a residual
+ * block and adds the layer above's map (the skip). After the last layer, one more residual block
+ * and stride-2 transposed convolutions to the image, with tanh. Output: {@code [n, c, size, size]}
+ * in [-1, 1].
  */
 public final class LadderGenerator extends AbstractBlock {
 
@@ -63,14 +61,23 @@ public final class LadderGenerator extends AbstractBlock {
                     heads.add(addChildBlock("head" + i, Layers.headBranch(nf, z[i + 1])));
                     merges.add(addChildBlock("merge" + i, Layers.merge(z[i + 1])));
                 } else {
-                    heads.add(addChildBlock("head" + i, new GaussianHead(nf, z[i + 1], config.getSdHead())));
+                    heads.add(
+                            addChildBlock(
+                                    "head" + i,
+                                    new GaussianHead(nf, z[i + 1], config.getSdHead())));
                 }
             }
         }
         extra = addChildBlock("extra", Layers.residual(nf));
         SequentialBlock out = new SequentialBlock();
         if (config.getImageSize() == 64) {
-            out.add(TransposedConv2d.builder().setChannels(nf, nf).setKernel(4).optStride(2).optPadding(1).build())
+            out.add(
+                            TransposedConv2d.builder()
+                                    .setChannels(nf, nf)
+                                    .setKernel(4)
+                                    .optStride(2)
+                                    .optPadding(1)
+                                    .build())
                     .add(Activation::gelu);
         }
         out.add(
@@ -118,7 +125,8 @@ public final class LadderGenerator extends AbstractBlock {
      * @param stream where the draws come from
      * @param inputShapes the latents' shapes, {@link #inputShapes(long)}
      */
-    public void initialize(NDManager manager, DataType dataType, RandomStream stream, Shape... inputShapes) {
+    public void initialize(
+            NDManager manager, DataType dataType, RandomStream stream, Shape... inputShapes) {
         Layers.drawInitialValuesFrom(this, stream);
         initialize(manager, dataType, inputShapes);
     }
@@ -152,8 +160,8 @@ public final class LadderGenerator extends AbstractBlock {
     }
 
     /**
-     * Chooses each layer's whitened latent during a top-down pass, given the prior the layers
-     * above give it; an amortised posterior (Ladder-VAE) merges its own Gaussian with it here.
+     * Chooses each layer's whitened latent during a top-down pass, given the prior the layers above
+     * give it; an amortised posterior (Ladder-VAE) merges its own Gaussian with it here.
      */
     @FunctionalInterface
     public interface LatentChoice {
@@ -187,14 +195,40 @@ public final class LadderGenerator extends AbstractBlock {
             if (i == 0) {
                 z = choice.choose(0, null, null);
             } else if (merges.isEmpty()) {
-                NDList gaussian = heads.get(i - 1).forward(parameterStore, new NDList(out), training);
-                z = gaussian.get(0).add(gaussian.get(1).mul(choice.choose(i, gaussian.get(0), gaussian.get(1))));
+                NDList gaussian =
+                        heads.get(i - 1).forward(parameterStore, new NDList(out), training);
+                z =
+                        gaussian.get(0)
+                                .add(
+                                        gaussian.get(1)
+                                                .mul(
+                                                        choice.choose(
+                                                                i,
+                                                                gaussian.get(0),
+                                                                gaussian.get(1))));
             } else {
-                NDArray mu = heads.get(i - 1).forward(parameterStore, new NDList(out), training).singletonOrThrow();
-                z = merges.get(i - 1).forward(parameterStore, new NDList(mu.concat(choice.choose(i, mu, null), 1)), training).singletonOrThrow();
+                NDArray mu =
+                        heads.get(i - 1)
+                                .forward(parameterStore, new NDList(out), training)
+                                .singletonOrThrow();
+                z =
+                        merges.get(i - 1)
+                                .forward(
+                                        parameterStore,
+                                        new NDList(mu.concat(choice.choose(i, mu, null), 1)),
+                                        training)
+                                .singletonOrThrow();
             }
-            out = projections.get(i).forward(parameterStore, new NDList(z), training).singletonOrThrow();
-            out = residuals.get(i).forward(parameterStore, new NDList(out), training).singletonOrThrow();
+            out =
+                    projections
+                            .get(i)
+                            .forward(parameterStore, new NDList(z), training)
+                            .singletonOrThrow();
+            out =
+                    residuals
+                            .get(i)
+                            .forward(parameterStore, new NDList(out), training)
+                            .singletonOrThrow();
             if (skip != null && config.hasSkipConnections()) {
                 out = out.add(skip);
             }
@@ -211,7 +245,8 @@ public final class LadderGenerator extends AbstractBlock {
             NDList inputs,
             boolean training,
             PairList<String, Object> params) {
-        return new NDList(generate(parameterStore, training, (layer, mean, sd) -> inputs.get(layer)));
+        return new NDList(
+                generate(parameterStore, training, (layer, mean, sd) -> inputs.get(layer)));
     }
 
     /** {@inheritDoc} */
@@ -224,7 +259,8 @@ public final class LadderGenerator extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         long n = inputShapes[0].get(0);
         Shape map = new Shape(n, config.getChannels(), LadderConfig.GRID, LadderConfig.GRID);
         for (int i = 0; i < projections.size(); i++) {

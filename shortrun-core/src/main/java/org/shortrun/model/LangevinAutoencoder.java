@@ -10,12 +10,12 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * A trained Langevin autoencoder as one Block, for inference: one pass of the encoder, {@code e =
- * W h(x)}, then the generator. Its energy-based prior, for CLAE, comes along for the anomaly score
+ * A trained Langevin autoencoder as one Block, for inference: one pass of the encoder, {@code e = W
+ * h(x)}, then the generator. Its energy-based prior, for CLAE, comes along for the anomaly score
  * and for sampling; the forward pass does not use it.
  *
- * <p>Input: images {@code [n, c, size, size]} in [-1, 1]. Output: the reconstruction g(e), then
- * e, {@code [n, d]}.
+ * <p>Input: images {@code [n, c, size, size]} in [-1, 1]. Output: the reconstruction g(e), then e,
+ * {@code [n, d]}.
  */
 public final class LangevinAutoencoder extends AbstractBlock {
 
@@ -32,7 +32,8 @@ public final class LangevinAutoencoder extends AbstractBlock {
      * @param generator the generator, initialised
      * @param prior the energy-based prior, initialised; or null for N(0, I)
      */
-    public LangevinAutoencoder(LangevinEncoder encoder, LadderGenerator generator, EnergyPrior prior) {
+    public LangevinAutoencoder(
+            LangevinEncoder encoder, LadderGenerator generator, EnergyPrior prior) {
         super(VERSION);
         this.encoder = addChildBlock("encoder", encoder);
         this.generator = addChildBlock("generator", generator);
@@ -41,26 +42,42 @@ public final class LangevinAutoencoder extends AbstractBlock {
         inputNames = java.util.List.of("images");
     }
 
-    /** @return the encoder */
+    /**
+     * @return the encoder
+     */
     public LangevinEncoder getEncoder() {
         return encoder;
     }
 
-    /** @return the generator */
+    /**
+     * @return the generator
+     */
     public LadderGenerator getGenerator() {
         return generator;
     }
 
-    /** @return the energy-based prior, or null for N(0, I) */
+    /**
+     * @return the energy-based prior, or null for N(0, I)
+     */
     public EnergyPrior getPrior() {
         return prior;
     }
 
     /** {@inheritDoc} */
     @Override
-    protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
         NDArray e = encoder.forward(parameterStore, inputs, training).singletonOrThrow();
-        NDArray reconstruction = generator.forward(parameterStore, LangevinEncoder.split(e, generator.getConfig().getZDims()), training).singletonOrThrow();
+        NDArray reconstruction =
+                generator
+                        .forward(
+                                parameterStore,
+                                LangevinEncoder.split(e, generator.getConfig().getZDims()),
+                                training)
+                        .singletonOrThrow();
         return new NDList(reconstruction, e);
     }
 
@@ -72,7 +89,8 @@ public final class LangevinAutoencoder extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         // its parts arrive initialised and trained
     }
 }

@@ -13,15 +13,14 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-
 import org.shortrun.RandomStream;
 
 /**
  * The encoder of a Langevin autoencoder, {@code e = W h(x)}: a trunk h (stride-2 convolutions to
  * the 16 x 16 map, a residual block, a stride-2 convolution to 8 x 8, a Linear layer with GELU to
  * {@value #FEATURES} features) and a final linear map W without bias, {@code [d, FEATURES]}, onto
- * the generator's whitened latents of every layer, concatenated top first. The trunk is learned
- * by gradient steps; W is sampled by amortised Langevin dynamics ({@link
+ * the generator's whitened latents of every layer, concatenated top first. The trunk is learned by
+ * gradient steps; W is sampled by amortised Langevin dynamics ({@link
  * org.shortrun.inference.AmortisedLangevin}), so the optimiser leaves it alone.
  *
  * <p>Input: images {@code [n, c, size, size]} in [-1, 1]. Output: {@code e}, {@code [n, d]}; {@link
@@ -66,12 +65,16 @@ public final class LangevinEncoder extends AbstractBlock {
                                 .build());
     }
 
-    /** @return the architecture it mirrors */
+    /**
+     * @return the architecture it mirrors
+     */
     public LadderConfig getConfig() {
         return config;
     }
 
-    /** @return d, the number of whitened latent dimensions of all layers */
+    /**
+     * @return d, the number of whitened latent dimensions of all layers
+     */
     public int latentDimension() {
         int d = 0;
         for (int z : config.getZDims()) {
@@ -124,7 +127,8 @@ public final class LangevinEncoder extends AbstractBlock {
      * @return {@code [n, c, size, size]}
      */
     public Shape inputShape(long n) {
-        return new Shape(n, config.getImageChannels(), config.getImageSize(), config.getImageSize());
+        return new Shape(
+                n, config.getImageChannels(), config.getImageSize(), config.getImageSize());
     }
 
     /**
@@ -190,7 +194,8 @@ public final class LangevinEncoder extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         trunk.initialize(manager, dataType, inputShapes);
     }
 }

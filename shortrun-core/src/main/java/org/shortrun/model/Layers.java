@@ -14,7 +14,6 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.util.PairList;
-
 import org.shortrun.RandomStream;
 
 /**
@@ -66,7 +65,10 @@ final class Layers {
                 .add(Activation::gelu);
     }
 
-    /** An encoder's way down from the image to the 16 x 16 map: stride-2 convs k4 with GELU, one per halving. */
+    /**
+     * An encoder's way down from the image to the 16 x 16 map: stride-2 convs k4 with GELU, one per
+     * halving.
+     */
     static SequentialBlock encoderStem(LadderConfig config) {
         int nf = config.getChannels();
         SequentialBlock down = new SequentialBlock();

@@ -13,13 +13,13 @@ import ai.djl.util.PairList;
  * DJL's {@link Conv2d}, computed with its output channels padded by zero filters to a multiple of
  * {@value #CHANNEL_MULTIPLE} and the extra channels sliced off again.
  *
- * <p>On CPUs whose cache sizes the operating system cannot see (common in virtual machines),
- * oneDNN 3.2 and later, inside LibTorch 2.1 and later, computes wrong gradients with respect to
- * the <em>input</em> of a float32 convolution whose output channel count is not a multiple of
- * 16, and sometimes NaN (docs/DESIGN.md, "Wrong convolution gradients in the engine"). With the
- * padding the engine never meets such a convolution. The padded filters are constant zeros, not
- * parameters, so the output, the parameters and every gradient are those of the plain
- * convolution. Parameters, initialisation and saved form are {@link Conv2d}'s.
+ * <p>On CPUs whose cache sizes the operating system cannot see (common in virtual machines), oneDNN
+ * 3.2 and later, inside LibTorch 2.1 and later, computes wrong gradients with respect to the
+ * <em>input</em> of a float32 convolution whose output channel count is not a multiple of 16, and
+ * sometimes NaN (docs/DESIGN.md, "Wrong convolution gradients in the engine"). With the padding the
+ * engine never meets such a convolution. The padded filters are constant zeros, not parameters, so
+ * the output, the parameters and every gradient are those of the plain convolution. Parameters,
+ * initialisation and saved form are {@link Conv2d}'s.
  */
 public final class PaddedConv2d extends Conv2d {
 
@@ -53,9 +53,9 @@ public final class PaddedConv2d extends Conv2d {
     }
 
     /**
-     * A 2-D cross-correlation, with the output channels padded as the class describes. Arrays
-     * made from the weight are moved to the input's manager, so that nothing made per call
-     * outlives the caller's scope.
+     * A 2-D cross-correlation, with the output channels padded as the class describes. Arrays made
+     * from the weight are moved to the input's manager, so that nothing made per call outlives the
+     * caller's scope.
      *
      * @param x the input {@code [n, in, h, w]}
      * @param weight the filters {@code [out, in, k, k]}
@@ -65,7 +65,8 @@ public final class PaddedConv2d extends Conv2d {
      * @param dilation the dilation
      * @return the output {@code [n, out, h', w']}
      */
-    public static NDArray paddedConv2d(NDArray x, NDArray weight, NDArray bias, Shape stride, Shape padding, Shape dilation) {
+    public static NDArray paddedConv2d(
+            NDArray x, NDArray weight, NDArray bias, Shape stride, Shape padding, Shape dilation) {
         long out = weight.getShape().get(0);
         long missing = Math.floorMod(-out, CHANNEL_MULTIPLE);
         if (missing == 0) {
@@ -73,14 +74,19 @@ public final class PaddedConv2d extends Conv2d {
         }
         NDManager scope = x.getManager();
         Shape filterShape = weight.getShape().slice(1);
-        NDArray paddedWeight = weight.concat(scope.zeros(new Shape(missing).addAll(filterShape), weight.getDataType()), 0);
+        NDArray paddedWeight =
+                weight.concat(
+                        scope.zeros(new Shape(missing).addAll(filterShape), weight.getDataType()),
+                        0);
         paddedWeight.attach(scope);
         NDArray paddedBias = null;
         if (bias != null) {
             paddedBias = bias.concat(scope.zeros(new Shape(missing), bias.getDataType()), 0);
             paddedBias.attach(scope);
         }
-        NDArray y = Conv2d.conv2d(x, paddedWeight, paddedBias, stride, padding, dilation).singletonOrThrow();
+        NDArray y =
+                Conv2d.conv2d(x, paddedWeight, paddedBias, stride, padding, dilation)
+                        .singletonOrThrow();
         return y.get(new NDIndex(":, :{}", out));
     }
 
@@ -99,7 +105,8 @@ public final class PaddedConv2d extends Conv2d {
         public PaddedConv2d build() {
             validate();
             if (groups != 1) {
-                throw new IllegalArgumentException("a padded convolution has one group, got " + groups);
+                throw new IllegalArgumentException(
+                        "a padded convolution has one group, got " + groups);
             }
             return new PaddedConv2d(this);
         }

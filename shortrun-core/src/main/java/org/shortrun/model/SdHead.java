@@ -6,8 +6,8 @@ import ai.djl.nn.Activation;
 /** How a Gaussian head turns its raw output into a standard deviation. */
 public enum SdHead {
     /**
-     * The released script: {@code sd = exp(0.5 * clamp(softplus(v) + 1e-8, 0, 10))}, never below
-     * 1. The reproduction default.
+     * The released script: {@code sd = exp(0.5 * clamp(softplus(v) + 1e-8, 0, 10))}, never below 1.
+     * The reproduction default.
      */
     RELEASED {
         @Override

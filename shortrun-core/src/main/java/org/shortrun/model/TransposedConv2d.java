@@ -12,16 +12,16 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * A 2-D transposed convolution (PyTorch's {@code ConvTranspose2d}: weight {@code [in, out, k,
- * k]}) written with operations every engine has.
+ * A 2-D transposed convolution (PyTorch's {@code ConvTranspose2d}: weight {@code [in, out, k, k]})
+ * written with operations every engine has.
  *
  * <p>Output pixel {@code o = s*q + r} of a stride-{@code s} transposed convolution only sees the
  * kernel taps {@code t} with {@code t = (r + p) mod s}. Each of the {@code s*s} output phases is
  * therefore an ordinary cross-correlation of the input with a sub-kernel; all phases are computed
  * by one convolution whose output channels are phase-major, and a pixel shuffle interleaves them.
  * The sub-kernels are gathered from the weight by a constant 0/1 matrix, so gradients reach the
- * weight. For {@code s = 1} this reduces to the familiar flipped kernel with padding {@code
- * k - 1 - p}. Exact, not an approximation.
+ * weight. For {@code s = 1} this reduces to the familiar flipped kernel with padding {@code k - 1 -
+ * p}. Exact, not an approximation.
  */
 public final class TransposedConv2d extends AbstractBlock {
 
@@ -57,7 +57,11 @@ public final class TransposedConv2d extends AbstractBlock {
         if (kernel < 2 * padding || (kernel - 2 * padding) % stride != 0) {
             throw new IllegalArgumentException(
                     "transposed convolution needs (kernel - 2*padding) divisible by stride; got k="
-                            + kernel + " s=" + stride + " p=" + padding);
+                            + kernel
+                            + " s="
+                            + stride
+                            + " p="
+                            + padding);
         }
         int lo = Integer.MAX_VALUE;
         int hi = Integer.MIN_VALUE;
@@ -75,7 +79,8 @@ public final class TransposedConv2d extends AbstractBlock {
         int padLeft = -lo;
         int padRight = hi + (kernel - 2 * padding - stride) / stride;
         if (padLeft < 0 || padRight < 0) {
-            throw new IllegalArgumentException("padding " + padding + " too large for kernel " + kernel);
+            throw new IllegalArgumentException(
+                    "padding " + padding + " too large for kernel " + kernel);
         }
         symmetricPad = Math.max(padLeft, padRight);
         cropStart = symmetricPad - padLeft;
@@ -162,12 +167,24 @@ public final class TransposedConv2d extends AbstractBlock {
         NDArray w = parameterStore.getValue(weight, x.getDevice(), training);
         NDArray y =
                 PaddedConv2d.paddedConv2d(
-                        x, combinedKernel(w, scope), null, new Shape(1, 1), new Shape(symmetricPad, symmetricPad), new Shape(1, 1));
+                        x,
+                        combinedKernel(w, scope),
+                        null,
+                        new Shape(1, 1),
+                        new Shape(symmetricPad, symmetricPad),
+                        new Shape(1, 1));
         long n = x.getShape().get(0);
         long q = x.getShape().get(2) + (kernel - 2 * padding - stride) / stride;
         long qw = x.getShape().get(3) + (kernel - 2 * padding - stride) / stride;
         if (cropStart != 0 || y.getShape().get(2) != q || y.getShape().get(3) != qw) {
-            y = y.get(new NDIndex(":, :, {}:{}, {}:{}", cropStart, cropStart + q, cropStart, cropStart + qw));
+            y =
+                    y.get(
+                            new NDIndex(
+                                    ":, :, {}:{}, {}:{}",
+                                    cropStart,
+                                    cropStart + q,
+                                    cropStart,
+                                    cropStart + qw));
         }
         if (stride > 1) {
             y =
@@ -176,8 +193,12 @@ public final class TransposedConv2d extends AbstractBlock {
                             .reshape(n, outChannels, q * stride, qw * stride);
         }
         if (bias) {
-            NDArray b = parameterStore.getValue(biasParameter, x.getDevice(), training).reshape(1, outChannels, 1, 1);
-            // arrays derived from a parameter land in the model's manager; move them to the caller's
+            NDArray b =
+                    parameterStore
+                            .getValue(biasParameter, x.getDevice(), training)
+                            .reshape(1, outChannels, 1, 1);
+            // arrays derived from a parameter land in the model's manager; move them to the
+            // caller's
             b.attach(scope);
             y = y.add(b);
         }
@@ -200,9 +221,14 @@ public final class TransposedConv2d extends AbstractBlock {
     /** The constant 0/1 gather matrix, made once beside the weight. */
     private NDArray selection(NDArray w) {
         NDArray cached = selectionArray;
-        if (cached == null || !cached.getDevice().equals(w.getDevice()) || cached.getDataType() != w.getDataType()) {
+        if (cached == null
+                || !cached.getDevice().equals(w.getDevice())
+                || cached.getDataType() != w.getDataType()) {
             int cols = stride * stride * combined * combined;
-            cached = w.getManager().create(selection, new Shape(kernel * kernel, cols)).toType(w.getDataType(), false);
+            cached =
+                    w.getManager()
+                            .create(selection, new Shape(kernel * kernel, cols))
+                            .toType(w.getDataType(), false);
             selectionArray = cached;
         }
         return cached;
@@ -219,7 +245,8 @@ public final class TransposedConv2d extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         // no children: the parameters carry fixed shapes
     }
 

@@ -8,17 +8,16 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-
 import org.ejml.data.DMatrixRMaj;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.model.Parameterisation;
 
 /**
  * The energy of a ladder generator for one image, on a float64 copy of the generator so that
- * Hessians taken by central differences of gradients keep their accuracy (see docs/STEPSIZE.md).
- * A float32 copy is available for {@link LogDeterminant#FAST}, whose differences tolerate its
- * round-off; its convolutions go through the same {@code PaddedConv2d} layers as training, so
- * they avoid the engine's wrong float32 input gradients (docs/DESIGN.md).
+ * Hessians taken by central differences of gradients keep their accuracy (see docs/STEPSIZE.md). A
+ * float32 copy is available for {@link LogDeterminant#FAST}, whose differences tolerate its
+ * round-off; its convolutions go through the same {@code PaddedConv2d} layers as training, so they
+ * avoid the engine's wrong float32 input gradients (docs/DESIGN.md).
  */
 public final class GeneratorEnergy implements LatentEnergy, AutoCloseable {
 
@@ -44,17 +43,19 @@ public final class GeneratorEnergy implements LatentEnergy, AutoCloseable {
     }
 
     /**
-     * Makes a copy of a generator in a given precision. Points, energies and gradients stay
-     * {@code double[]} either way; only the generator's arithmetic changes.
+     * Makes a copy of a generator in a given precision. Points, energies and gradients stay {@code
+     * double[]} either way; only the generator's arithmetic changes.
      *
      * @param source the generator (any data type); it is not changed
      * @param sigma the observation noise
      * @param dataType {@link DataType#FLOAT64} or {@link DataType#FLOAT32}
      * @param parent the manager the copy lives under until {@link #close}
      */
-    public GeneratorEnergy(LadderGenerator source, double sigma, DataType dataType, NDManager parent) {
+    public GeneratorEnergy(
+            LadderGenerator source, double sigma, DataType dataType, NDManager parent) {
         if (dataType != DataType.FLOAT64 && dataType != DataType.FLOAT32) {
-            throw new IllegalArgumentException("the energy is evaluated in float64 or float32, not " + dataType);
+            throw new IllegalArgumentException(
+                    "the energy is evaluated in float64 or float32, not " + dataType);
         }
         this.manager = parent.newSubManager();
         this.sigma = sigma;
@@ -95,7 +96,8 @@ public final class GeneratorEnergy implements LatentEnergy, AutoCloseable {
 
     @Override
     public double logNormalizer() {
-        return 0.5 * dimension * Math.log(2 * Math.PI) + 0.5 * pixels * Math.log(2 * Math.PI * sigma * sigma);
+        return 0.5 * dimension * Math.log(2 * Math.PI)
+                + 0.5 * pixels * Math.log(2 * Math.PI * sigma * sigma);
     }
 
     @Override
@@ -114,7 +116,8 @@ public final class GeneratorEnergy implements LatentEnergy, AutoCloseable {
             for (int l = 0; l < dims.length; l++) {
                 columns[l] = new double[m * dims[l]];
                 for (int i = 0; i < m; i++) {
-                    System.arraycopy(points, i * dimension + offset, columns[l], i * dims[l], dims[l]);
+                    System.arraycopy(
+                            points, i * dimension + offset, columns[l], i * dims[l], dims[l]);
                 }
                 NDArray e = scope.create(columns[l], new Shape(m, dims[l])).toType(dataType, false);
                 e.setRequiresGradient(true);
@@ -123,7 +126,8 @@ public final class GeneratorEnergy implements LatentEnergy, AutoCloseable {
             }
             double[] squaredErrors;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray residual = x.sub(generator.forward(store, latents, true).singletonOrThrow());
+                NDArray residual =
+                        x.sub(generator.forward(store, latents, true).singletonOrThrow());
                 NDArray perPoint = residual.square().sum(new int[] {1, 2, 3});
                 // backward on the plain sum; 1/(2 sigma^2) is applied below, outside the graph
                 collector.backward(perPoint.sum());
@@ -131,11 +135,16 @@ public final class GeneratorEnergy implements LatentEnergy, AutoCloseable {
             }
             offset = 0;
             for (int l = 0; l < dims.length; l++) {
-                double[] g = latents.get(l).getGradient().toType(DataType.FLOAT64, false).toDoubleArray();
+                double[] g =
+                        latents.get(l)
+                                .getGradient()
+                                .toType(DataType.FLOAT64, false)
+                                .toDoubleArray();
                 for (int i = 0; i < m; i++) {
                     for (int j = 0; j < dims[l]; j++) {
                         double e = columns[l][i * dims[l] + j];
-                        gradients[i * dimension + offset + j] = g[i * dims[l] + j] * inverseTwoVariance + e;
+                        gradients[i * dimension + offset + j] =
+                                g[i * dims[l] + j] * inverseTwoVariance + e;
                     }
                 }
                 offset += dims[l];
@@ -153,18 +162,19 @@ public final class GeneratorEnergy implements LatentEnergy, AutoCloseable {
 
     /**
      * Forward differences that use the ladder's structure. A point that differs from e only in
-     * layer l's latent shares with e everything the generator computes above layer l, and
-     * symmetry gives the rows of the layers above from their own columns. So the columns of
-     * layer l need only the gradients of layers l and below, from one pass per layer in which
-     * the layers above enter as e's single row (broadcast over the batch) and are neither
-     * recomputed nor differentiated per point. Each pass holds e itself as its first point, so
-     * that every difference is taken within one batch.
+     * layer l's latent shares with e everything the generator computes above layer l, and symmetry
+     * gives the rows of the layers above from their own columns. So the columns of layer l need
+     * only the gradients of layers l and below, from one pass per layer in which the layers above
+     * enter as e's single row (broadcast over the batch) and are neither recomputed nor
+     * differentiated per point. Each pass holds e itself as its first point, so that every
+     * difference is taken within one batch.
      *
      * <p>The ladder parameterisation concatenates a layer's mean with its latent, which does not
      * broadcast; there the layers above are repeated per point, and only the symmetry saves work.
      */
     @Override
-    public void forwardDifferenceHessian(double[] e, double spacing, double[] gradient, DMatrixRMaj hessian) {
+    public void forwardDifferenceHessian(
+            double[] e, double spacing, double[] gradient, DMatrixRMaj hessian) {
         if (x == null) {
             throw new IllegalStateException("setImage first");
         }
@@ -190,18 +200,24 @@ public final class GeneratorEnergy implements LatentEnergy, AutoCloseable {
                             values[(1 + j) * dims[l] + j] += spacing;
                         }
                     }
-                    NDArray latent = scope.create(values, new Shape(rows, dims[l])).toType(dataType, false);
+                    NDArray latent =
+                            scope.create(values, new Shape(rows, dims[l])).toType(dataType, false);
                     latent.setRequiresGradient(l >= layer);
                     latents.add(latent);
                     offset += dims[l];
                 }
                 try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                    NDArray residual = x.sub(generator.forward(store, latents, true).singletonOrThrow());
+                    NDArray residual =
+                            x.sub(generator.forward(store, latents, true).singletonOrThrow());
                     collector.backward(residual.square().sum());
                 }
                 int column = 0;
                 for (int l = layer; l < dims.length; l++) {
-                    double[] part = latents.get(l).getGradient().toType(DataType.FLOAT64, false).toDoubleArray();
+                    double[] part =
+                            latents.get(l)
+                                    .getGradient()
+                                    .toType(DataType.FLOAT64, false)
+                                    .toDoubleArray();
                     for (int p = 0; p < m; p++) {
                         System.arraycopy(part, p * dims[l], g, p * below + column, dims[l]);
                     }
@@ -212,7 +228,8 @@ public final class GeneratorEnergy implements LatentEnergy, AutoCloseable {
             // where it differs by exactly the spacing: add it in float64, outside the differences
             for (int j = 0; j < dims[layer]; j++) {
                 for (int r = 0; r < below; r++) {
-                    double difference = (g[(1 + j) * below + r] - g[r]) * inverseTwoVariance / spacing;
+                    double difference =
+                            (g[(1 + j) * below + r] - g[r]) * inverseTwoVariance / spacing;
                     hessian.unsafe_set(top + r, top + j, difference + (r == j ? 1 : 0));
                 }
                 // the rows of the layers above: symmetry, from their columns already filled

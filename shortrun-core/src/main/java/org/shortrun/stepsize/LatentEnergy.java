@@ -10,7 +10,9 @@ import org.ejml.data.DMatrixRMaj;
  */
 public interface LatentEnergy {
 
-    /** @return d, the number of latent dimensions over all layers */
+    /**
+     * @return d, the number of latent dimensions over all layers
+     */
     int dimension();
 
     /**
@@ -33,16 +35,17 @@ public interface LatentEnergy {
 
     /**
      * The gradient at e and the Hessian there by forward differences of gradients, column i being
-     * {@code (grad U(e + h u_i) - grad U(e)) / h}. By default that is d + 1 points in one batch;
-     * an energy whose structure makes some of those gradients cheaper may override this. The
-     * result need not be symmetrised.
+     * {@code (grad U(e + h u_i) - grad U(e)) / h}. By default that is d + 1 points in one batch; an
+     * energy whose structure makes some of those gradients cheaper may override this. The result
+     * need not be symmetrised.
      *
      * @param e the point, d values
      * @param spacing h
      * @param gradient receives grad U(e), d values, as this energy computes it
      * @param hessian receives the d x d differences
      */
-    default void forwardDifferenceHessian(double[] e, double spacing, double[] gradient, DMatrixRMaj hessian) {
+    default void forwardDifferenceHessian(
+            double[] e, double spacing, double[] gradient, DMatrixRMaj hessian) {
         int d = dimension();
         int m = d + 1;
         double[] points = new double[m * d];

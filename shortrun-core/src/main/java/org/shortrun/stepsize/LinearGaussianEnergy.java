@@ -1,19 +1,18 @@
 package org.shortrun.stepsize;
 
+import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
 
-import java.util.Random;
-
 /**
  * The energy of a linear generator {@code g(e) = W e + b} with Gaussian observation noise, where
- * every Langevin step is affine and the step-size objective has closed forms: the law q_s of
- * e_K is Gaussian, so the paper's objective {@code E[log q_s(e_K) - log p(x, e_K)]}, the
- * expectation of the fixed-noise estimator that {@link StepSizeObjective} computes, and the gap
- * between them, the mutual information {@code I(e_K; eps)} between a chain's end and its injected
- * noise, are all exact (docs/STEPSIZE.md, "What is estimated").
+ * every Langevin step is affine and the step-size objective has closed forms: the law q_s of e_K is
+ * Gaussian, so the paper's objective {@code E[log q_s(e_K) - log p(x, e_K)]}, the expectation of
+ * the fixed-noise estimator that {@link StepSizeObjective} computes, and the gap between them, the
+ * mutual information {@code I(e_K; eps)} between a chain's end and its injected noise, are all
+ * exact (docs/STEPSIZE.md, "What is estimated").
  */
 public final class LinearGaussianEnergy implements LatentEnergy {
 
@@ -33,7 +32,13 @@ public final class LinearGaussianEnergy implements LatentEnergy {
      */
     public LinearGaussianEnergy(DMatrixRMaj w, double[] residual, double sigma) {
         if (w.numRows != residual.length || !(sigma > 0)) {
-            throw new IllegalArgumentException("W has " + w.numRows + " rows for " + residual.length + " observed values, sigma " + sigma);
+            throw new IllegalArgumentException(
+                    "W has "
+                            + w.numRows
+                            + " rows for "
+                            + residual.length
+                            + " observed values, sigma "
+                            + sigma);
         }
         this.d = w.numCols;
         this.pixels = w.numRows;
@@ -66,7 +71,8 @@ public final class LinearGaussianEnergy implements LatentEnergy {
      * @param seed the seed
      * @return the energy
      */
-    public static LinearGaussianEnergy random(int d, int pixels, double sigma, double weightScale, long seed) {
+    public static LinearGaussianEnergy random(
+            int d, int pixels, double sigma, double weightScale, long seed) {
         Random random = new Random(seed);
         DMatrixRMaj w = new DMatrixRMaj(pixels, d);
         for (int i = 0; i < w.data.length; i++) {
@@ -86,20 +92,27 @@ public final class LinearGaussianEnergy implements LatentEnergy {
 
     @Override
     public double logNormalizer() {
-        return 0.5 * d * Math.log(2 * Math.PI) + 0.5 * pixels * Math.log(2 * Math.PI * sigma * sigma);
+        return 0.5 * d * Math.log(2 * Math.PI)
+                + 0.5 * pixels * Math.log(2 * Math.PI * sigma * sigma);
     }
 
-    /** @return the energy's Hessian {@code I + W^T W / sigma^2}, a copy */
+    /**
+     * @return the energy's Hessian {@code I + W^T W / sigma^2}, a copy
+     */
     public DMatrixRMaj precision() {
         return precision.copy();
     }
 
-    /** @return {@code W^T (x - b) / sigma^2}, the energy's linear term, a copy */
+    /**
+     * @return {@code W^T (x - b) / sigma^2}, the energy's linear term, a copy
+     */
     double[] linearTerm() {
         return c.clone();
     }
 
-    /** @return {@code ||x - b||^2 / (2 sigma^2)}, the energy at e = 0 */
+    /**
+     * @return {@code ||x - b||^2 / (2 sigma^2)}, the energy at e = 0
+     */
     double constant() {
         return constant;
     }
@@ -125,19 +138,20 @@ public final class LinearGaussianEnergy implements LatentEnergy {
     /**
      * The exact terms at some step sizes.
      *
-     * @param objective the paper's objective {@code E[log q_s(e_K) - log p(x, e_K)] = KL(q_s ||
-     *     p(e | x)) - log p(x)}, with q_s the law of e_K, the noise integrated out
+     * @param objective the paper's objective {@code E[log q_s(e_K) - log p(x, e_K)] = KL(q_s || p(e
+     *     | x)) - log p(x)}, with q_s the law of e_K, the noise integrated out
      * @param fixedNoiseObjective the expectation of the estimator with each chain's noise held
      *     fixed, {@code E[log p(e_0) - log|det dF/de_0| - log p(x, e_K)]}
      * @param noiseGap their difference, {@code I(e_K; eps) >= 0}
      * @param logDet {@code log|det dF/de_0|}, the same for every chain
      */
-    public record Exact(double objective, double fixedNoiseObjective, double noiseGap, double logDet) {}
+    public record Exact(
+            double objective, double fixedNoiseObjective, double noiseGap, double logDet) {}
 
     /**
      * The closed forms: e_K is Gaussian, its mean and covariance follow {@code m <- A_k m +
-     * (s_k^2/2) W^T (x - b) / sigma^2} and {@code C <- A_k C A_k^T + s_k^2 I} with {@code A_k = I
-     * - (s_k^2/2) P}, starting from N(0, I).
+     * (s_k^2/2) W^T (x - b) / sigma^2} and {@code C <- A_k C A_k^T + s_k^2 I} with {@code A_k = I -
+     * (s_k^2/2) P}, starting from N(0, I).
      *
      * @param stepSizes s_1..s_K
      * @return the exact objective, the fixed-noise estimator's expectation and the gap
@@ -187,7 +201,8 @@ public final class LinearGaussianEnergy implements LatentEnergy {
     }
 
     private static double logDetSymmetric(DMatrixRMaj m) {
-        CholeskyDecomposition_F64<DMatrixRMaj> chol = DecompositionFactory_DDRM.chol(m.numRows, true);
+        CholeskyDecomposition_F64<DMatrixRMaj> chol =
+                DecompositionFactory_DDRM.chol(m.numRows, true);
         if (!chol.decompose(m.copy())) {
             throw new IllegalStateException("the covariance is not positive definite");
         }

@@ -9,9 +9,9 @@ public enum LogDeterminant {
     EXACT,
     /**
      * Forward differences of float32 gradients, with a spacing that balances float32 round-off
-     * against truncation; for a ladder generator each layer's columns are differenced through
-     * the layers below it only ({@link GeneratorEnergy#forwardDifferenceHessian}). The chain
-     * still steps with float64 gradients. About 20 times cheaper than {@link #EXACT} where measured.
+     * against truncation; for a ladder generator each layer's columns are differenced through the
+     * layers below it only ({@link GeneratorEnergy#forwardDifferenceHessian}). The chain still
+     * steps with float64 gradients. About 20 times cheaper than {@link #EXACT} where measured.
      */
     FAST;
 
@@ -36,7 +36,9 @@ public enum LogDeterminant {
         return switch (value) {
             case "exact" -> EXACT;
             case "fast" -> FAST;
-            default -> throw new org.shortrun.InputException(option + " must be exact or fast, got '" + value + "'");
+            default ->
+                    throw new org.shortrun.InputException(
+                            option + " must be exact or fast, got '" + value + "'");
         };
     }
 }

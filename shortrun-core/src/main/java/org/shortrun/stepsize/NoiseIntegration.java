@@ -10,10 +10,10 @@ import org.shortrun.inference.Langevin;
 
 /**
  * log q_s(e_K) with the injected noise integrated out, as the paper's eq. 14 and 17 define it:
- * {@code q_s(z) = E_eps'[q_s(z | eps')]}, where {@code q_s(z | eps') = p(e_0') / |det dF/de_0|}
- * at the preimage {@code e_0'} of z under the map {@code F(., eps')}. The fixed-noise estimate
- * {@link StepSizeObjective} uses keeps only the chain's own noise, which overstates log q by the
- * mutual information {@code I(e_K; eps)} on average (docs/STEPSIZE.md).
+ * {@code q_s(z) = E_eps'[q_s(z | eps')]}, where {@code q_s(z | eps') = p(e_0') / |det dF/de_0|} at
+ * the preimage {@code e_0'} of z under the map {@code F(., eps')}. The fixed-noise estimate {@link
+ * StepSizeObjective} uses keeps only the chain's own noise, which overstates log q by the mutual
+ * information {@code I(e_K; eps)} on average (docs/STEPSIZE.md).
  *
  * <p>Two ways to draw the M noise sets eps', each given as a {@link Proposal}:
  *
@@ -25,15 +25,15 @@ import org.shortrun.inference.Langevin;
  *       one can close at most log(M + 1) nats of the gap, so it helps only where the gap is small.
  *   <li>{@link Proposal#LINEARISED}: importance sampling from the Gaussian law of eps given e_K
  *       under the chain's own linearisation {@code e_K ~ z + J (e_0' - e_0) + B (eps' - eps)},
- *       built from the step Jacobians the objective computes anyway. {@code log (1/M) sum_j
- *       q(z | eps'_j) p(eps'_j) / r(eps'_j)} is below on average and consistent; for a linear
- *       generator every weight equals q(z) and it is exact.
+ *       built from the step Jacobians the objective computes anyway. {@code log (1/M) sum_j q(z |
+ *       eps'_j) p(eps'_j) / r(eps'_j)} is below on average and consistent; for a linear generator
+ *       every weight equals q(z) and it is exact.
  * </ul>
  *
- * Each preimage comes from Newton's method on {@code F(e_0', eps') = z} from the chain's own
- * start, with chord steps (the last Jacobian reused) in between. Everything assumes each {@code
- * F(., eps')} is one-to-one: past the fold a point has several preimages, Newton finds one, and
- * q(z | eps') is undercounted. Each draw costs a few evaluations of the chain, and the linearised
+ * Each preimage comes from Newton's method on {@code F(e_0', eps') = z} from the chain's own start,
+ * with chord steps (the last Jacobian reused) in between. Everything assumes each {@code F(.,
+ * eps')} is one-to-one: past the fold a point has several preimages, Newton finds one, and q(z |
+ * eps') is undercounted. Each draw costs a few evaluations of the chain, and the linearised
  * proposal needs J invertible: meant for small d.
  */
 public final class NoiseIntegration {
@@ -66,7 +66,9 @@ public final class NoiseIntegration {
             return switch (value) {
                 case "prior" -> PRIOR;
                 case "linearised" -> LINEARISED;
-                default -> throw new org.shortrun.InputException(option + " must be linearised or prior, got '" + value + "'");
+                default ->
+                        throw new org.shortrun.InputException(
+                                option + " must be linearised or prior, got '" + value + "'");
             };
         }
     }
@@ -89,7 +91,12 @@ public final class NoiseIntegration {
      * @param jacobian dF/de_0
      * @param stepJacobians A_1..A_K
      */
-    public record Own(StepSizeObjective.Chain chain, double[] end, double logQ, DMatrixRMaj jacobian, DMatrixRMaj[] stepJacobians) {}
+    public record Own(
+            StepSizeObjective.Chain chain,
+            double[] end,
+            double logQ,
+            DMatrixRMaj jacobian,
+            DMatrixRMaj[] stepJacobians) {}
 
     /**
      * The noise-integrated log q_s(z) of one chain.
@@ -115,10 +122,16 @@ public final class NoiseIntegration {
      * @param proposal where eps' comes from
      * @return the estimate
      */
-    public static Result logQ(LatentEnergy energy, double[] stepSizes, Own own, StepSizeObjective.Chain[] draws, Proposal proposal) {
+    public static Result logQ(
+            LatentEnergy energy,
+            double[] stepSizes,
+            Own own,
+            StepSizeObjective.Chain[] draws,
+            Proposal proposal) {
         double[] terms = new double[draws.length];
         int solved = 0;
-        Linearisation lin = proposal == Proposal.LINEARISED ? Linearisation.at(own, stepSizes) : null;
+        Linearisation lin =
+                proposal == Proposal.LINEARISED ? Linearisation.at(own, stepSizes) : null;
         if (proposal == Proposal.LINEARISED && lin == null) {
             return new Result(Double.NaN, Double.NaN, 0);
         }
@@ -130,7 +143,10 @@ public final class NoiseIntegration {
             }
         }
         if (lin != null) {
-            return new Result(solved == 0 ? Double.NaN : logMeanExp(terms, solved, Double.NaN), Double.NaN, solved);
+            return new Result(
+                    solved == 0 ? Double.NaN : logMeanExp(terms, solved, Double.NaN),
+                    Double.NaN,
+                    solved);
         }
         double lower = solved == 0 ? Double.NaN : logMeanExp(terms, solved, Double.NaN);
         return new Result(logMeanExp(terms, solved, own.logQ()), lower, solved);
@@ -154,7 +170,13 @@ public final class NoiseIntegration {
         private final double[] ownStart;
         private final double[] ownNoise;
 
-        private Linearisation(Own own, DMatrixRMaj b, LinearSolverDense<DMatrixRMaj> sSolver, LinearSolverDense<DMatrixRMaj> jSolver, double[] mean, double logDetCovariance) {
+        private Linearisation(
+                Own own,
+                DMatrixRMaj b,
+                LinearSolverDense<DMatrixRMaj> sSolver,
+                LinearSolverDense<DMatrixRMaj> jSolver,
+                double[] mean,
+                double logDetCovariance) {
             this.d = own.end().length;
             this.steps = own.stepJacobians().length;
             this.j = own.jacobian();
@@ -167,7 +189,9 @@ public final class NoiseIntegration {
             this.ownNoise = flatten(own.chain().noise(), steps);
         }
 
-        /** @return the linearisation, or null if J or S cannot be factorised */
+        /**
+         * @return the linearisation, or null if J or S cannot be factorised
+         */
         static Linearisation at(Own own, double[] stepSizes) {
             int d = own.end().length;
             int steps = stepSizes.length;
@@ -198,11 +222,16 @@ public final class NoiseIntegration {
             LinearSolverDense<DMatrixRMaj> sSolver = LinearSolverFactory_DDRM.symmPosDef(d);
             LinearSolverDense<DMatrixRMaj> jSolver = LinearSolverFactory_DDRM.lu(d);
             double logAbsDetJ = Math.log(Math.abs(CommonOps_DDRM.det(own.jacobian())));
-            if (!sSolver.setA(s.copy()) || !jSolver.setA(own.jacobian().copy()) || !Double.isFinite(logAbsDetJ)) {
+            if (!sSolver.setA(s.copy())
+                    || !jSolver.setA(own.jacobian().copy())
+                    || !Double.isFinite(logAbsDetJ)) {
                 return null;
             }
             // J e_0 + B eps, the linearised e_K's offset from the mean it has at (e_0', eps') = 0
-            double[] offset = plus(StepSizeObjective.times(own.jacobian(), own.chain().start()), StepSizeObjective.times(b, flatten(own.chain().noise(), steps)));
+            double[] offset =
+                    plus(
+                            StepSizeObjective.times(own.jacobian(), own.chain().start()),
+                            StepSizeObjective.times(b, flatten(own.chain().noise(), steps)));
             double[] mean = timesTransposed(b, solve(sSolver, offset));
             // det(I - B^T S^-1 B) = det(J J^T) / det(S)
             return new Linearisation(own, b, sSolver, jSolver, mean, 2 * logAbsDetJ - logDetS);
@@ -211,7 +240,10 @@ public final class NoiseIntegration {
         /** Matheron's rule: a prior draw (a, c), moved so that its linearised e_K is z. */
         double[][] sample(StepSizeObjective.Chain draw) {
             double[] c = flatten(draw.noise(), steps);
-            double[] miss = plus(StepSizeObjective.times(j, minus(draw.start(), ownStart)), StepSizeObjective.times(b, minus(c, ownNoise)));
+            double[] miss =
+                    plus(
+                            StepSizeObjective.times(j, minus(draw.start(), ownStart)),
+                            StepSizeObjective.times(b, minus(c, ownNoise)));
             double[] eps = minus(c, timesTransposed(b, solve(sSolver, miss)));
             double[][] noise = new double[steps][d];
             for (int k = 0; k < steps; k++) {
@@ -225,7 +257,9 @@ public final class NoiseIntegration {
             double[] eps = flatten(noise, steps);
             double[] v = minus(eps, mean);
             double[] w = solve(jSolver, StepSizeObjective.times(b, v));
-            return -0.5 * StepSizeObjective.dot(eps, eps) + 0.5 * logDetCovariance + 0.5 * (StepSizeObjective.dot(v, v) + StepSizeObjective.dot(w, w));
+            return -0.5 * StepSizeObjective.dot(eps, eps)
+                    + 0.5 * logDetCovariance
+                    + 0.5 * (StepSizeObjective.dot(v, v) + StepSizeObjective.dot(w, w));
         }
     }
 
@@ -235,7 +269,12 @@ public final class NoiseIntegration {
      *
      * @return the log density, or NaN if Newton did not find a preimage
      */
-    static double conditionalLogQ(LatentEnergy energy, double[] stepSizes, double[] start, double[] end, double[][] noise) {
+    static double conditionalLogQ(
+            LatentEnergy energy,
+            double[] stepSizes,
+            double[] start,
+            double[] end,
+            double[][] noise) {
         int d = start.length;
         double tolerance = TOLERANCE * (1 + maxAbs(end));
         double[] e0 = start.clone();
@@ -243,7 +282,12 @@ public final class NoiseIntegration {
         double[] reached = new double[d];
         for (int n = 0; n < MAX_JACOBIANS; n++) {
             StepSizeObjective.Value v =
-                    StepSizeObjective.evaluate(energy, stepSizes, new StepSizeObjective.Chain(e0, noise), false, new StepSizeObjective.Outputs(jacobian, reached, null));
+                    StepSizeObjective.evaluate(
+                            energy,
+                            stepSizes,
+                            new StepSizeObjective.Chain(e0, noise),
+                            false,
+                            new StepSizeObjective.Outputs(jacobian, reached, null));
             if (!v.isFinite()) {
                 return Double.NaN;
             }

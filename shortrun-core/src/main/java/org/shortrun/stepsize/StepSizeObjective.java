@@ -8,22 +8,22 @@ import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
 import org.shortrun.inference.Langevin;
 
 /**
- * The variational objective of the Langevin step size (the paper's eq. 19-20) for one chain:
- * with the K-step map {@code e_K = F(e_0, eps)} and its injected noise held fixed,
+ * The variational objective of the Langevin step size (the paper's eq. 19-20) for one chain: with
+ * the K-step map {@code e_K = F(e_0, eps)} and its injected noise held fixed,
  *
  * <pre>
  *   objective = log q_s(e_K) - log p(x, e_K)
  *             = log p(e_0) - log|det dF/de_0| - log p(x, e_K)
  * </pre>
  *
- * whose expectation over chains is KL(q_s || p(e | x)) - log p(x). Each Langevin step
- * {@code e <- e - (s_k^2 / 2) grad U(e) + s_k eps_k} has the Jacobian {@code A_k = I - (s_k^2 /
- * 2) H(e_k)}, so {@code log|det dF/de_0| = sum_k log|det A_k|}, taken exactly from the
- * eigenvalues of the symmetric Hessians H, in float64.
+ * whose expectation over chains is KL(q_s || p(e | x)) - log p(x). Each Langevin step {@code e <- e
+ * - (s_k^2 / 2) grad U(e) + s_k eps_k} has the Jacobian {@code A_k = I - (s_k^2 / 2) H(e_k)}, so
+ * {@code log|det dF/de_0| = sum_k log|det A_k|}, taken exactly from the eigenvalues of the
+ * symmetric Hessians H, in float64.
  *
- * <p>The Hessians come from central differences of float64 gradients (d Hessian-vector products
- * per step, batched). The derivative with respect to every s_k uses, besides H, the gradient of
- * {@code tr(A_k^-1 H(e))}, which second differences of gradients along H's eigenvectors give; see
+ * <p>The Hessians come from central differences of float64 gradients (d Hessian-vector products per
+ * step, batched). The derivative with respect to every s_k uses, besides H, the gradient of {@code
+ * tr(A_k^-1 H(e))}, which second differences of gradients along H's eigenvectors give; see
  * docs/STEPSIZE.md for why this and not double backpropagation, and for the accuracy.
  *
  * <p>{@link LogDeterminant#FAST} takes H instead from forward differences of a second, float32
@@ -41,8 +41,8 @@ public final class StepSizeObjective {
     /**
      * Spacing of the forward differences of float32 gradients ({@link LogDeterminant#FAST}). Their
      * error is round-off, about 6e-8 |gradient| / h, plus truncation, about h |third derivative| /
-     * 2; on a trained d = 112 model 3e-3 gave the smallest errors of log|det| among 1e-3, 3e-3
-     * and 1e-2 (docs/STEPSIZE.md, "A cheaper search").
+     * 2; on a trained d = 112 model 3e-3 gave the smallest errors of log|det| among 1e-3, 3e-3 and
+     * 1e-2 (docs/STEPSIZE.md, "A cheaper search").
      */
     static final double FAST_SPACING = 3e-3;
 
@@ -95,8 +95,8 @@ public final class StepSizeObjective {
      * @param logDet log|det dF/de_0|
      * @param minSingularValue the smallest singular value of dF/de_0
      * @param minAbsEigenvalue the smallest |eigenvalue| over the step Jacobians A_k
-     * @param minEigenvalue the smallest signed eigenvalue over the step Jacobians A_k; at or
-     *     below 0 the chain's map may fold, see {@link StepSizeProblem.Estimate#isAdmissible}
+     * @param minEigenvalue the smallest signed eigenvalue over the step Jacobians A_k; at or below
+     *     0 the chain's map may fold, see {@link StepSizeProblem.Estimate#isAdmissible}
      * @param gradient d objective / d s_k for every step, or null if not asked for
      */
     public record Value(
@@ -109,12 +109,16 @@ public final class StepSizeObjective {
             double minEigenvalue,
             double[] gradient) {
 
-        /** @return whether the objective is a finite number */
+        /**
+         * @return whether the objective is a finite number
+         */
         public boolean isFinite() {
             return Double.isFinite(objective);
         }
 
-        /** @return d objective / d s for one step size shared by all steps */
+        /**
+         * @return d objective / d s for one step size shared by all steps
+         */
         public double sharedGradient() {
             double sum = 0;
             for (double g : gradient) {
@@ -135,8 +139,10 @@ public final class StepSizeObjective {
      * @param withGradient whether to compute d objective / d s_k as well (about twice the cost)
      * @return the value
      */
-    public static Value evaluate(LatentEnergy energy, double[] stepSizes, Chain chain, boolean withGradient) {
-        return evaluate(energy, null, stepSizes, chain, withGradient, new Outputs(null, null, null));
+    public static Value evaluate(
+            LatentEnergy energy, double[] stepSizes, Chain chain, boolean withGradient) {
+        return evaluate(
+                energy, null, stepSizes, chain, withGradient, new Outputs(null, null, null));
     }
 
     /**
@@ -152,16 +158,35 @@ public final class StepSizeObjective {
      * @param withGradient whether to compute d objective / d s_k as well
      * @return the value
      */
-    public static Value evaluate(LatentEnergy energy, LatentEnergy curvature, double[] stepSizes, Chain chain, boolean withGradient) {
+    public static Value evaluate(
+            LatentEnergy energy,
+            LatentEnergy curvature,
+            double[] stepSizes,
+            Chain chain,
+            boolean withGradient) {
         if (curvature.dimension() != energy.dimension()) {
-            throw new IllegalArgumentException("the curvature's energy has d = " + curvature.dimension() + ", the chain's " + energy.dimension());
+            throw new IllegalArgumentException(
+                    "the curvature's energy has d = "
+                            + curvature.dimension()
+                            + ", the chain's "
+                            + energy.dimension());
         }
-        return evaluate(energy, curvature, stepSizes, chain, withGradient, new Outputs(null, null, null));
+        return evaluate(
+                energy, curvature, stepSizes, chain, withGradient, new Outputs(null, null, null));
     }
 
-    /** As {@link #evaluate(LatentEnergy, double[], Chain, boolean)}; the Jacobian dF/de_0 goes to {@code jacobianOut} if not null. */
-    static Value evaluate(LatentEnergy energy, double[] stepSizes, Chain chain, boolean withGradient, DMatrixRMaj jacobianOut) {
-        return evaluate(energy, null, stepSizes, chain, withGradient, new Outputs(jacobianOut, null, null));
+    /**
+     * As {@link #evaluate(LatentEnergy, double[], Chain, boolean)}; the Jacobian dF/de_0 goes to
+     * {@code jacobianOut} if not null.
+     */
+    static Value evaluate(
+            LatentEnergy energy,
+            double[] stepSizes,
+            Chain chain,
+            boolean withGradient,
+            DMatrixRMaj jacobianOut) {
+        return evaluate(
+                energy, null, stepSizes, chain, withGradient, new Outputs(jacobianOut, null, null));
     }
 
     /**
@@ -173,19 +198,37 @@ public final class StepSizeObjective {
      */
     record Outputs(DMatrixRMaj jacobian, double[] end, DMatrixRMaj[] stepJacobians) {}
 
-    /** As {@link #evaluate(LatentEnergy, double[], Chain, boolean)}, handing back the parts of {@code out}. */
-    static Value evaluate(LatentEnergy energy, double[] stepSizes, Chain chain, boolean withGradient, Outputs out) {
+    /**
+     * As {@link #evaluate(LatentEnergy, double[], Chain, boolean)}, handing back the parts of
+     * {@code out}.
+     */
+    static Value evaluate(
+            LatentEnergy energy,
+            double[] stepSizes,
+            Chain chain,
+            boolean withGradient,
+            Outputs out) {
         return evaluate(energy, null, stepSizes, chain, withGradient, out);
     }
 
-    /** The evaluation: exact Hessians if {@code curvature} is null, else forward differences of its gradients. */
-    static Value evaluate(LatentEnergy energy, LatentEnergy curvature, double[] stepSizes, Chain chain, boolean withGradient, Outputs out) {
+    /**
+     * The evaluation: exact Hessians if {@code curvature} is null, else forward differences of its
+     * gradients.
+     */
+    static Value evaluate(
+            LatentEnergy energy,
+            LatentEnergy curvature,
+            double[] stepSizes,
+            Chain chain,
+            boolean withGradient,
+            Outputs out) {
         DMatrixRMaj jacobianOut = out.jacobian();
         double[] endOut = out.end();
         int d = energy.dimension();
         int steps = stepSizes.length;
         if (chain.noise().length < steps) {
-            throw new IllegalArgumentException("the chain has noise for " + chain.noise().length + " steps, not " + steps);
+            throw new IllegalArgumentException(
+                    "the chain has noise for " + chain.noise().length + " steps, not " + steps);
         }
         double[] e = chain.start().clone();
         double logPrior0 = -0.5 * dot(e, e) - 0.5 * d * Math.log(2 * Math.PI);
@@ -200,11 +243,13 @@ public final class StepSizeObjective {
         for (int k = 0; k < steps; k++) {
             double s = stepSizes[k];
             double drift = s * s / 2;
-            Local local = curvature == null ? hessian(energy, e) : forwardHessian(energy, curvature, e);
+            Local local =
+                    curvature == null ? hessian(energy, e) : forwardHessian(energy, curvature, e);
             // the reference keeps its eigenvectors so that its numbers stay those of earlier runs;
             // the fast path computes them only for the derivative (eigenvalues alone took a third
             // of the time at d = 416)
-            EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(d, curvature == null || withGradient, true);
+            EigenDecomposition_F64<DMatrixRMaj> eig =
+                    DecompositionFactory_DDRM.eig(d, curvature == null || withGradient, true);
             if (!eig.decompose(local.hessian.copy())) {
                 return nonFinite();
             }
@@ -228,9 +273,17 @@ public final class StepSizeObjective {
             }
             if (withGradient) {
                 stepJacobians[k] = a;
-                traceGradients[k] = curvature == null
-                        ? traceGradient(energy, e, local.gradient, eig, alpha, THIRD_SPACING)
-                        : traceGradient(curvature, e, local.curvatureGradient, eig, alpha, FAST_THIRD_SPACING);
+                traceGradients[k] =
+                        curvature == null
+                                ? traceGradient(
+                                        energy, e, local.gradient, eig, alpha, THIRD_SPACING)
+                                : traceGradient(
+                                        curvature,
+                                        e,
+                                        local.curvatureGradient,
+                                        eig,
+                                        alpha,
+                                        FAST_THIRD_SPACING);
                 gradientsAtSteps[k] = local.gradient;
                 // d log|det A_k| / d s_k at fixed e_k = tr(A_k^-1 (-s_k H_k))
                 explicit[k] = -s * traceInverseH;
@@ -270,11 +323,27 @@ public final class StepSizeObjective {
                 gradient[k] = -dLogDet + dot(gradientK, u);
             }
         }
-        return new Value(objective, logQ, logJoint, logDet, minSingular, minAbsEigenvalue, minEigenvalue, gradient);
+        return new Value(
+                objective,
+                logQ,
+                logJoint,
+                logDet,
+                minSingular,
+                minAbsEigenvalue,
+                minEigenvalue,
+                gradient);
     }
 
     private static Value nonFinite() {
-        return new Value(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null);
+        return new Value(
+                Double.NaN,
+                Double.NaN,
+                Double.NaN,
+                Double.NaN,
+                Double.NaN,
+                Double.NaN,
+                Double.NaN,
+                null);
     }
 
     /**
@@ -308,7 +377,8 @@ public final class StepSizeObjective {
             int plus = (1 + 2 * i) * d;
             int minus = (2 + 2 * i) * d;
             for (int r = 0; r < d; r++) {
-                h.unsafe_set(r, i, (gradients[plus + r] - gradients[minus + r]) / (2 * HESSIAN_SPACING));
+                h.unsafe_set(
+                        r, i, (gradients[plus + r] - gradients[minus + r]) / (2 * HESSIAN_SPACING));
             }
         }
         symmetrise(h);
@@ -316,8 +386,8 @@ public final class StepSizeObjective {
     }
 
     /**
-     * The float64 gradient at e, and H from forward differences of the curvature energy's
-     * gradients at e and e + h u_i ({@link LatentEnergy#forwardDifferenceHessian}).
+     * The float64 gradient at e, and H from forward differences of the curvature energy's gradients
+     * at e and e + h u_i ({@link LatentEnergy#forwardDifferenceHessian}).
      */
     private static Local forwardHessian(LatentEnergy energy, LatentEnergy curvature, double[] e) {
         int d = e.length;
@@ -346,12 +416,17 @@ public final class StepSizeObjective {
     }
 
     /**
-     * The gradient in e of tr(A^-1 H(e)) with A held fixed: with H = sum mu_i q_i q_i^T,
-     * A^-1 = sum (1/alpha_i) q_i q_i^T, and each d/de (q_i^T H(e) q_i) is a second difference
-     * of gradients along q_i.
+     * The gradient in e of tr(A^-1 H(e)) with A held fixed: with H = sum mu_i q_i q_i^T, A^-1 = sum
+     * (1/alpha_i) q_i q_i^T, and each d/de (q_i^T H(e) q_i) is a second difference of gradients
+     * along q_i.
      */
     private static double[] traceGradient(
-            LatentEnergy energy, double[] e, double[] centreGradient, EigenDecomposition_F64<DMatrixRMaj> eig, double[] alpha, double spacing) {
+            LatentEnergy energy,
+            double[] e,
+            double[] centreGradient,
+            EigenDecomposition_F64<DMatrixRMaj> eig,
+            double[] alpha,
+            double spacing) {
         int d = e.length;
         int m = 2 * d;
         double[] points = new double[m * d];
@@ -370,7 +445,11 @@ public final class StepSizeObjective {
         for (int i = 0; i < d; i++) {
             double weight = 1 / alpha[i];
             for (int r = 0; r < d; r++) {
-                double second = (gradients[(2 * i) * d + r] + gradients[(2 * i + 1) * d + r] - 2 * centreGradient[r]) / h2;
+                double second =
+                        (gradients[(2 * i) * d + r]
+                                        + gradients[(2 * i + 1) * d + r]
+                                        - 2 * centreGradient[r])
+                                / h2;
                 w[r] += weight * second;
             }
         }
@@ -378,7 +457,8 @@ public final class StepSizeObjective {
     }
 
     private static double minSingularValue(DMatrixRMaj m) {
-        SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(m.numRows, m.numCols, false, false, true);
+        SingularValueDecomposition_F64<DMatrixRMaj> svd =
+                DecompositionFactory_DDRM.svd(m.numRows, m.numCols, false, false, true);
         if (!svd.decompose(m.copy())) {
             return Double.NaN;
         }
@@ -398,7 +478,9 @@ public final class StepSizeObjective {
         return s;
     }
 
-    /** a v for any a (square or not); package-private so that {@link NoiseIntegration} shares it. */
+    /**
+     * a v for any a (square or not); package-private so that {@link NoiseIntegration} shares it.
+     */
     static double[] times(DMatrixRMaj a, double[] v) {
         double[] out = new double[a.numRows];
         for (int r = 0; r < a.numRows; r++) {

@@ -3,20 +3,18 @@ package org.shortrun.stepsize;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-
-import org.shortrun.model.LadderGenerator;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.shortrun.model.LadderGenerator;
 
 /**
- * The Monte Carlo step-size objective of a generator over a set of examples and chains: the
- * average over them of {@link StepSizeObjective}. The chains (starts and injected noise) are
- * drawn once, so every s is judged on the same draws and the objective is a smooth function of s.
+ * The Monte Carlo step-size objective of a generator over a set of examples and chains: the average
+ * over them of {@link StepSizeObjective}. The chains (starts and injected noise) are drawn once, so
+ * every s is judged on the same draws and the objective is a smooth function of s.
  */
 public final class StepSizeProblem implements AutoCloseable {
 
@@ -50,14 +48,16 @@ public final class StepSizeProblem implements AutoCloseable {
             int nonFinite,
             NoiseIntegrated noiseIntegrated) {
 
-        /** @return whether every chain gave a finite objective */
+        /**
+         * @return whether every chain gave a finite objective
+         */
         public boolean isFinite() {
             return nonFinite == 0 && Double.isFinite(objective);
         }
 
         /**
-         * The estimate as the command prints it and training logs it: snake_case keys, null for
-         * a number that is not finite, s as one number when all steps share it.
+         * The estimate as the command prints it and training logs it: snake_case keys, null for a
+         * number that is not finite, s as one number when all steps share it.
          *
          * @return an ordered map, ready for JSON
          */
@@ -78,7 +78,11 @@ public final class StepSizeProblem implements AutoCloseable {
                 m.put("non_finite_chains", nonFinite);
             }
             if (gradient != null) {
-                m.put("d_objective_ds", shared ? (Object) Arrays.stream(gradient).sum() : (Object) gradient.clone());
+                m.put(
+                        "d_objective_ds",
+                        shared
+                                ? (Object) Arrays.stream(gradient).sum()
+                                : (Object) gradient.clone());
             }
             if (noiseIntegrated != null) {
                 m.put("noise_proposal", noiseIntegrated.proposal().label());
@@ -98,17 +102,19 @@ public final class StepSizeProblem implements AutoCloseable {
             return Double.isFinite(v) ? v : null;
         }
 
-        /** @return s itself when every step has the same, else the mean of the per-step sizes */
+        /**
+         * @return s itself when every step has the same, else the mean of the per-step sizes
+         */
         public double sharedStepSize() {
             return shared(stepSizes);
         }
 
         /**
-         * Whether every step's Jacobian stayed positive definite along every chain. Each factor
-         * 1 - (s^2/2) mu starts at 1 for s = 0; a negative one means that some smaller s made
-         * dF/de_0 singular and the map folds, so several e_0 reach e_K and log p(e_0) -
-         * log|det| counts only one of them: log q is underestimated and the objective biased
-         * low (docs/STEPSIZE.md).
+         * Whether every step's Jacobian stayed positive definite along every chain. Each factor 1 -
+         * (s^2/2) mu starts at 1 for s = 0; a negative one means that some smaller s made dF/de_0
+         * singular and the map folds, so several e_0 reach e_K and log p(e_0) - log|det| counts
+         * only one of them: log q is underestimated and the objective biased low
+         * (docs/STEPSIZE.md).
          *
          * @return true if the estimate is finite and the change of variables holds at the chains'
          *     points
@@ -134,12 +140,22 @@ public final class StepSizeProblem implements AutoCloseable {
      * @param unsolved draws over all chains whose preimage Newton did not find
      */
     public record NoiseIntegrated(
-            NoiseIntegration.Proposal proposal, int draws, double fixedNoiseObjective, double gap, double gapStandardError, double lowerObjective, int unsolved) {}
+            NoiseIntegration.Proposal proposal,
+            int draws,
+            double fixedNoiseObjective,
+            double gap,
+            double gapStandardError,
+            double lowerObjective,
+            int unsolved) {}
 
     private final LatentEnergy energy;
     private final GeneratorEnergy generatorEnergy;
-    /** The float32 energy {@link LogDeterminant#FAST} takes Hessians from, or null for exact ones. */
+
+    /**
+     * The float32 energy {@link LogDeterminant#FAST} takes Hessians from, or null for exact ones.
+     */
     private final GeneratorEnergy curvatureEnergy;
+
     private final List<NDArray> images;
     private final List<StepSizeObjective.Chain> chains;
     private final int chainsPerExample;
@@ -159,13 +175,27 @@ public final class StepSizeProblem implements AutoCloseable {
      * @param manager the manager the float64 copy lives under until {@link #close}
      */
     public StepSizeProblem(
-            LadderGenerator generator, double sigma, List<NDArray> images, int chainsPerExample, int steps, Random random, NDManager manager) {
-        this(generator, sigma, images, chainsPerExample, steps, random, LogDeterminant.EXACT, manager);
+            LadderGenerator generator,
+            double sigma,
+            List<NDArray> images,
+            int chainsPerExample,
+            int steps,
+            Random random,
+            NDManager manager) {
+        this(
+                generator,
+                sigma,
+                images,
+                chainsPerExample,
+                steps,
+                random,
+                LogDeterminant.EXACT,
+                manager);
     }
 
     /**
-     * Draws the chains for a set of examples, with a choice of how log|det| is obtained. The
-     * chains drawn from a given {@code random} are the same for both methods.
+     * Draws the chains for a set of examples, with a choice of how log|det| is obtained. The chains
+     * drawn from a given {@code random} are the same for both methods.
      *
      * @param generator the generator (copied to float64, and for {@link LogDeterminant#FAST} to
      *     float32 as well)
@@ -190,7 +220,10 @@ public final class StepSizeProblem implements AutoCloseable {
             throw new IllegalArgumentException("need at least one example, one chain and one step");
         }
         this.generatorEnergy = new GeneratorEnergy(generator, sigma, manager);
-        this.curvatureEnergy = logDeterminant == LogDeterminant.FAST ? new GeneratorEnergy(generator, sigma, DataType.FLOAT32, manager) : null;
+        this.curvatureEnergy =
+                logDeterminant == LogDeterminant.FAST
+                        ? new GeneratorEnergy(generator, sigma, DataType.FLOAT32, manager)
+                        : null;
         this.energy = generatorEnergy;
         this.images = images;
         this.chainsPerExample = chainsPerExample;
@@ -226,10 +259,10 @@ public final class StepSizeProblem implements AutoCloseable {
     }
 
     /**
-     * Integrates the injected noise out of log q with this many fresh noise draws per chain
-     * ({@link NoiseIntegration}), drawn once so that every s sees the same ones; 0 goes back to
-     * the fixed-noise objective. Each draw costs a few evaluations of the chain: meant for small
-     * d. No derivative is available then.
+     * Integrates the injected noise out of log q with this many fresh noise draws per chain ({@link
+     * NoiseIntegration}), drawn once so that every s sees the same ones; 0 goes back to the
+     * fixed-noise objective. Each draw costs a few evaluations of the chain: meant for small d. No
+     * derivative is available then.
      *
      * @param draws M, at least 0
      * @param proposal where the draws come from
@@ -252,17 +285,23 @@ public final class StepSizeProblem implements AutoCloseable {
         }
     }
 
-    /** @return K */
+    /**
+     * @return K
+     */
     public int getSteps() {
         return steps;
     }
 
-    /** @return d, the latent dimension over all layers */
+    /**
+     * @return d, the latent dimension over all layers
+     */
     public int getDimension() {
         return energy.dimension();
     }
 
-    /** @return how each step's log|det| is obtained */
+    /**
+     * @return how each step's log|det| is obtained
+     */
     public LogDeterminant getLogDeterminant() {
         return curvatureEnergy == null ? LogDeterminant.EXACT : LogDeterminant.FAST;
     }
@@ -289,7 +328,8 @@ public final class StepSizeProblem implements AutoCloseable {
      */
     public Estimate evaluate(double[] stepSizes, boolean withGradient) {
         if (stepSizes.length != steps) {
-            throw new IllegalArgumentException(stepSizes.length + " step sizes for " + steps + " steps");
+            throw new IllegalArgumentException(
+                    stepSizes.length + " step sizes for " + steps + " steps");
         }
         double sum = 0;
         double sumSquares = 0;
@@ -318,12 +358,24 @@ public final class StepSizeProblem implements AutoCloseable {
                 }
             }
             int d = energy.dimension();
-            StepSizeObjective.Outputs parts = noiseDraws == null
-                    ? new StepSizeObjective.Outputs(null, null, null)
-                    : new StepSizeObjective.Outputs(new org.ejml.data.DMatrixRMaj(d, d), new double[d], new org.ejml.data.DMatrixRMaj[steps]);
-            StepSizeObjective.Value v = curvatureEnergy == null
-                    ? StepSizeObjective.evaluate(energy, stepSizes, chains.get(n), withGradient, parts)
-                    : StepSizeObjective.evaluate(energy, curvatureEnergy, stepSizes, chains.get(n), withGradient, parts);
+            StepSizeObjective.Outputs parts =
+                    noiseDraws == null
+                            ? new StepSizeObjective.Outputs(null, null, null)
+                            : new StepSizeObjective.Outputs(
+                                    new org.ejml.data.DMatrixRMaj(d, d),
+                                    new double[d],
+                                    new org.ejml.data.DMatrixRMaj[steps]);
+            StepSizeObjective.Value v =
+                    curvatureEnergy == null
+                            ? StepSizeObjective.evaluate(
+                                    energy, stepSizes, chains.get(n), withGradient, parts)
+                            : StepSizeObjective.evaluate(
+                                    energy,
+                                    curvatureEnergy,
+                                    stepSizes,
+                                    chains.get(n),
+                                    withGradient,
+                                    parts);
             if (!v.isFinite() || (withGradient && !allFinite(v.gradient()))) {
                 nonFinite++;
                 continue;
@@ -331,8 +383,15 @@ public final class StepSizeProblem implements AutoCloseable {
             finite++;
             double objective = v.objective();
             if (noiseDraws != null) {
-                NoiseIntegration.Own own = new NoiseIntegration.Own(chains.get(n), parts.end(), v.logQ(), parts.jacobian(), parts.stepJacobians());
-                NoiseIntegration.Result r = NoiseIntegration.logQ(energy, stepSizes, own, noiseDraws[n], proposal);
+                NoiseIntegration.Own own =
+                        new NoiseIntegration.Own(
+                                chains.get(n),
+                                parts.end(),
+                                v.logQ(),
+                                parts.jacobian(),
+                                parts.stepJacobians());
+                NoiseIntegration.Result r =
+                        NoiseIntegration.logQ(energy, stepSizes, own, noiseDraws[n], proposal);
                 unsolved += noiseDraws[n].length - r.solved();
                 if (!Double.isFinite(r.logQ())) {
                     finite--;
@@ -363,27 +422,50 @@ public final class StepSizeProblem implements AutoCloseable {
             }
         }
         if (finite == 0) {
-            return new Estimate(stepSizes.clone(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null, nonFinite, null);
+            return new Estimate(
+                    stepSizes.clone(),
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN,
+                    null,
+                    nonFinite,
+                    null);
         }
         double mean = sum / finite;
         double se = standardError(sum, sumSquares, finite);
         NoiseIntegrated integrated = null;
         if (noiseDraws != null) {
-            integrated = new NoiseIntegrated(
-                    proposal,
-                    noiseDraws[0].length,
-                    fixedSum / finite,
-                    gapSum / finite,
-                    standardError(gapSum, gapSquares, finite),
-                    lowerCount == 0 ? Double.NaN : lowerSum / lowerCount,
-                    unsolved);
+            integrated =
+                    new NoiseIntegrated(
+                            proposal,
+                            noiseDraws[0].length,
+                            fixedSum / finite,
+                            gapSum / finite,
+                            standardError(gapSum, gapSquares, finite),
+                            lowerCount == 0 ? Double.NaN : lowerSum / lowerCount,
+                            unsolved);
         }
         if (withGradient) {
             for (int k = 0; k < steps; k++) {
                 gradient[k] /= finite;
             }
         }
-        return new Estimate(stepSizes.clone(), mean, se, logQ / finite, logJoint / finite, minSingular, minAbsEigen, minEigen, gradient, nonFinite, integrated);
+        return new Estimate(
+                stepSizes.clone(),
+                mean,
+                se,
+                logQ / finite,
+                logJoint / finite,
+                minSingular,
+                minAbsEigen,
+                minEigen,
+                gradient,
+                nonFinite,
+                integrated);
     }
 
     private static double standardError(double sum, double sumSquares, int n) {
@@ -396,7 +478,9 @@ public final class StepSizeProblem implements AutoCloseable {
 
     /** One number for a set of step sizes: the common value if all are equal, else the mean. */
     static double shared(double[] stepSizes) {
-        return sameForAllSteps(stepSizes) ? stepSizes[0] : Arrays.stream(stepSizes).average().orElse(Double.NaN);
+        return sameForAllSteps(stepSizes)
+                ? stepSizes[0]
+                : Arrays.stream(stepSizes).average().orElse(Double.NaN);
     }
 
     private static boolean sameForAllSteps(double[] stepSizes) {

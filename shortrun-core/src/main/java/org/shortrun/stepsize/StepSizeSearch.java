@@ -5,12 +5,11 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The two searches over s the paper uses, and the per-step variant it names as future work: a
- * grid, and gradient descent on log s (which keeps s positive) with Adam's normalised steps.
- * By default both take the lowest finite estimate, as the paper does ({@link
- * Selection#LOWEST_FINITE}); restricting them to admissible estimates ({@link
- * StepSizeProblem.Estimate#isAdmissible}) is an option, a stability condition rather than a
- * variational optimum (docs/STEPSIZE.md).
+ * The two searches over s the paper uses, and the per-step variant it names as future work: a grid,
+ * and gradient descent on log s (which keeps s positive) with Adam's normalised steps. By default
+ * both take the lowest finite estimate, as the paper does ({@link Selection#LOWEST_FINITE});
+ * restricting them to admissible estimates ({@link StepSizeProblem.Estimate#isAdmissible}) is an
+ * option, a stability condition rather than a variational optimum (docs/STEPSIZE.md).
  */
 public final class StepSizeSearch {
 
@@ -59,7 +58,9 @@ public final class StepSizeSearch {
             return switch (value) {
                 case "admissible" -> ADMISSIBLE;
                 case "lowest" -> LOWEST_FINITE;
-                default -> throw new org.shortrun.InputException(option + " must be lowest or admissible, got '" + value + "'");
+                default ->
+                        throw new org.shortrun.InputException(
+                                option + " must be lowest or admissible, got '" + value + "'");
             };
         }
     }
@@ -71,9 +72,14 @@ public final class StepSizeSearch {
      * @param bestEstimate the objective there
      * @param trace every evaluation, in order
      */
-    public record Result(double[] best, StepSizeProblem.Estimate bestEstimate, List<StepSizeProblem.Estimate> trace) {
+    public record Result(
+            double[] best,
+            StepSizeProblem.Estimate bestEstimate,
+            List<StepSizeProblem.Estimate> trace) {
 
-        /** @return the minimiser as one number: s itself, or the mean of the per-step sizes */
+        /**
+         * @return the minimiser as one number: s itself, or the mean of the per-step sizes
+         */
         public double bestShared() {
             return StepSizeProblem.shared(best);
         }
@@ -91,7 +97,11 @@ public final class StepSizeSearch {
      * @param listener told each estimate as it is made
      * @return the result; {@code best} is null if no s was accepted
      */
-    public static Result grid(StepSizeProblem problem, double[] grid, Selection selection, Consumer<StepSizeProblem.Estimate> listener) {
+    public static Result grid(
+            StepSizeProblem problem,
+            double[] grid,
+            Selection selection,
+            Consumer<StepSizeProblem.Estimate> listener) {
         List<StepSizeProblem.Estimate> trace = new ArrayList<>();
         for (double s : grid) {
             StepSizeProblem.Estimate e = problem.evaluate(s, false);
@@ -109,7 +119,8 @@ public final class StepSizeSearch {
      * @param selection which may be chosen
      * @return the lowest, or null if none is accepted
      */
-    public static StepSizeProblem.Estimate lowest(List<StepSizeProblem.Estimate> estimates, Selection selection) {
+    public static StepSizeProblem.Estimate lowest(
+            List<StepSizeProblem.Estimate> estimates, Selection selection) {
         StepSizeProblem.Estimate best = null;
         for (StepSizeProblem.Estimate e : estimates) {
             if (selection.accepts(e) && (best == null || e.objective() < best.objective())) {
@@ -168,7 +179,10 @@ public final class StepSizeSearch {
                 // to the last accepted point, or without one step towards smaller s, where the
                 // map contracts
                 for (int k = 0; k < steps; k++) {
-                    logS[k] = lastAccepted != null ? 0.5 * (logS[k] + lastAccepted[k]) : logS[k] - 10 * rate;
+                    logS[k] =
+                            lastAccepted != null
+                                    ? 0.5 * (logS[k] + lastAccepted[k])
+                                    : logS[k] - 10 * rate;
                 }
                 continue;
             }

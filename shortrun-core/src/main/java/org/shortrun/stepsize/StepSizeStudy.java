@@ -3,9 +3,6 @@ package org.shortrun.stepsize;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.util.Progress;
-
-import org.shortrun.model.LadderGenerator;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -14,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.function.Consumer;
+import org.shortrun.model.LadderGenerator;
 
 /**
  * A study of the Langevin step size s for a trained generator on some images: the variational
@@ -45,7 +43,10 @@ public final class StepSizeStudy {
      * @param summary the final report: the minimiser under the chosen rule, both rules' choices,
      *     the gradient's result and the settings, ready to print as JSON
      */
-    public record Result(StepSizeSearch.Result grid, StepSizeSearch.Result gradient, Map<String, Object> summary) {}
+    public record Result(
+            StepSizeSearch.Result grid,
+            StepSizeSearch.Result gradient,
+            Map<String, Object> summary) {}
 
     private final LadderGenerator generator;
     private final NDArray images;
@@ -118,7 +119,16 @@ public final class StepSizeStudy {
         for (int i = 0; i < images.getShape().get(0); i++) {
             examples.add(images.get(i));
         }
-        try (StepSizeProblem problem = new StepSizeProblem(generator, sigma, examples, chains, steps, new Random(seed), logDeterminant, manager)) {
+        try (StepSizeProblem problem =
+                new StepSizeProblem(
+                        generator,
+                        sigma,
+                        examples,
+                        chains,
+                        steps,
+                        new Random(seed),
+                        logDeterminant,
+                        manager)) {
             if (noiseDraws > 0) {
                 // a stream of its own, so that the chains are those of the fixed-noise study
                 problem.setNoiseDraws(noiseDraws, proposal, new Random(seed ^ 0x5DEECE66DL));
@@ -127,27 +137,42 @@ public final class StepSizeStudy {
                 progress.reset("s", grid.length);
             }
             StepSizeSearch.Result onGrid =
-                    StepSizeSearch.grid(problem, grid, selection, e -> {
-                        listener.accept(line("grid", e));
-                        if (progress != null) {
-                            progress.increment(1);
-                        }
-                    });
+                    StepSizeSearch.grid(
+                            problem,
+                            grid,
+                            selection,
+                            e -> {
+                                listener.accept(line("grid", e));
+                                if (progress != null) {
+                                    progress.increment(1);
+                                }
+                            });
             if (progress != null) {
                 progress.end();
             }
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("minimiser", onGrid.best() == null ? null : onGrid.best()[0]);
-            summary.put("objective", onGrid.bestEstimate() == null ? null : onGrid.bestEstimate().objective());
+            summary.put(
+                    "objective",
+                    onGrid.bestEstimate() == null ? null : onGrid.bestEstimate().objective());
             summary.put("rule", selection.label());
             // both rules' choices from the same estimates, so that they can be compared; the
             // admissible one is a diagnostic unless it is the rule in force
-            summary.put("admissible_minimiser", stepSize(StepSizeSearch.lowest(onGrid.trace(), StepSizeSearch.Selection.ADMISSIBLE)));
-            summary.put("lowest_minimiser", stepSize(StepSizeSearch.lowest(onGrid.trace(), StepSizeSearch.Selection.LOWEST_FINITE)));
+            summary.put(
+                    "admissible_minimiser",
+                    stepSize(
+                            StepSizeSearch.lowest(
+                                    onGrid.trace(), StepSizeSearch.Selection.ADMISSIBLE)));
+            summary.put(
+                    "lowest_minimiser",
+                    stepSize(
+                            StepSizeSearch.lowest(
+                                    onGrid.trace(), StepSizeSearch.Selection.LOWEST_FINITE)));
             if (noiseDraws > 0) {
                 summary.put("noise_draws", noiseDraws);
                 summary.put("noise_proposal", proposal.label());
-                summary.put("fixed_noise_minimiser", fixedNoiseMinimiser(onGrid.trace(), selection));
+                summary.put(
+                        "fixed_noise_minimiser", fixedNoiseMinimiser(onGrid.trace(), selection));
             }
             StepSizeSearch.Result descent = null;
             if (gradient) {
@@ -156,17 +181,28 @@ public final class StepSizeStudy {
                 if (progress != null) {
                     progress.reset("gradient", gradientIterations + 1);
                 }
-                descent = StepSizeSearch.gradient(problem, start, perStep, gradientIterations, gradientRate, selection, e -> {
-                    listener.accept(line("gradient", e));
-                    if (progress != null) {
-                        progress.increment(1);
-                    }
-                });
+                descent =
+                        StepSizeSearch.gradient(
+                                problem,
+                                start,
+                                perStep,
+                                gradientIterations,
+                                gradientRate,
+                                selection,
+                                e -> {
+                                    listener.accept(line("gradient", e));
+                                    if (progress != null) {
+                                        progress.increment(1);
+                                    }
+                                });
                 if (progress != null) {
                     progress.end();
                 }
-                summary.put("gradient_minimiser", descent.best() == null ? null : descent.bestShared());
-                summary.put("gradient_objective", descent.bestEstimate() == null ? null : descent.bestEstimate().objective());
+                summary.put(
+                        "gradient_minimiser", descent.best() == null ? null : descent.bestShared());
+                summary.put(
+                        "gradient_objective",
+                        descent.bestEstimate() == null ? null : descent.bestEstimate().objective());
                 if (perStep && descent.best() != null) {
                     summary.put("per_step", descent.best());
                 }
@@ -197,11 +233,15 @@ public final class StepSizeStudy {
     }
 
     /** Where the rule would have chosen on the same chains had the noise been held fixed. */
-    private static Double fixedNoiseMinimiser(List<StepSizeProblem.Estimate> trace, StepSizeSearch.Selection selection) {
+    private static Double fixedNoiseMinimiser(
+            List<StepSizeProblem.Estimate> trace, StepSizeSearch.Selection selection) {
         Double best = null;
         double lowest = Double.POSITIVE_INFINITY;
         for (StepSizeProblem.Estimate e : trace) {
-            double fixed = e.noiseIntegrated() == null ? Double.NaN : e.noiseIntegrated().fixedNoiseObjective();
+            double fixed =
+                    e.noiseIntegrated() == null
+                            ? Double.NaN
+                            : e.noiseIntegrated().fixedNoiseObjective();
             if (selection.accepts(e) && Double.isFinite(fixed) && fixed < lowest) {
                 lowest = fixed;
                 best = e.sharedStepSize();
@@ -221,7 +261,9 @@ public final class StepSizeStudy {
         private int steps;
         private float sigma;
         private int chains = 1;
-        private double[] grid = {0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.11, 0.12, 0.13, 0.14, 0.15};
+        private double[] grid = {
+            0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.11, 0.12, 0.13, 0.14, 0.15
+        };
         private StepSizeSearch.Selection selection = StepSizeSearch.Selection.DEFAULT;
         private LogDeterminant logDeterminant = LogDeterminant.EXACT;
         private boolean gradient;
@@ -296,7 +338,8 @@ public final class StepSizeStudy {
         /**
          * Sets the grid of s (default: the paper's, 0.01 to 0.15 by 0.01).
          *
-         * @param grid positive step sizes; see {@link org.shortrun.training.StepSizeTuning#parseGrid}
+         * @param grid positive step sizes; see {@link
+         *     org.shortrun.training.StepSizeTuning#parseGrid}
          * @return this builder
          */
         public Builder optGrid(double[] grid) {
@@ -317,8 +360,7 @@ public final class StepSizeStudy {
 
         /**
          * Sets how each step's log|det| is obtained (default: {@link LogDeterminant#EXACT}, the
-         * reference; {@link LogDeterminant#FAST} is about 20 times cheaper, see
-         * docs/STEPSIZE.md).
+         * reference; {@link LogDeterminant#FAST} is about 20 times cheaper, see docs/STEPSIZE.md).
          *
          * @param logDeterminant the method
          * @return this builder
@@ -360,8 +402,8 @@ public final class StepSizeStudy {
         /**
          * Integrates the injected noise out of log q with M draws per chain ({@link
          * NoiseIntegration}); the grid then minimises the noise-integrated objective, and the
-         * summary also gives the fixed-noise choice. Each draw costs a few chain evaluations:
-         * meant for small d. Not with a gradient descent (there is no derivative).
+         * summary also gives the fixed-noise choice. Each draw costs a few chain evaluations: meant
+         * for small d. Not with a gradient descent (there is no derivative).
          *
          * @param draws M, positive (0: the fixed-noise objective, the default)
          * @param proposal where the draws come from (linearised unless told otherwise)
@@ -374,8 +416,8 @@ public final class StepSizeStudy {
         }
 
         /**
-         * Sets a progress callback, advanced once per grid point ({@code reset("s", points)}),
-         * then once per gradient iteration ({@code reset("gradient", iterations + 1)}).
+         * Sets a progress callback, advanced once per grid point ({@code reset("s", points)}), then
+         * once per gradient iteration ({@code reset("gradient", iterations + 1)}).
          *
          * @param progress the callback
          * @return this builder
@@ -397,7 +439,8 @@ public final class StepSizeStudy {
         }
 
         /**
-         * Appends a field to the summary, after the settings (for example the checkpoint's iteration).
+         * Appends a field to the summary, after the settings (for example the checkpoint's
+         * iteration).
          *
          * @param key the field's name
          * @param value its value
@@ -418,22 +461,34 @@ public final class StepSizeStudy {
             Objects.requireNonNull(generator, "generator");
             Objects.requireNonNull(images, "images");
             if (images.getShape().dimension() != 4 || images.getShape().get(0) == 0) {
-                throw new IllegalArgumentException("images must be a non-empty [n, c, h, w] batch, got " + images.getShape());
+                throw new IllegalArgumentException(
+                        "images must be a non-empty [n, c, h, w] batch, got " + images.getShape());
             }
             if (steps <= 0 || !(sigma > 0) || chains <= 0) {
-                throw new IllegalArgumentException("steps, sigma and chains must be positive, got " + steps + ", " + sigma + " and " + chains);
+                throw new IllegalArgumentException(
+                        "steps, sigma and chains must be positive, got "
+                                + steps
+                                + ", "
+                                + sigma
+                                + " and "
+                                + chains);
             }
             if (grid.length == 0) {
                 throw new IllegalArgumentException("the grid is empty");
             }
-            if (gradient && (!(gradientStart > 0) || !(gradientRate > 0) || gradientIterations <= 0)) {
-                throw new IllegalArgumentException("the gradient's start, rate and iterations must be positive");
+            if (gradient
+                    && (!(gradientStart > 0) || !(gradientRate > 0) || gradientIterations <= 0)) {
+                throw new IllegalArgumentException(
+                        "the gradient's start, rate and iterations must be positive");
             }
             if (noiseDraws < 0) {
-                throw new IllegalArgumentException("noise draws must be at least 0, got " + noiseDraws);
+                throw new IllegalArgumentException(
+                        "noise draws must be at least 0, got " + noiseDraws);
             }
             if (noiseDraws > 0 && gradient) {
-                throw new IllegalArgumentException("the noise-integrated objective has no derivative: no gradient descent with noise draws");
+                throw new IllegalArgumentException(
+                        "the noise-integrated objective has no derivative: no gradient descent with"
+                                + " noise draws");
             }
             return new StepSizeStudy(this);
         }

@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import ai.djl.util.Pair;
-
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -66,14 +65,17 @@ public final class Adam implements AutoCloseable {
     }
 
     /**
-     * Updates every parameter that has a gradient, each at the learning rate times its
-     * multiplier, then clears the gradients.
+     * Updates every parameter that has a gradient, each at the learning rate times its multiplier,
+     * then clears the gradients.
      *
      * @param parameters the parameters, in a stable order
      * @param learningRate the learning rate for this update
      * @param multiplier each parameter's factor on the learning rate, by its name
      */
-    public void step(ParameterList parameters, float learningRate, java.util.function.ToDoubleFunction<String> multiplier) {
+    public void step(
+            ParameterList parameters,
+            float learningRate,
+            java.util.function.ToDoubleFunction<String> multiplier) {
         updates++;
         double correction1 = 1.0 - Math.pow(beta1, updates);
         double correction2 = 1.0 - Math.pow(beta2, updates);
@@ -102,12 +104,13 @@ public final class Adam implements AutoCloseable {
     }
 
     /**
-     * Finds the first parameter or moment holding a value that is not finite. One sum per array
-     * and one transfer find the common case fast; only an array whose sum is not finite is
-     * counted element by element.
+     * Finds the first parameter or moment holding a value that is not finite. One sum per array and
+     * one transfer find the common case fast; only an array whose sum is not finite is counted
+     * element by element.
      *
      * @param parameters the parameters, in the order used by {@link #step}
-     * @return e.g. "parameter 03Linear_weight holds 12 non-finite values", or null if all are finite
+     * @return e.g. "parameter 03Linear_weight holds 12 non-finite values", or null if all are
+     *     finite
      */
     public String describeNonFinite(ParameterList parameters) {
         // named only if one is reported: this runs after every update
@@ -140,9 +143,20 @@ public final class Adam implements AutoCloseable {
                     // a copy in the scope, so that what is computed from it is freed with the scope
                     NDArray copy = arrays.get(i).duplicate();
                     copy.attach(scope);
-                    long n = copy.isNaN().logicalOr(copy.isInfinite()).countNonzero().toType(DataType.INT64, false).getLong();
+                    long n =
+                            copy.isNaN()
+                                    .logicalOr(copy.isInfinite())
+                                    .countNonzero()
+                                    .toType(DataType.INT64, false)
+                                    .getLong();
                     if (n > 0) {
-                        return describe(arrays.get(i), keys.get(i)) + " holds " + n + " non-finite value" + (n == 1 ? "" : "s") + " of " + arrays.get(i).size();
+                        return describe(arrays.get(i), keys.get(i))
+                                + " holds "
+                                + n
+                                + " non-finite value"
+                                + (n == 1 ? "" : "s")
+                                + " of "
+                                + arrays.get(i).size();
                     }
                 }
             }
@@ -163,7 +177,8 @@ public final class Adam implements AutoCloseable {
 
     private NDArray[] newMoments(NDArray weight) {
         NDArray mean = manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice());
-        NDArray variance = manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice());
+        NDArray variance =
+                manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice());
         return new NDArray[] {mean, variance};
     }
 
@@ -178,7 +193,9 @@ public final class Adam implements AutoCloseable {
         out.writeLong(updates);
         NDList list = new NDList();
         for (Pair<String, Parameter> pair : parameters) {
-            NDArray[] m = moments.computeIfAbsent(pair.getKey(), k -> newMoments(pair.getValue().getArray()));
+            NDArray[] m =
+                    moments.computeIfAbsent(
+                            pair.getKey(), k -> newMoments(pair.getValue().getArray()));
             list.add(m[0]);
             list.add(m[1]);
         }
@@ -206,16 +223,26 @@ public final class Adam implements AutoCloseable {
         }
         NDList list = NDList.decode(manager, encoded);
         if (list.size() != 2 * parameters.size()) {
-            throw new IOException("optimizer state holds " + list.size() / 2 + " parameters, expected " + parameters.size());
+            throw new IOException(
+                    "optimizer state holds "
+                            + list.size() / 2
+                            + " parameters, expected "
+                            + parameters.size());
         }
-        moments.values().forEach(m -> { m[0].close(); m[1].close(); });
+        moments.values()
+                .forEach(
+                        m -> {
+                            m[0].close();
+                            m[1].close();
+                        });
         moments.clear();
         int i = 0;
         for (Pair<String, Parameter> pair : parameters) {
             NDArray weight = pair.getValue().getArray();
             NDArray mean = list.get(i++);
             NDArray variance = list.get(i++);
-            if (!mean.getShape().equals(weight.getShape()) || !variance.getShape().equals(weight.getShape())) {
+            if (!mean.getShape().equals(weight.getShape())
+                    || !variance.getShape().equals(weight.getShape())) {
                 throw new IOException("optimizer state does not match parameter " + pair.getKey());
             }
             moments.put(pair.getKey(), new NDArray[] {mean, variance});

@@ -1,11 +1,6 @@
 package org.shortrun.training;
 
 import ai.djl.ndarray.NDManager;
-
-import org.shortrun.engine.EngineCheck;
-import org.shortrun.inference.Langevin;
-import org.shortrun.model.LadderConfig;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,13 +10,16 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.shortrun.engine.EngineCheck;
+import org.shortrun.inference.Langevin;
+import org.shortrun.model.LadderConfig;
 
 /**
  * Times training iterations after a warm-up, and samples the process's resident memory at chosen
  * iterations: the figures a comparison with another implementation needs.
  *
- * <p>The warm-up iterations are run but not timed, since the first iterations pay for the
- * engine's lazy initialization and memory pools.
+ * <p>The warm-up iterations are run but not timed, since the first iterations pay for the engine's
+ * lazy initialization and memory pools.
  */
 public final class Benchmark {
 
@@ -51,8 +49,8 @@ public final class Benchmark {
     }
 
     /**
-     * Trains a new generator for the configured iterations, warm-up included, timing each one
-     * after the warm-up.
+     * Trains a new generator for the configured iterations, warm-up included, timing each one after
+     * the warm-up.
      *
      * @return the timings and what else was measured
      * @throws IOException if the training run fails to read or write
@@ -67,9 +65,14 @@ public final class Benchmark {
             parameters = learner.getGenerator().countParameters();
             if (!freezeParameters) {
                 learner.setLangevin(
-                        Langevin.builder().setSteps(config.getSteps()).setStepSize(config.getStepSize()).optFreezeParameters(false).build());
+                        Langevin.builder()
+                                .setSteps(config.getSteps())
+                                .setStepSize(config.getStepSize())
+                                .optFreezeParameters(false)
+                                .build());
             }
-            // IterationStats.seconds() counts from the run's start; an iteration's time is the difference
+            // IterationStats.seconds() counts from the run's start; an iteration's time is the
+            // difference
             double[] previous = {0};
             TrainingRun.Listener timer =
                     new TrainingRun.Listener() {
@@ -85,9 +88,22 @@ public final class Benchmark {
                             }
                         }
                     };
-            TrainingRun.builder().setLearner(learner).setSource(source).optListener(timer).build().run(root);
+            TrainingRun.builder()
+                    .setLearner(learner)
+                    .setSource(source)
+                    .optListener(timer)
+                    .build()
+                    .run(root);
         }
-        return new Result(model, config, warmup, freezeParameters, List.copyOf(times), lastMse[0], parameters, resident);
+        return new Result(
+                model,
+                config,
+                warmup,
+                freezeParameters,
+                List.copyOf(times),
+                lastMse[0],
+                parameters,
+                resident);
     }
 
     /**
@@ -99,7 +115,12 @@ public final class Benchmark {
         try {
             for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (l.startsWith("VmRSS:")) {
-                    return Long.parseLong(Arrays.stream(l.split("\\s+")).filter(s -> s.matches("\\d+")).findFirst().orElse("0")) / 1024.0;
+                    return Long.parseLong(
+                                    Arrays.stream(l.split("\\s+"))
+                                            .filter(s -> s.matches("\\d+"))
+                                            .findFirst()
+                                            .orElse("0"))
+                            / 1024.0;
                 }
             }
         } catch (IOException | NumberFormatException e) {
@@ -152,8 +173,8 @@ public final class Benchmark {
         }
 
         /**
-         * The JSON line {@code shortrun bench} prints, in its key order; the keys are the ones
-         * the comparison scripts read, shared with the peer implementation's benchmark.
+         * The JSON line {@code shortrun bench} prints, in its key order; the keys are the ones the
+         * comparison scripts read, shared with the peer implementation's benchmark.
          *
          * @param engine the engine check run before the benchmark, which names the CPU and versions
          * @param threads the engine's intra-op thread count
@@ -245,8 +266,8 @@ public final class Benchmark {
         }
 
         /**
-         * Sets the iterations, counting the warm-up from 1, after which resident memory is
-         * recorded (default none).
+         * Sets the iterations, counting the warm-up from 1, after which resident memory is recorded
+         * (default none).
          *
          * @param iterations the iterations
          * @return this builder
@@ -272,16 +293,20 @@ public final class Benchmark {
          * Builds the benchmark.
          *
          * @return the benchmark
-         * @throws IllegalArgumentException if the model, configuration or source is missing, or
-         *     the warm-up leaves no iteration to time
+         * @throws IllegalArgumentException if the model, configuration or source is missing, or the
+         *     warm-up leaves no iteration to time
          */
         public Benchmark build() {
             if (model == null || config == null || source == null) {
-                throw new IllegalArgumentException("a benchmark needs a model, a learning configuration and a source");
+                throw new IllegalArgumentException(
+                        "a benchmark needs a model, a learning configuration and a source");
             }
             if (warmup < 0 || warmup >= config.getIterations()) {
                 throw new IllegalArgumentException(
-                        "the warm-up must be 0 or more and leave an iteration to time, got " + warmup + " of " + config.getIterations());
+                        "the warm-up must be 0 or more and leave an iteration to time, got "
+                                + warmup
+                                + " of "
+                                + config.getIterations());
             }
             return new Benchmark(this);
         }

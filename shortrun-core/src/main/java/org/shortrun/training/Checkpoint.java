@@ -5,26 +5,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-
-import org.shortrun.InputException;
-import org.shortrun.io.DamagedFileException;
-import org.shortrun.io.SealedFile;
-import org.shortrun.io.SealedJson;
-import org.shortrun.io.Sha256;
-import org.shortrun.io.WriteFailure;
-import org.shortrun.model.EnergyPrior;
-import org.shortrun.model.LadderConfig;
-import org.shortrun.model.LadderGenerator;
-import org.shortrun.model.LangevinAutoencoder;
-import org.shortrun.model.LangevinEncoder;
-
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
@@ -49,21 +35,32 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.shortrun.InputException;
+import org.shortrun.io.DamagedFileException;
+import org.shortrun.io.SealedFile;
+import org.shortrun.io.SealedJson;
+import org.shortrun.io.Sha256;
+import org.shortrun.io.WriteFailure;
+import org.shortrun.model.EnergyPrior;
+import org.shortrun.model.LadderConfig;
+import org.shortrun.model.LadderGenerator;
+import org.shortrun.model.LangevinAutoencoder;
+import org.shortrun.model.LangevinEncoder;
 
 /**
  * A saved learning state: parameters, Adam's moments and update count, the step size (and the
- * per-step sizes s_1..s_K when the steps' sizes differ), the
- * iteration, the seed, both configurations, for {@link Method#ABP} the persistent latents and
- * for {@link Method#GLO} the codes ({@code latents.bin}), and for {@link Method#LVAE}, {@link
- * Method#VAE}, {@link Method#LAE} and {@link Method#CLAE} the encoder's parameters ({@code
- * encoder.bin}, W included), and for CLAE the energy-based prior's ({@code prior.bin}). A directory holding {@code state.json}, {@code
- * parameters.bin} and {@code optimizer.bin}. The state is sealed ({@link SealedJson}: kind,
- * format and a SHA-256 of its content) and records each binary file's SHA-256, so a damaged
- * checkpoint is refused rather than half read; nothing that is not finite is ever saved.
+ * per-step sizes s_1..s_K when the steps' sizes differ), the iteration, the seed, both
+ * configurations, for {@link Method#ABP} the persistent latents and for {@link Method#GLO} the
+ * codes ({@code latents.bin}), and for {@link Method#LVAE}, {@link Method#VAE}, {@link Method#LAE}
+ * and {@link Method#CLAE} the encoder's parameters ({@code encoder.bin}, W included), and for CLAE
+ * the energy-based prior's ({@code prior.bin}). A directory holding {@code state.json}, {@code
+ * parameters.bin} and {@code optimizer.bin}. The state is sealed ({@link SealedJson}: kind, format
+ * and a SHA-256 of its content) and records each binary file's SHA-256, so a damaged checkpoint is
+ * refused rather than half read; nothing that is not finite is ever saved.
  *
- * <p>{@link #save} writes into a sibling temporary directory and renames it into place, keeping
- * the previous checkpoint as {@code NAME.prev} until the rename is done, so a killed run always
- * leaves one whole checkpoint behind.
+ * <p>{@link #save} writes into a sibling temporary directory and renames it into place, keeping the
+ * previous checkpoint as {@code NAME.prev} until the rename is done, so a killed run always leaves
+ * one whole checkpoint behind.
  */
 public final class Checkpoint {
 
@@ -79,7 +76,8 @@ public final class Checkpoint {
     private static final String LATENTS = "latents.bin";
     private static final String ENCODER = "encoder.bin";
     private static final String PRIOR = "prior.bin";
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+    private static final Gson GSON =
+            new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
 
     private final Path directory;
     private final State state;
@@ -103,7 +101,9 @@ public final class Checkpoint {
         Map<String, String> sha256;
     }
 
-    /** @return the directory read */
+    /**
+     * @return the directory read
+     */
     public Path getDirectory() {
         return directory;
     }
@@ -119,24 +119,30 @@ public final class Checkpoint {
         return dir.getFileName().toString().startsWith(DIRECTORY) ? dir.getParent() : dir;
     }
 
-    /** @return the architecture */
+    /**
+     * @return the architecture
+     */
     public LadderConfig getModelConfig() {
         return state.model;
     }
 
-    /** @return the training settings the checkpoint was written under */
+    /**
+     * @return the training settings the checkpoint was written under
+     */
     public LearningConfig getLearningConfig() {
         return state.training;
     }
 
-    /** @return the iterations done */
+    /**
+     * @return the iterations done
+     */
     public long getIteration() {
         return state.iteration;
     }
 
     /**
-     * Returns the Langevin step size s at the time of saving: shared by every step, or the mean
-     * of {@link #getStepSizes()} when the steps' sizes differ.
+     * Returns the Langevin step size s at the time of saving: shared by every step, or the mean of
+     * {@link #getStepSizes()} when the steps' sizes differ.
      *
      * @return the step size
      */
@@ -145,8 +151,8 @@ public final class Checkpoint {
     }
 
     /**
-     * Returns s_1..s_K at the time of saving, each step's size; all equal to {@link
-     * #getStepSize()} when the steps share one s.
+     * Returns s_1..s_K at the time of saving, each step's size; all equal to {@link #getStepSize()}
+     * when the steps share one s.
      *
      * @return K step sizes
      */
@@ -169,18 +175,21 @@ public final class Checkpoint {
     }
 
     /**
-     * The sampler the checkpoint's model was trained with at the time of saving: its K and its
-     * step sizes, per step when they differ.
+     * The sampler the checkpoint's model was trained with at the time of saving: its K and its step
+     * sizes, per step when they differ.
      *
      * @return the sampler
      */
     public org.shortrun.inference.Langevin langevin() {
-        return org.shortrun.inference.Langevin.builder().setSteps(state.training.getSteps()).optStepSizes(getStepSizes()).build();
+        return org.shortrun.inference.Langevin.builder()
+                .setSteps(state.training.getSteps())
+                .optStepSizes(getStepSizes())
+                .build();
     }
 
     /**
-     * The observation noise sigma the run's schedule gives at the checkpoint's iteration: the
-     * sigma to infer with unless told otherwise.
+     * The observation noise sigma the run's schedule gives at the checkpoint's iteration: the sigma
+     * to infer with unless told otherwise.
      *
      * @return sigma
      */
@@ -218,19 +227,21 @@ public final class Checkpoint {
             } catch (NoSuchFileException e) {
                 throw new DamagedFileException(dir.resolve(file), "it is missing", e);
             } catch (IOException e) {
-                throw new InputException("cannot read " + dir.resolve(file) + ": " + e.getMessage(), e);
+                throw new InputException(
+                        "cannot read " + dir.resolve(file) + ": " + e.getMessage(), e);
             }
             if (!actual.equals(state.sha256.get(file))) {
-                throw new DamagedFileException(dir.resolve(file), "it does not match the SHA-256 recorded in " + STATE);
+                throw new DamagedFileException(
+                        dir.resolve(file), "it does not match the SHA-256 recorded in " + STATE);
             }
         }
         return new Checkpoint(dir, state);
     }
 
     /**
-     * Reads state.json: sealed, so any change is refused before it is parsed; then every entry
-     * is checked for presence, type and range, so that not even a resealed file can make the
-     * loader allocate what no model needs.
+     * Reads state.json: sealed, so any change is refused before it is parsed; then every entry is
+     * checked for presence, type and range, so that not even a resealed file can make the loader
+     * allocate what no model needs.
      */
     private static State readState(Path dir) {
         Path file = dir.resolve(STATE);
@@ -248,19 +259,26 @@ public final class Checkpoint {
             }
             JsonObject object = root.getAsJsonObject();
             for (String key : new String[] {"iteration", "stepSize", "seed"}) {
-                if (!object.has(key) || !object.get(key).isJsonPrimitive() || !object.getAsJsonPrimitive(key).isNumber()) {
-                    throw new DamagedFileException(file, "\"" + key + "\" is missing or not a number");
+                if (!object.has(key)
+                        || !object.get(key).isJsonPrimitive()
+                        || !object.getAsJsonPrimitive(key).isNumber()) {
+                    throw new DamagedFileException(
+                            file, "\"" + key + "\" is missing or not a number");
                 }
             }
             for (String key : new String[] {"model", "training", "sha256"}) {
                 if (!object.has(key) || !object.get(key).isJsonObject()) {
-                    throw new DamagedFileException(file, "\"" + key + "\" is missing or not an object");
+                    throw new DamagedFileException(
+                            file, "\"" + key + "\" is missing or not an object");
                 }
             }
             // from the text, not the tree: the streaming reader refuses 4294967297 as an int,
             // where the tree's getAsInt would wrap it to 1
             state = GSON.fromJson(content, State.class);
-        } catch (JsonParseException | IllegalStateException | NumberFormatException | UnsupportedOperationException e) {
+        } catch (JsonParseException
+                | IllegalStateException
+                | NumberFormatException
+                | UnsupportedOperationException e) {
             // Gson appends a line pointing to its troubleshooting guide; a refusal is one line
             String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             throw new DamagedFileException(file, "its content does not parse (" + reason + ")", e);
@@ -269,26 +287,46 @@ public final class Checkpoint {
             state.model.toBuilder().build();
             state.training.toBuilder().build();
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw new DamagedFileException(file, "its configuration is invalid (" + e.getMessage() + ")", e);
+            throw new DamagedFileException(
+                    file, "its configuration is invalid (" + e.getMessage() + ")", e);
         }
         if (state.iteration < 0 || state.iteration > state.training.getIterations()) {
-            throw new DamagedFileException(file, "iteration " + state.iteration + " is outside [0, " + state.training.getIterations() + "]");
+            throw new DamagedFileException(
+                    file,
+                    "iteration "
+                            + state.iteration
+                            + " is outside [0, "
+                            + state.training.getIterations()
+                            + "]");
         }
         if (!(state.stepSize > 0) || !Float.isFinite(state.stepSize)) {
-            throw new DamagedFileException(file, "step size " + state.stepSize + " is not a positive number");
+            throw new DamagedFileException(
+                    file, "step size " + state.stepSize + " is not a positive number");
         }
         if (state.stepSizes != null) {
             if (state.stepSizes.length != state.training.getSteps()) {
-                throw new DamagedFileException(file, "it holds " + state.stepSizes.length + " per-step sizes for K = " + state.training.getSteps() + " steps");
+                throw new DamagedFileException(
+                        file,
+                        "it holds "
+                                + state.stepSizes.length
+                                + " per-step sizes for K = "
+                                + state.training.getSteps()
+                                + " steps");
             }
             for (float s : state.stepSizes) {
                 if (!(s > 0) || !Float.isFinite(s)) {
-                    throw new DamagedFileException(file, "per-step size " + s + " is not a positive number");
+                    throw new DamagedFileException(
+                            file, "per-step size " + s + " is not a positive number");
                 }
             }
         }
         if (state.seed != state.training.getSeed()) {
-            throw new DamagedFileException(file, "seed " + state.seed + " differs from its training seed " + state.training.getSeed());
+            throw new DamagedFileException(
+                    file,
+                    "seed "
+                            + state.seed
+                            + " differs from its training seed "
+                            + state.training.getSeed());
         }
         for (String name : files(state.training)) {
             String sha = state.sha256.get(name);
@@ -358,12 +396,18 @@ public final class Checkpoint {
      *
      * @param manager the manager that will own the parameters
      * @return the autoencoder
-     * @throws InputException if the checkpoint is not of a Langevin autoencoder or a file is corrupt
+     * @throws InputException if the checkpoint is not of a Langevin autoencoder or a file is
+     *     corrupt
      */
     public LangevinAutoencoder loadLangevinAutoencoder(NDManager manager) {
         Method method = state.training.getMethod();
         if (!method.isLangevinAutoencoder()) {
-            throw new InputException("checkpoint " + directory + " holds a model trained by " + method.name().toLowerCase(java.util.Locale.ROOT) + ", not a Langevin autoencoder (lae or clae)");
+            throw new InputException(
+                    "checkpoint "
+                            + directory
+                            + " holds a model trained by "
+                            + method.name().toLowerCase(java.util.Locale.ROOT)
+                            + ", not a Langevin autoencoder (lae or clae)");
         }
         LadderGenerator generator = loadGenerator(manager);
         LangevinEncoder encoder = new LangevinEncoder(state.model);
@@ -372,7 +416,10 @@ public final class Checkpoint {
         EnergyPrior prior = null;
         if (method.hasEnergyPrior()) {
             prior = new EnergyPrior(encoder.latentDimension());
-            prior.initialize(manager, DataType.FLOAT32, new ai.djl.ndarray.types.Shape(1, encoder.latentDimension()));
+            prior.initialize(
+                    manager,
+                    DataType.FLOAT32,
+                    new ai.djl.ndarray.types.Shape(1, encoder.latentDimension()));
             loadParameters(prior, manager, PRIOR);
         }
         return new LangevinAutoencoder(encoder, generator, prior);
@@ -381,15 +428,19 @@ public final class Checkpoint {
     /**
      * Restores a learner from this checkpoint: parameters, optimiser, step size and iteration.
      *
-     * @param training the settings to continue under; must match the checkpoint's apart from
-     *     the number of iterations and the checkpoint interval
+     * @param training the settings to continue under; must match the checkpoint's apart from the
+     *     number of iterations and the checkpoint interval
      * @param parent the manager that will own the parameters
      * @return the learner, positioned after the saved iteration
      * @throws InputException if the settings differ from the checkpoint's
      */
     public Learner restore(LearningConfig training, NDManager parent) {
         if (!state.training.isResumableAs(training)) {
-            throw new InputException("checkpoint " + directory + " was written with different training settings; resume with the same ones");
+            throw new InputException(
+                    "checkpoint "
+                            + directory
+                            + " was written with different training settings; resume with the same"
+                            + " ones");
         }
         Learner learner = new Learner(state.model, training, parent);
         try {
@@ -400,13 +451,20 @@ public final class Checkpoint {
             if (learner.getPrior() != null) {
                 loadParameters(learner.getPrior(), learner.getManager(), PRIOR);
             }
-            try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(directory.resolve(OPTIMIZER))))) {
+            try (DataInputStream in =
+                    new DataInputStream(
+                            new BufferedInputStream(
+                                    Files.newInputStream(directory.resolve(OPTIMIZER))))) {
                 learner.getAdam().load(learner.getTrainableParameters(), in);
             }
             if (state.training.getMethod().isPersistent()) {
                 Path latents = directory.resolve(LATENTS);
-                try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(latents), 1 << 20))) {
-                    learner.setPersistentLatents(PersistentLatents.read(in, state.model.getZDims(), Files.size(latents)));
+                try (DataInputStream in =
+                        new DataInputStream(
+                                new BufferedInputStream(Files.newInputStream(latents), 1 << 20))) {
+                    learner.setPersistentLatents(
+                            PersistentLatents.read(
+                                    in, state.model.getZDims(), Files.size(latents)));
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -414,7 +472,8 @@ public final class Checkpoint {
             if (e instanceof InputException) {
                 throw (InputException) e;
             }
-            throw new InputException("checkpoint " + directory + " is corrupt: " + e.getMessage(), e);
+            throw new InputException(
+                    "checkpoint " + directory + " is corrupt: " + e.getMessage(), e);
         }
         learner.setIteration(state.iteration);
         if (state.stepSizes != null) {
@@ -434,7 +493,15 @@ public final class Checkpoint {
             bytes = Files.readAllBytes(directory.resolve(file));
             block.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(bytes)));
         } catch (IOException | MalformedModelException | RuntimeException e) {
-            throw new InputException("checkpoint " + directory + " is corrupt: cannot load its " + file + " (" + e.getMessage() + ")", e);
+            throw new InputException(
+                    "checkpoint "
+                            + directory
+                            + " is corrupt: cannot load its "
+                            + file
+                            + " ("
+                            + e.getMessage()
+                            + ")",
+                    e);
         }
         block.freezeParameters(false);
     }
@@ -452,7 +519,8 @@ public final class Checkpoint {
     public static void save(Learner learner, Path target) throws IOException {
         String nonFinite = learner.describeNonFinite();
         if (nonFinite != null) {
-            throw new DivergenceException(nonFinite + " at iteration " + learner.getIteration() + "; not saved");
+            throw new DivergenceException(
+                    nonFinite + " at iteration " + learner.getIteration() + "; not saved");
         }
         try {
             write(learner, target);
@@ -462,8 +530,14 @@ public final class Checkpoint {
             } catch (IOException | RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             }
-            Path file = e instanceof FileSystemException fs && fs.getFile() != null ? Path.of(fs.getFile()) : target;
-            String kept = Files.isDirectory(target) ? "the checkpoint already in " + target + " is kept" : "no checkpoint had been written yet";
+            Path file =
+                    e instanceof FileSystemException fs && fs.getFile() != null
+                            ? Path.of(fs.getFile())
+                            : target;
+            String kept =
+                    Files.isDirectory(target)
+                            ? "the checkpoint already in " + target + " is kept"
+                            : "no checkpoint had been written yet";
             throw new IOException(WriteFailure.message(file, e) + "; " + kept, e);
         }
     }
@@ -498,7 +572,10 @@ public final class Checkpoint {
         state.format = FORMAT;
         state.iteration = learner.getIteration();
         state.stepSize = learner.getLangevin().getStepSize();
-        state.stepSizes = learner.getLangevin().hasSharedStepSize() ? null : learner.getLangevin().getStepSizes();
+        state.stepSizes =
+                learner.getLangevin().hasSharedStepSize()
+                        ? null
+                        : learner.getLangevin().getStepSizes();
         state.seed = learner.getConfig().getSeed();
         state.model = learner.getGenerator().getConfig();
         state.training = learner.getConfig();
@@ -538,7 +615,8 @@ public final class Checkpoint {
      * @param extra further top-level entries (dataset and such), or null
      * @return pretty-printed JSON
      */
-    public static String configJson(LadderConfig model, LearningConfig training, Map<String, Object> extra) {
+    public static String configJson(
+            LadderConfig model, LearningConfig training, Map<String, Object> extra) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("model", model);
         root.put("training", training);
@@ -551,8 +629,16 @@ public final class Checkpoint {
     /** Writes what {@code body} writes, forced to disk, and returns its SHA-256. */
     private static String writeSynced(Path file, SealedFile.Body body) throws IOException {
         MessageDigest digest = Sha256.digest();
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                DataOutputStream out = new DataOutputStream(new DigestOutputStream(new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), 1 << 20), digest))) {
+        try (FileChannel channel =
+                        FileChannel.open(
+                                file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                DataOutputStream out =
+                        new DataOutputStream(
+                                new DigestOutputStream(
+                                        new BufferedOutputStream(
+                                                java.nio.channels.Channels.newOutputStream(channel),
+                                                1 << 20),
+                                        digest))) {
             body.write(out);
             out.flush();
             channel.force(true);
@@ -560,7 +646,8 @@ public final class Checkpoint {
             throw e;
         } catch (IOException e) {
             // a full disk says only "No space left on device"; the message should name the file
-            FileSystemException named = new FileSystemException(file.toString(), null, e.getMessage());
+            FileSystemException named =
+                    new FileSystemException(file.toString(), null, e.getMessage());
             named.initCause(e);
             throw named;
         }
@@ -580,13 +667,15 @@ public final class Checkpoint {
             return;
         }
         try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+            walk.sorted(Comparator.reverseOrder())
+                    .forEach(
+                            p -> {
+                                try {
+                                    Files.delete(p);
+                                } catch (IOException e) {
+                                    throw new UncheckedIOException(e);
+                                }
+                            });
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }

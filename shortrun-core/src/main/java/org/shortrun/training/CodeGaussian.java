@@ -3,13 +3,12 @@ package org.shortrun.training;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import org.shortrun.RandomStream;
 
 /**
- * A full-covariance Gaussian fitted to GLO's codes, from which GLO draws its samples (Bojanowski
- * et al. 2018): the codes' mean and covariance, the covariance factored by Cholesky with a small
- * ridge so that a rank-deficient set of codes still gives a distribution.
+ * A full-covariance Gaussian fitted to GLO's codes, from which GLO draws its samples (Bojanowski et
+ * al. 2018): the codes' mean and covariance, the covariance factored by Cholesky with a small ridge
+ * so that a rank-deficient set of codes still gives a distribution.
  */
 public final class CodeGaussian {
 
@@ -79,7 +78,12 @@ public final class CodeGaussian {
                 }
                 if (i == j) {
                     if (!(sum > 0)) {
-                        throw new IllegalStateException("the codes' covariance is not positive definite (pivot " + sum + " at " + i + ")");
+                        throw new IllegalStateException(
+                                "the codes' covariance is not positive definite (pivot "
+                                        + sum
+                                        + " at "
+                                        + i
+                                        + ")");
                     }
                     l[i][i] = Math.sqrt(sum);
                 } else {
@@ -90,7 +94,9 @@ public final class CodeGaussian {
         return l;
     }
 
-    /** @return the mean, all layers' codes concatenated, top first */
+    /**
+     * @return the mean, all layers' codes concatenated, top first
+     */
     public double[] getMean() {
         return mean.clone();
     }

@@ -1,9 +1,9 @@
 package org.shortrun.training;
 
 /**
- * Thrown when the loss stops being a finite number. The run stops before writing a checkpoint,
- * so the last one written, if any, is kept; the message says which. A smaller learning rate or
- * step size usually helps.
+ * Thrown when the loss stops being a finite number. The run stops before writing a checkpoint, so
+ * the last one written, if any, is kept; the message says which. A smaller learning rate or step
+ * size usually helps.
  */
 public final class DivergenceException extends RuntimeException {
 

@@ -12,4 +12,10 @@ package org.shortrun.training;
  * @param seconds seconds since the run (or resumed run) started
  */
 public record IterationStats(
-        long iteration, float loss, float mse, float stepSize, float sigma, float learningRate, double seconds) {}
+        long iteration,
+        float loss,
+        float mse,
+        float stepSize,
+        float sigma,
+        float learningRate,
+        double seconds) {}

@@ -13,7 +13,7 @@ import ai.djl.nn.ParameterList;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-
+import java.util.Locale;
 import org.shortrun.InputException;
 import org.shortrun.RandomStream;
 import org.shortrun.inference.AmortisedLangevin;
@@ -30,13 +30,11 @@ import org.shortrun.model.LadderGenerator;
 import org.shortrun.model.LangevinEncoder;
 import org.shortrun.model.Parameterisation;
 
-import java.util.Locale;
-
 /**
- * A generator with its optimiser and the state of learning: one {@link #step} is one iteration
- * of Algorithm 1 (short-run inference of the batch's latents, then an Adam step on the summed
- * squared reconstruction error), or of the {@link Method} the configuration names: the same
- * generator, learned with another inference and its loss.
+ * A generator with its optimiser and the state of learning: one {@link #step} is one iteration of
+ * Algorithm 1 (short-run inference of the batch's latents, then an Adam step on the summed squared
+ * reconstruction error), or of the {@link Method} the configuration names: the same generator,
+ * learned with another inference and its loss.
  */
 public final class Learner implements AutoCloseable {
 
@@ -77,7 +75,8 @@ public final class Learner implements AutoCloseable {
         manager = parent.newSubManager();
         generator = new LadderGenerator(model);
         RandomStream initial = RandomStream.seeded(config.getSeed());
-        generator.initialize(manager, DataType.FLOAT32, initial, generator.inputShapes(config.getBatchSize()));
+        generator.initialize(
+                manager, DataType.FLOAT32, initial, generator.inputShapes(config.getBatchSize()));
         trainable = new ParameterList();
         for (Pair<String, Parameter> pair : generator.getParameters()) {
             trainable.add(pair.getKey(), pair.getValue());
@@ -89,7 +88,10 @@ public final class Learner implements AutoCloseable {
             for (Pair<String, Parameter> pair : encoder.getParameters()) {
                 trainable.add(ENCODER_PREFIX + pair.getKey(), pair.getValue());
             }
-            posterior = method == Method.LVAE ? AmortisedPosterior.ladder() : AmortisedPosterior.independent();
+            posterior =
+                    method == Method.LVAE
+                            ? AmortisedPosterior.ladder()
+                            : AmortisedPosterior.independent();
         } else {
             encoder = null;
             posterior = null;
@@ -124,13 +126,17 @@ public final class Learner implements AutoCloseable {
             prior = null;
             priorLangevin = null;
         }
-        codeUpdate = method == Method.GLO ? new ProjectedGradient(config.getSteps(), config.getCodeLearningRate()) : null;
+        codeUpdate =
+                method == Method.GLO
+                        ? new ProjectedGradient(config.getSteps(), config.getCodeLearningRate())
+                        : null;
         klWeight = config.klWeight();
         parameterStore = new ParameterStore(manager, false);
         adam = new Adam(manager, config.getBeta1(), 0.999f, 1e-8f);
         learningRate = config.learningRate();
         sigma = config.sigma();
-        Langevin.Builder sampler = Langevin.builder().setSteps(config.getSteps()).setStepSize(config.getStepSize());
+        Langevin.Builder sampler =
+                Langevin.builder().setSteps(config.getSteps()).setStepSize(config.getStepSize());
         if (config.getStepSizes() != null) {
             sampler.optStepSizes(config.getStepSizes());
         }
@@ -138,9 +144,9 @@ public final class Learner implements AutoCloseable {
     }
 
     /**
-     * Refuses a method that cannot learn a model, before anything is built: Ladder-VAE needs
-     * the Gaussian priors that only the released parameterisation has, and only the Langevin
-     * methods have a step size to tune.
+     * Refuses a method that cannot learn a model, before anything is built: Ladder-VAE needs the
+     * Gaussian priors that only the released parameterisation has, and only the Langevin methods
+     * have a step size to tune.
      *
      * @param model the architecture
      * @param config the training settings
@@ -148,13 +154,23 @@ public final class Learner implements AutoCloseable {
      */
     public static void checkCompatible(LadderConfig model, LearningConfig config) {
         Method method = config.getMethod();
-        if (config.getStepSizeTuning() != null && method != Method.SHORTRUN && method != Method.ABP) {
+        if (config.getStepSizeTuning() != null
+                && method != Method.SHORTRUN
+                && method != Method.ABP) {
             // amortised Langevin's eta is not the s the variational objective is about
-            throw new InputException("the step size is Langevin's, and " + method.name().toLowerCase(Locale.ROOT) + " does not train with Langevin dynamics; leave out the step-size tuning");
+            throw new InputException(
+                    "the step size is Langevin's, and "
+                            + method.name().toLowerCase(Locale.ROOT)
+                            + " does not train with Langevin dynamics; leave out the step-size"
+                            + " tuning");
         }
-        if (method == Method.LVAE && model.getLayers() > 1 && model.getParameterisation() != Parameterisation.RELEASED) {
-            throw new InputException("Ladder-VAE merges each layer's Gaussian prior with its encoder's, and the "
-                    + model.getParameterisation().name().toLowerCase(Locale.ROOT) + " parameterisation has none; use the released one");
+        if (method == Method.LVAE
+                && model.getLayers() > 1
+                && model.getParameterisation() != Parameterisation.RELEASED) {
+            throw new InputException(
+                    "Ladder-VAE merges each layer's Gaussian prior with its encoder's, and the "
+                            + model.getParameterisation().name().toLowerCase(Locale.ROOT)
+                            + " parameterisation has none; use the released one");
         }
     }
 
@@ -166,72 +182,102 @@ public final class Learner implements AutoCloseable {
 
     private static final NDIndex ALL = new NDIndex("...");
 
-    /** @return the generator being learned */
+    /**
+     * @return the generator being learned
+     */
     public LadderGenerator getGenerator() {
         return generator;
     }
 
-    /** @return the encoder of a VAE or Ladder-VAE ({@link Method#isVariational}), or null */
+    /**
+     * @return the encoder of a VAE or Ladder-VAE ({@link Method#isVariational}), or null
+     */
     public LadderEncoder getEncoder() {
         return encoder;
     }
 
-    /** @return the encoder of a Langevin autoencoder ({@link Method#isLangevinAutoencoder}), or null */
+    /**
+     * @return the encoder of a Langevin autoencoder ({@link Method#isLangevinAutoencoder}), or null
+     */
     public LangevinEncoder getLangevinEncoder() {
         return langevinEncoder;
     }
 
-    /** @return the energy-based latent prior ({@link Method#hasEnergyPrior}), or null */
+    /**
+     * @return the energy-based latent prior ({@link Method#hasEnergyPrior}), or null
+     */
     public EnergyPrior getPrior() {
         return prior;
     }
 
-    /** @return the sampler of the encoder's final linear map ({@link Method#isLangevinAutoencoder}), or null */
+    /**
+     * @return the sampler of the encoder's final linear map ({@link Method#isLangevinAutoencoder}),
+     *     or null
+     */
     public AmortisedLangevin getAmortisedLangevin() {
         return amortisedLangevin;
     }
 
-    /** @return the sampler of the energy-based prior ({@link Method#hasEnergyPrior}), or null */
+    /**
+     * @return the sampler of the energy-based prior ({@link Method#hasEnergyPrior}), or null
+     */
     public PriorLangevin getPriorLangevin() {
         return priorLangevin;
     }
 
-    /** @return whichever encoder the method learns, for the checkpoint's {@code encoder.bin}; or null */
+    /**
+     * @return whichever encoder the method learns, for the checkpoint's {@code encoder.bin}; or
+     *     null
+     */
     Block encoderBlock() {
         return encoder != null ? encoder : langevinEncoder;
     }
 
-    /** @return every parameter the optimiser updates: the generator's, then the encoder's */
+    /**
+     * @return every parameter the optimiser updates: the generator's, then the encoder's
+     */
     ParameterList getTrainableParameters() {
         return trainable;
     }
 
-    /** @return the summed squared error of the last step's batch before its update; NaN before any */
+    /**
+     * @return the summed squared error of the last step's batch before its update; NaN before any
+     */
     public float getLastSquaredError() {
         return lastSquaredError;
     }
 
-    /** @return the store the generator reads its parameters from */
+    /**
+     * @return the store the generator reads its parameters from
+     */
     public ParameterStore getParameterStore() {
         return parameterStore;
     }
 
-    /** @return the training settings */
+    /**
+     * @return the training settings
+     */
     public LearningConfig getConfig() {
         return config;
     }
 
-    /** @return the manager owning the parameters */
+    /**
+     * @return the manager owning the parameters
+     */
     NDManager getManager() {
         return manager;
     }
 
-    /** @return the optimiser */
+    /**
+     * @return the optimiser
+     */
     Adam getAdam() {
         return adam;
     }
 
-    /** @return the number of iterations done */
+    /**
+     * @return the number of iterations done
+     */
     public long getIteration() {
         return iteration;
     }
@@ -240,7 +286,9 @@ public final class Learner implements AutoCloseable {
         this.iteration = iteration;
     }
 
-    /** @return the sampler used for inference, with the current step size */
+    /**
+     * @return the sampler used for inference, with the current step size
+     */
     public Langevin getLangevin() {
         return langevin;
     }
@@ -273,12 +321,16 @@ public final class Learner implements AutoCloseable {
         langevin = langevin.withStepSizes(stepSizes);
     }
 
-    /** @return sigma at the current iteration */
+    /**
+     * @return sigma at the current iteration
+     */
     public float currentSigma() {
         return (float) sigma.valueAt(iteration);
     }
 
-    /** @return the learning rate at the current iteration */
+    /**
+     * @return the learning rate at the current iteration
+     */
     public float currentLearningRate() {
         return (float) learningRate.valueAt(iteration);
     }
@@ -297,14 +349,23 @@ public final class Learner implements AutoCloseable {
         }
         if (persistent == null) {
             int[] z = generator.getConfig().getZDims();
-            persistent = config.getMethod() == Method.GLO ? PersistentLatents.onSphere(count, z, config.getSeed()) : PersistentLatents.drawn(count, z, config.getSeed());
+            persistent =
+                    config.getMethod() == Method.GLO
+                            ? PersistentLatents.onSphere(count, z, config.getSeed())
+                            : PersistentLatents.drawn(count, z, config.getSeed());
         } else if (persistent.count() != count) {
             throw new InputException(
-                    "the checkpoint keeps persistent latents for " + persistent.count() + " training examples, but the data has " + count);
+                    "the checkpoint keeps persistent latents for "
+                            + persistent.count()
+                            + " training examples, but the data has "
+                            + count);
         }
     }
 
-    /** @return the persistent latents of {@link Method#ABP} or the codes of {@link Method#GLO}, or null */
+    /**
+     * @return the persistent latents of {@link Method#ABP} or the codes of {@link Method#GLO}, or
+     *     null
+     */
     PersistentLatents getPersistentLatents() {
         return persistent;
     }
@@ -317,8 +378,8 @@ public final class Learner implements AutoCloseable {
     /**
      * Infers the latents of held-out images by the method's own inference: K Langevin steps from
      * noise (short-run inference and ABP), the posterior means (VAE, Ladder-VAE), one pass of the
-     * encoder with its current W (LAE, CLAE), or K projected
-     * gradient steps from draws of the fitted code Gaussian (GLO). The generator is left as it is.
+     * encoder with its current W (LAE, CLAE), or K projected gradient steps from draws of the
+     * fitted code Gaussian (GLO). The generator is left as it is.
      *
      * @param x the images; the latents go to their manager
      * @param stream where any random draws come from
@@ -329,18 +390,28 @@ public final class Learner implements AutoCloseable {
             case LVAE, VAE:
                 return posterior.pass(generator, encoder, parameterStore, x, null, false).latents();
             case LAE, CLAE:
-                return LangevinEncoder.split(langevinEncoder.forward(parameterStore, new NDList(x), false).singletonOrThrow(), generator.getConfig().getZDims());
+                return LangevinEncoder.split(
+                        langevinEncoder
+                                .forward(parameterStore, new NDList(x), false)
+                                .singletonOrThrow(),
+                        generator.getConfig().getZDims());
             case GLO:
-                return codeUpdate.infer(generator, parameterStore, x, codeGaussian().sample(x.getManager(), (int) x.getShape().get(0), stream));
+                return codeUpdate.infer(
+                        generator,
+                        parameterStore,
+                        x,
+                        codeGaussian().sample(x.getManager(), (int) x.getShape().get(0), stream));
             default:
-                return langevin.infer(generator, parameterStore, x, null, currentSigma(), false, stream).getLatents();
+                return langevin.infer(
+                                generator, parameterStore, x, null, currentSigma(), false, stream)
+                        .getLatents();
         }
     }
 
     /**
-     * Draws latents from the model's prior: N(0, I) on the whitened latents, for {@link
-     * Method#GLO} the Gaussian fitted to the codes, and for {@link Method#CLAE} short-run Langevin
-     * samples of the energy-based prior.
+     * Draws latents from the model's prior: N(0, I) on the whitened latents, for {@link Method#GLO}
+     * the Gaussian fitted to the codes, and for {@link Method#CLAE} short-run Langevin samples of
+     * the energy-based prior.
      *
      * @param target the manager the latents go to
      * @param count how many
@@ -352,7 +423,9 @@ public final class Learner implements AutoCloseable {
             return codeGaussian().sample(target, count, stream);
         }
         if (prior != null) {
-            return LangevinEncoder.split(priorLangevin.sample(prior, parameterStore, target, count, stream), generator.getConfig().getZDims());
+            return LangevinEncoder.split(
+                    priorLangevin.sample(prior, parameterStore, target, count, stream),
+                    generator.getConfig().getZDims());
         }
         return PriorSampler.latents(generator, target, count, stream);
     }
@@ -385,10 +458,11 @@ public final class Learner implements AutoCloseable {
     }
 
     /**
-     * Runs one iteration on a batch: inference of its latents (from noise; with {@link
-     * Method#ABP} from the examples' persistent latents, which then keep the result; with an
-     * encoder; or GLO's codes, which take a projected gradient step), then one Adam step. Every random draw of iteration t comes from a generator seeded by (seed, t), so a
-     * resumed run repeats an uninterrupted one.
+     * Runs one iteration on a batch: inference of its latents (from noise; with {@link Method#ABP}
+     * from the examples' persistent latents, which then keep the result; with an encoder; or GLO's
+     * codes, which take a projected gradient step), then one Adam step. Every random draw of
+     * iteration t comes from a generator seeded by (seed, t), so a resumed run repeats an
+     * uninterrupted one.
      *
      * @param x the batch {@code [n, c, h, w]} in [-1, 1]; arrays made here go to its manager
      * @param indices the batch's examples in the training set; needed by {@link Method#ABP} and
@@ -403,7 +477,8 @@ public final class Learner implements AutoCloseable {
         RandomStream stream = RandomStream.ofIteration(config.getSeed(), iteration);
         Method method = config.getMethod();
         if (method.isPersistent() && (persistent == null || indices == null)) {
-            throw new IllegalStateException(method + " needs prepareFor(count) and the batch's indices");
+            throw new IllegalStateException(
+                    method + " needs prepareFor(count) and the batch's indices");
         }
         if (method.isLangevinAutoencoder()) {
             return stepAutoencoder(x, s, lr, stream);
@@ -411,9 +486,19 @@ public final class Learner implements AutoCloseable {
         NDManager scope = x.getManager();
         NDList latents = null;
         if (method == Method.ABP) {
-            latents = langevin.continueFrom(generator, parameterStore, x, persistent.gather(scope, indices), s, stream).getLatents();
+            latents =
+                    langevin.continueFrom(
+                                    generator,
+                                    parameterStore,
+                                    x,
+                                    persistent.gather(scope, indices),
+                                    s,
+                                    stream)
+                            .getLatents();
         } else if (method == Method.SHORTRUN) {
-            latents = langevin.infer(generator, parameterStore, x, null, s, false, stream).getLatents();
+            latents =
+                    langevin.infer(generator, parameterStore, x, null, s, false, stream)
+                            .getLatents();
         } else if (method == Method.GLO) {
             latents = persistent.gather(scope, indices);
             for (NDArray code : latents) {
@@ -429,14 +514,16 @@ public final class Learner implements AutoCloseable {
             NDArray sse;
             NDArray objective;
             if (method.isAmortised()) {
-                AmortisedPosterior.Pass pass = posterior.pass(generator, encoder, parameterStore, x, stream, true);
+                AmortisedPosterior.Pass pass =
+                        posterior.pass(generator, encoder, parameterStore, x, stream, true);
                 sse = x.sub(pass.reconstruction()).square().sum();
                 // the negative ELBO; the constants are arrays, not Java numbers (docs/DESIGN.md)
                 NDArray likelihoodScale = scope.create(1f / (2f * s * s));
                 NDArray klScale = scope.create((float) klWeight.valueAt(iteration));
                 objective = sse.mul(likelihoodScale).add(pass.kl().sum().mul(klScale));
             } else {
-                NDArray reconstruction = generator.forward(parameterStore, latents, true).singletonOrThrow();
+                NDArray reconstruction =
+                        generator.forward(parameterStore, latents, true).singletonOrThrow();
                 sse = x.sub(reconstruction).square().sum();
                 objective = sse;
             }
@@ -445,7 +532,8 @@ public final class Learner implements AutoCloseable {
             squaredError = sse.getFloat();
         }
         if (!Float.isFinite(loss)) {
-            throw new DivergenceException("the loss is " + loss + " at iteration " + (iteration + 1));
+            throw new DivergenceException(
+                    "the loss is " + loss + " at iteration " + (iteration + 1));
         }
         NDList codes = method == Method.GLO ? codeUpdate.step(latents, scope) : null;
         adam.step(trainable, lr);
@@ -453,7 +541,8 @@ public final class Learner implements AutoCloseable {
         // caught here, the state is never checkpointed
         String nonFinite = adam.describeNonFinite(trainable);
         if (nonFinite != null) {
-            throw new DivergenceException(nonFinite + " after the update of iteration " + (iteration + 1));
+            throw new DivergenceException(
+                    nonFinite + " after the update of iteration " + (iteration + 1));
         }
         if (method.isPersistent()) {
             persistent.scatter(indices, codes != null ? codes : latents);
@@ -467,9 +556,9 @@ public final class Learner implements AutoCloseable {
     /**
      * One iteration of a Langevin autoencoder: amortised Langevin dynamics moves W (one burn-in
      * update, then K whose energies, before each, the trunk and the generator learn from, their
-     * mean); for CLAE the prior learns from {@link EnergyPrior#contrastiveLoss} between the
-     * latents of those K updates and as many short-run samples of the prior as the batch has;
-     * then one Adam step, and W takes where the dynamics ended.
+     * mean); for CLAE the prior learns from {@link EnergyPrior#contrastiveLoss} between the latents
+     * of those K updates and as many short-run samples of the prior as the batch has; then one Adam
+     * step, and W takes where the dynamics ended.
      */
     private float stepAutoencoder(NDArray x, float sigma, float lr, RandomStream stream) {
         AutoencoderPass pass = autoencoderGradients(x, sigma, stream);
@@ -481,31 +570,41 @@ public final class Learner implements AutoCloseable {
         }
         float loss = meanEnergy / result.energies().length * n;
         if (!Float.isFinite(loss)) {
-            throw new DivergenceException("the loss is " + loss + " at iteration " + (iteration + 1));
+            throw new DivergenceException(
+                    "the loss is " + loss + " at iteration " + (iteration + 1));
         }
         float priorScale = config.getPriorLearningRateScale();
         adam.step(trainable, lr, name -> name.startsWith(PRIOR_PREFIX) ? priorScale : 1f);
         String nonFinite = adam.describeNonFinite(trainable);
         if (nonFinite != null) {
-            throw new DivergenceException(nonFinite + " after the update of iteration " + (iteration + 1));
+            throw new DivergenceException(
+                    nonFinite + " after the update of iteration " + (iteration + 1));
         }
         if (!isFinite(result.w())) {
-            throw new DivergenceException("the encoder's final linear map W is not finite after the Langevin updates of iteration " + (iteration + 1));
+            throw new DivergenceException(
+                    "the encoder's final linear map W is not finite after the Langevin updates of"
+                            + " iteration "
+                            + (iteration + 1));
         }
         langevinEncoder.getProjection().getArray().set(ALL, result.w());
-        lastAcceptance = result.proposals() == 0 ? Float.NaN : (float) result.accepted() / result.proposals();
+        lastAcceptance =
+                result.proposals() == 0
+                        ? Float.NaN
+                        : (float) result.accepted() / result.proposals();
         lastSquaredError = pass.squaredError();
         iteration++;
         return loss;
     }
 
-    /** Where amortised Langevin took W, and the summed squared error at its last learning update. */
+    /**
+     * Where amortised Langevin took W, and the summed squared error at its last learning update.
+     */
     record AutoencoderPass(AmortisedLangevin.Result result, float squaredError) {}
 
     /**
      * The first half of a Langevin autoencoder's iteration: the dynamics of W, leaving in every
-     * trainable parameter's gradient what Adam is to step on (the mean over the K learning
-     * updates of the batch's summed energy, and for CLAE the contrastive loss). W is not changed.
+     * trainable parameter's gradient what Adam is to step on (the mean over the K learning updates
+     * of the batch's summed energy, and for CLAE the contrastive loss). W is not changed.
      */
     AutoencoderPass autoencoderGradients(NDArray x, float sigma, RandomStream stream) {
         int[] zDims = generator.getConfig().getZDims();
@@ -526,12 +625,21 @@ public final class Learner implements AutoCloseable {
                             h = langevinEncoder.features(parameterStore, x, true);
                         } else {
                             if (fixedFeatures[0] == null) {
-                                fixedFeatures[0] = langevinEncoder.features(parameterStore, x, false);
+                                fixedFeatures[0] =
+                                        langevinEncoder.features(parameterStore, x, false);
                             }
                             h = fixedFeatures[0];
                         }
                         NDArray e = LangevinEncoder.project(h, w);
-                        PosteriorEnergy u = PosteriorEnergy.of(generator, parameterStore, x, LangevinEncoder.split(e, zDims), sigma, prior, learn);
+                        PosteriorEnergy u =
+                                PosteriorEnergy.of(
+                                        generator,
+                                        parameterStore,
+                                        x,
+                                        LangevinEncoder.split(e, zDims),
+                                        sigma,
+                                        prior,
+                                        learn);
                         NDArray sum = u.total().sum();
                         if (learn) {
                             squaredError[0] = u.squaredError().sum().getFloat();
@@ -553,7 +661,8 @@ public final class Learner implements AutoCloseable {
             prior.freezeParameters(true);
         }
         try {
-            result = amortisedLangevin.run(energy, projection.getArray(), n, x.getManager(), stream);
+            result =
+                    amortisedLangevin.run(energy, projection.getArray(), n, x.getManager(), stream);
         } finally {
             if (prior != null) {
                 prior.freezeParameters(false);
@@ -569,9 +678,12 @@ public final class Learner implements AutoCloseable {
             }
         }
         if (prior != null) {
-            NDArray negatives = priorLangevin.sample(prior, parameterStore, x.getManager(), (int) n, stream);
+            NDArray negatives =
+                    priorLangevin.sample(prior, parameterStore, x.getManager(), (int) n, stream);
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                collector.backward(prior.contrastiveLoss(parameterStore, NDArrays.concat(positives, 0), negatives));
+                collector.backward(
+                        prior.contrastiveLoss(
+                                parameterStore, NDArrays.concat(positives, 0), negatives));
             }
         }
         return new AutoencoderPass(result, squaredError[0]);
@@ -613,11 +725,15 @@ public final class Learner implements AutoCloseable {
      */
     public String describeNonFinite() {
         String nonFinite = adam.describeNonFinite(trainable);
-        if (nonFinite == null && langevinEncoder != null && !isFinite(langevinEncoder.getProjection().getArray())) {
+        if (nonFinite == null
+                && langevinEncoder != null
+                && !isFinite(langevinEncoder.getProjection().getArray())) {
             return "the encoder's final linear map W holds a non-finite value";
         }
         if (nonFinite == null && persistent != null && !persistent.isFinite()) {
-            return config.getMethod() == Method.GLO ? "the codes hold a non-finite value" : "the persistent latents hold a non-finite value";
+            return config.getMethod() == Method.GLO
+                    ? "the codes hold a non-finite value"
+                    : "the persistent latents hold a non-finite value";
         }
         return nonFinite;
     }

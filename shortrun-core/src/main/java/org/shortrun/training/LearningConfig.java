@@ -13,7 +13,10 @@ import java.util.Objects;
  */
 public final class LearningConfig {
 
-    /** The largest batch a configuration may ask for: beyond it a damaged checkpoint, not a user, is speaking. */
+    /**
+     * The largest batch a configuration may ask for: beyond it a damaged checkpoint, not a user, is
+     * speaking.
+     */
     public static final int MAX_BATCH_SIZE = 1 << 16;
 
     /** The most Langevin steps K a configuration may ask for. */
@@ -22,12 +25,14 @@ public final class LearningConfig {
     /** The KL warm-up of {@link Method#LVAE} and {@link Method#VAE} unless set, in iterations. */
     public static final long DEFAULT_KL_WARMUP = 1000;
 
-    /** The prior's learning rate as a multiple of the learning rate, for {@link Method#CLAE}, unless set. */
+    /**
+     * The prior's learning rate as a multiple of the learning rate, for {@link Method#CLAE}, unless
+     * set.
+     */
     public static final float DEFAULT_PRIOR_LEARNING_RATE_SCALE = 0.2f;
 
     /** The step size of {@link Method#GLO}'s code updates unless set. */
     public static final float DEFAULT_CODE_LEARNING_RATE = 0.01f;
-
 
     private final long iterations;
     private final int batchSize;
@@ -59,7 +64,10 @@ public final class LearningConfig {
         iterations = b.iterations;
         batchSize = b.batchSize;
         steps = b.steps;
-        stepSize = b.stepSizes != null ? org.shortrun.inference.Langevin.meanOf(b.stepSizes) : b.stepSize;
+        stepSize =
+                b.stepSizes != null
+                        ? org.shortrun.inference.Langevin.meanOf(b.stepSizes)
+                        : b.stepSize;
         stepSizes = b.stepSizes == null ? null : b.stepSizes.clone();
         sigma = b.sigma;
         sigmaStart = b.sigmaStart;
@@ -136,17 +144,23 @@ public final class LearningConfig {
         return b;
     }
 
-    /** @return the number of iterations to train for */
+    /**
+     * @return the number of iterations to train for
+     */
     public long getIterations() {
         return iterations;
     }
 
-    /** @return the batch size */
+    /**
+     * @return the batch size
+     */
     public int getBatchSize() {
         return batchSize;
     }
 
-    /** @return K, the Langevin steps per inference */
+    /**
+     * @return K, the Langevin steps per inference
+     */
     public int getSteps() {
         return steps;
     }
@@ -170,42 +184,58 @@ public final class LearningConfig {
         return stepSizes == null ? null : stepSizes.clone();
     }
 
-    /** @return the target observation noise sigma */
+    /**
+     * @return the target observation noise sigma
+     */
     public float getSigma() {
         return sigma;
     }
 
-    /** @return the learning-rate schedule's name */
+    /**
+     * @return the learning-rate schedule's name
+     */
     public LearningRateSchedule getLrSchedule() {
         return lrSchedule;
     }
 
-    /** @return the base learning rate */
+    /**
+     * @return the base learning rate
+     */
     public double getLearningRate() {
         return learningRate;
     }
 
-    /** @return Adam's beta1 */
+    /**
+     * @return Adam's beta1
+     */
     public float getBeta1() {
         return beta1;
     }
 
-    /** @return the seed of every random draw in the run */
+    /**
+     * @return the seed of every random draw in the run
+     */
     public long getSeed() {
         return seed;
     }
 
-    /** @return the checkpoint interval in iterations, 0 for only at the end */
+    /**
+     * @return the checkpoint interval in iterations, 0 for only at the end
+     */
     public long getCheckpointEvery() {
         return checkpointEvery;
     }
 
-    /** @return how s is re-optimised during the run, or null if it stays fixed */
+    /**
+     * @return how s is re-optimised during the run, or null if it stays fixed
+     */
     public StepSizeTuning getStepSizeTuning() {
         return stepSizeTuning;
     }
 
-    /** @return how the latents of a training batch are inferred */
+    /**
+     * @return how the latents of a training batch are inferred
+     */
     public Method getMethod() {
         return method == null ? Method.SHORTRUN : method;
     }
@@ -221,8 +251,8 @@ public final class LearningConfig {
     }
 
     /**
-     * The step size of {@link Method#GLO}'s gradient steps on a code, on the code's summed
-     * squared error.
+     * The step size of {@link Method#GLO}'s gradient steps on a code, on the code's summed squared
+     * error.
      *
      * @return the code learning rate
      */
@@ -255,7 +285,9 @@ public final class LearningConfig {
      * @return s of the prior's sampler
      */
     public float getPriorStepSize() {
-        return priorStepSize == null ? org.shortrun.inference.PriorLangevin.DEFAULT_STEP_SIZE : priorStepSize;
+        return priorStepSize == null
+                ? org.shortrun.inference.PriorLangevin.DEFAULT_STEP_SIZE
+                : priorStepSize;
     }
 
     /**
@@ -265,7 +297,9 @@ public final class LearningConfig {
      * @return the multiple; {@value #DEFAULT_PRIOR_LEARNING_RATE_SCALE} unless set
      */
     public float getPriorLearningRateScale() {
-        return priorLearningRateScale == null ? DEFAULT_PRIOR_LEARNING_RATE_SCALE : priorLearningRateScale;
+        return priorLearningRateScale == null
+                ? DEFAULT_PRIOR_LEARNING_RATE_SCALE
+                : priorLearningRateScale;
     }
 
     /**
@@ -278,7 +312,9 @@ public final class LearningConfig {
         return warmup == 0 ? Schedule.constant(1) : Schedule.linear(0, 1, warmup);
     }
 
-    /** @return what the run trains on, as its application describes it, or null if not recorded */
+    /**
+     * @return what the run trains on, as its application describes it, or null if not recorded
+     */
     public String getData() {
         return data;
     }
@@ -332,7 +368,11 @@ public final class LearningConfig {
         conflict(conflicts, "per-step sizes", describe(stepSizes), describe(asked.stepSizes));
         conflict(conflicts, "sigma", sigma, asked.sigma);
         conflict(conflicts, "sigma annealed from", sigmaStart, asked.sigmaStart);
-        conflict(conflicts, "sigma annealing iterations", sigmaAnnealIterations, asked.sigmaAnnealIterations);
+        conflict(
+                conflicts,
+                "sigma annealing iterations",
+                sigmaAnnealIterations,
+                asked.sigmaAnnealIterations);
         conflict(conflicts, "learning-rate schedule", lrSchedule, asked.lrSchedule);
         conflict(conflicts, "learning rate", learningRate, asked.learningRate);
         conflict(conflicts, "Adam's beta1", beta1, asked.beta1);
@@ -341,11 +381,23 @@ public final class LearningConfig {
         conflict(conflicts, "data", data, asked.data);
         conflict(conflicts, "method", getMethod(), asked.getMethod());
         conflict(conflicts, "KL warm-up", getKlWarmup(), asked.getKlWarmup());
-        conflict(conflicts, "code learning rate", getCodeLearningRate(), asked.getCodeLearningRate());
+        conflict(
+                conflicts,
+                "code learning rate",
+                getCodeLearningRate(),
+                asked.getCodeLearningRate());
         conflict(conflicts, "Metropolis-Hastings correction", isMetropolis(), asked.isMetropolis());
         conflict(conflicts, "prior's Langevin steps", getPriorSteps(), asked.getPriorSteps());
-        conflict(conflicts, "prior's Langevin step size", getPriorStepSize(), asked.getPriorStepSize());
-        conflict(conflicts, "prior's learning-rate scale", getPriorLearningRateScale(), asked.getPriorLearningRateScale());
+        conflict(
+                conflicts,
+                "prior's Langevin step size",
+                getPriorStepSize(),
+                asked.getPriorStepSize());
+        conflict(
+                conflicts,
+                "prior's learning-rate scale",
+                getPriorLearningRateScale(),
+                asked.getPriorLearningRateScale());
         return conflicts;
     }
 
@@ -353,7 +405,8 @@ public final class LearningConfig {
         return stepSizes == null ? null : Arrays.toString(stepSizes);
     }
 
-    private static void conflict(List<String> conflicts, String name, Object checkpoint, Object asked) {
+    private static void conflict(
+            List<String> conflicts, String name, Object checkpoint, Object asked) {
         if (!Objects.equals(checkpoint, asked)) {
             conflicts.add(name + ": " + checkpoint + " in the checkpoint, " + asked + " asked");
         }
@@ -526,9 +579,9 @@ public final class LearningConfig {
         }
 
         /**
-         * Records what the run trains on (a dataset and its source), so that a resumed run
-         * cannot silently train on other images: it is one of the settings {@link
-         * #resumeConflicts} compares.
+         * Records what the run trains on (a dataset and its source), so that a resumed run cannot
+         * silently train on other images: it is one of the settings {@link #resumeConflicts}
+         * compares.
          *
          * @param data a description that identifies the training images, or null
          * @return this builder
@@ -562,8 +615,8 @@ public final class LearningConfig {
         }
 
         /**
-         * Sets the step size of {@link Method#GLO}'s gradient steps on the codes (default
-         * {@value #DEFAULT_CODE_LEARNING_RATE}).
+         * Sets the step size of {@link Method#GLO}'s gradient steps on the codes (default {@value
+         * #DEFAULT_CODE_LEARNING_RATE}).
          *
          * @param rate the code learning rate
          * @return this builder
@@ -616,8 +669,8 @@ public final class LearningConfig {
         }
 
         /**
-         * Sets the learning rate of {@link Method#CLAE}'s prior as a multiple of the learning
-         * rate (default {@value LearningConfig#DEFAULT_PRIOR_LEARNING_RATE_SCALE}).
+         * Sets the learning rate of {@link Method#CLAE}'s prior as a multiple of the learning rate
+         * (default {@value LearningConfig#DEFAULT_PRIOR_LEARNING_RATE_SCALE}).
          *
          * @param scale the multiple
          * @return this builder
@@ -628,7 +681,10 @@ public final class LearningConfig {
         }
 
         public Builder optMethodAsPublished(Method method) {
-            return optMethod(method).optSteps(method.getSteps()).optStepSize(method.getStepSize()).optSigma(method.getSigma());
+            return optMethod(method)
+                    .optSteps(method.getSteps())
+                    .optStepSize(method.getStepSize())
+                    .optSigma(method.getSigma());
         }
 
         /**
@@ -642,19 +698,29 @@ public final class LearningConfig {
             positive("batch size", batchSize);
             positive("steps K", steps);
             if (batchSize > MAX_BATCH_SIZE) {
-                throw new IllegalArgumentException("batch size must be at most " + MAX_BATCH_SIZE + ", got " + batchSize);
+                throw new IllegalArgumentException(
+                        "batch size must be at most " + MAX_BATCH_SIZE + ", got " + batchSize);
             }
             if (steps > MAX_STEPS) {
-                throw new IllegalArgumentException("steps K must be at most " + MAX_STEPS + ", got " + steps);
+                throw new IllegalArgumentException(
+                        "steps K must be at most " + MAX_STEPS + ", got " + steps);
             }
             positive("step size", stepSize);
             if (stepSizes != null) {
                 if (stepSizes.length != steps) {
-                    throw new IllegalArgumentException(stepSizes.length + " per-step sizes for K = " + steps + " Langevin steps");
+                    throw new IllegalArgumentException(
+                            stepSizes.length
+                                    + " per-step sizes for K = "
+                                    + steps
+                                    + " Langevin steps");
                 }
                 for (int k = 0; k < steps; k++) {
                     if (!(stepSizes[k] > 0) || Float.isInfinite(stepSizes[k])) {
-                        throw new IllegalArgumentException("step size s_" + (k + 1) + " must be positive, got " + stepSizes[k]);
+                        throw new IllegalArgumentException(
+                                "step size s_"
+                                        + (k + 1)
+                                        + " must be positive, got "
+                                        + stepSizes[k]);
                     }
                 }
             }
@@ -664,16 +730,19 @@ public final class LearningConfig {
                 positive("sigma anneal iterations", sigmaAnnealIterations);
             }
             if (learningRate < 0 || Double.isNaN(learningRate)) {
-                throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
+                throw new IllegalArgumentException(
+                        "learning rate must be positive, got " + learningRate);
             }
             if (!(beta1 >= 0 && beta1 < 1)) {
                 throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
             }
             if (checkpointEvery < 0) {
-                throw new IllegalArgumentException("checkpoint interval must be >= 0, got " + checkpointEvery);
+                throw new IllegalArgumentException(
+                        "checkpoint interval must be >= 0, got " + checkpointEvery);
             }
             if (klWarmup != null && klWarmup < 0) {
-                throw new IllegalArgumentException("KL warm-up must be >= 0 iterations, got " + klWarmup);
+                throw new IllegalArgumentException(
+                        "KL warm-up must be >= 0 iterations, got " + klWarmup);
             }
             if (codeLearningRate != null) {
                 positive("code learning rate", codeLearningRate);
@@ -681,7 +750,11 @@ public final class LearningConfig {
             if (priorSteps != null) {
                 positive("prior's Langevin steps", priorSteps);
                 if (priorSteps > MAX_STEPS) {
-                    throw new IllegalArgumentException("the prior's Langevin steps must be at most " + MAX_STEPS + ", got " + priorSteps);
+                    throw new IllegalArgumentException(
+                            "the prior's Langevin steps must be at most "
+                                    + MAX_STEPS
+                                    + ", got "
+                                    + priorSteps);
                 }
             }
             if (priorStepSize != null) {

@@ -3,8 +3,8 @@ package org.shortrun.training;
 /** The named learning-rate schedules. */
 public enum LearningRateSchedule {
     /**
-     * The released script: the base rate (8e-5 by default) halved at epochs 50, 100 and 300 of
-     * 400 iterations each (iterations 20k, 40k and 120k).
+     * The released script: the base rate (8e-5 by default) halved at epochs 50, 100 and 300 of 400
+     * iterations each (iterations 20k, 40k and 120k).
      */
     RELEASED(8e-5) {
         @Override

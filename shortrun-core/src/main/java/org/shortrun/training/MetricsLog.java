@@ -11,7 +11,10 @@ final class MetricsLog extends RunLog {
         super(output.resolve(TrainingRun.METRICS_FILE), resumedAt);
     }
 
-    /** A line's iteration counts the iteration it reports, so the checkpoint's last is {@code resumedAt}. */
+    /**
+     * A line's iteration counts the iteration it reports, so the checkpoint's last is {@code
+     * resumedAt}.
+     */
     @Override
     boolean keepsOnResume(String line, long resumedAt) {
         return Long.parseLong(line.substring(0, line.indexOf(','))) <= resumedAt;
@@ -25,9 +28,16 @@ final class MetricsLog extends RunLog {
     /** {@inheritDoc} */
     @Override
     public void onIteration(IterationStats stats) throws IOException {
-        write(String.format(
-                Locale.ROOT,
-                "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.3f",
-                stats.iteration(), stats.loss(), stats.mse(), stats.stepSize(), stats.sigma(), stats.learningRate(), stats.seconds()));
+        write(
+                String.format(
+                        Locale.ROOT,
+                        "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.3f",
+                        stats.iteration(),
+                        stats.loss(),
+                        stats.mse(),
+                        stats.stepSize(),
+                        stats.sigma(),
+                        stats.learningRate(),
+                        stats.seconds()));
     }
 }

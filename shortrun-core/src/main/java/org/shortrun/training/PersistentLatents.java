@@ -1,10 +1,8 @@
 package org.shortrun.training;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -13,10 +11,10 @@ import java.util.Random;
 
 /**
  * One latent per training example, kept between the example's visits: the persistent chains of
- * alternating back-propagation. Held in the Java heap, outside every per-iteration native scope,
- * as {@code count x d} floats (d the total latent dimension), so that only a batch's rows become
- * NDArrays: 60,000 MNIST images at d = 112 take 26.9 MB, 162,770 CelebA images at the released
- * d = 416 take 271 MB.
+ * alternating back-propagation. Held in the Java heap, outside every per-iteration native scope, as
+ * {@code count x d} floats (d the total latent dimension), so that only a batch's rows become
+ * NDArrays: 60,000 MNIST images at d = 112 take 26.9 MB, 162,770 CelebA images at the released d =
+ * 416 take 271 MB.
  */
 public final class PersistentLatents {
 
@@ -42,7 +40,11 @@ public final class PersistentLatents {
         int d = Arrays.stream(zDims).sum();
         long size = (long) count * d;
         if (size > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(count + " examples of " + d + " latent dimensions are more than one array holds");
+            throw new IllegalArgumentException(
+                    count
+                            + " examples of "
+                            + d
+                            + " latent dimensions are more than one array holds");
         }
         Random random = new Random(seed);
         float[] values = new float[(int) size];
@@ -82,12 +84,16 @@ public final class PersistentLatents {
         return drawn;
     }
 
-    /** @return the dimension of one example's latents, all layers together */
+    /**
+     * @return the dimension of one example's latents, all layers together
+     */
     public int dimension() {
         return dimension;
     }
 
-    /** @return the latent dimension of every layer, top first */
+    /**
+     * @return the latent dimension of every layer, top first
+     */
     public int[] zDims() {
         return zDims.clone();
     }
@@ -97,7 +103,9 @@ public final class PersistentLatents {
         return values;
     }
 
-    /** @return the number of examples */
+    /**
+     * @return the number of examples
+     */
     public int count() {
         return values.length / dimension;
     }
@@ -170,8 +178,8 @@ public final class PersistentLatents {
     }
 
     /**
-     * Reads latents written by {@link #write}, after checking that the stream holds what its
-     * header says.
+     * Reads latents written by {@link #write}, after checking that the stream holds what its header
+     * says.
      *
      * @param in the stream
      * @param zDims the model's latent dimensions
@@ -179,12 +187,24 @@ public final class PersistentLatents {
      * @return the latents
      * @throws IOException if the header does not match the model or the stream's length
      */
-    public static PersistentLatents read(DataInputStream in, int[] zDims, long available) throws IOException {
+    public static PersistentLatents read(DataInputStream in, int[] zDims, long available)
+            throws IOException {
         int count = in.readInt();
         int dimension = in.readInt();
         int d = Arrays.stream(zDims).sum();
-        if (dimension != d || count < 0 || (long) count * d * Float.BYTES != available - 2L * Integer.BYTES) {
-            throw new IOException("persistent latents of " + count + " x " + dimension + " do not match the model's " + d + " dimensions and the file's " + available + " bytes");
+        if (dimension != d
+                || count < 0
+                || (long) count * d * Float.BYTES != available - 2L * Integer.BYTES) {
+            throw new IOException(
+                    "persistent latents of "
+                            + count
+                            + " x "
+                            + dimension
+                            + " do not match the model's "
+                            + d
+                            + " dimensions and the file's "
+                            + available
+                            + " bytes");
         }
         float[] values = new float[count * d];
         for (int i = 0; i < values.length; i++) {

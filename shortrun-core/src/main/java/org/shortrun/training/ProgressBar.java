@@ -1,8 +1,6 @@
 package org.shortrun.training;
 
 import ai.djl.util.Progress;
-
-
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -130,7 +128,10 @@ public final class ProgressBar implements TrainingRun.Listener {
 
     @Override
     public void onIteration(IterationStats stats) {
-        draw(stats.iteration(), stats.seconds(), String.format(Locale.ROOT, "mse %.4f", stats.mse()));
+        draw(
+                stats.iteration(),
+                stats.seconds(),
+                String.format(Locale.ROOT, "mse %.4f", stats.mse()));
     }
 
     @Override
@@ -139,7 +140,10 @@ public final class ProgressBar implements TrainingRun.Listener {
         boolean last = progress.evaluation() == progress.evaluations();
         if (terminal) {
             // padded so that a shorter line leaves nothing of the one it replaces
-            out.print("\r" + String.format(Locale.ROOT, "%-100s", line) + (last ? System.lineSeparator() : ""));
+            out.print(
+                    "\r"
+                            + String.format(Locale.ROOT, "%-100s", line)
+                            + (last ? System.lineSeparator() : ""));
             // the bar redraws at once after a search, whatever the time since its last drawing
             lastDraw = 0;
         } else {
@@ -159,14 +163,17 @@ public final class ProgressBar implements TrainingRun.Listener {
         double perEvaluation = progress.seconds() / progress.evaluation();
         return String.format(
                 Locale.ROOT,
-                "step-size search (%s) before iteration %d: %d/%d, s %.4g%s, objective %s%s; %.1f s/evaluation, ETA %s",
+                "step-size search (%s) before iteration %d: %d/%d, s %.4g%s, objective %s%s; %.1f"
+                        + " s/evaluation, ETA %s",
                 progress.search(),
                 progress.iteration(),
                 progress.evaluation(),
                 progress.evaluations(),
                 e.sharedStepSize(),
                 shared ? "" : " (mean of " + s.length + " per-step)",
-                Double.isFinite(e.objective()) ? String.format(Locale.ROOT, "%.6g", e.objective()) : "not finite",
+                Double.isFinite(e.objective())
+                        ? String.format(Locale.ROOT, "%.6g", e.objective())
+                        : "not finite",
                 e.isAdmissible() ? "" : Double.isFinite(e.objective()) ? " (not admissible)" : "",
                 perEvaluation,
                 clock(perEvaluation * (progress.evaluations() - progress.evaluation())));
@@ -184,12 +191,20 @@ public final class ProgressBar implements TrainingRun.Listener {
         double rate = (done - from) / Math.max(seconds, 1e-9);
         double eta = (to - done) / Math.max(rate, 1e-9);
         int filled = (int) (WIDTH * done / Math.max(to, 1));
-        String bar = "=".repeat(filled) + (filled < WIDTH ? ">" + " ".repeat(WIDTH - filled - 1) : "");
+        String bar =
+                "=".repeat(filled) + (filled < WIDTH ? ">" + " ".repeat(WIDTH - filled - 1) : "");
         String line =
                 String.format(
                         Locale.ROOT,
                         "[%s] %d/%d %3d%% %.2f %s/s %sETA %s",
-                        bar, done, to, 100 * done / Math.max(to, 1), rate, unit, detail.isEmpty() ? "" : detail + " ", clock(eta));
+                        bar,
+                        done,
+                        to,
+                        100 * done / Math.max(to, 1),
+                        rate,
+                        unit,
+                        detail.isEmpty() ? "" : detail + " ",
+                        clock(eta));
         if (terminal) {
             out.print("\r" + line + (last ? System.lineSeparator() : ""));
         } else {

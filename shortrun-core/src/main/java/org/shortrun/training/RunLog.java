@@ -1,7 +1,5 @@
 package org.shortrun.training;
 
-import org.shortrun.io.WriteFailure;
-
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,11 +9,12 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import org.shortrun.io.WriteFailure;
 
 /**
  * An append-only log file of a run, flushed line by line. A fresh run empties it; a resumed one
- * keeps the lines a predicate accepts, as a run that died after its last checkpoint left lines
- * the resumed run writes again.
+ * keeps the lines a predicate accepts, as a run that died after its last checkpoint left lines the
+ * resumed run writes again.
  */
 abstract class RunLog implements TrainingRun.Listener {
 
@@ -55,7 +54,8 @@ abstract class RunLog implements TrainingRun.Listener {
         } else {
             List<String> kept = new ArrayList<>();
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                if ((header() != null && line.equals(header())) || (!line.isBlank() && keeps(line))) {
+                if ((header() != null && line.equals(header()))
+                        || (!line.isBlank() && keeps(line))) {
                     kept.add(line);
                 }
             }

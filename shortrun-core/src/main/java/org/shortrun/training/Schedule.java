@@ -1,13 +1,12 @@
 package org.shortrun.training;
 
 import ai.djl.training.tracker.Tracker;
-
 import java.util.Arrays;
 
 /**
- * A value that changes with the training iteration: a learning rate, or sigma. It is a DJL
- * {@link Tracker}, so a schedule can drive DJL's own optimisers, and any function of the
- * iteration can be one.
+ * A value that changes with the training iteration: a learning rate, or sigma. It is a DJL {@link
+ * Tracker}, so a schedule can drive DJL's own optimisers, and any function of the iteration can be
+ * one.
  */
 @FunctionalInterface
 public interface Schedule extends Tracker {
@@ -42,8 +41,8 @@ public interface Schedule extends Tracker {
     }
 
     /**
-     * A piecewise-constant schedule: {@code values[i]} from {@code boundaries[i-1]} (inclusive)
-     * to {@code boundaries[i]}.
+     * A piecewise-constant schedule: {@code values[i]} from {@code boundaries[i-1]} (inclusive) to
+     * {@code boundaries[i]}.
      *
      * @param values one more value than boundaries
      * @param boundaries increasing iterations at which the value changes
@@ -62,8 +61,7 @@ public interface Schedule extends Tracker {
     }
 
     /**
-     * A linear change from {@code start} to {@code end} over {@code iterations}, then {@code
-     * end}.
+     * A linear change from {@code start} to {@code end} over {@code iterations}, then {@code end}.
      *
      * @param start the value at iteration 0
      * @param end the value from {@code iterations} on

@@ -2,15 +2,13 @@ package org.shortrun.training;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonParser;
-
-import org.shortrun.stepsize.StepSizeProblem;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.shortrun.stepsize.StepSizeProblem;
 
 /** Writes stepsize.jsonl: a JSON object per step-size search, with every estimate it made. */
 final class StepSizeLog extends RunLog {
@@ -24,7 +22,8 @@ final class StepSizeLog extends RunLog {
     /** The search before iteration {@code resumedAt} ran after the checkpoint; it runs again. */
     @Override
     boolean keepsOnResume(String line, long resumedAt) {
-        return JsonParser.parseString(line).getAsJsonObject().get("iteration").getAsLong() < resumedAt;
+        return JsonParser.parseString(line).getAsJsonObject().get("iteration").getAsLong()
+                < resumedAt;
     }
 
     /** {@inheritDoc} */

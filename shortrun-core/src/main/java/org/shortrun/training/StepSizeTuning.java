@@ -1,12 +1,11 @@
 package org.shortrun.training;
 
-import org.shortrun.InputException;
-import org.shortrun.stepsize.LogDeterminant;
-import org.shortrun.stepsize.StepSizeSearch;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.shortrun.InputException;
+import org.shortrun.stepsize.LogDeterminant;
+import org.shortrun.stepsize.StepSizeSearch;
 
 /**
  * When and how a run re-optimises its Langevin step size s by the variational objective (the
@@ -23,8 +22,8 @@ import java.util.Objects;
  * @param chains chains per image
  * @param gradientIterations gradient steps (used by {@link Search#GRADIENT}, from the current s)
  * @param gradientRate Adam's step on log s
- * @param selection which estimates a search may choose (null, as in checkpoints written before
- *     the choice existed: admissible ones, the rule those runs used)
+ * @param selection which estimates a search may choose (null, as in checkpoints written before the
+ *     choice existed: admissible ones, the rule those runs used)
  * @param logDeterminant how the objective's log|det| is obtained (null: exact)
  */
 public record StepSizeTuning(
@@ -49,7 +48,9 @@ public record StepSizeTuning(
 
     /** The paper's grid, 0.01 to 0.15 by 0.01. */
     public static final List<Double> PAPER_GRID =
-            List.of(0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.11, 0.12, 0.13, 0.14, 0.15);
+            List.of(
+                    0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.11, 0.12, 0.13,
+                    0.14, 0.15);
 
     /**
      * Validates the settings.
@@ -63,24 +64,36 @@ public record StepSizeTuning(
         logDeterminant = logDeterminant == null ? LogDeterminant.EXACT : logDeterminant;
         grid = List.copyOf(Objects.requireNonNull(grid, "grid"));
         if (every <= 0) {
-            throw new IllegalArgumentException("the step-size interval must be positive, got " + every);
+            throw new IllegalArgumentException(
+                    "the step-size interval must be positive, got " + every);
         }
         if (search == Search.GRID && grid.isEmpty()) {
             throw new IllegalArgumentException("the step-size grid is empty");
         }
         for (double s : grid) {
             if (!(s > 0) || Double.isInfinite(s)) {
-                throw new IllegalArgumentException("every step size of the grid must be positive, got " + s);
+                throw new IllegalArgumentException(
+                        "every step size of the grid must be positive, got " + s);
             }
         }
         if (examples <= 0 || chains <= 0) {
-            throw new IllegalArgumentException("step-size examples and chains must be positive, got " + examples + " and " + chains);
+            throw new IllegalArgumentException(
+                    "step-size examples and chains must be positive, got "
+                            + examples
+                            + " and "
+                            + chains);
         }
         if (search == Search.GRADIENT && (gradientIterations <= 0 || !(gradientRate > 0))) {
-            throw new IllegalArgumentException("gradient iterations and rate must be positive, got " + gradientIterations + " and " + gradientRate);
+            throw new IllegalArgumentException(
+                    "gradient iterations and rate must be positive, got "
+                            + gradientIterations
+                            + " and "
+                            + gradientRate);
         }
         if (perStep && search != Search.GRADIENT) {
-            throw new IllegalArgumentException("per-step sizes are tuned by gradient descent only; the grid searches one s shared by all steps");
+            throw new IllegalArgumentException(
+                    "per-step sizes are tuned by gradient descent only; the grid searches one s"
+                            + " shared by all steps");
         }
     }
 
@@ -105,7 +118,17 @@ public record StepSizeTuning(
             int gradientIterations,
             double gradientRate,
             StepSizeSearch.Selection selection) {
-        this(every, search, false, grid, examples, chains, gradientIterations, gradientRate, selection, LogDeterminant.EXACT);
+        this(
+                every,
+                search,
+                false,
+                grid,
+                examples,
+                chains,
+                gradientIterations,
+                gradientRate,
+                selection,
+                LogDeterminant.EXACT);
     }
 
     /**
@@ -116,13 +139,14 @@ public record StepSizeTuning(
      * @return the settings
      */
     public static StepSizeTuning gridEvery(long every) {
-        return new StepSizeTuning(every, Search.GRID, PAPER_GRID, 4, 1, 10, 0.1, StepSizeSearch.Selection.DEFAULT);
+        return new StepSizeTuning(
+                every, Search.GRID, PAPER_GRID, 4, 1, 10, 0.1, StepSizeSearch.Selection.DEFAULT);
     }
 
     /**
-     * Settings given one by one, as {@code train --step-size-*} gives them, over a run's own:
-     * each null leaves the base's value, and without a base and without {@code every} there is no
-     * tuning at all.
+     * Settings given one by one, as {@code train --step-size-*} gives them, over a run's own: each
+     * null leaves the base's value, and without a base and without {@code every} there is no tuning
+     * at all.
      *
      * @param base the resumed run's tuning, or null
      * @param every T_s, or null
@@ -151,7 +175,15 @@ public record StepSizeTuning(
             String selection,
             String logDeterminant) {
         if (every == null && base == null) {
-            if (search != null || perStep != null || selection != null || logDeterminant != null || grid != null || examples != null || chains != null || gradientIterations != null || gradientRate != null) {
+            if (search != null
+                    || perStep != null
+                    || selection != null
+                    || logDeterminant != null
+                    || grid != null
+                    || examples != null
+                    || chains != null
+                    || gradientIterations != null
+                    || gradientRate != null) {
                 throw new InputException("the --step-size-* options need --step-size-every T");
             }
             return null;
@@ -159,29 +191,46 @@ public record StepSizeTuning(
         StepSizeTuning d = base != null ? base : gridEvery(1);
         Search kind = d.search();
         if (search != null) {
-            kind = switch (search) {
-                case "grid" -> Search.GRID;
-                case "gradient" -> Search.GRADIENT;
-                default -> throw new InputException("--step-size-search must be grid or gradient, got '" + search + "'");
-            };
+            kind =
+                    switch (search) {
+                        case "grid" -> Search.GRID;
+                        case "gradient" -> Search.GRADIENT;
+                        default ->
+                                throw new InputException(
+                                        "--step-size-search must be grid or gradient, got '"
+                                                + search
+                                                + "'");
+                    };
         }
         boolean eachStep = perStep != null ? perStep : d.perStep();
         if (eachStep && kind != Search.GRADIENT) {
-            String who = perStep != null ? "--step-size-per-step" : "the resumed run tunes per-step sizes, which";
-            throw new InputException(who + " needs --step-size-search gradient: the grid searches one s shared by all steps");
+            String who =
+                    perStep != null
+                            ? "--step-size-per-step"
+                            : "the resumed run tunes per-step sizes, which";
+            throw new InputException(
+                    who
+                            + " needs --step-size-search gradient: the grid searches one s shared"
+                            + " by all steps");
         }
         try {
             return new StepSizeTuning(
                     every != null ? every : d.every(),
                     kind,
                     eachStep,
-                    grid == null ? d.grid() : Arrays.stream(parseGrid("--step-size-grid", grid)).boxed().toList(),
+                    grid == null
+                            ? d.grid()
+                            : Arrays.stream(parseGrid("--step-size-grid", grid)).boxed().toList(),
                     examples != null ? examples : d.examples(),
                     chains != null ? chains : d.chains(),
                     gradientIterations != null ? gradientIterations : d.gradientIterations(),
                     gradientRate != null ? gradientRate : d.gradientRate(),
-                    selection == null ? d.selection() : StepSizeSearch.Selection.parse("--step-size-select", selection),
-                    logDeterminant == null ? d.logDeterminant() : LogDeterminant.parse("--step-size-log-det", logDeterminant));
+                    selection == null
+                            ? d.selection()
+                            : StepSizeSearch.Selection.parse("--step-size-select", selection),
+                    logDeterminant == null
+                            ? d.logDeterminant()
+                            : LogDeterminant.parse("--step-size-log-det", logDeterminant));
         } catch (IllegalArgumentException e) {
             throw new InputException(e.getMessage(), e);
         }
@@ -209,24 +258,28 @@ public record StepSizeTuning(
     public static double[] parseGrid(String option, String text) {
         String t = text.trim();
         if (t.isEmpty()) {
-            throw new InputException(option + " is empty: give FROM:TO:STEP or a list such as 0.02,0.05");
+            throw new InputException(
+                    option + " is empty: give FROM:TO:STEP or a list such as 0.02,0.05");
         }
         double[] values;
         try {
             if (t.contains(":")) {
                 String[] p = t.split(":", -1);
                 if (p.length != 3) {
-                    throw new InputException(option + " '" + text + "': FROM:TO:STEP has three parts");
+                    throw new InputException(
+                            option + " '" + text + "': FROM:TO:STEP has three parts");
                 }
                 double from = Double.parseDouble(p[0]);
                 double to = Double.parseDouble(p[1]);
                 double step = Double.parseDouble(p[2]);
                 if (!(step > 0) || to < from) {
-                    throw new InputException(option + " '" + text + "': STEP must be positive and TO at least FROM");
+                    throw new InputException(
+                            option + " '" + text + "': STEP must be positive and TO at least FROM");
                 }
                 int n = (int) Math.floor((to - from) / step + 1e-9) + 1;
                 if (n > 10_000) {
-                    throw new InputException(option + " '" + text + "' has " + n + " points; at most 10000");
+                    throw new InputException(
+                            option + " '" + text + "' has " + n + " points; at most 10000");
                 }
                 values = new double[n];
                 for (int i = 0; i < n; i++) {
@@ -234,10 +287,15 @@ public record StepSizeTuning(
                     values[i] = Math.round((from + i * step) * 1e12) / 1e12;
                 }
             } else {
-                values = Arrays.stream(t.split(",", -1)).map(String::trim).mapToDouble(Double::parseDouble).toArray();
+                values =
+                        Arrays.stream(t.split(",", -1))
+                                .map(String::trim)
+                                .mapToDouble(Double::parseDouble)
+                                .toArray();
             }
         } catch (NumberFormatException e) {
-            throw new InputException(option + " '" + text + "' is not FROM:TO:STEP or a list of numbers", e);
+            throw new InputException(
+                    option + " '" + text + "' is not FROM:TO:STEP or a list of numbers", e);
         }
         for (double v : values) {
             if (!(v > 0) || Double.isInfinite(v)) {

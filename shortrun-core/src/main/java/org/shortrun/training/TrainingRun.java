@@ -2,11 +2,6 @@ package org.shortrun.training;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
-import org.shortrun.inference.Langevin;
-import org.shortrun.stepsize.StepSizeProblem;
-import org.shortrun.stepsize.StepSizeSearch;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,14 +9,17 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
+import org.shortrun.inference.Langevin;
+import org.shortrun.stepsize.StepSizeProblem;
+import org.shortrun.stepsize.StepSizeSearch;
 
 /**
  * Runs a learner to its configured number of iterations over an image source: one native-memory
- * scope per iteration, a line of metrics.csv per iteration, and a checkpoint every N iterations
- * and at the end. With {@link StepSizeTuning} it re-optimises s before every T_s-th iteration and
- * logs each search to stepsize.jsonl. An iteration that fails stops the run before any
- * checkpoint is written, so the last good one stays; a resumed run first drops the lines its
- * files hold beyond the checkpoint.
+ * scope per iteration, a line of metrics.csv per iteration, and a checkpoint every N iterations and
+ * at the end. With {@link StepSizeTuning} it re-optimises s before every T_s-th iteration and logs
+ * each search to stepsize.jsonl. An iteration that fails stops the run before any checkpoint is
+ * written, so the last good one stays; a resumed run first drops the lines its files hold beyond
+ * the checkpoint.
  */
 public final class TrainingRun {
 
@@ -78,12 +76,18 @@ public final class TrainingRun {
      * @param iteration iterations done before the search
      * @param search {@code grid} or {@code gradient}
      * @param evaluation how many evaluations the search has made, counting this one
-     * @param evaluations how many it makes in all: the grid's points, or the gradient steps and
-     *     the point they reach
+     * @param evaluations how many it makes in all: the grid's points, or the gradient steps and the
+     *     point they reach
      * @param estimate the evaluation
      * @param seconds seconds since the search started
      */
-    public record StepSizeProgress(long iteration, String search, int evaluation, int evaluations, StepSizeProblem.Estimate estimate, double seconds) {}
+    public record StepSizeProgress(
+            long iteration,
+            String search,
+            int evaluation,
+            int evaluations,
+            StepSizeProblem.Estimate estimate,
+            double seconds) {}
 
     /**
      * One re-optimisation of s during a run, as logged to stepsize.jsonl.
@@ -98,7 +102,13 @@ public final class TrainingRun {
      * @param seconds how long it took
      */
     public record StepSizeSearchRecord(
-            long iteration, double previous, double chosen, double[] previousStepSizes, double[] chosenStepSizes, StepSizeSearch.Result result, double seconds) {
+            long iteration,
+            double previous,
+            double chosen,
+            double[] previousStepSizes,
+            double[] chosenStepSizes,
+            StepSizeSearch.Result result,
+            double seconds) {
 
         /**
          * A search of one s shared by all steps.
@@ -109,18 +119,25 @@ public final class TrainingRun {
          * @param result the search
          * @param seconds how long it took
          */
-        public StepSizeSearchRecord(long iteration, double previous, double chosen, StepSizeSearch.Result result, double seconds) {
+        public StepSizeSearchRecord(
+                long iteration,
+                double previous,
+                double chosen,
+                StepSizeSearch.Result result,
+                double seconds) {
             this(iteration, previous, chosen, null, null, result, seconds);
         }
 
-        /** @return whether the search tuned a size per step */
+        /**
+         * @return whether the search tuned a size per step
+         */
         public boolean isPerStep() {
             return chosenStepSizes != null;
         }
 
         /**
-         * The search in brief, as the command prints it: iteration, previous and chosen s,
-         * whether one was found, its objective, the number of evaluations and the seconds.
+         * The search in brief, as the command prints it: iteration, previous and chosen s, whether
+         * one was found, its objective, the number of evaluations and the seconds.
          *
          * @return JSON-ready entries, the first being {@code "event": "step_size"}
          */
@@ -134,7 +151,9 @@ public final class TrainingRun {
                 line.put("per_step", chosenStepSizes.clone());
             }
             line.put("found", result.best() != null);
-            line.put("objective", result.bestEstimate() == null ? null : result.bestEstimate().objective());
+            line.put(
+                    "objective",
+                    result.bestEstimate() == null ? null : result.bestEstimate().objective());
             line.put("evaluations", result.trace().size());
             line.put("seconds", seconds);
             return line;
@@ -145,7 +164,8 @@ public final class TrainingRun {
     public static final String METRICS_FILE = "metrics.csv";
 
     /** The header of metrics.csv. */
-    public static final String METRICS_HEADER = "iteration,loss,train_mse,step_size,sigma,lr,seconds";
+    public static final String METRICS_HEADER =
+            "iteration,loss,train_mse,step_size,sigma,lr,seconds";
 
     /** The file each step-size search is logged to, one JSON object per line. */
     public static final String STEP_SIZE_LOG = "stepsize.jsonl";
@@ -180,12 +200,17 @@ public final class TrainingRun {
     public void run(NDManager manager) throws IOException {
         LearningConfig config = learner.getConfig();
         long end = config.getIterations();
-        BatchOrder order = new BatchOrder(source.imageCount(), config.getBatchSize(), config.getSeed());
+        BatchOrder order =
+                new BatchOrder(source.imageCount(), config.getBatchSize(), config.getSeed());
         long pixels = (long) config.getBatchSize() * source.imageShape().size();
         StepSizeTuning tuning = config.getStepSizeTuning();
         if (tuning != null && tuning.examples() > source.imageCount()) {
             throw new IllegalArgumentException(
-                    "step-size searches need " + tuning.examples() + " examples but there are " + source.imageCount() + " images");
+                    "step-size searches need "
+                            + tuning.examples()
+                            + " examples but there are "
+                            + source.imageCount()
+                            + " images");
         }
         List<Listener> all = new ArrayList<>();
         CheckpointSaver checkpoints = null;
@@ -228,12 +253,20 @@ public final class TrainingRun {
                                     ? "stopped"
                                     : checkpoints.savedAt() == null
                                             ? "stopped before any checkpoint was written"
-                                            : "stopped; the checkpoint of iteration " + checkpoints.savedAt() + " is kept";
+                                            : "stopped; the checkpoint of iteration "
+                                                    + checkpoints.savedAt()
+                                                    + " is kept";
                     throw new DivergenceException(e.getMessage() + "; " + kept);
                 }
                 IterationStats stats =
                         new IterationStats(
-                                learner.getIteration(), loss, learner.getLastSquaredError() / pixels, stepSize, sigma, lr, (System.nanoTime() - start) / 1e9);
+                                learner.getIteration(),
+                                loss,
+                                learner.getLastSquaredError() / pixels,
+                                stepSize,
+                                sigma,
+                                lr,
+                                (System.nanoTime() - start) / 1e9);
                 for (Listener l : all) {
                     l.onIteration(stats);
                 }
@@ -260,12 +293,14 @@ public final class TrainingRun {
      * chains drawn from (seed, iteration), so that a resumed run makes the same choice as an
      * uninterrupted one; every listener hears each evaluation.
      */
-    private StepSizeSearchRecord searchStepSize(StepSizeTuning tuning, NDManager manager, List<Listener> listeners) {
+    private StepSizeSearchRecord searchStepSize(
+            StepSizeTuning tuning, NDManager manager, List<Listener> listeners) {
         long iteration = learner.getIteration();
         long t0 = System.nanoTime();
         int seed = Learner.iterationSeed(learner.getConfig().getSeed(), iteration);
         Random random = new Random(seed);
-        int[] indices = random.ints(0, source.imageCount()).distinct().limit(tuning.examples()).toArray();
+        int[] indices =
+                random.ints(0, source.imageCount()).distinct().limit(tuning.examples()).toArray();
         float[] current = learner.getLangevin().getStepSizes();
         double previous = decimal(Langevin.meanOf(current));
         double[] previousStepSizes = new double[current.length];
@@ -276,12 +311,20 @@ public final class TrainingRun {
         String search = onGrid ? "grid" : "gradient";
         int evaluations = onGrid ? tuning.grid().size() : tuning.gradientIterations() + 1;
         int[] evaluated = {0};
-        Consumer<StepSizeProblem.Estimate> progress = e -> {
-            StepSizeProgress p = new StepSizeProgress(iteration, search, ++evaluated[0], evaluations, e, (System.nanoTime() - t0) / 1e9);
-            for (Listener l : listeners) {
-                l.onStepSizeEstimate(p);
-            }
-        };
+        Consumer<StepSizeProblem.Estimate> progress =
+                e -> {
+                    StepSizeProgress p =
+                            new StepSizeProgress(
+                                    iteration,
+                                    search,
+                                    ++evaluated[0],
+                                    evaluations,
+                                    e,
+                                    (System.nanoTime() - t0) / 1e9);
+                    for (Listener l : listeners) {
+                        l.onStepSizeEstimate(p);
+                    }
+                };
         StepSizeSearch.Result result;
         try (NDManager scope = manager.newSubManager()) {
             NDArray batch = source.batch(scope, indices);
@@ -291,9 +334,18 @@ public final class TrainingRun {
             }
             int steps = learner.getConfig().getSteps();
             try (StepSizeProblem problem =
-                    new StepSizeProblem(learner.getGenerator(), learner.currentSigma(), images, tuning.chains(), steps, random, tuning.logDeterminant(), scope)) {
+                    new StepSizeProblem(
+                            learner.getGenerator(),
+                            learner.currentSigma(),
+                            images,
+                            tuning.chains(),
+                            steps,
+                            random,
+                            tuning.logDeterminant(),
+                            scope)) {
                 if (onGrid) {
-                    double[] grid = tuning.grid().stream().mapToDouble(Double::doubleValue).toArray();
+                    double[] grid =
+                            tuning.grid().stream().mapToDouble(Double::doubleValue).toArray();
                     result = StepSizeSearch.grid(problem, grid, tuning.selection(), progress);
                 } else {
                     double[] startS = new double[steps];
@@ -302,8 +354,15 @@ public final class TrainingRun {
                     } else {
                         Arrays.fill(startS, previous);
                     }
-                    result = StepSizeSearch.gradient(
-                            problem, startS, tuning.perStep(), tuning.gradientIterations(), tuning.gradientRate(), tuning.selection(), progress);
+                    result =
+                            StepSizeSearch.gradient(
+                                    problem,
+                                    startS,
+                                    tuning.perStep(),
+                                    tuning.gradientIterations(),
+                                    tuning.gradientRate(),
+                                    tuning.selection(),
+                                    progress);
                 }
             }
         }
@@ -325,7 +384,14 @@ public final class TrainingRun {
         for (int k = 0; k < chosen.length; k++) {
             chosenStepSizes[k] = decimal(chosen[k]);
         }
-        return new StepSizeSearchRecord(iteration, previous, decimal(Langevin.meanOf(chosen)), previousStepSizes, chosenStepSizes, result, seconds);
+        return new StepSizeSearchRecord(
+                iteration,
+                previous,
+                decimal(Langevin.meanOf(chosen)),
+                previousStepSizes,
+                chosenStepSizes,
+                result,
+                seconds);
     }
 
     /** A float's shortest decimal, so that 0.05f is logged as 0.05. */

@@ -1,8 +1,8 @@
 /**
  * Learning (Algorithm 1 of the paper): batches, short-run inference, an Adam step on the summed
  * squared error, or the same generator learned by ABP, Ladder-VAE, a VAE or GLO ({@link
- * org.shortrun.training.Method}); schedules for the learning rate and sigma; the periodic re-optimisation of the
- * step size ({@link org.shortrun.training.StepSizeTuning}); checkpoints that are written
- * atomically and resume bit for bit.
+ * org.shortrun.training.Method}); schedules for the learning rate and sigma; the periodic
+ * re-optimisation of the step size ({@link org.shortrun.training.StepSizeTuning}); checkpoints that
+ * are written atomically and resume bit for bit.
  */
 package org.shortrun.training;

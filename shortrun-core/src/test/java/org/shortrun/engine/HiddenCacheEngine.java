@@ -2,7 +2,6 @@ package org.shortrun.engine;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.LibUtils;
-
 import java.io.IOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -13,14 +12,14 @@ import java.util.HexFormat;
 import java.util.stream.Stream;
 
 /**
- * A copy of the LibTorch in use whose oneDNN sees the cache sizes as the virtual machines that
- * hide them do, so that the engine's convolution bug shows on any AMD machine.
+ * A copy of the LibTorch in use whose oneDNN sees the cache sizes as the virtual machines that hide
+ * them do, so that the engine's convolution bug shows on any AMD machine.
  *
- * <p>oneDNN's copy of Xbyak asks an AMD CPU for its caches with CPUID leaf 0x8000001D and
- * computes each size as (ways + 1)(partitions + 1)(line + 1)(sets + 1): 1 byte when the leaf
- * returns zeros, which is what those machines answer. The copy replaces the query's {@code mov
- * eax, r10d; mov ecx, esi; cpuid} by {@code xor eax, eax; xor ebx, ebx; xor ecx, ecx; nop}, so it
- * gets exactly those zeros. Everything else is the original library, linked, not copied.
+ * <p>oneDNN's copy of Xbyak asks an AMD CPU for its caches with CPUID leaf 0x8000001D and computes
+ * each size as (ways + 1)(partitions + 1)(line + 1)(sets + 1): 1 byte when the leaf returns zeros,
+ * which is what those machines answer. The copy replaces the query's {@code mov eax, r10d; mov ecx,
+ * esi; cpuid} by {@code xor eax, eax; xor ebx, ebx; xor ecx, ecx; nop}, so it gets exactly those
+ * zeros. Everything else is the original library, linked, not copied.
  */
 final class HiddenCacheEngine {
 
@@ -56,7 +55,8 @@ final class HiddenCacheEngine {
     static Path prepare(Path cacheDir) throws IOException {
         Engine.getEngine("PyTorch");
         Path source = Path.of(LibUtils.getLibtorchPath());
-        Path target = Files.createDirectories(cacheDir.resolve("pytorch").resolve(source.getFileName()));
+        Path target =
+                Files.createDirectories(cacheDir.resolve("pytorch").resolve(source.getFileName()));
         try (Stream<Path> files = Files.list(source)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 if (!f.getFileName().toString().equals(LIBRARY)) {
@@ -66,7 +66,8 @@ final class HiddenCacheEngine {
         }
         Path library = target.resolve(LIBRARY);
         Files.copy(source.resolve(LIBRARY), library);
-        try (FileChannel channel = FileChannel.open(library, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (FileChannel channel =
+                FileChannel.open(library, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             MappedByteBuffer bytes = channel.map(FileChannel.MapMode.READ_WRITE, 0, channel.size());
             int at = find(bytes, QUERY);
             if (at >= 0) {
@@ -74,25 +75,31 @@ final class HiddenCacheEngine {
                 bytes.force();
             } else if (find(bytes, ZEROS) < 0) {
                 throw new IllegalStateException(
-                        "this LibTorch's " + LIBRARY + " does not hold the AMD cache query this test knows; update HiddenCacheEngine for it");
+                        "this LibTorch's "
+                                + LIBRARY
+                                + " does not hold the AMD cache query this test knows; update"
+                                + " HiddenCacheEngine for it");
             }
         }
         return cacheDir;
     }
 
     /**
-     * The position of the one instance of {@code code} that follows the leaf within 32 bytes, or -1.
-     * Finding {@link #ZEROS} there means the library in use already hides the caches (a suite run
-     * under such a copy), and is copied as it is.
+     * The position of the one instance of {@code code} that follows the leaf within 32 bytes, or
+     * -1. Finding {@link #ZEROS} there means the library in use already hides the caches (a suite
+     * run under such a copy), and is copied as it is.
      */
     private static int find(MappedByteBuffer bytes, byte[] code) {
         int found = -1;
         for (int i = 0; i + LEAF.length <= bytes.limit(); i++) {
             if (matches(bytes, i, LEAF)) {
-                for (int j = i + LEAF.length; j < i + 32 && j + QUERY.length <= bytes.limit(); j++) {
+                for (int j = i + LEAF.length;
+                        j < i + 32 && j + QUERY.length <= bytes.limit();
+                        j++) {
                     if (matches(bytes, j, code)) {
                         if (found >= 0) {
-                            throw new IllegalStateException("the AMD cache query occurs twice in " + LIBRARY);
+                            throw new IllegalStateException(
+                                    "the AMD cache query occurs twice in " + LIBRARY);
                         }
                         found = j;
                     }

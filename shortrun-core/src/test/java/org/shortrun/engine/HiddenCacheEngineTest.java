@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -14,16 +11,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The gradient tests on an engine that has the oneDNN convolution bug, made so on this machine
- * by {@link HiddenCacheEngine}. The bug must show on the plain convolution there, which proves
- * that the checks can fail; then every model, inference and training test must pass on it.
+ * The gradient tests on an engine that has the oneDNN convolution bug, made so on this machine by
+ * {@link HiddenCacheEngine}. The bug must show on the plain convolution there, which proves that
+ * the checks can fail; then every model, inference and training test must pass on it.
  */
 class HiddenCacheEngineTest {
 
     @Test
-    void gradientTestsPassOnAnEngineWithTheBug(@TempDir Path dir) throws IOException, InterruptedException {
+    void gradientTestsPassOnAnEngineWithTheBug(@TempDir Path dir)
+            throws IOException, InterruptedException {
         assumeTrue(HiddenCacheEngine.applies(), "needs Linux on an AMD x86-64 CPU");
         Path cache = HiddenCacheEngine.prepare(dir.resolve("engine"));
         Path log = dir.resolve("child.log");
@@ -51,7 +51,12 @@ class HiddenCacheEngineTest {
             }
         }
         double plain = Double.parseDouble(result.getOrDefault("plain_convolution_error", "NaN"));
-        assertTrue(!(plain < 1e-2), "the copied engine should get a plain 16 -> 4 convolution wrong, error " + plain + "\n" + output);
+        assertTrue(
+                !(plain < 1e-2),
+                "the copied engine should get a plain 16 -> 4 convolution wrong, error "
+                        + plain
+                        + "\n"
+                        + output);
         assertEquals("true", result.get("engine_check_ok"), output);
         assertTrue(Integer.parseInt(result.getOrDefault("tests_found", "0")) >= 100, output);
         assertEquals("0", result.get("tests_failed"), output);

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import org.junit.jupiter.api.Test;
 import org.shortrun.RandomStream;
 
@@ -20,21 +19,35 @@ class AmortisedLangevinTest {
 
     /**
      * A tiny case: W = (0.5, 0.25) maps h_1 = (1, 0) and h_2 = (0, 2) to z_1 = 0.5 and z_2 = 0.5;
-     * U_i = (x_i - z_i)^2 / 2 + z_i^2 / 2 with x = (1, -1), so dU_i/dz_i = 2 z_i - x_i = (0, 2)
-     * and grad_W sum_i U_i = 0 h_1 + 2 h_2 = (0, 4); the energies are 0.125 + 0.125 and 1.125 +
-     * 0.125, a mean of 0.75. With eta = 0.01 and n = 2, W' = W - (eta / n) (0, 4) + sqrt(2 eta /
-     * n) eps = (0.5, 0.23) + 0.1 eps.
+     * U_i = (x_i - z_i)^2 / 2 + z_i^2 / 2 with x = (1, -1), so dU_i/dz_i = 2 z_i - x_i = (0, 2) and
+     * grad_W sum_i U_i = 0 h_1 + 2 h_2 = (0, 4); the energies are 0.125 + 0.125 and 1.125 + 0.125,
+     * a mean of 0.75. With eta = 0.01 and n = 2, W' = W - (eta / n) (0, 4) + sqrt(2 eta / n) eps =
+     * (0.5, 0.23) + 0.1 eps.
      */
     @Test
     void anUpdateOfWIsTheHandComputedValue() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            AmortisedLangevin sampler = AmortisedLangevin.builder().setStepSize(0.01f).optSteps(1).optBurnIn(0).optMetropolis(false).build();
+            AmortisedLangevin sampler =
+                    AmortisedLangevin.builder()
+                            .setStepSize(0.01f)
+                            .optSteps(1)
+                            .optBurnIn(0)
+                            .optMetropolis(false)
+                            .build();
             NDArray w = manager.create(new float[] {0.5f, 0.25f}, new Shape(1, 2));
-            AmortisedLangevin.Result r = sampler.run(energy(manager), w, 2, manager, RandomStream.seeded(5));
+            AmortisedLangevin.Result r =
+                    sampler.run(energy(manager), w, 2, manager, RandomStream.seeded(5));
             float[] eps = RandomStream.seeded(5).normal(manager, new Shape(1, 2)).toFloatArray();
-            assertArrayEquals(new float[] {0.5f + 0.1f * eps[0], 0.23f + 0.1f * eps[1]}, r.w().toFloatArray(), 1e-6f);
+            assertArrayEquals(
+                    new float[] {0.5f + 0.1f * eps[0], 0.23f + 0.1f * eps[1]},
+                    r.w().toFloatArray(),
+                    1e-6f);
             assertArrayEquals(new float[] {0.75f}, r.energies(), 1e-6f);
-            assertArrayEquals(new float[] {0.5f, 0.25f}, w.toFloatArray(), 0f, "the starting W is left as it is");
+            assertArrayEquals(
+                    new float[] {0.5f, 0.25f},
+                    w.toFloatArray(),
+                    0f,
+                    "the starting W is left as it is");
             assertEquals(0, r.proposals());
             assertEquals(0.1f, sampler.noiseScale(2), 1e-7f);
         }
@@ -44,9 +57,16 @@ class AmortisedLangevinTest {
     @Test
     void theBurnInsEnergyIsNotRecorded() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            AmortisedLangevin sampler = AmortisedLangevin.builder().setStepSize(0.01f).optSteps(1).optBurnIn(1).optMetropolis(false).build();
+            AmortisedLangevin sampler =
+                    AmortisedLangevin.builder()
+                            .setStepSize(0.01f)
+                            .optSteps(1)
+                            .optBurnIn(1)
+                            .optMetropolis(false)
+                            .build();
             NDArray w = manager.create(new float[] {0.5f, 0.25f}, new Shape(1, 2));
-            AmortisedLangevin.Result r = sampler.run(energy(manager), w, 2, manager, RandomStream.seeded(5));
+            AmortisedLangevin.Result r =
+                    sampler.run(energy(manager), w, 2, manager, RandomStream.seeded(5));
             float[] eps = RandomStream.seeded(5).normal(manager, new Shape(1, 2)).toFloatArray();
             double[] reached = {0.5 + 0.1 * eps[0], 0.23 + 0.1 * eps[1]};
             assertEquals(handEnergy(reached) / 2, r.energies()[0], 1e-5);
@@ -68,8 +88,8 @@ class AmortisedLangevinTest {
     }
 
     /**
-     * Metropolis-Hastings by hand: the proposal W' = W - (s^2/2) g(W) + s eps is accepted when
-     * log u < U(W) - U(W') + log q(W | W') - log q(W' | W), with eps and u the stream's first two
+     * Metropolis-Hastings by hand: the proposal W' = W - (s^2/2) g(W) + s eps is accepted when log
+     * u < U(W) - U(W') + log q(W | W') - log q(W' | W), with eps and u the stream's first two
      * draws; otherwise W stays. Big steps make both outcomes happen over the seeds.
      */
     @Test
@@ -77,23 +97,43 @@ class AmortisedLangevinTest {
         int accepted = 0;
         int rejected = 0;
         try (NDManager manager = NDManager.newBaseManager()) {
-            AmortisedLangevin sampler = AmortisedLangevin.builder().setStepSize(0.6f).optSteps(1).optBurnIn(0).optMetropolis(true).build();
+            AmortisedLangevin sampler =
+                    AmortisedLangevin.builder()
+                            .setStepSize(0.6f)
+                            .optSteps(1)
+                            .optBurnIn(0)
+                            .optMetropolis(true)
+                            .build();
             double s = Math.sqrt(2 * 0.6 / 2);
             for (int seed = 1; seed <= 40; seed++) {
                 NDArray w = manager.create(new float[] {0.5f, 0.25f}, new Shape(1, 2));
-                AmortisedLangevin.Result r = sampler.run(energy(manager), w, 2, manager, RandomStream.seeded(seed));
+                AmortisedLangevin.Result r =
+                        sampler.run(energy(manager), w, 2, manager, RandomStream.seeded(seed));
                 RandomStream draws = RandomStream.seeded(seed);
                 float[] eps = draws.normal(manager, new Shape(1, 2)).toFloatArray();
                 double u = draws.uniform();
                 double[] from = {0.5, 0.25};
                 double[] g = handGradient(from);
-                double[] to = {from[0] - s * s / 2 * g[0] + s * eps[0], from[1] - s * s / 2 * g[1] + s * eps[1]};
+                double[] to = {
+                    from[0] - s * s / 2 * g[0] + s * eps[0], from[1] - s * s / 2 * g[1] + s * eps[1]
+                };
                 double[] back = handGradient(to);
-                double logForward = -(square(to[0] - from[0] + s * s / 2 * g[0]) + square(to[1] - from[1] + s * s / 2 * g[1])) / (2 * s * s);
-                double logBackward = -(square(from[0] - to[0] + s * s / 2 * back[0]) + square(from[1] - to[1] + s * s / 2 * back[1])) / (2 * s * s);
-                boolean accept = Math.log(u) < handEnergy(from) - handEnergy(to) + logBackward - logForward;
+                double logForward =
+                        -(square(to[0] - from[0] + s * s / 2 * g[0])
+                                        + square(to[1] - from[1] + s * s / 2 * g[1]))
+                                / (2 * s * s);
+                double logBackward =
+                        -(square(from[0] - to[0] + s * s / 2 * back[0])
+                                        + square(from[1] - to[1] + s * s / 2 * back[1]))
+                                / (2 * s * s);
+                boolean accept =
+                        Math.log(u) < handEnergy(from) - handEnergy(to) + logBackward - logForward;
                 double[] expected = accept ? to : from;
-                assertArrayEquals(new float[] {(float) expected[0], (float) expected[1]}, r.w().toFloatArray(), 1e-5f, "seed " + seed);
+                assertArrayEquals(
+                        new float[] {(float) expected[0], (float) expected[1]},
+                        r.w().toFloatArray(),
+                        1e-5f,
+                        "seed " + seed);
                 assertEquals(1, r.proposals());
                 assertEquals(accept ? 1 : 0, r.accepted(), "seed " + seed);
                 if (accept) {
@@ -108,9 +148,15 @@ class AmortisedLangevinTest {
 
     @Test
     void settingsOutOfRangeAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> AmortisedLangevin.builder().setStepSize(0).build());
-        assertThrows(IllegalArgumentException.class, () -> AmortisedLangevin.builder().optSteps(0).build());
-        assertThrows(IllegalArgumentException.class, () -> AmortisedLangevin.builder().optBurnIn(-1).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> AmortisedLangevin.builder().setStepSize(0).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> AmortisedLangevin.builder().optSteps(0).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> AmortisedLangevin.builder().optBurnIn(-1).build());
     }
 
     /** sum_i (x_i - z_i)^2 / 2 + z_i^2 / 2 with z = h W^T, in the graph of w. */

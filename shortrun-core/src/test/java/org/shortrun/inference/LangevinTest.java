@@ -17,23 +17,21 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.shortrun.RandomStream;
 import org.shortrun.engine.GradientCheck;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
 
-import java.util.ArrayList;
-import java.util.List;
-
 class LangevinTest {
 
     /**
-     * The batched float32 update and the float64 one the step-size objective differentiates are
-     * the same rule: from the same e, gradient and noise, at a batch of 16 and d = 112, they agree
-     * to float32 precision. The float64 form takes the whole energy's gradient, likelihood scaled
-     * by 1/(2 sigma^2) plus the prior's e.
+     * The batched float32 update and the float64 one the step-size objective differentiates are the
+     * same rule: from the same e, gradient and noise, at a batch of 16 and d = 112, they agree to
+     * float32 precision. The float64 form takes the whole energy's gradient, likelihood scaled by
+     * 1/(2 sigma^2) plus the prior's e.
      */
     @Test
     void theFloat32AndFloat64UpdatesAreOneRule() {
@@ -54,7 +52,14 @@ class LangevinTest {
         float[] batched;
         try (NDManager manager = NDManager.newBaseManager()) {
             Shape shape = new Shape(n, d);
-            batched = Langevin.update(manager.create(e, shape), manager.create(g, shape), s, inverseTwoVariance, manager.create(eps, shape)).toFloatArray();
+            batched =
+                    Langevin.update(
+                                    manager.create(e, shape),
+                                    manager.create(g, shape),
+                                    s,
+                                    inverseTwoVariance,
+                                    manager.create(eps, shape))
+                            .toFloatArray();
         }
         double worst = 0;
         for (int b = 0; b < n; b++) {
@@ -63,12 +68,16 @@ class LangevinTest {
             double[] noise = new double[d];
             for (int i = 0; i < d; i++) {
                 e64[i] = e[b * d + i];
-                gradient[i] = (double) g[b * d + i] * (1.0 / (2.0 * (double) sigma * sigma)) + e64[i];
+                gradient[i] =
+                        (double) g[b * d + i] * (1.0 / (2.0 * (double) sigma * sigma)) + e64[i];
                 noise[i] = eps[b * d + i];
             }
             Langevin.update(e64, gradient, s, noise);
             for (int i = 0; i < d; i++) {
-                worst = Math.max(worst, Math.abs(e64[i] - batched[b * d + i]) / (1 + Math.abs(e64[i])));
+                worst =
+                        Math.max(
+                                worst,
+                                Math.abs(e64[i] - batched[b * d + i]) / (1 + Math.abs(e64[i])));
             }
         }
         assertTrue(worst < 1e-5, "float32 and float64 updates differ by " + worst);
@@ -76,7 +85,13 @@ class LangevinTest {
 
     private static LadderGenerator generator(NDManager manager) {
         Engine.getInstance().setRandomSeed(17);
-        LadderGenerator g = new LadderGenerator(LadderConfig.builder().setZDims(4, 8).optChannels(16).optImageChannels(1).build());
+        LadderGenerator g =
+                new LadderGenerator(
+                        LadderConfig.builder()
+                                .setZDims(4, 8)
+                                .optChannels(16)
+                                .optImageChannels(1)
+                                .build());
         g.initialize(manager, DataType.FLOAT32, g.inputShapes(2));
         return g;
     }
@@ -91,14 +106,22 @@ class LangevinTest {
                 before.add(p.getValue().getArray().toFloatArray());
             }
             NDArray x = manager.randomUniform(-1, 1, new Shape(2, 1, 32, 32));
-            Langevin.Result result = Langevin.builder().setSteps(5).setStepSize(0.1f).build().infer(g, ps, x, null, 0.3f, false);
+            Langevin.Result result =
+                    Langevin.builder()
+                            .setSteps(5)
+                            .setStepSize(0.1f)
+                            .build()
+                            .infer(g, ps, x, null, 0.3f, false);
             assertEquals(2, result.getLatents().size());
             int i = 0;
             for (Pair<String, Parameter> p : g.getParameters()) {
                 NDArray w = p.getValue().getArray();
                 assertArrayEquals(before.get(i++), w.toFloatArray(), p.getKey() + " changed");
                 assertTrue(w.hasGradient(), p.getKey() + " was left frozen");
-                assertEquals(0f, w.getGradient().abs().sum().getFloat(), p.getKey() + " received a gradient");
+                assertEquals(
+                        0f,
+                        w.getGradient().abs().sum().getFloat(),
+                        p.getKey() + " received a gradient");
             }
             // The check can fail: a plain backward through g does give the parameters gradients.
             try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
@@ -117,12 +140,23 @@ class LangevinTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator g = generator(manager);
             ParameterStore ps = new ParameterStore(manager, false);
-            NDList target = new NDList(manager.randomNormal(new Shape(2, 4)), manager.randomNormal(new Shape(2, 8)));
+            NDList target =
+                    new NDList(
+                            manager.randomNormal(new Shape(2, 4)),
+                            manager.randomNormal(new Shape(2, 8)));
             NDArray x = g.forward(ps, target, false).singletonOrThrow();
-            float[] energies = Langevin.builder().setSteps(30).setStepSize(0.3f).build().infer(g, ps, x, null, 0.3f, true).getEnergies();
+            float[] energies =
+                    Langevin.builder()
+                            .setSteps(30)
+                            .setStepSize(0.3f)
+                            .build()
+                            .infer(g, ps, x, null, 0.3f, true)
+                            .getEnergies();
             assertNotNull(energies);
             assertEquals(30, energies.length);
-            assertTrue(energies[29] < energies[0], "energy did not fall: " + energies[0] + " -> " + energies[29]);
+            assertTrue(
+                    energies[29] < energies[0],
+                    "energy did not fall: " + energies[0] + " -> " + energies[29]);
         }
     }
 
@@ -145,9 +179,9 @@ class LangevinTest {
     }
 
     /**
-     * One step on the demo's generator at batch 16 against the update computed in float64 from
-     * the same initial latents and noise: e1 - e0 - s * noise = -(s^2/2) (grad_e ||x - g(e0)||^2 /
-     * (2 sigma^2) + e0).
+     * One step on the demo's generator at batch 16 against the update computed in float64 from the
+     * same initial latents and noise: e1 - e0 - s * noise = -(s^2/2) (grad_e ||x - g(e0)||^2 / (2
+     * sigma^2) + e0).
      */
     @Test
     void oneStepMatchesTheUpdateInFloat64() {
@@ -155,12 +189,24 @@ class LangevinTest {
         float sigma = 0.3f;
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(21);
-            LadderGenerator g = new LadderGenerator(LadderConfig.builder().setZDims(16, 32, 64).optChannels(16).optImageChannels(1).build());
+            LadderGenerator g =
+                    new LadderGenerator(
+                            LadderConfig.builder()
+                                    .setZDims(16, 32, 64)
+                                    .optChannels(16)
+                                    .optImageChannels(1)
+                                    .build());
             g.initialize(manager, DataType.FLOAT32, g.inputShapes(1));
             LadderGenerator reference = g.copyAs(DataType.FLOAT64, manager);
             NDArray x = manager.randomUniform(-1, 1, new Shape(16, 1, 32, 32));
             Engine.getInstance().setRandomSeed(22);
-            NDList after = Langevin.builder().setSteps(1).setStepSize(s).build().infer(g, new ParameterStore(manager, false), x, null, sigma, false).getLatents();
+            NDList after =
+                    Langevin.builder()
+                            .setSteps(1)
+                            .setStepSize(s)
+                            .build()
+                            .infer(g, new ParameterStore(manager, false), x, null, sigma, false)
+                            .getLatents();
             // the same draws as infer: the initial latents, then the step's noise, layer by layer
             Engine.getInstance().setRandomSeed(22);
             NDList start = new NDList();
@@ -179,7 +225,16 @@ class LangevinTest {
             }
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 NDArray x64 = x.toType(DataType.FLOAT64, true);
-                collector.backward(x64.sub(reference.forward(new ParameterStore(manager, false), start64, true).singletonOrThrow()).square().sum());
+                collector.backward(
+                        x64.sub(
+                                        reference
+                                                .forward(
+                                                        new ParameterStore(manager, false),
+                                                        start64,
+                                                        true)
+                                                .singletonOrThrow())
+                                .square()
+                                .sum());
             }
             double drift = s * s / 2.0;
             for (int l = 0; l < start.size(); l++) {
@@ -202,18 +257,43 @@ class LangevinTest {
     @Test
     void rejectsNonPositiveSettings() {
         assertThrows(IllegalArgumentException.class, () -> Langevin.builder().setSteps(0).build());
-        assertThrows(IllegalArgumentException.class, () -> Langevin.builder().setStepSize(0f).build());
-        assertThrows(IllegalArgumentException.class, () -> Langevin.builder().setStepSize(-0.1f).build());
+        assertThrows(
+                IllegalArgumentException.class, () -> Langevin.builder().setStepSize(0f).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Langevin.builder().setStepSize(-0.1f).build());
         assertEquals(
                 "2 step sizes for K = 3 steps",
-                assertThrows(IllegalArgumentException.class, () -> Langevin.builder().setSteps(3).optStepSizes(new float[] {0.1f, 0.1f}).build()).getMessage());
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () ->
+                                        Langevin.builder()
+                                                .setSteps(3)
+                                                .optStepSizes(new float[] {0.1f, 0.1f})
+                                                .build())
+                        .getMessage());
         assertEquals(
                 "step size s_2 must be positive, got 0.0",
-                assertThrows(IllegalArgumentException.class, () -> Langevin.builder().setSteps(2).optStepSizes(new float[] {0.1f, 0f}).build()).getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Langevin.builder().setSteps(2).optStepSizes(new float[] {0.1f, Float.NaN}).build());
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () ->
+                                        Langevin.builder()
+                                                .setSteps(2)
+                                                .optStepSizes(new float[] {0.1f, 0f})
+                                                .build())
+                        .getMessage());
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        Langevin.builder()
+                                .setSteps(2)
+                                .optStepSizes(new float[] {0.1f, Float.NaN})
+                                .build());
     }
 
-    /** A schedule reports its sizes, their mean as its one step size, and whether they are shared. */
+    /**
+     * A schedule reports its sizes, their mean as its one step size, and whether they are shared.
+     */
     @Test
     void aScheduleReportsItsSizesAndTheirMean() {
         Langevin shared = Langevin.builder().setSteps(3).setStepSize(0.07f).build();
@@ -227,14 +307,26 @@ class LangevinTest {
         assertEquals(3, perStep.getSteps());
         assertTrue(perStep.withStepSize(0.05f).hasSharedStepSize());
         // the builder's last word counts: a shared s replaces a schedule given before it
-        assertTrue(Langevin.builder().setSteps(2).optStepSizes(new float[] {0.1f, 0.2f}).setStepSize(0.05f).build().hasSharedStepSize());
+        assertTrue(
+                Langevin.builder()
+                        .setSteps(2)
+                        .optStepSizes(new float[] {0.1f, 0.2f})
+                        .setStepSize(0.05f)
+                        .build()
+                        .hasSharedStepSize());
     }
 
     private static final int[] Z_DIMS = {16, 32, 64};
     private static final int BATCH = 16;
 
     private static LadderGenerator demoGenerator(NDManager manager) {
-        LadderGenerator g = new LadderGenerator(LadderConfig.builder().setZDims(Z_DIMS).optChannels(16).optImageChannels(1).build());
+        LadderGenerator g =
+                new LadderGenerator(
+                        LadderConfig.builder()
+                                .setZDims(Z_DIMS)
+                                .optChannels(16)
+                                .optImageChannels(1)
+                                .build());
         g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(31), g.inputShapes(1));
         return g;
     }
@@ -259,17 +351,35 @@ class LangevinTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator g = demoGenerator(manager);
             ParameterStore ps = new ParameterStore(manager, false);
-            NDArray x = RandomStream.seeded(32).uniform(manager, 1f, new Shape(BATCH, 1, 32, 32), DataType.FLOAT32);
+            NDArray x =
+                    RandomStream.seeded(32)
+                            .uniform(manager, 1f, new Shape(BATCH, 1, 32, 32), DataType.FLOAT32);
             Langevin shared = Langevin.builder().setSteps(4).setStepSize(s).build();
-            Langevin perStep = Langevin.builder().setSteps(4).optStepSizes(new float[] {s, s, s, s}).build();
-            Langevin other = Langevin.builder().setSteps(4).optStepSizes(new float[] {s, s, 0.08f, s}).build();
-            float[][] a = flat(shared.infer(g, ps, x, null, sigma, false, RandomStream.seeded(33)).getLatents());
-            float[][] b = flat(perStep.infer(g, ps, x, null, sigma, false, RandomStream.seeded(33)).getLatents());
-            float[][] c = flat(other.infer(g, ps, x, null, sigma, false, RandomStream.seeded(33)).getLatents());
+            Langevin perStep =
+                    Langevin.builder().setSteps(4).optStepSizes(new float[] {s, s, s, s}).build();
+            Langevin other =
+                    Langevin.builder()
+                            .setSteps(4)
+                            .optStepSizes(new float[] {s, s, 0.08f, s})
+                            .build();
+            float[][] a =
+                    flat(
+                            shared.infer(g, ps, x, null, sigma, false, RandomStream.seeded(33))
+                                    .getLatents());
+            float[][] b =
+                    flat(
+                            perStep.infer(g, ps, x, null, sigma, false, RandomStream.seeded(33))
+                                    .getLatents());
+            float[][] c =
+                    flat(
+                            other.infer(g, ps, x, null, sigma, false, RandomStream.seeded(33))
+                                    .getLatents());
             for (int l = 0; l < a.length; l++) {
                 assertEquals(BATCH * Z_DIMS[l], a[l].length);
                 assertArrayEquals(a[l], b[l], "layer " + l);
-                assertFalse(java.util.Arrays.equals(a[l], c[l]), "layer " + l + " does not depend on s_3");
+                assertFalse(
+                        java.util.Arrays.equals(a[l], c[l]),
+                        "layer " + l + " does not depend on s_3");
             }
         }
     }
@@ -294,22 +404,42 @@ class LangevinTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator g = demoGenerator(manager);
             LadderGenerator reference = g.copyAs(DataType.FLOAT64, manager);
-            NDArray x = RandomStream.seeded(34).uniform(manager, 1f, new Shape(BATCH, 1, 32, 32), DataType.FLOAT32);
+            NDArray x =
+                    RandomStream.seeded(34)
+                            .uniform(manager, 1f, new Shape(BATCH, 1, 32, 32), DataType.FLOAT32);
             float[][] actual =
-                    flat(Langevin.builder().setSteps(steps).optStepSizes(sizes32).build()
-                            .infer(g, new ParameterStore(manager, false), x, null, sigma, false, RandomStream.seeded(35)).getLatents());
+                    flat(
+                            Langevin.builder()
+                                    .setSteps(steps)
+                                    .optStepSizes(sizes32)
+                                    .build()
+                                    .infer(
+                                            g,
+                                            new ParameterStore(manager, false),
+                                            x,
+                                            null,
+                                            sigma,
+                                            false,
+                                            RandomStream.seeded(35))
+                                    .getLatents());
             // the sampler's draws: e_0 layer by layer, then each step's noise layer by layer
             RandomStream stream = RandomStream.seeded(35);
             List<Shape> shapes = List.of(g.inputShapes(BATCH));
             List<double[]> start = new ArrayList<>();
             for (Shape shape : shapes) {
-                start.add(stream.normal(manager, shape).toType(DataType.FLOAT64, false).toDoubleArray());
+                start.add(
+                        stream.normal(manager, shape)
+                                .toType(DataType.FLOAT64, false)
+                                .toDoubleArray());
             }
             List<List<double[]>> noise = new ArrayList<>();
             for (int k = 0; k < steps; k++) {
                 List<double[]> step = new ArrayList<>();
                 for (Shape shape : shapes) {
-                    step.add(stream.normal(manager, shape).toType(DataType.FLOAT64, false).toDoubleArray());
+                    step.add(
+                            stream.normal(manager, shape)
+                                    .toType(DataType.FLOAT64, false)
+                                    .toDoubleArray());
                 }
                 noise.add(step);
             }
@@ -320,8 +450,13 @@ class LangevinTest {
                 reversed[k] = sizes32[steps - 1 - k];
             }
             NDArray x64 = x.toType(DataType.FLOAT64, false);
-            List<double[]> expected = recompute(reference, manager, x64, shapes, start, noise, asGiven, sigma);
-            double wrong = distance(recompute(reference, manager, x64, shapes, start, noise, reversed, sigma), expected);
+            List<double[]> expected =
+                    recompute(reference, manager, x64, shapes, start, noise, asGiven, sigma);
+            double wrong =
+                    distance(
+                            recompute(
+                                    reference, manager, x64, shapes, start, noise, reversed, sigma),
+                            expected);
             List<double[]> actual64 = new ArrayList<>();
             for (float[] layer : actual) {
                 double[] d = new double[layer.length];
@@ -331,7 +466,12 @@ class LangevinTest {
                 actual64.add(d);
             }
             double error = distance(actual64, expected);
-            assertTrue(error < 1e-3 * wrong, "the sampler is " + error + " from the recomputation, the reversed schedule " + wrong);
+            assertTrue(
+                    error < 1e-3 * wrong,
+                    "the sampler is "
+                            + error
+                            + " from the recomputation, the reversed schedule "
+                            + wrong);
             double norm = distance(expected, zeroLike(expected));
             assertTrue(error < 1e-5 * norm, "relative error " + error / norm);
         }
@@ -339,7 +479,14 @@ class LangevinTest {
 
     /** K Langevin steps in float64 with the given sizes, from the given start and noise. */
     private static List<double[]> recompute(
-            LadderGenerator reference, NDManager manager, NDArray x64, List<Shape> shapes, List<double[]> start, List<List<double[]>> noise, double[] sizes, float sigma) {
+            LadderGenerator reference,
+            NDManager manager,
+            NDArray x64,
+            List<Shape> shapes,
+            List<double[]> start,
+            List<List<double[]>> noise,
+            double[] sizes,
+            float sigma) {
         List<double[]> e = new ArrayList<>();
         for (double[] layer : start) {
             e.add(layer.clone());
@@ -353,7 +500,11 @@ class LangevinTest {
                     latents.add(latent);
                 }
                 try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                    NDArray residual = x64.sub(reference.forward(new ParameterStore(step, false), latents, true).singletonOrThrow());
+                    NDArray residual =
+                            x64.sub(
+                                    reference
+                                            .forward(new ParameterStore(step, false), latents, true)
+                                            .singletonOrThrow());
                     collector.backward(residual.square().sum());
                 }
                 double drift = sizes[k] * sizes[k] / 2;
@@ -362,7 +513,10 @@ class LangevinTest {
                     double[] value = e.get(l);
                     double[] eps = noise.get(k).get(l);
                     for (int i = 0; i < value.length; i++) {
-                        value[i] = value[i] - drift * (gradient[i] / (2.0 * sigma * sigma) + value[i]) + sizes[k] * eps[i];
+                        value[i] =
+                                value[i]
+                                        - drift * (gradient[i] / (2.0 * sigma * sigma) + value[i])
+                                        + sizes[k] * eps[i];
                     }
                 }
             }

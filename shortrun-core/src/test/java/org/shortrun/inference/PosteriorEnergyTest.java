@@ -13,7 +13,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.shortrun.RandomStream;
 import org.shortrun.engine.GradientCheck;
@@ -22,26 +23,35 @@ import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.model.LangevinEncoder;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /** The energy LAE and CLAE learn from: its terms, and its gradients against float64. */
 class PosteriorEnergyTest {
 
-    /** U = ||x - g(e)||^2 / (2 sigma^2) + ||e||^2 / 2 + E(e), each term recomputed from its pieces. */
+    /**
+     * U = ||x - g(e)||^2 / (2 sigma^2) + ||e||^2 / 2 + E(e), each term recomputed from its pieces.
+     */
     @Test
     void theEnergyIsItsThreeTerms() {
-        LadderConfig config = LadderConfig.builder().setZDims(4, 6).optChannels(16).optImageChannels(1).build();
+        LadderConfig config =
+                LadderConfig.builder().setZDims(4, 6).optChannels(16).optImageChannels(1).build();
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator generator = new LadderGenerator(config);
-            generator.initialize(manager, DataType.FLOAT32, RandomStream.seeded(1), generator.inputShapes(3));
+            generator.initialize(
+                    manager, DataType.FLOAT32, RandomStream.seeded(1), generator.inputShapes(3));
             EnergyPrior prior = new EnergyPrior(10);
             prior.initialize(manager, DataType.FLOAT32, RandomStream.seeded(2), 3);
             ParameterStore store = new ParameterStore(manager, false);
-            NDArray x = RandomStream.seeded(3).uniform(manager, 1f, new ai.djl.ndarray.types.Shape(3, 1, 32, 32), DataType.FLOAT32);
-            NDArray e = RandomStream.seeded(4).normal(manager, new ai.djl.ndarray.types.Shape(3, 10));
+            NDArray x =
+                    RandomStream.seeded(3)
+                            .uniform(
+                                    manager,
+                                    1f,
+                                    new ai.djl.ndarray.types.Shape(3, 1, 32, 32),
+                                    DataType.FLOAT32);
+            NDArray e =
+                    RandomStream.seeded(4).normal(manager, new ai.djl.ndarray.types.Shape(3, 10));
             NDList latents = LangevinEncoder.split(e, config.getZDims());
-            PosteriorEnergy u = PosteriorEnergy.of(generator, store, x, latents, 0.3f, prior, false);
+            PosteriorEnergy u =
+                    PosteriorEnergy.of(generator, store, x, latents, 0.3f, prior, false);
             float[] g = generator.forward(store, latents, false).singletonOrThrow().toFloatArray();
             float[] pixels = x.toFloatArray();
             float[] latent = e.toFloatArray();
@@ -73,7 +83,12 @@ class PosteriorEnergyTest {
      */
     @Test
     void gradientsMatchFloat64() {
-        LadderConfig config = LadderConfig.builder().setZDims(16, 32, 64).optChannels(16).optImageChannels(1).build();
+        LadderConfig config =
+                LadderConfig.builder()
+                        .setZDims(16, 32, 64)
+                        .optChannels(16)
+                        .optImageChannels(1)
+                        .build();
         for (boolean withPrior : new boolean[] {false, true}) {
             for (int batch : new int[] {2, 64}) {
                 try (NDManager manager = NDManager.newBaseManager()) {
@@ -87,13 +102,28 @@ class PosteriorEnergyTest {
                         p32 = new EnergyPrior(e32.latentDimension());
                         p32.initialize(manager, DataType.FLOAT32, init, batch);
                     }
-                    NDArray x = RandomStream.seeded(8).uniform(manager, 1f, e32.inputShape(batch), DataType.FLOAT32);
+                    NDArray x =
+                            RandomStream.seeded(8)
+                                    .uniform(manager, 1f, e32.inputShape(batch), DataType.FLOAT32);
                     List<double[]> single = gradients(g32, e32, p32, x, manager);
-                    List<double[]> reference = gradients(g32.copyAs(DataType.FLOAT64, manager), e32.copyAs(DataType.FLOAT64, manager),
-                            p32 == null ? null : p32.copyAs(DataType.FLOAT64, manager), x.toType(DataType.FLOAT64, false), manager);
+                    List<double[]> reference =
+                            gradients(
+                                    g32.copyAs(DataType.FLOAT64, manager),
+                                    e32.copyAs(DataType.FLOAT64, manager),
+                                    p32 == null ? null : p32.copyAs(DataType.FLOAT64, manager),
+                                    x.toType(DataType.FLOAT64, false),
+                                    manager);
                     for (int i = 0; i < single.size(); i++) {
                         double error = GradientCheck.relativeError(single.get(i), reference.get(i));
-                        assertTrue(error < GradientCheck.TOLERANCE, (withPrior ? "with" : "without") + " prior, batch " + batch + ", gradient " + i + ": relative error " + error);
+                        assertTrue(
+                                error < GradientCheck.TOLERANCE,
+                                (withPrior ? "with" : "without")
+                                        + " prior, batch "
+                                        + batch
+                                        + ", gradient "
+                                        + i
+                                        + ": relative error "
+                                        + error);
                     }
                 }
             }
@@ -101,7 +131,12 @@ class PosteriorEnergyTest {
     }
 
     /** d/dtheta of sum_i U(x_i, W h(x_i)); W's gradient first. */
-    private static List<double[]> gradients(LadderGenerator generator, LangevinEncoder encoder, EnergyPrior prior, NDArray x, NDManager manager) {
+    private static List<double[]> gradients(
+            LadderGenerator generator,
+            LangevinEncoder encoder,
+            EnergyPrior prior,
+            NDArray x,
+            NDManager manager) {
         try (NDManager scope = manager.newSubManager()) {
             NDArray images = x.duplicate();
             images.attach(scope);
@@ -111,7 +146,17 @@ class PosteriorEnergyTest {
             w.setRequiresGradient(true);
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 NDArray e = LangevinEncoder.project(encoder.features(store, images, true), w);
-                collector.backward(PosteriorEnergy.of(generator, store, images, LangevinEncoder.split(e, generator.getConfig().getZDims()), 0.15f, prior, true).total().sum());
+                collector.backward(
+                        PosteriorEnergy.of(
+                                        generator,
+                                        store,
+                                        images,
+                                        LangevinEncoder.split(e, generator.getConfig().getZDims()),
+                                        0.15f,
+                                        prior,
+                                        true)
+                                .total()
+                                .sum());
             }
             List<double[]> gradients = new ArrayList<>();
             gradients.add(w.getGradient().toType(DataType.FLOAT64, false).toDoubleArray());

@@ -5,13 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.shortrun.InputException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shortrun.InputException;
 
 /** The job directory's locks within one process (the command's tests cover other processes). */
 class DirectoryLockTest {
@@ -24,9 +23,23 @@ class DirectoryLockTest {
         try (DirectoryLock held = DirectoryLock.acquire(file, "cell x")) {
             assertNull(held.getStaleOwner(), "a fresh lock file has no previous owner");
             assertEquals(DirectoryLock.currentOwner() + "\n", Files.readString(file));
-            InputException refused = assertThrows(InputException.class, () -> DirectoryLock.acquire(file, "cell x of job runs/t"));
-            assertTrue(refused.getMessage().startsWith("cell x of job runs/t is in use by " + DirectoryLock.currentOwner() + " (lock " + file + ")"), refused.getMessage());
-            assertThrows(InputException.class, () -> DirectoryLock.acquireWaiting(file, "job runs/t", 200), "waiting gives up after its timeout");
+            InputException refused =
+                    assertThrows(
+                            InputException.class,
+                            () -> DirectoryLock.acquire(file, "cell x of job runs/t"));
+            assertTrue(
+                    refused.getMessage()
+                            .startsWith(
+                                    "cell x of job runs/t is in use by "
+                                            + DirectoryLock.currentOwner()
+                                            + " (lock "
+                                            + file
+                                            + ")"),
+                    refused.getMessage());
+            assertThrows(
+                    InputException.class,
+                    () -> DirectoryLock.acquireWaiting(file, "job runs/t", 200),
+                    "waiting gives up after its timeout");
         }
         assertEquals("", Files.readString(file));
         try (DirectoryLock again = DirectoryLock.acquire(file, "cell x")) {

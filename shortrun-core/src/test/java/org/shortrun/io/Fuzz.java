@@ -1,7 +1,5 @@
 package org.shortrun.io;
 
-import org.shortrun.InputException;
-
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -16,14 +14,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.shortrun.InputException;
 
 /**
  * A seeded mutation run over one reader: bit flips, bytes set to edge values, 32-bit edge values
  * written over lengths, truncations, insertions, deletions and duplicated chunks of a valid file.
- * Each mutant is read once in a worker thread; the reader must either accept it or refuse it
- * with an {@link InputException}. Anything else is recorded: another exception, a hang, an
- * out-of-memory error, or more memory allocated than the file could justify (a length believed
- * before it was checked). Shared by every module's reader tests.
+ * Each mutant is read once in a worker thread; the reader must either accept it or refuse it with
+ * an {@link InputException}. Anything else is recorded: another exception, a hang, an out-of-memory
+ * error, or more memory allocated than the file could justify (a length believed before it was
+ * checked). Shared by every module's reader tests.
  */
 public final class Fuzz {
 
@@ -52,28 +51,55 @@ public final class Fuzz {
      * @param overAllocations reads that allocated more than allowed
      * @param examples the first few failures, for the assertion message
      */
-    public record Report(String reader, int mutants, int clean, int accepted, int unexpected, int hangs, int outOfMemory, int overAllocations, List<String> examples) {
+    public record Report(
+            String reader,
+            int mutants,
+            int clean,
+            int accepted,
+            int unexpected,
+            int hangs,
+            int outOfMemory,
+            int overAllocations,
+            List<String> examples) {
 
-        /** @return true if nothing but clean errors and acceptances happened */
+        /**
+         * @return true if nothing but clean errors and acceptances happened
+         */
         public boolean ok() {
             return unexpected == 0 && hangs == 0 && outOfMemory == 0 && overAllocations == 0;
         }
 
-        /** @return the counts on one line */
+        /**
+         * @return the counts on one line
+         */
         public String line() {
             return String.format(
-                    "fuzz %s: %d mutants, %d clean errors, %d accepted, %d unexpected exceptions, %d hangs, %d out-of-memory, %d over-allocations",
-                    reader, mutants, clean, accepted, unexpected, hangs, outOfMemory, overAllocations);
+                    "fuzz %s: %d mutants, %d clean errors, %d accepted, %d unexpected exceptions,"
+                            + " %d hangs, %d out-of-memory, %d over-allocations",
+                    reader,
+                    mutants,
+                    clean,
+                    accepted,
+                    unexpected,
+                    hangs,
+                    outOfMemory,
+                    overAllocations);
         }
 
-        /** @return the line and the first failures */
+        /**
+         * @return the line and the first failures
+         */
         public String details() {
             return line() + (examples.isEmpty() ? "" : "\n  " + String.join("\n  ", examples));
         }
     }
 
-    private static final int[] EDGE_INTS = {0, 1, -1, 0x7fffffff, 0x80000000, 0x7fffff00, 0x00ffffff, 65536, 0x40000000, 255};
-    private static final byte[] EDGE_BYTES = {0, 1, -1, 0x7f, (byte) 0x80, 0x20, 0x39, 0x22, 0x7b, 0x5b};
+    private static final int[] EDGE_INTS = {
+        0, 1, -1, 0x7fffffff, 0x80000000, 0x7fffff00, 0x00ffffff, 65536, 0x40000000, 255
+    };
+    private static final byte[] EDGE_BYTES = {
+        0, 1, -1, 0x7f, (byte) 0x80, 0x20, 0x39, 0x22, 0x7b, 0x5b
+    };
 
     private final String name;
     private final byte[] original;
@@ -149,9 +175,13 @@ public final class Fuzz {
                 }
                 case 3 -> {
                     // an edge value over what is often a length: the first 64 bytes hold headers
-                    int pos = random.nextBoolean() ? random.nextInt(Math.max(1, Math.min(n, 64))) : at;
+                    int pos =
+                            random.nextBoolean()
+                                    ? random.nextInt(Math.max(1, Math.min(n, 64)))
+                                    : at;
                     if (pos + 4 <= n) {
-                        ByteBuffer.wrap(b, pos, 4).putInt(EDGE_INTS[random.nextInt(EDGE_INTS.length)]);
+                        ByteBuffer.wrap(b, pos, 4)
+                                .putInt(EDGE_INTS[random.nextInt(EDGE_INTS.length)]);
                     }
                 }
                 case 4 -> b = Arrays.copyOf(b, n == 0 ? 0 : random.nextInt(n));
@@ -198,12 +228,15 @@ public final class Fuzz {
      */
     public Report run(Path file, Reader reader) throws Exception {
         Random random = new Random(seed);
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "fuzz-" + name);
-            t.setDaemon(true);
-            return t;
-        });
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ExecutorService worker =
+                Executors.newSingleThreadExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "fuzz-" + name);
+                            t.setDaemon(true);
+                            return t;
+                        });
         int read = 0;
         int clean = 0;
         int accepted = 0;
@@ -221,18 +254,22 @@ public final class Fuzz {
                 read++;
                 Files.write(file, mutant);
                 final int index = i;
-                Future<long[]> outcome = worker.submit(() -> {
-                    long id = Thread.currentThread().getId();
-                    long before = threads.getThreadAllocatedBytes(id);
-                    int kind;
-                    try {
-                        reader.read(file);
-                        kind = 0;
-                    } catch (InputException e) {
-                        kind = 1;
-                    }
-                    return new long[] {kind, threads.getThreadAllocatedBytes(id) - before};
-                });
+                Future<long[]> outcome =
+                        worker.submit(
+                                () -> {
+                                    long id = Thread.currentThread().getId();
+                                    long before = threads.getThreadAllocatedBytes(id);
+                                    int kind;
+                                    try {
+                                        reader.read(file);
+                                        kind = 0;
+                                    } catch (InputException e) {
+                                        kind = 1;
+                                    }
+                                    return new long[] {
+                                        kind, threads.getThreadAllocatedBytes(id) - before
+                                    };
+                                });
                 try {
                     long[] r = outcome.get(timeoutMillis, TimeUnit.MILLISECONDS);
                     if (r[0] == 0) {
@@ -242,11 +279,20 @@ public final class Fuzz {
                     }
                     if (r[1] > allocationLimit) {
                         over++;
-                        note(examples, "mutant " + index + ": allocated " + r[1] + " bytes for a file of " + mutant.length);
+                        note(
+                                examples,
+                                "mutant "
+                                        + index
+                                        + ": allocated "
+                                        + r[1]
+                                        + " bytes for a file of "
+                                        + mutant.length);
                     }
                 } catch (TimeoutException e) {
                     hangs++;
-                    note(examples, "mutant " + index + ": no answer after " + timeoutMillis + " ms");
+                    note(
+                            examples,
+                            "mutant " + index + ": no answer after " + timeoutMillis + " ms");
                     outcome.cancel(true);
                     break;
                 } catch (ExecutionException e) {
@@ -262,7 +308,8 @@ public final class Fuzz {
         } finally {
             worker.shutdownNow();
         }
-        Report report = new Report(name, read, clean, accepted, unexpected, hangs, oom, over, examples);
+        Report report =
+                new Report(name, read, clean, accepted, unexpected, hangs, oom, over, examples);
         System.out.println(report.line());
         return report;
     }

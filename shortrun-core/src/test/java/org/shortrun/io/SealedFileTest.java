@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Sealed files: written whole, read only when whole and of the kind and format asked for. */
 class SealedFileTest {
@@ -21,15 +20,23 @@ class SealedFileTest {
 
     private Path writeSample() throws IOException {
         Path file = dir.resolve("sample.bin");
-        SealedFile.write(file, "test data", 3, out -> {
-            out.writeInt(PAYLOAD.length);
-            out.write(PAYLOAD);
-        });
+        SealedFile.write(
+                file,
+                "test data",
+                3,
+                out -> {
+                    out.writeInt(PAYLOAD.length);
+                    out.write(PAYLOAD);
+                });
         return file;
     }
 
     private static byte[] readSample(Path file) throws IOException {
-        return SealedFile.read(file, "test data", 3, in -> in.readBytes("payload", in.readCount("payload length", 0, 1 << 20), 1));
+        return SealedFile.read(
+                file,
+                "test data",
+                3,
+                in -> in.readBytes("payload", in.readCount("payload length", 0, 1 << 20), 1));
     }
 
     @Test
@@ -49,7 +56,8 @@ class SealedFileTest {
             byte[] bad = good.clone();
             bad[bit / 8] ^= (byte) (1 << (bit % 8));
             Files.write(file, bad);
-            DamagedFileException e = assertThrows(DamagedFileException.class, () -> readSample(file), "bit " + bit);
+            DamagedFileException e =
+                    assertThrows(DamagedFileException.class, () -> readSample(file), "bit " + bit);
             assertTrue(e.getMessage().startsWith(file + " is damaged: "), e.getMessage());
         }
     }
@@ -57,21 +65,40 @@ class SealedFileTest {
     @Test
     void anotherKindOrFormatIsRefusedSayingSo() throws IOException {
         Path file = writeSample();
-        DamagedFileException kind = assertThrows(DamagedFileException.class, () -> SealedFile.read(file, "FID statistics", 3, in -> null));
-        assertEquals(file + " is damaged: it holds test data, not FID statistics", kind.getMessage());
-        DamagedFileException format = assertThrows(DamagedFileException.class, () -> SealedFile.read(file, "test data", 4, in -> null));
-        assertEquals(file + " is damaged: it is test data format 3, this build reads format 4", format.getMessage());
-        DamagedFileException unread = assertThrows(DamagedFileException.class, () -> SealedFile.read(file, "test data", 3, in -> in.readInt()));
+        DamagedFileException kind =
+                assertThrows(
+                        DamagedFileException.class,
+                        () -> SealedFile.read(file, "FID statistics", 3, in -> null));
+        assertEquals(
+                file + " is damaged: it holds test data, not FID statistics", kind.getMessage());
+        DamagedFileException format =
+                assertThrows(
+                        DamagedFileException.class,
+                        () -> SealedFile.read(file, "test data", 4, in -> null));
+        assertEquals(
+                file + " is damaged: it is test data format 3, this build reads format 4",
+                format.getMessage());
+        DamagedFileException unread =
+                assertThrows(
+                        DamagedFileException.class,
+                        () -> SealedFile.read(file, "test data", 3, in -> in.readInt()));
         assertEquals(file + " is damaged: 25 bytes follow its body", unread.getMessage());
     }
 
     @Test
     void aFailedWriteLeavesThePreviousFile() throws IOException {
         Path file = writeSample();
-        assertThrows(IOException.class, () -> SealedFile.write(file, "test data", 3, out -> {
-            out.writeInt(1);
-            throw new IOException("disk full");
-        }));
+        assertThrows(
+                IOException.class,
+                () ->
+                        SealedFile.write(
+                                file,
+                                "test data",
+                                3,
+                                out -> {
+                                    out.writeInt(1);
+                                    throw new IOException("disk full");
+                                }));
         assertArrayEquals(PAYLOAD, readSample(file));
         try (var list = Files.list(dir)) {
             assertEquals(1, list.count(), "the temporary file is removed");
@@ -81,7 +108,10 @@ class SealedFileTest {
     @Test
     void fuzzedSealedFilesAreRefusedCleanly() throws Exception {
         byte[] good = Files.readAllBytes(writeSample());
-        Fuzz.Report report = Fuzz.of("sealed file", good, 12).mutants(3000).run(dir.resolve("mutant.bin"), SealedFileTest::readSample);
+        Fuzz.Report report =
+                Fuzz.of("sealed file", good, 12)
+                        .mutants(3000)
+                        .run(dir.resolve("mutant.bin"), SealedFileTest::readSample);
         assertTrue(report.ok(), report.details());
         assertEquals(0, report.accepted(), "a sealed file accepts no change: " + report.line());
     }

@@ -14,14 +14,6 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-import org.shortrun.engine.GradientCheck;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -29,14 +21,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.shortrun.engine.GradientCheck;
 
 /**
- * Every convolution, transposed convolution and linear layer the generator uses, at every
- * distinct shape over the configurations below and at batch 1, 2, 16 and 64, and the whole
- * generator at batch 16: float32 gradients with respect to inputs and parameters against a
- * float64 recomputation from the same values. On a machine whose oneDNN has the bug of
- * docs/DESIGN.md these fail for unpadded convolutions; {@code HiddenCacheEngineTest} makes that
- * happen on any AMD machine.
+ * Every convolution, transposed convolution and linear layer the generator uses, at every distinct
+ * shape over the configurations below and at batch 1, 2, 16 and 64, and the whole generator at
+ * batch 16: float32 gradients with respect to inputs and parameters against a float64 recomputation
+ * from the same values. On a machine whose oneDNN has the bug of docs/DESIGN.md these fail for
+ * unpadded convolutions; {@code HiddenCacheEngineTest} makes that happen on any AMD machine.
  */
 class Float64GradientTest {
 
@@ -70,16 +67,31 @@ class Float64GradientTest {
         MANAGER.close();
     }
 
-    static LadderConfig config(int channels, int imageChannels, int size, SdHead head, int... zDims) {
-        return LadderConfig.builder().setZDims(zDims).optChannels(channels).optImageChannels(imageChannels).optImageSize(size).optSdHead(head).build();
+    static LadderConfig config(
+            int channels, int imageChannels, int size, SdHead head, int... zDims) {
+        return LadderConfig.builder()
+                .setZDims(zDims)
+                .optChannels(channels)
+                .optImageChannels(imageChannels)
+                .optImageSize(size)
+                .optSdHead(head)
+                .build();
     }
 
     static LadderConfig ladder(int channels, int imageChannels, boolean skip, int... zDims) {
-        return LadderConfig.builder().setZDims(zDims).optChannels(channels).optImageChannels(imageChannels)
-                .optParameterisation(Parameterisation.LADDER).optSkipConnections(skip).build();
+        return LadderConfig.builder()
+                .setZDims(zDims)
+                .optChannels(channels)
+                .optImageChannels(imageChannels)
+                .optParameterisation(Parameterisation.LADDER)
+                .optSkipConnections(skip)
+                .build();
     }
 
-    /** The float32 generator of a configuration, initialised from a fixed seed, and its float64 copy. */
+    /**
+     * The float32 generator of a configuration, initialised from a fixed seed, and its float64
+     * copy.
+     */
     static synchronized LadderGenerator[] generators(LadderConfig config) {
         return GENERATORS.computeIfAbsent(
                 config,
@@ -106,13 +118,25 @@ class Float64GradientTest {
         return b instanceof Conv2d || b instanceof TransposedConv2d || b instanceof Linear;
     }
 
-    private static void collect(LadderConfig config, Block block, List<Integer> path, Map<String, Layer> layers) {
+    private static void collect(
+            LadderConfig config, Block block, List<Integer> path, Map<String, Layer> layers) {
         if (isLayer(block)) {
             Shape in = block.getInputShapes()[0];
-            StringBuilder d = new StringBuilder(block.getClass().getSimpleName()).append(" in ").append(in.slice(1)).append(" out ")
-                    .append(block.getOutputShapes(new Shape[] {in})[0].slice(1)).append(" parameters");
-            block.getParameters().forEach(p -> d.append(' ').append(p.getValue().getArray().getShape()));
-            layers.putIfAbsent(d.toString(), new Layer(config, path.stream().mapToInt(Integer::intValue).toArray(), d.toString()));
+            StringBuilder d =
+                    new StringBuilder(block.getClass().getSimpleName())
+                            .append(" in ")
+                            .append(in.slice(1))
+                            .append(" out ")
+                            .append(block.getOutputShapes(new Shape[] {in})[0].slice(1))
+                            .append(" parameters");
+            block.getParameters()
+                    .forEach(p -> d.append(' ').append(p.getValue().getArray().getShape()));
+            layers.putIfAbsent(
+                    d.toString(),
+                    new Layer(
+                            config,
+                            path.stream().mapToInt(Integer::intValue).toArray(),
+                            d.toString()));
             return;
         }
         for (int i = 0; i < block.getChildren().size(); i++) {
@@ -139,7 +163,8 @@ class Float64GradientTest {
 
     @Test
     void everyKindOfLayerIsCovered() {
-        List<String> kinds = layers().map(a -> ((String) a.get()[0]).split(" ")[0]).distinct().sorted().toList();
+        List<String> kinds =
+                layers().map(a -> ((String) a.get()[0]).split(" ")[0]).distinct().sorted().toList();
         assertEquals(List.of("Linear", "PaddedConv2d", "TransposedConv2d"), kinds);
         long distinct = layers().map(a -> a.get()[0]).distinct().count();
         assertTrue(distinct >= 40, distinct + " distinct layer shapes");
@@ -152,7 +177,13 @@ class Float64GradientTest {
         Block single = layer.in(g[0]);
         Block reference = layer.in(g[1]);
         Shape shape = new Shape(batch).addAll(single.getInputShapes()[0].slice(1));
-        GradientCheck.Result r = GradientCheck.compare(single, reference, new Shape[] {shape}, batch * 31L + description.hashCode(), MANAGER);
+        GradientCheck.Result r =
+                GradientCheck.compare(
+                        single,
+                        reference,
+                        new Shape[] {shape},
+                        batch * 31L + description.hashCode(),
+                        MANAGER);
         assertTrue(r.agrees(), description + " at batch " + batch + ": " + r);
     }
 
@@ -160,18 +191,22 @@ class Float64GradientTest {
         return CONFIGS.stream();
     }
 
-    /** The latents' gradient (Langevin's) and every parameter's (learning's), through the whole generator. */
+    /**
+     * The latents' gradient (Langevin's) and every parameter's (learning's), through the whole
+     * generator.
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource("configs")
     void generatorGradientsAgreeWithFloat64AtBatch16(LadderConfig config) {
         LadderGenerator[] g = generators(config);
-        GradientCheck.Result r = GradientCheck.compare(g[0], g[1], g[0].inputShapes(16), 16, MANAGER);
+        GradientCheck.Result r =
+                GradientCheck.compare(g[0], g[1], g[0].inputShapes(16), 16, MANAGER);
         assertTrue(r.agrees(), config + ": " + r);
     }
 
     /**
-     * The float64 reference itself, against central differences of the summed squared error
-     * along a random direction of the latents and one of the parameters.
+     * The float64 reference itself, against central differences of the summed squared error along a
+     * random direction of the latents and one of the parameters.
      */
     @Test
     void float64ReferenceMatchesCentralDifferences() {
@@ -193,7 +228,8 @@ class Float64GradientTest {
                 latent.setRequiresGradient(true);
             }
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                collector.backward(x.sub(g.forward(store, e, true).singletonOrThrow()).square().sum());
+                collector.backward(
+                        x.sub(g.forward(store, e, true).singletonOrThrow()).square().sum());
             }
             for (int l = 0; l < e.size(); l++) {
                 slope += e.get(l).getGradient().mul(direction.get(l)).sum().getDouble();

@@ -10,21 +10,31 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-
 import org.junit.jupiter.api.Test;
 import org.shortrun.RandomStream;
 import org.shortrun.engine.GradientCheck;
 
-/** The Langevin autoencoder's encoder: its output is W h(x), split by layer; its gradients match float64. */
+/**
+ * The Langevin autoencoder's encoder: its output is W h(x), split by layer; its gradients match
+ * float64.
+ */
 class LangevinEncoderTest {
 
-    /** The encoder's gradients, for the images and every parameter (W included), against float64 at the shapes LAE trains. */
+    /**
+     * The encoder's gradients, for the images and every parameter (W included), against float64 at
+     * the shapes LAE trains.
+     */
     @Test
     void gradientsMatchFloat64() {
         LadderConfig[] configs = {
             LadderConfig.builder().setZDims(16, 32, 64).optChannels(16).optImageChannels(1).build(),
             LadderConfig.builder().setZDims(4, 6).optChannels(16).optImageChannels(1).build(),
-            LadderConfig.builder().setZDims(10, 20).optChannels(32).optImageChannels(3).optImageSize(64).build(),
+            LadderConfig.builder()
+                    .setZDims(10, 20)
+                    .optChannels(32)
+                    .optImageChannels(3)
+                    .optImageSize(64)
+                    .build(),
         };
         for (LadderConfig config : configs) {
             for (int batch : config.getImageSize() == 64 ? new int[] {2} : new int[] {2, 64}) {
@@ -32,7 +42,13 @@ class LangevinEncoderTest {
                     LangevinEncoder single = new LangevinEncoder(config);
                     single.initialize(manager, DataType.FLOAT32, RandomStream.seeded(4), batch);
                     LangevinEncoder reference = single.copyAs(DataType.FLOAT64, manager);
-                    GradientCheck.Result r = GradientCheck.compare(single, reference, new Shape[] {single.inputShape(batch)}, 17L + batch, manager);
+                    GradientCheck.Result r =
+                            GradientCheck.compare(
+                                    single,
+                                    reference,
+                                    new Shape[] {single.inputShape(batch)},
+                                    17L + batch,
+                                    manager);
                     assertTrue(r.agrees(), config + " batch " + batch + ": " + r);
                 }
             }
@@ -42,14 +58,19 @@ class LangevinEncoderTest {
     /** The output is h W^T, and split gives each layer's columns, top first. */
     @Test
     void theOutputIsTheProjectionOfTheFeaturesSplitByLayer() {
-        LadderConfig config = LadderConfig.builder().setZDims(4, 6).optChannels(16).optImageChannels(1).build();
+        LadderConfig config =
+                LadderConfig.builder().setZDims(4, 6).optChannels(16).optImageChannels(1).build();
         try (NDManager manager = NDManager.newBaseManager()) {
             LangevinEncoder encoder = new LangevinEncoder(config);
             encoder.initialize(manager, DataType.FLOAT32, RandomStream.seeded(2), 3);
             assertEquals(10, encoder.latentDimension());
-            assertEquals(new Shape(10, LangevinEncoder.FEATURES), encoder.getProjection().getArray().getShape());
+            assertEquals(
+                    new Shape(10, LangevinEncoder.FEATURES),
+                    encoder.getProjection().getArray().getShape());
             ParameterStore store = new ParameterStore(manager, false);
-            NDArray x = RandomStream.seeded(3).uniform(manager, 1f, encoder.inputShape(3), DataType.FLOAT32);
+            NDArray x =
+                    RandomStream.seeded(3)
+                            .uniform(manager, 1f, encoder.inputShape(3), DataType.FLOAT32);
             NDArray e = encoder.forward(store, new NDList(x), false).singletonOrThrow();
             float[] h = encoder.features(store, x, false).toFloatArray();
             float[] w = encoder.getProjection().getArray().toFloatArray();
@@ -58,7 +79,9 @@ class LangevinEncoderTest {
                 for (int j = 0; j < 10; j++) {
                     double sum = 0;
                     for (int f = 0; f < LangevinEncoder.FEATURES; f++) {
-                        sum += (double) h[i * LangevinEncoder.FEATURES + f] * w[j * LangevinEncoder.FEATURES + f];
+                        sum +=
+                                (double) h[i * LangevinEncoder.FEATURES + f]
+                                        * w[j * LangevinEncoder.FEATURES + f];
                     }
                     expected[i * 10 + j] = (float) sum;
                 }

@@ -6,12 +6,10 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-
-import org.junit.jupiter.api.Test;
-
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class SdHeadTest {
 
@@ -24,7 +22,9 @@ class SdHeadTest {
             System.gc();
             List<ByteBuffer> junk = new ArrayList<>();
             for (int i = 0; i < 20_000; i++) {
-                ByteBuffer b = ByteBuffer.allocateDirect(4 * (1 + i % 4)).order(java.nio.ByteOrder.nativeOrder());
+                ByteBuffer b =
+                        ByteBuffer.allocateDirect(4 * (1 + i % 4))
+                                .order(java.nio.ByteOrder.nativeOrder());
                 while (b.remaining() >= 4) {
                     b.putFloat(1e6f);
                 }
@@ -54,7 +54,11 @@ class SdHeadTest {
                 for (int i = 0; i < raw.length; i++) {
                     double softplus = Math.log1p(Math.exp(raw[i]));
                     double sd = Math.exp(0.5 * (softplus + 1e-8));
-                    assertEquals(0.5 * sd * sigmoid(raw[i]), grad[i], 1e-4 * Math.max(1, sd), "trial " + trial + " raw " + raw[i]);
+                    assertEquals(
+                            0.5 * sd * sigmoid(raw[i]),
+                            grad[i],
+                            1e-4 * Math.max(1, sd),
+                            "trial " + trial + " raw " + raw[i]);
                 }
             }
         }
@@ -63,7 +67,8 @@ class SdHeadTest {
     @Test
     void softplusHeadValues() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            float[] sd = SdHead.SOFTPLUS.toSd(manager.create(new float[] {-20f, 0f, 3f})).toFloatArray();
+            float[] sd =
+                    SdHead.SOFTPLUS.toSd(manager.create(new float[] {-20f, 0f, 3f})).toFloatArray();
             assertEquals(1e-3, sd[0], 1e-6);
             assertEquals(Math.log(2) + 1e-3, sd[1], 1e-6);
             assertEquals(Math.log1p(Math.exp(3)) + 1e-3, sd[2], 1e-5);

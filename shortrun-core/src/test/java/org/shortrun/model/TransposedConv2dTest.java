@@ -9,11 +9,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-
+import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import java.util.Random;
 
 class TransposedConv2dTest {
 
@@ -22,7 +20,17 @@ class TransposedConv2dTest {
      * Independent of the phase decomposition under test.
      */
     static double[] reference(
-            double[] x, double[] w, double[] b, int n, int cin, int cout, int h, int wd, int k, int s, int p) {
+            double[] x,
+            double[] w,
+            double[] b,
+            int n,
+            int cin,
+            int cout,
+            int h,
+            int wd,
+            int k,
+            int s,
+            int p) {
         int oh = (h - 1) * s - 2 * p + k;
         int ow = (wd - 1) * s - 2 * p + k;
         double[] y = new double[n * cout * oh * ow];
@@ -78,7 +86,13 @@ class TransposedConv2dTest {
         int wd = 6;
         try (NDManager manager = NDManager.newBaseManager()) {
             TransposedConv2d block =
-                    TransposedConv2d.builder().setChannels(cin, cout).setKernel(k).optStride(s).optPadding(p).optBias(bias).build();
+                    TransposedConv2d.builder()
+                            .setChannels(cin, cout)
+                            .setKernel(k)
+                            .optStride(s)
+                            .optPadding(p)
+                            .optBias(bias)
+                            .build();
             Shape inShape = new Shape(n, cin, h, wd);
             manager.getEngine().setRandomSeed(k * 100 + s * 10 + p);
             block.initialize(manager, DataType.FLOAT32, inShape);
@@ -88,11 +102,18 @@ class TransposedConv2dTest {
                 xs[i] = (float) random.nextGaussian();
             }
             NDArray xArray = manager.create(xs, inShape);
-            NDArray y = block.forward(new ParameterStore(manager, false), new NDList(xArray), false).singletonOrThrow();
+            NDArray y =
+                    block.forward(new ParameterStore(manager, false), new NDList(xArray), false)
+                            .singletonOrThrow();
             double[] w = toDouble(block.getParameters().get("weight").getArray().toFloatArray());
-            double[] b = bias ? toDouble(block.getParameters().get("bias").getArray().toFloatArray()) : null;
+            double[] b =
+                    bias
+                            ? toDouble(block.getParameters().get("bias").getArray().toFloatArray())
+                            : null;
             double[] expected = reference(toDouble(xs), w, b, n, cin, cout, h, wd, k, s, p);
-            assertArrayEquals(block.getOutputShapes(new Shape[] {inShape})[0].getShape(), y.getShape().getShape());
+            assertArrayEquals(
+                    block.getOutputShapes(new Shape[] {inShape})[0].getShape(),
+                    y.getShape().getShape());
             float[] actual = y.toFloatArray();
             assertEquals(expected.length, actual.length);
             for (int i = 0; i < actual.length; i++) {

@@ -10,7 +10,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.junit.jupiter.api.Test;
 import org.shortrun.InputException;
@@ -18,10 +20,6 @@ import org.shortrun.RandomStream;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.model.Parameterisation;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
 
 /**
  * {@link LogDeterminant#FAST} against the exact log-determinant: a closed form for a linear
@@ -32,8 +30,8 @@ class FastLogDeterminantTest {
 
     /**
      * The linear energy of {@link StepSizeObjectiveTest.LinearEnergy} evaluated in float32
-     * arithmetic: gradient {@code P e - c} with P, c and e rounded to float and every product
-     * and sum in float, so its differences carry float32 round-off as a generator's would.
+     * arithmetic: gradient {@code P e - c} with P, c and e rounded to float and every product and
+     * sum in float, so its differences carry float32 round-off as a generator's would.
      */
     static final class Float32LinearEnergy implements LatentEnergy {
         final LinearGaussianEnergy exact;
@@ -86,20 +84,32 @@ class FastLogDeterminantTest {
 
     /** The small configuration's latent shapes: z-dims 16,32,64 (d = 112), 16 channels. */
     private static LadderGenerator smallConfiguration(NDManager manager, long seed) {
-        LadderGenerator g = new LadderGenerator(LadderConfig.builder().setZDims(16, 32, 64).optChannels(16).optImageChannels(1).build());
+        LadderGenerator g =
+                new LadderGenerator(
+                        LadderConfig.builder()
+                                .setZDims(16, 32, 64)
+                                .optChannels(16)
+                                .optImageChannels(1)
+                                .build());
         g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(seed), g.inputShapes(1));
         return g;
     }
 
     private static LadderGenerator tinyLadder(NDManager manager, long seed) {
-        LadderGenerator g = new LadderGenerator(LadderConfig.builder().setZDims(2, 3).optChannels(8).optImageChannels(1).build());
+        LadderGenerator g =
+                new LadderGenerator(
+                        LadderConfig.builder()
+                                .setZDims(2, 3)
+                                .optChannels(8)
+                                .optImageChannels(1)
+                                .build());
         g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(seed), g.inputShapes(1));
         return g;
     }
 
     /**
-     * An image the generator explains well: its output at a random latent plus a little noise
-     * (sd 0.05), so that with a small sigma the posterior is as sharp as a trained model's.
+     * An image the generator explains well: its output at a random latent plus a little noise (sd
+     * 0.05), so that with a small sigma the posterior is as sharp as a trained model's.
      */
     private static NDArray explainedImage(LadderGenerator g, NDManager manager, long seed) {
         RandomStream stream = RandomStream.seeded(seed);
@@ -107,7 +117,8 @@ class FastLogDeterminantTest {
         for (int z : g.getConfig().getZDims()) {
             latents.add(stream.normal(manager, new Shape(1, z)));
         }
-        NDArray out = g.forward(new ParameterStore(manager, false), latents, false).singletonOrThrow();
+        NDArray out =
+                g.forward(new ParameterStore(manager, false), latents, false).singletonOrThrow();
         return out.add(stream.normal(manager, out.getShape()).mul(0.05f)).clip(-1f, 1f).squeeze(0);
     }
 
@@ -122,13 +133,33 @@ class FastLogDeterminantTest {
         for (double s : new double[] {0.02, 0.05, 0.1, 0.15}) {
             double closedForm = StepSizeObjectiveTest.linearLogDet(energy, s, steps);
             StepSizeObjective.Chain chain = StepSizeObjective.Chain.draw(112, steps, random);
-            StepSizeObjective.Value fast = StepSizeObjective.evaluate(energy, curvature, StepSizeObjectiveTest.constant(s, steps), chain, false);
-            StepSizeObjective.Value exact = StepSizeObjective.evaluate(energy, StepSizeObjectiveTest.constant(s, steps), chain, false);
+            StepSizeObjective.Value fast =
+                    StepSizeObjective.evaluate(
+                            energy,
+                            curvature,
+                            StepSizeObjectiveTest.constant(s, steps),
+                            chain,
+                            false);
+            StepSizeObjective.Value exact =
+                    StepSizeObjective.evaluate(
+                            energy, StepSizeObjectiveTest.constant(s, steps), chain, false);
             // forward differences of a quadratic have no truncation error: what is left is float32
             // round-off amplified by 1 / spacing, measured at up to 2.1e-5 of |log det| here
-            assertEquals(closedForm, fast.logDet(), 2e-4 * Math.abs(closedForm), "fast log|det| at s = " + s);
-            assertEquals(exact.logJoint(), fast.logJoint(), 1e-9 * Math.abs(exact.logJoint()), "the chain is the same at s = " + s);
-            assertEquals(exact.minEigenvalue(), fast.minEigenvalue(), 1e-3, "smallest eigenvalue of a step at s = " + s);
+            assertEquals(
+                    closedForm,
+                    fast.logDet(),
+                    2e-4 * Math.abs(closedForm),
+                    "fast log|det| at s = " + s);
+            assertEquals(
+                    exact.logJoint(),
+                    fast.logJoint(),
+                    1e-9 * Math.abs(exact.logJoint()),
+                    "the chain is the same at s = " + s);
+            assertEquals(
+                    exact.minEigenvalue(),
+                    fast.minEigenvalue(),
+                    1e-3,
+                    "smallest eigenvalue of a step at s = " + s);
         }
     }
 
@@ -163,14 +194,24 @@ class FastLogDeterminantTest {
                         worst = Math.max(worst, Math.abs(g32[p * d + i] - g64[p * d + i]));
                         scale = Math.max(scale, Math.abs(g64[p * d + i]));
                     }
-                    assertTrue(worst < 1e-4 * scale, "point " + p + ": gradients differ by " + worst + " against entries up to " + scale);
+                    assertTrue(
+                            worst < 1e-4 * scale,
+                            "point "
+                                    + p
+                                    + ": gradients differ by "
+                                    + worst
+                                    + " against entries up to "
+                                    + scale);
                     assertEquals(u64[p], u32[p], 1e-5 * Math.abs(u64[p]), "energy at point " + p);
                 }
             }
         }
     }
 
-    /** An energy's gradients without its own {@link LatentEnergy#forwardDifferenceHessian}: the plain d + 1 points. */
+    /**
+     * An energy's gradients without its own {@link LatentEnergy#forwardDifferenceHessian}: the
+     * plain d + 1 points.
+     */
     private static LatentEnergy plain(LatentEnergy energy) {
         return new LatentEnergy() {
             @Override
@@ -199,7 +240,8 @@ class FastLogDeterminantTest {
     }
 
     /** Checks the ladder-structured differences against the plain ones and against float64 ones. */
-    private static void assertStructuredDifferencesMatch(LadderGenerator g, NDManager manager, long seed, double tolerance) {
+    private static void assertStructuredDifferencesMatch(
+            LadderGenerator g, NDManager manager, long seed, double tolerance) {
         NDArray image = explainedImage(g, manager, seed);
         try (GeneratorEnergy e64 = new GeneratorEnergy(g, 0.15, manager);
                 GeneratorEnergy e32 = new GeneratorEnergy(g, 0.15, DataType.FLOAT32, manager)) {
@@ -217,7 +259,8 @@ class FastLogDeterminantTest {
             double[] gStructured = new double[d];
             double[] gPlain = new double[d];
             double[] gReference = new double[d];
-            e32.forwardDifferenceHessian(e, StepSizeObjective.FAST_SPACING, gStructured, structured);
+            e32.forwardDifferenceHessian(
+                    e, StepSizeObjective.FAST_SPACING, gStructured, structured);
             plain(e32).forwardDifferenceHessian(e, StepSizeObjective.FAST_SPACING, gPlain, plain);
             // float64 forward differences at a small spacing: accurate to about 1e-5 here
             plain(e64).forwardDifferenceHessian(e, 1e-6, gReference, reference);
@@ -225,12 +268,24 @@ class FastLogDeterminantTest {
             for (double v : reference.data) {
                 scale = Math.max(scale, Math.abs(v));
             }
-            assertTrue(largestDifference(structured, plain) < tolerance * scale,
-                    "structured against plain: " + largestDifference(structured, plain) + " against entries up to " + scale);
-            assertTrue(largestDifference(structured, reference) < tolerance * scale,
-                    "structured against float64: " + largestDifference(structured, reference) + " against entries up to " + scale);
+            assertTrue(
+                    largestDifference(structured, plain) < tolerance * scale,
+                    "structured against plain: "
+                            + largestDifference(structured, plain)
+                            + " against entries up to "
+                            + scale);
+            assertTrue(
+                    largestDifference(structured, reference) < tolerance * scale,
+                    "structured against float64: "
+                            + largestDifference(structured, reference)
+                            + " against entries up to "
+                            + scale);
             for (int i = 0; i < d; i++) {
-                assertEquals(gReference[i], gStructured[i], 1e-4 * Math.abs(gReference[i]) + 1e-4, "gradient " + i);
+                assertEquals(
+                        gReference[i],
+                        gStructured[i],
+                        1e-4 * Math.abs(gReference[i]) + 1e-4,
+                        "gradient " + i);
             }
         }
     }
@@ -245,8 +300,14 @@ class FastLogDeterminantTest {
     @Test
     void ladderStructuredDifferencesMatchPlainOnesWithTheLadderParameterisation() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            LadderGenerator g = new LadderGenerator(
-                    LadderConfig.builder().setZDims(4, 6, 8).optChannels(16).optImageChannels(1).optParameterisation(Parameterisation.LADDER).build());
+            LadderGenerator g =
+                    new LadderGenerator(
+                            LadderConfig.builder()
+                                    .setZDims(4, 6, 8)
+                                    .optChannels(16)
+                                    .optImageChannels(1)
+                                    .optParameterisation(Parameterisation.LADDER)
+                                    .build());
             g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(91), g.inputShapes(1));
             assertStructuredDifferencesMatch(g, manager, 92, 1e-2);
         }
@@ -263,15 +324,26 @@ class FastLogDeterminantTest {
                 e64.setImage(image);
                 e32.setImage(image);
                 int steps = 2;
-                StepSizeObjective.Chain chain = StepSizeObjective.Chain.draw(e64.dimension(), steps, new Random(33));
+                StepSizeObjective.Chain chain =
+                        StepSizeObjective.Chain.draw(e64.dimension(), steps, new Random(33));
                 double[] s = StepSizeObjectiveTest.constant(0.05, steps);
                 StepSizeObjective.Value exact = StepSizeObjective.evaluate(e64, s, chain, false);
-                StepSizeObjective.Value fast = StepSizeObjective.evaluate(e64, e32, s, chain, false);
+                StepSizeObjective.Value fast =
+                        StepSizeObjective.evaluate(e64, e32, s, chain, false);
                 // measured 4e-5 here (log|det| -3.7); on the trained d = 112 model a step's error
                 // reached 0.19 where some factor 1 - (s^2/2) mu came close to 0
-                assertEquals(exact.logDet(), fast.logDet(), 1e-3, "log|det| over " + steps + " steps");
-                assertEquals(exact.logJoint(), fast.logJoint(), 1e-9 * Math.abs(exact.logJoint()), "the chain is the same");
-                assertEquals(exact.minEigenvalue(), fast.minEigenvalue(), 1e-3, "smallest eigenvalue of a step");
+                assertEquals(
+                        exact.logDet(), fast.logDet(), 1e-3, "log|det| over " + steps + " steps");
+                assertEquals(
+                        exact.logJoint(),
+                        fast.logJoint(),
+                        1e-9 * Math.abs(exact.logJoint()),
+                        "the chain is the same");
+                assertEquals(
+                        exact.minEigenvalue(),
+                        fast.minEigenvalue(),
+                        1e-3,
+                        "smallest eigenvalue of a step");
             }
         }
     }
@@ -286,14 +358,31 @@ class FastLogDeterminantTest {
                 e64.setImage(image);
                 e32.setImage(image);
                 int steps = 4;
-                StepSizeObjective.Chain chain = StepSizeObjective.Chain.draw(e64.dimension(), steps, new Random(43));
+                StepSizeObjective.Chain chain =
+                        StepSizeObjective.Chain.draw(e64.dimension(), steps, new Random(43));
                 for (double s : new double[] {0.04, 0.1}) {
-                    StepSizeObjective.Value exact = StepSizeObjective.evaluate(e64, StepSizeObjectiveTest.constant(s, steps), chain, true);
-                    StepSizeObjective.Value fast = StepSizeObjective.evaluate(e64, e32, StepSizeObjectiveTest.constant(s, steps), chain, true);
+                    StepSizeObjective.Value exact =
+                            StepSizeObjective.evaluate(
+                                    e64, StepSizeObjectiveTest.constant(s, steps), chain, true);
+                    StepSizeObjective.Value fast =
+                            StepSizeObjective.evaluate(
+                                    e64,
+                                    e32,
+                                    StepSizeObjectiveTest.constant(s, steps),
+                                    chain,
+                                    true);
                     // measured: 2.8e-4 relative shared, 4.5e-4 for a single step
-                    assertEquals(exact.sharedGradient(), fast.sharedGradient(), 3e-3 * Math.abs(exact.sharedGradient()), "shared s = " + s);
+                    assertEquals(
+                            exact.sharedGradient(),
+                            fast.sharedGradient(),
+                            3e-3 * Math.abs(exact.sharedGradient()),
+                            "shared s = " + s);
                     for (int k = 0; k < steps; k++) {
-                        assertEquals(exact.gradient()[k], fast.gradient()[k], 3e-3 * Math.abs(exact.gradient()[k]), "s_" + (k + 1) + " at s = " + s);
+                        assertEquals(
+                                exact.gradient()[k],
+                                fast.gradient()[k],
+                                3e-3 * Math.abs(exact.gradient()[k]),
+                                "s_" + (k + 1) + " at s = " + s);
                     }
                 }
             }
@@ -304,29 +393,56 @@ class FastLogDeterminantTest {
     void theGridChoosesTheSameStepSizeOnATrainedLikeCase() {
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator g = tinyLadder(manager, 51);
-            NDArray images = explainedImage(g, manager, 52).expandDims(0).concat(explainedImage(g, manager, 53).expandDims(0));
-            double[] grid = org.shortrun.training.StepSizeTuning.parseGrid("--grid", "0.01:0.15:0.02");
+            NDArray images =
+                    explainedImage(g, manager, 52)
+                            .expandDims(0)
+                            .concat(explainedImage(g, manager, 53).expandDims(0));
+            double[] grid =
+                    org.shortrun.training.StepSizeTuning.parseGrid("--grid", "0.01:0.15:0.02");
             List<StepSizeStudy.Result> results = new ArrayList<>();
             for (LogDeterminant method : LogDeterminant.values()) {
-                // sigma 0.05, the image's own noise: the stiffest curvature is then about 2 / 0.05^2,
+                // sigma 0.05, the image's own noise: the stiffest curvature is then about 2 /
+                // 0.05^2,
                 // so that the fold lies inside the grid as on trained models
-                results.add(StepSizeStudy.builder().setGenerator(g).setImages(images).setSteps(4).setSigma(0.05f).optGrid(grid)
-                        .optLogDeterminant(method).build().run(manager));
+                results.add(
+                        StepSizeStudy.builder()
+                                .setGenerator(g)
+                                .setImages(images)
+                                .setSteps(4)
+                                .setSigma(0.05f)
+                                .optGrid(grid)
+                                .optLogDeterminant(method)
+                                .build()
+                                .run(manager));
             }
             StepSizeStudy.Result exact = results.get(0);
             StepSizeStudy.Result fast = results.get(1);
             assertEquals("exact", exact.summary().get("log_det"));
             assertEquals("fast", fast.summary().get("log_det"));
-            // the case is only a test if the fold lies inside the grid, so that the two rules differ
-            long admissible = exact.grid().trace().stream().filter(StepSizeProblem.Estimate::isAdmissible).count();
-            assertTrue(admissible > 0 && admissible < grid.length, admissible + " of " + grid.length + " admissible");
-            assertEquals(exact.summary().get("admissible_minimiser"), fast.summary().get("admissible_minimiser"));
-            assertEquals(exact.summary().get("lowest_minimiser"), fast.summary().get("lowest_minimiser"));
+            // the case is only a test if the fold lies inside the grid, so that the two rules
+            // differ
+            long admissible =
+                    exact.grid().trace().stream()
+                            .filter(StepSizeProblem.Estimate::isAdmissible)
+                            .count();
+            assertTrue(
+                    admissible > 0 && admissible < grid.length,
+                    admissible + " of " + grid.length + " admissible");
+            assertEquals(
+                    exact.summary().get("admissible_minimiser"),
+                    fast.summary().get("admissible_minimiser"));
+            assertEquals(
+                    exact.summary().get("lowest_minimiser"),
+                    fast.summary().get("lowest_minimiser"));
             for (int i = 0; i < grid.length; i++) {
                 StepSizeProblem.Estimate x = exact.grid().trace().get(i);
                 StepSizeProblem.Estimate y = fast.grid().trace().get(i);
                 assertEquals(x.isAdmissible(), y.isAdmissible(), "admissible at s = " + grid[i]);
-                assertEquals(x.objective(), y.objective(), 1e-3 * Math.abs(x.objective()) + 0.05, "objective at s = " + grid[i]);
+                assertEquals(
+                        x.objective(),
+                        y.objective(),
+                        1e-3 * Math.abs(x.objective()) + 0.05,
+                        "objective at s = " + grid[i]);
             }
         }
     }
@@ -336,14 +452,19 @@ class FastLogDeterminantTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator g = tinyLadder(manager, 61);
             List<NDArray> images = List.of(explainedImage(g, manager, 62));
-            try (StepSizeProblem problem = new StepSizeProblem(g, 0.15, images, 1, 2, new Random(63), LogDeterminant.FAST, manager)) {
+            try (StepSizeProblem problem =
+                    new StepSizeProblem(
+                            g, 0.15, images, 1, 2, new Random(63), LogDeterminant.FAST, manager)) {
                 assertEquals(LogDeterminant.FAST, problem.getLogDeterminant());
                 problem.evaluate(0.05, true);
                 int before = manager.getManagedArrays().size();
                 for (int i = 0; i < 4; i++) {
                     problem.evaluate(0.05, i % 2 == 0);
                 }
-                assertEquals(before, manager.getManagedArrays().size(), "arrays left behind by 4 fast evaluations");
+                assertEquals(
+                        before,
+                        manager.getManagedArrays().size(),
+                        "arrays left behind by 4 fast evaluations");
             }
         }
     }
@@ -353,11 +474,18 @@ class FastLogDeterminantTest {
         assertEquals(LogDeterminant.FAST, LogDeterminant.parse("--log-det", "fast"));
         assertEquals(LogDeterminant.EXACT, LogDeterminant.parse("--log-det", "exact"));
         assertEquals("fast", LogDeterminant.FAST.label());
-        assertEquals("--log-det must be exact or fast, got 'quick'", assertThrows(InputException.class, () -> LogDeterminant.parse("--log-det", "quick")).getMessage());
-        assertThrows(IllegalArgumentException.class, () -> {
-            try (NDManager manager = NDManager.newBaseManager()) {
-                new GeneratorEnergy(tinyLadder(manager, 71), 0.15, DataType.FLOAT16, manager).close();
-            }
-        });
+        assertEquals(
+                "--log-det must be exact or fast, got 'quick'",
+                assertThrows(InputException.class, () -> LogDeterminant.parse("--log-det", "quick"))
+                        .getMessage());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> {
+                    try (NDManager manager = NDManager.newBaseManager()) {
+                        new GeneratorEnergy(
+                                        tinyLadder(manager, 71), 0.15, DataType.FLOAT16, manager)
+                                .close();
+                    }
+                });
     }
 }

@@ -3,22 +3,22 @@ package org.shortrun.stepsize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
+import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 import org.junit.jupiter.api.Test;
 
-import java.util.Arrays;
-import java.util.Random;
-
 /**
- * The noise gap and its closing on a linear generator, where everything has a closed form: d = 9,
- * D = 60, sigma = 0.2, K = 18, the setting of the outside check that found the gap.
+ * The noise gap and its closing on a linear generator, where everything has a closed form: d = 9, D
+ * = 60, sigma = 0.2, K = 18, the setting of the outside check that found the gap.
  */
 class NoiseIntegrationTest {
 
     private static final int STEPS = 18;
-    private static final LinearGaussianEnergy ENERGY = LinearGaussianEnergy.random(9, 60, 0.2, 0.2, 7);
+    private static final LinearGaussianEnergy ENERGY =
+            LinearGaussianEnergy.random(9, 60, 0.2, 0.2, 7);
 
     private static double[] shared(double s) {
         double[] all = new double[STEPS];
@@ -32,7 +32,8 @@ class NoiseIntegrationTest {
      */
     private static double gapByEigenvalues(double s) {
         DMatrixRMaj h = ENERGY.precision();
-        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(h.numRows, false, true);
+        EigenDecomposition_F64<DMatrixRMaj> eig =
+                DecompositionFactory_DDRM.eig(h.numRows, false, true);
         assertTrue(eig.decompose(h));
         double gap = 0;
         for (int i = 0; i < h.numRows; i++) {
@@ -51,8 +52,14 @@ class NoiseIntegrationTest {
         double previous = 0;
         for (double s : new double[] {0.013, 0.03, 0.05, 0.065, 0.08, 0.1, 0.115, 0.13}) {
             LinearGaussianEnergy.Exact exact = ENERGY.exact(shared(s));
-            assertEquals(gapByEigenvalues(s), exact.noiseGap(), 1e-9 * (1 + exact.noiseGap()), "gap at s = " + s);
-            assertTrue(exact.noiseGap() > previous, "the gap grows with s here: " + exact.noiseGap() + " at " + s);
+            assertEquals(
+                    gapByEigenvalues(s),
+                    exact.noiseGap(),
+                    1e-9 * (1 + exact.noiseGap()),
+                    "gap at s = " + s);
+            assertTrue(
+                    exact.noiseGap() > previous,
+                    "the gap grows with s here: " + exact.noiseGap() + " at " + s);
             previous = exact.noiseGap();
         }
         assertEquals(1.32, ENERGY.exact(shared(0.05)).noiseGap(), 0.01);
@@ -68,16 +75,30 @@ class NoiseIntegrationTest {
         for (double s : grid) {
             LinearGaussianEnergy.Exact exact = ENERGY.exact(shared(s));
             StepSizeProblem.Estimate e = problem.evaluate(s, false);
-            assertEquals(exact.fixedNoiseObjective(), e.objective(), 3.5 * e.standardError(), "fixed-noise estimate at s = " + s);
+            assertEquals(
+                    exact.fixedNoiseObjective(),
+                    e.objective(),
+                    3.5 * e.standardError(),
+                    "fixed-noise estimate at s = " + s);
             if (exact.objective() < exactBest) {
                 exactBest = exact.objective();
                 exactAt = s;
             }
         }
-        double chosen = StepSizeSearch.grid(problem, grid, StepSizeSearch.Selection.DEFAULT, e -> {}).best()[0];
-        assertTrue(exactAt >= 0.09, "the paper objective's minimiser on this grid, " + exactAt + ", lies at 0.09 or above");
-        assertTrue(chosen <= 0.07, "the fixed-noise minimiser " + chosen + " should sit well below the true one");
-        assertTrue(ENERGY.exact(shared(chosen)).objective() - exactBest > 1, "and cost more than a nat of the true objective");
+        double chosen =
+                StepSizeSearch.grid(problem, grid, StepSizeSearch.Selection.DEFAULT, e -> {})
+                        .best()[0];
+        assertTrue(
+                exactAt >= 0.09,
+                "the paper objective's minimiser on this grid, "
+                        + exactAt
+                        + ", lies at 0.09 or above");
+        assertTrue(
+                chosen <= 0.07,
+                "the fixed-noise minimiser " + chosen + " should sit well below the true one");
+        assertTrue(
+                ENERGY.exact(shared(chosen)).objective() - exactBest > 1,
+                "and cost more than a nat of the true objective");
     }
 
     @Test
@@ -88,15 +109,38 @@ class NoiseIntegrationTest {
             LinearGaussianEnergy.Exact exact = ENERGY.exact(shared(s));
             StepSizeProblem.Estimate e = problem.evaluate(s, false);
             StepSizeProblem.NoiseIntegrated n = e.noiseIntegrated();
-            assertEquals(0, n.unsolved(), "an affine map has one preimage, found in one Newton step");
-            assertEquals(exact.objective(), e.objective(), 3 * e.standardError(), "noise-integrated objective at s = " + s);
-            assertEquals(exact.noiseGap(), n.gap(), 3 * n.gapStandardError() + 1e-9, "the gap at s = " + s);
-            assertEquals(exact.fixedNoiseObjective(), n.fixedNoiseObjective(), 3.5 * (e.standardError() + n.gapStandardError()) + 3, "s = " + s);
+            assertEquals(
+                    0, n.unsolved(), "an affine map has one preimage, found in one Newton step");
+            assertEquals(
+                    exact.objective(),
+                    e.objective(),
+                    3 * e.standardError(),
+                    "noise-integrated objective at s = " + s);
+            assertEquals(
+                    exact.noiseGap(),
+                    n.gap(),
+                    3 * n.gapStandardError() + 1e-9,
+                    "the gap at s = " + s);
+            assertEquals(
+                    exact.fixedNoiseObjective(),
+                    n.fixedNoiseObjective(),
+                    3.5 * (e.standardError() + n.gapStandardError()) + 3,
+                    "s = " + s);
         }
         double[] grid = {0.04, 0.06, 0.08, 0.10, 0.12};
-        double chosen = StepSizeSearch.grid(problem, grid, StepSizeSearch.Selection.DEFAULT, e -> {}).best()[0];
-        double best = Arrays.stream(grid).map(s -> ENERGY.exact(shared(s)).objective()).min().orElseThrow();
-        assertTrue(ENERGY.exact(shared(chosen)).objective() - best < 0.2, "integrated, the search's choice " + chosen + " is within 0.2 nats of the true optimum");
+        double chosen =
+                StepSizeSearch.grid(problem, grid, StepSizeSearch.Selection.DEFAULT, e -> {})
+                        .best()[0];
+        double best =
+                Arrays.stream(grid)
+                        .map(s -> ENERGY.exact(shared(s)).objective())
+                        .min()
+                        .orElseThrow();
+        assertTrue(
+                ENERGY.exact(shared(chosen)).objective() - best < 0.2,
+                "integrated, the search's choice "
+                        + chosen
+                        + " is within 0.2 nats of the true optimum");
     }
 
     @Test
@@ -107,10 +151,20 @@ class NoiseIntegrationTest {
         StepSizeProblem.Estimate small = problem.evaluate(0.05, false);
         double gap = ENERGY.exact(shared(0.05)).noiseGap();
         StepSizeProblem.NoiseIntegrated n = small.noiseIntegrated();
-        assertEquals(gap, n.gap(), 3 * n.gapStandardError(), "a 1.3-nat gap is within reach of 100 draws");
-        assertTrue(n.lowerObjective() <= small.objective(), "the fresh-draw average lies below the contrastive one");
+        assertEquals(
+                gap,
+                n.gap(),
+                3 * n.gapStandardError(),
+                "a 1.3-nat gap is within reach of 100 draws");
+        assertTrue(
+                n.lowerObjective() <= small.objective(),
+                "the fresh-draw average lies below the contrastive one");
         StepSizeProblem.Estimate large = problem.evaluate(0.08, false);
-        assertTrue(large.noiseIntegrated().gap() <= Math.log(draws + 1) + 1e-9, "closed " + large.noiseIntegrated().gap());
-        assertTrue(ENERGY.exact(shared(0.08)).noiseGap() > 10, "while the gap is " + ENERGY.exact(shared(0.08)).noiseGap());
+        assertTrue(
+                large.noiseIntegrated().gap() <= Math.log(draws + 1) + 1e-9,
+                "closed " + large.noiseIntegrated().gap());
+        assertTrue(
+                ENERGY.exact(shared(0.08)).noiseGap() > 10,
+                "while the gap is " + ENERGY.exact(shared(0.08)).noiseGap());
     }
 }

@@ -7,7 +7,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-
+import java.util.Arrays;
+import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
@@ -15,16 +16,14 @@ import org.junit.jupiter.api.Test;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
 
-import java.util.Arrays;
-import java.util.Random;
-
 /** The objective against a closed form, its Jacobian and derivative against central differences. */
 class StepSizeObjectiveTest {
 
     /** K * sum log|1 - (s^2/2) lambda_i(P)| for a linear generator's energy with Hessian P. */
     static double linearLogDet(LinearGaussianEnergy energy, double s, int steps) {
         DMatrixRMaj precision = energy.precision();
-        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(precision.numRows, false, true);
+        EigenDecomposition_F64<DMatrixRMaj> eig =
+                DecompositionFactory_DDRM.eig(precision.numRows, false, true);
         eig.decompose(precision);
         double sum = 0;
         for (int i = 0; i < precision.numRows; i++) {
@@ -51,32 +50,52 @@ class StepSizeObjectiveTest {
         Random random = new Random(2);
         for (double s : new double[] {0.02, 0.05, 0.1, 0.15}) {
             double exact = linearLogDet(energy, s, steps);
-            StepSizeObjective.Value v = StepSizeObjective.evaluate(energy, constant(s, steps), chain(6, steps, random), false);
+            StepSizeObjective.Value v =
+                    StepSizeObjective.evaluate(
+                            energy, constant(s, steps), chain(6, steps, random), false);
             assertEquals(exact, v.logDet(), 1e-6 * Math.abs(exact), "log|det| at s = " + s);
             int chains = 400;
             double sum = 0;
             double sumSquares = 0;
             for (int n = 0; n < chains; n++) {
-                double o = StepSizeObjective.evaluate(energy, constant(s, steps), chain(6, steps, random), false).objective();
+                double o =
+                        StepSizeObjective.evaluate(
+                                        energy, constant(s, steps), chain(6, steps, random), false)
+                                .objective();
                 sum += o;
                 sumSquares += o * o;
             }
             double mean = sum / chains;
             double standardError = Math.sqrt((sumSquares / chains - mean * mean) / (chains - 1));
             double expected = energy.exact(constant(s, steps)).fixedNoiseObjective();
-            assertTrue(Math.abs(mean - expected) < 3 * standardError,
-                    "s = " + s + ": Monte Carlo " + mean + " +- " + standardError + ", closed form " + expected);
+            assertTrue(
+                    Math.abs(mean - expected) < 3 * standardError,
+                    "s = "
+                            + s
+                            + ": Monte Carlo "
+                            + mean
+                            + " +- "
+                            + standardError
+                            + ", closed form "
+                            + expected);
         }
     }
 
     private static LadderGenerator tinyLadder(NDManager manager) {
-        LadderGenerator g = new LadderGenerator(LadderConfig.builder().setZDims(2, 3).optChannels(8).optImageChannels(1).build());
+        LadderGenerator g =
+                new LadderGenerator(
+                        LadderConfig.builder()
+                                .setZDims(2, 3)
+                                .optChannels(8)
+                                .optImageChannels(1)
+                                .build());
         g.initialize(manager, DataType.FLOAT32, g.inputShapes(1));
         return g;
     }
 
     /** The K-step map with fixed noise, run in float64 through the energy's gradients. */
-    private static double[] map(LatentEnergy energy, double[] stepSizes, double[] start, double[][] noise) {
+    private static double[] map(
+            LatentEnergy energy, double[] stepSizes, double[] start, double[][] noise) {
         int d = start.length;
         double[] e = start.clone();
         double[] u = new double[1];
@@ -120,7 +139,9 @@ class StepSizeObjectiveTest {
                         scale = Math.max(scale, Math.abs(fd));
                     }
                 }
-                assertTrue(worst < 1e-6 * scale, "largest difference " + worst + " against entries up to " + scale);
+                assertTrue(
+                        worst < 1e-6 * scale,
+                        "largest difference " + worst + " against entries up to " + scale);
             }
         }
     }
@@ -135,19 +156,33 @@ class StepSizeObjectiveTest {
                 int steps = 6;
                 StepSizeObjective.Chain c = chain(energy.dimension(), steps, new Random(6));
                 for (double s : new double[] {0.04, 0.1}) {
-                    StepSizeObjective.Value v = StepSizeObjective.evaluate(energy, constant(s, steps), c, true);
+                    StepSizeObjective.Value v =
+                            StepSizeObjective.evaluate(energy, constant(s, steps), c, true);
                     double h = 1e-5;
-                    double plus = StepSizeObjective.evaluate(energy, constant(s + h, steps), c, false).objective();
-                    double minus = StepSizeObjective.evaluate(energy, constant(s - h, steps), c, false).objective();
+                    double plus =
+                            StepSizeObjective.evaluate(energy, constant(s + h, steps), c, false)
+                                    .objective();
+                    double minus =
+                            StepSizeObjective.evaluate(energy, constant(s - h, steps), c, false)
+                                    .objective();
                     double central = (plus - minus) / (2 * h);
-                    assertEquals(central, v.sharedGradient(), 1e-4 * Math.abs(central), "shared s = " + s);
+                    assertEquals(
+                            central,
+                            v.sharedGradient(),
+                            1e-4 * Math.abs(central),
+                            "shared s = " + s);
                     // one step's own size
                     double[] up = constant(s, steps);
                     double[] down = constant(s, steps);
                     up[2] += h;
                     down[2] -= h;
-                    double perStep = (StepSizeObjective.evaluate(energy, up, c, false).objective() - StepSizeObjective.evaluate(energy, down, c, false).objective()) / (2 * h);
-                    assertEquals(perStep, v.gradient()[2], 1e-4 * Math.abs(perStep), "s_3 at s = " + s);
+                    double perStep =
+                            (StepSizeObjective.evaluate(energy, up, c, false).objective()
+                                            - StepSizeObjective.evaluate(energy, down, c, false)
+                                                    .objective())
+                                    / (2 * h);
+                    assertEquals(
+                            perStep, v.gradient()[2], 1e-4 * Math.abs(perStep), "s_3 at s = " + s);
                 }
             }
         }
@@ -169,7 +204,10 @@ class StepSizeObjectiveTest {
                 for (int i = 0; i < 5; i++) {
                     energy.evaluate(points, 3, energies, gradients);
                 }
-                assertEquals(before, manager.getManagedArrays().size(), "arrays left in the energy's managers by 5 evaluations");
+                assertEquals(
+                        before,
+                        manager.getManagedArrays().size(),
+                        "arrays left in the energy's managers by 5 evaluations");
             }
         }
     }

@@ -5,11 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 /**
  * The searches on an energy shaped like a generator's: a sharp well at 0 whose curvature falls to
@@ -54,8 +53,8 @@ class StepSizeSearchTest {
 
     /**
      * The paper's objective E[log q_s(e_K) + U(e_K)] of the one-dimensional well with the noise
-     * integrated out exactly: q_s propagated on a fine grid, each step a deterministic move then
-     * a Gaussian of variance s^2.
+     * integrated out exactly: q_s propagated on a fine grid, each step a deterministic move then a
+     * Gaussian of variance s^2.
      */
     static double exactObjective(double s, int steps) {
         int n = 6001;
@@ -85,7 +84,12 @@ class StepSizeSearchTest {
         double mass = 0;
         for (int i = 0; i < n; i++) {
             if (q[i] > 0) {
-                objective += q[i] * (Math.log(q[i]) + x[i] * x[i] / 2 + Math.log(Math.cosh(20 * x[i]))) * dx;
+                objective +=
+                        q[i]
+                                * (Math.log(q[i])
+                                        + x[i] * x[i] / 2
+                                        + Math.log(Math.cosh(20 * x[i])))
+                                * dx;
                 mass += q[i] * dx;
             }
         }
@@ -107,30 +111,58 @@ class StepSizeSearchTest {
         }
         assertEquals(0.14, bestAt, 1e-12, "the true optimum");
         assertEquals(2.60, best, 0.01);
-        double paper = StepSizeSearch.grid(problem, grid, StepSizeSearch.Selection.DEFAULT, e -> {}).best()[0];
-        double admissible = StepSizeSearch.grid(problem, grid, StepSizeSearch.Selection.ADMISSIBLE, e -> {}).best()[0];
-        assertTrue(exactObjective(paper, 10) - best < 0.4, "the paper's rule picks " + paper + ", " + (exactObjective(paper, 10) - best) + " nats from the optimum");
+        double paper =
+                StepSizeSearch.grid(problem, grid, StepSizeSearch.Selection.DEFAULT, e -> {})
+                        .best()[0];
+        double admissible =
+                StepSizeSearch.grid(problem, grid, StepSizeSearch.Selection.ADMISSIBLE, e -> {})
+                        .best()[0];
+        assertTrue(
+                exactObjective(paper, 10) - best < 0.4,
+                "the paper's rule picks "
+                        + paper
+                        + ", "
+                        + (exactObjective(paper, 10) - best)
+                        + " nats from the optimum");
         assertEquals(0.06, admissible, 1e-12);
-        assertEquals(8.88, exactObjective(admissible, 10), 0.01, "the admissible rule's choice, 6.3 nats worse");
+        assertEquals(
+                8.88,
+                exactObjective(admissible, 10),
+                0.01,
+                "the admissible rule's choice, 6.3 nats worse");
     }
 
     @Test
     void gridChoosesTheLowestAdmissibleStepSizeNotTheLowestEstimate() {
         StepSizeProblem problem = new StepSizeProblem(new WellEnergy(1), 400, 10, new Random(1));
         double[] grid = {0.02, 0.04, 0.06, 0.08, 0.10, 0.12, 0.14, 0.16, 0.18, 0.20};
-        StepSizeSearch.Result result = StepSizeSearch.grid(problem, grid, StepSizeSearch.Selection.ADMISSIBLE, e -> {});
+        StepSizeSearch.Result result =
+                StepSizeSearch.grid(problem, grid, StepSizeSearch.Selection.ADMISSIBLE, e -> {});
         List<StepSizeProblem.Estimate> trace = result.trace();
         for (StepSizeProblem.Estimate e : trace) {
             double s = e.stepSizes()[0];
             assertTrue(e.isFinite(), "s = " + s);
-            assertEquals(s < FOLD, e.isAdmissible(), "admissible at s = " + s + ", smallest factor " + e.minEigenvalue());
+            assertEquals(
+                    s < FOLD,
+                    e.isAdmissible(),
+                    "admissible at s = " + s + ", smallest factor " + e.minEigenvalue());
         }
-        StepSizeProblem.Estimate lowest = trace.stream().min((a, b) -> Double.compare(a.objective(), b.objective())).orElseThrow();
-        assertFalse(lowest.isAdmissible(), "the raw minimum should lie past the fold, at " + lowest.stepSizes()[0]);
+        StepSizeProblem.Estimate lowest =
+                trace.stream()
+                        .min((a, b) -> Double.compare(a.objective(), b.objective()))
+                        .orElseThrow();
+        assertFalse(
+                lowest.isAdmissible(),
+                "the raw minimum should lie past the fold, at " + lowest.stepSizes()[0]);
         assertNotNull(result.best());
         assertEquals(0.06, result.best()[0], 1e-12, "the admissible minimiser");
-        StepSizeSearch.Result asThePaper = StepSizeSearch.grid(problem, grid, StepSizeSearch.Selection.LOWEST_FINITE, e -> {});
-        assertEquals(lowest.stepSizes()[0], asThePaper.best()[0], 0, "the paper's rule takes the lowest finite estimate");
+        StepSizeSearch.Result asThePaper =
+                StepSizeSearch.grid(problem, grid, StepSizeSearch.Selection.LOWEST_FINITE, e -> {});
+        assertEquals(
+                lowest.stepSizes()[0],
+                asThePaper.best()[0],
+                0,
+                "the paper's rule takes the lowest finite estimate");
     }
 
     @Test
@@ -138,10 +170,25 @@ class StepSizeSearchTest {
         StepSizeProblem problem = new StepSizeProblem(new WellEnergy(1), 200, 10, new Random(2));
         double[] start = new double[10];
         Arrays.fill(start, 0.03);
-        StepSizeSearch.Result result = StepSizeSearch.gradient(problem, start, false, 25, 0.1, StepSizeSearch.Selection.ADMISSIBLE, e -> {});
-        assertTrue(result.trace().stream().anyMatch(e -> !e.isAdmissible()), "the descent should reach the fold and step back");
+        StepSizeSearch.Result result =
+                StepSizeSearch.gradient(
+                        problem,
+                        start,
+                        false,
+                        25,
+                        0.1,
+                        StepSizeSearch.Selection.ADMISSIBLE,
+                        e -> {});
+        assertTrue(
+                result.trace().stream().anyMatch(e -> !e.isAdmissible()),
+                "the descent should reach the fold and step back");
         assertTrue(result.bestEstimate().isAdmissible());
         double s = result.bestShared();
-        assertTrue(s < FOLD && s > 0.05, "gradient minimiser " + s + " should lie between the grid's 0.06 and the fold " + FOLD);
+        assertTrue(
+                s < FOLD && s > 0.05,
+                "gradient minimiser "
+                        + s
+                        + " should lie between the grid's 0.06 and the fold "
+                        + FOLD);
     }
 }

@@ -12,7 +12,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.util.Progress;
-
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.shortrun.InputException;
 import org.shortrun.RandomStream;
@@ -20,22 +22,31 @@ import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.StepSizeTuning;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
 /** A step-size study run as a library user would: no command, a tiny generator, two images. */
 class StepSizeStudyTest {
 
     private static LadderGenerator tinyLadder(NDManager manager) {
-        LadderGenerator g = new LadderGenerator(LadderConfig.builder().setZDims(2, 3).optChannels(8).optImageChannels(1).build());
+        LadderGenerator g =
+                new LadderGenerator(
+                        LadderConfig.builder()
+                                .setZDims(2, 3)
+                                .optChannels(8)
+                                .optImageChannels(1)
+                                .build());
         g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(7), g.inputShapes(1));
         return g;
     }
 
     private static StepSizeStudy.Builder study(NDManager manager) {
-        NDArray images = RandomStream.seeded(3).uniform(manager, 1f, new Shape(2, 1, 32, 32), DataType.FLOAT32);
-        return StepSizeStudy.builder().setGenerator(tinyLadder(manager)).setImages(images).setSteps(3).setSigma(0.3f).optGrid(new double[] {0.02, 0.05, 0.1});
+        NDArray images =
+                RandomStream.seeded(3)
+                        .uniform(manager, 1f, new Shape(2, 1, 32, 32), DataType.FLOAT32);
+        return StepSizeStudy.builder()
+                .setGenerator(tinyLadder(manager))
+                .setImages(images)
+                .setSteps(3)
+                .setSigma(0.3f)
+                .optGrid(new double[] {0.02, 0.05, 0.1});
     }
 
     @Test
@@ -43,27 +54,33 @@ class StepSizeStudyTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             List<Map<String, Object>> lines = new ArrayList<>();
             long[] progressed = {0, 0};
-            Progress progress = new Progress() {
-                @Override
-                public void reset(String message, long max, String trailingMessage) {
-                    progressed[0] = max;
-                }
+            Progress progress =
+                    new Progress() {
+                        @Override
+                        public void reset(String message, long max, String trailingMessage) {
+                            progressed[0] = max;
+                        }
 
-                @Override
-                public void start(long initialProgress) {}
+                        @Override
+                        public void start(long initialProgress) {}
 
-                @Override
-                public void end() {}
+                        @Override
+                        public void end() {}
 
-                @Override
-                public void increment(long increment) {
-                    progressed[1] += increment;
-                }
+                        @Override
+                        public void increment(long increment) {
+                            progressed[1] += increment;
+                        }
 
-                @Override
-                public void update(long done, String message) {}
-            };
-            StepSizeStudy built = study(manager).optProgress(progress).optListener(lines::add).optSummaryField("iteration", 5L).build();
+                        @Override
+                        public void update(long done, String message) {}
+                    };
+            StepSizeStudy built =
+                    study(manager)
+                            .optProgress(progress)
+                            .optListener(lines::add)
+                            .optSummaryField("iteration", 5L)
+                            .build();
             assertEquals(5, built.getDimension());
             StepSizeStudy.Result result = built.run(manager);
             assertEquals(3, lines.size());
@@ -77,7 +94,9 @@ class StepSizeStudyTest {
             assertEquals(2, summary.get("examples"));
             assertEquals(3, summary.get("steps"));
             assertEquals(5L, summary.get("iteration"));
-            StepSizeProblem.Estimate lowest = StepSizeSearch.lowest(result.grid().trace(), StepSizeSearch.Selection.LOWEST_FINITE);
+            StepSizeProblem.Estimate lowest =
+                    StepSizeSearch.lowest(
+                            result.grid().trace(), StepSizeSearch.Selection.LOWEST_FINITE);
             assertNotNull(lowest, "small s on a tiny model gives finite estimates");
             assertEquals(lowest.sharedStepSize(), (Double) summary.get("lowest_minimiser"), 0);
             assertEquals(lowest.sharedStepSize(), (Double) summary.get("minimiser"), 0);
@@ -90,9 +109,16 @@ class StepSizeStudyTest {
     void theSameSeedGivesTheSameEstimatesAndGradientFollowsTheGrid() {
         try (NDManager manager = NDManager.newBaseManager()) {
             List<Map<String, Object>> lines = new ArrayList<>();
-            StepSizeStudy.Result a = study(manager).optGradient(0.05, 2, 0.1, false).optListener(lines::add).build().run(manager);
-            StepSizeStudy.Result b = study(manager).optGradient(0.05, 2, 0.1, false).build().run(manager);
-            assertEquals(a.grid().trace().get(1).objective(), b.grid().trace().get(1).objective(), 0);
+            StepSizeStudy.Result a =
+                    study(manager)
+                            .optGradient(0.05, 2, 0.1, false)
+                            .optListener(lines::add)
+                            .build()
+                            .run(manager);
+            StepSizeStudy.Result b =
+                    study(manager).optGradient(0.05, 2, 0.1, false).build().run(manager);
+            assertEquals(
+                    a.grid().trace().get(1).objective(), b.grid().trace().get(1).objective(), 0);
             assertNotNull(a.gradient());
             assertEquals("gradient", lines.get(lines.size() - 1).get("search"));
             assertTrue(a.summary().containsKey("gradient_minimiser"));
@@ -103,21 +129,41 @@ class StepSizeStudyTest {
     void badSettingsAreRefused() {
         try (NDManager manager = NDManager.newBaseManager()) {
             assertThrows(IllegalArgumentException.class, () -> study(manager).setSteps(0).build());
-            assertThrows(IllegalArgumentException.class, () -> study(manager).optGrid(new double[0]).build());
-            assertThrows(IllegalArgumentException.class, () -> study(manager).optGradient(0, 2, 0.1, false).build());
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> study(manager).optGrid(new double[0]).build());
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> study(manager).optGradient(0, 2, 0.1, false).build());
         }
     }
 
     @Test
     void gridsAndRulesParseAsTheCommandTakesThem() {
-        assertArrayEquals(new double[] {0.01, 0.02, 0.03}, StepSizeTuning.parseGrid("--grid", "0.01:0.03:0.01"), 0);
-        assertArrayEquals(new double[] {0.02, 0.05}, StepSizeTuning.parseGrid("--grid", "0.02, 0.05"), 0);
-        InputException e = assertThrows(InputException.class, () -> StepSizeTuning.parseGrid("--grid", "0.1:0.01:0.01"));
-        assertEquals("--grid '0.1:0.01:0.01': STEP must be positive and TO at least FROM", e.getMessage());
+        assertArrayEquals(
+                new double[] {0.01, 0.02, 0.03},
+                StepSizeTuning.parseGrid("--grid", "0.01:0.03:0.01"),
+                0);
+        assertArrayEquals(
+                new double[] {0.02, 0.05}, StepSizeTuning.parseGrid("--grid", "0.02, 0.05"), 0);
+        InputException e =
+                assertThrows(
+                        InputException.class,
+                        () -> StepSizeTuning.parseGrid("--grid", "0.1:0.01:0.01"));
+        assertEquals(
+                "--grid '0.1:0.01:0.01': STEP must be positive and TO at least FROM",
+                e.getMessage());
         assertThrows(InputException.class, () -> StepSizeTuning.parseGrid("--grid", "0.1,-1"));
-        assertEquals(StepSizeSearch.Selection.LOWEST_FINITE, StepSizeSearch.Selection.parse("--select", "lowest"));
+        assertEquals(
+                StepSizeSearch.Selection.LOWEST_FINITE,
+                StepSizeSearch.Selection.parse("--select", "lowest"));
         assertEquals("lowest", StepSizeSearch.Selection.LOWEST_FINITE.label());
-        assertEquals("--select must be lowest or admissible, got 'best'", assertThrows(InputException.class, () -> StepSizeSearch.Selection.parse("--select", "best")).getMessage());
+        assertEquals(
+                "--select must be lowest or admissible, got 'best'",
+                assertThrows(
+                                InputException.class,
+                                () -> StepSizeSearch.Selection.parse("--select", "best"))
+                        .getMessage());
     }
 
     /** The gradient descent reports its progress too, once per evaluation, after the grid's. */
@@ -126,29 +172,37 @@ class StepSizeStudyTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             List<String> phases = new ArrayList<>();
             long[] increments = {0};
-            Progress progress = new Progress() {
-                @Override
-                public void reset(String message, long max, String trailingMessage) {
-                    phases.add(message + " " + max + " after " + increments[0]);
-                }
+            Progress progress =
+                    new Progress() {
+                        @Override
+                        public void reset(String message, long max, String trailingMessage) {
+                            phases.add(message + " " + max + " after " + increments[0]);
+                        }
 
-                @Override
-                public void start(long initialProgress) {}
+                        @Override
+                        public void start(long initialProgress) {}
 
-                @Override
-                public void end() {}
+                        @Override
+                        public void end() {}
 
-                @Override
-                public void increment(long increment) {
-                    increments[0] += increment;
-                }
+                        @Override
+                        public void increment(long increment) {
+                            increments[0] += increment;
+                        }
 
-                @Override
-                public void update(long done, String message) {}
-            };
-            study(manager).optGradient(0.05, 2, 0.1, true).optProgress(progress).build().run(manager);
+                        @Override
+                        public void update(long done, String message) {}
+                    };
+            study(manager)
+                    .optGradient(0.05, 2, 0.1, true)
+                    .optProgress(progress)
+                    .build()
+                    .run(manager);
             assertEquals(List.of("s 3 after 0", "gradient 3 after 3"), phases);
-            assertEquals(6, increments[0], "three grid points, two gradient steps and the point they reach");
+            assertEquals(
+                    6,
+                    increments[0],
+                    "three grid points, two gradient steps and the point they reach");
         }
     }
 }

@@ -12,35 +12,41 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shortrun.InputException;
 import org.shortrun.RandomStream;
 import org.shortrun.model.LadderGenerator;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-
-/** Alternating back-propagation: persistent chains, their update, and their place in checkpoints. */
+/**
+ * Alternating back-propagation: persistent chains, their update, and their place in checkpoints.
+ */
 class AbpTest {
 
     static LearningConfig abp(long iterations, long checkpointEvery) {
-        return TrainingRunTest.config(iterations, checkpointEvery).toBuilder().optMethod(Method.ABP).optSteps(1).optStepSize(0.3f).optSigma(0.3f).build();
+        return TrainingRunTest.config(iterations, checkpointEvery).toBuilder()
+                .optMethod(Method.ABP)
+                .optSteps(1)
+                .optStepSize(0.3f)
+                .optSigma(0.3f)
+                .build();
     }
 
     /**
      * One step continues each example's own chain: the kept latents are e0 - (s^2/2)(grad/(2
-     * sigma^2) + e0) + s eps, recomputed here in float64 from the latents kept before, the
-     * float64 generator's gradient and the iteration's noise; other examples' latents stay.
+     * sigma^2) + e0) + s eps, recomputed here in float64 from the latents kept before, the float64
+     * generator's gradient and the iteration's noise; other examples' latents stay.
      */
     @Test
     void aStepContinuesTheBatchsPersistentChainsAndKeepsTheirEnd() {
         LearningConfig config = abp(3, 0);
         int[] batch = {7, 2, 9, 4};
-        try (NDManager manager = NDManager.newBaseManager(); Learner learner = new Learner(TrainingRunTest.MODEL, config, manager)) {
+        try (NDManager manager = NDManager.newBaseManager();
+                Learner learner = new Learner(TrainingRunTest.MODEL, config, manager)) {
             learner.prepareFor(10);
             PersistentLatents kept = learner.getPersistentLatents();
             ArraySource source = new ArraySource(10, 3, -1);
@@ -53,12 +59,20 @@ class AbpTest {
             NDList e = new NDList();
             int[] z = TrainingRunTest.MODEL.getZDims();
             for (int l = 0; l < z.length; l++) {
-                NDArray a = manager.create(start.get(l), new ai.djl.ndarray.types.Shape(batch.length, z[l]));
+                NDArray a =
+                        manager.create(
+                                start.get(l), new ai.djl.ndarray.types.Shape(batch.length, z[l]));
                 a.setRequiresGradient(true);
                 e.add(a);
             }
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray residual = x.toType(DataType.FLOAT64, false).sub(reference.forward(new ParameterStore(manager, false), e, true).singletonOrThrow());
+                NDArray residual =
+                        x.toType(DataType.FLOAT64, false)
+                                .sub(
+                                        reference
+                                                .forward(
+                                                        new ParameterStore(manager, false), e, true)
+                                                .singletonOrThrow());
                 collector.backward(residual.square().sum());
             }
             RandomStream noise = RandomStream.ofIteration(config.getSeed(), 0);
@@ -68,10 +82,15 @@ class AbpTest {
             for (int l = 0; l < z.length; l++) {
                 double[] e0 = start.get(l);
                 double[] grad = e.get(l).getGradient().toDoubleArray();
-                float[] eps = noise.normal(manager, new ai.djl.ndarray.types.Shape(batch.length, z[l])).toFloatArray();
+                float[] eps =
+                        noise.normal(manager, new ai.djl.ndarray.types.Shape(batch.length, z[l]))
+                                .toFloatArray();
                 expected[l] = new double[e0.length];
                 for (int i = 0; i < e0.length; i++) {
-                    expected[l][i] = e0[i] - s * s / 2 * (grad[i] / (2 * sigma * sigma) + e0[i]) + s * eps[i];
+                    expected[l][i] =
+                            e0[i]
+                                    - s * s / 2 * (grad[i] / (2 * sigma * sigma) + e0[i])
+                                    + s * eps[i];
                 }
             }
 
@@ -79,7 +98,11 @@ class AbpTest {
             List<double[]> after = toDoubles(kept.gather(manager, batch));
             for (int l = 0; l < z.length; l++) {
                 for (int i = 0; i < expected[l].length; i++) {
-                    assertEquals(expected[l][i], after.get(l)[i], 1e-4 * Math.max(1, Math.abs(expected[l][i])), "layer " + l + " value " + i);
+                    assertEquals(
+                            expected[l][i],
+                            after.get(l)[i],
+                            1e-4 * Math.max(1, Math.abs(expected[l][i])),
+                            "layer " + l + " value " + i);
                 }
             }
             List<double[]> stillUntouched = toDoubles(kept.gather(manager, new int[] {0, 1, 3}));
@@ -97,18 +120,39 @@ class AbpTest {
     void aResumedRunRepeatsAnUninterruptedOneLatentsIncluded(@TempDir Path dir) throws IOException {
         LearningConfig config = abp(4, 2);
         Path whole = dir.resolve("whole");
-        try (NDManager manager = NDManager.newBaseManager(); Learner learner = new Learner(TrainingRunTest.MODEL, config, manager)) {
-            TrainingRun.builder().setLearner(learner).setSource(new ArraySource(10, 3, -1)).optOutput(whole).build().run(manager);
+        try (NDManager manager = NDManager.newBaseManager();
+                Learner learner = new Learner(TrainingRunTest.MODEL, config, manager)) {
+            TrainingRun.builder()
+                    .setLearner(learner)
+                    .setSource(new ArraySource(10, 3, -1))
+                    .optOutput(whole)
+                    .build()
+                    .run(manager);
         }
         Path split = dir.resolve("split");
-        try (NDManager manager = NDManager.newBaseManager(); Learner learner = new Learner(TrainingRunTest.MODEL, abp(2, 2), manager)) {
-            TrainingRun.builder().setLearner(learner).setSource(new ArraySource(10, 3, -1)).optOutput(split).build().run(manager);
+        try (NDManager manager = NDManager.newBaseManager();
+                Learner learner = new Learner(TrainingRunTest.MODEL, abp(2, 2), manager)) {
+            TrainingRun.builder()
+                    .setLearner(learner)
+                    .setSource(new ArraySource(10, 3, -1))
+                    .optOutput(split)
+                    .build()
+                    .run(manager);
         }
-        try (NDManager manager = NDManager.newBaseManager(); Learner learner = Checkpoint.read(split).restore(config, manager)) {
-            TrainingRun.builder().setLearner(learner).setSource(new ArraySource(10, 3, -1)).optOutput(split).build().run(manager);
+        try (NDManager manager = NDManager.newBaseManager();
+                Learner learner = Checkpoint.read(split).restore(config, manager)) {
+            TrainingRun.builder()
+                    .setLearner(learner)
+                    .setSource(new ArraySource(10, 3, -1))
+                    .optOutput(split)
+                    .build()
+                    .run(manager);
         }
         for (String file : new String[] {"parameters.bin", "optimizer.bin", "latents.bin"}) {
-            assertArrayEquals(Files.readAllBytes(whole.resolve("checkpoint").resolve(file)), Files.readAllBytes(split.resolve("checkpoint").resolve(file)), file);
+            assertArrayEquals(
+                    Files.readAllBytes(whole.resolve("checkpoint").resolve(file)),
+                    Files.readAllBytes(split.resolve("checkpoint").resolve(file)),
+                    file);
         }
         // 10 examples of 4 + 6 dimensions, after a header of two ints
         assertEquals(8 + 10 * 10 * 4, Files.size(whole.resolve("checkpoint/latents.bin")));
@@ -117,21 +161,34 @@ class AbpTest {
     @Test
     void damagedOrMismatchedLatentsAreRefused(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("run");
-        try (NDManager manager = NDManager.newBaseManager(); Learner learner = new Learner(TrainingRunTest.MODEL, abp(1, 0), manager)) {
-            TrainingRun.builder().setLearner(learner).setSource(new ArraySource(10, 3, -1)).optOutput(out).build().run(manager);
+        try (NDManager manager = NDManager.newBaseManager();
+                Learner learner = new Learner(TrainingRunTest.MODEL, abp(1, 0), manager)) {
+            TrainingRun.builder()
+                    .setLearner(learner)
+                    .setSource(new ArraySource(10, 3, -1))
+                    .optOutput(out)
+                    .build()
+                    .run(manager);
         }
-        try (NDManager manager = NDManager.newBaseManager(); Learner learner = Checkpoint.read(out).restore(abp(2, 0), manager)) {
+        try (NDManager manager = NDManager.newBaseManager();
+                Learner learner = Checkpoint.read(out).restore(abp(2, 0), manager)) {
             InputException e = assertThrows(InputException.class, () -> learner.prepareFor(12));
-            assertEquals("the checkpoint keeps persistent latents for 10 training examples, but the data has 12", e.getMessage());
+            assertEquals(
+                    "the checkpoint keeps persistent latents for 10 training examples, but the data"
+                            + " has 12",
+                    e.getMessage());
         }
         Path latents = out.resolve("checkpoint/latents.bin");
         byte[] bytes = Files.readAllBytes(latents);
         bytes[20] ^= 4;
         Files.write(latents, bytes);
         InputException e = assertThrows(InputException.class, () -> Checkpoint.read(out));
-        assertEquals(latents + " is damaged: it does not match the SHA-256 recorded in state.json", e.getMessage());
+        assertEquals(
+                latents + " is damaged: it does not match the SHA-256 recorded in state.json",
+                e.getMessage());
         Files.delete(latents);
         e = assertThrows(InputException.class, () -> Checkpoint.read(out));
-        assertTrue(e.getMessage().endsWith("latents.bin is damaged: it is missing"), e.getMessage());
+        assertTrue(
+                e.getMessage().endsWith("latents.bin is damaged: it is missing"), e.getMessage());
     }
 }

@@ -3,12 +3,11 @@ package org.shortrun.training;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import java.util.Random;
 
 /**
- * Random images in [-1, 1] for tests; optionally fails when asked for a given batch, or serves
- * NaN pixels from a given batch on.
+ * Random images in [-1, 1] for tests; optionally fails when asked for a given batch, or serves NaN
+ * pixels from a given batch on.
  */
 final class ArraySource implements ImageSource {
 
@@ -22,15 +21,18 @@ final class ArraySource implements ImageSource {
         this(count, seed, failAtCall, -1);
     }
 
-    /** A source whose batches hold NaN from the {@code nanFromCall}-th on, so that the loss diverges. */
+    /**
+     * A source whose batches hold NaN from the {@code nanFromCall}-th on, so that the loss
+     * diverges.
+     */
     static ArraySource poisoned(int count, long seed, int nanFromCall) {
         return new ArraySource(count, seed, -1, nanFromCall);
     }
 
     /**
-     * A source whose batches from the {@code fromCall}-th on hold only the value {@code value}:
-     * NaN makes the loss diverge; a large finite value makes outliers whose loss is still
-     * finite in float32 but whose gradients' squares are not.
+     * A source whose batches from the {@code fromCall}-th on hold only the value {@code value}: NaN
+     * makes the loss diverge; a large finite value makes outliers whose loss is still finite in
+     * float32 but whose gradients' squares are not.
      */
     static ArraySource outliers(int count, long seed, int fromCall, float value) {
         return new ArraySource(count, seed, -1, fromCall, value);

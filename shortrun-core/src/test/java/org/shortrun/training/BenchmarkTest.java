@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /** A benchmark times only the iterations after its warm-up, and samples memory where asked. */
 class BenchmarkTest {
@@ -26,7 +25,10 @@ class BenchmarkTest {
         assertEquals(3, result.seconds().size(), result.seconds().toString());
         assertTrue(result.seconds().stream().allMatch(s -> s > 0), result.seconds().toString());
         assertEquals(result.seconds().stream().sorted().toList().get(1), result.medianSeconds(), 0);
-        assertEquals(result.seconds().stream().mapToDouble(Double::doubleValue).min().orElseThrow(), result.minSeconds(), 0);
+        assertEquals(
+                result.seconds().stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
+                result.minSeconds(),
+                0);
         // iteration 9 never ran, so only iteration 2 was sampled
         assertEquals(List.of("2"), List.copyOf(result.residentMegabytes().keySet()));
         assertTrue(result.residentMegabytes().get("2") > 0, result.residentMegabytes().toString());
@@ -37,7 +39,11 @@ class BenchmarkTest {
     @Test
     void aWarmupThatLeavesNothingToTimeIsRefused() {
         Benchmark.Builder builder =
-                Benchmark.builder().setModel(TrainingRunTest.MODEL).setLearningConfig(TrainingRunTest.config(2, 0)).setSource(new ArraySource(10, 3, -1)).optWarmup(2);
+                Benchmark.builder()
+                        .setModel(TrainingRunTest.MODEL)
+                        .setLearningConfig(TrainingRunTest.config(2, 0))
+                        .setSource(new ArraySource(10, 3, -1))
+                        .optWarmup(2);
         assertThrows(IllegalArgumentException.class, builder::build);
     }
 }

@@ -13,7 +13,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shortrun.InputException;
@@ -25,16 +28,18 @@ import org.shortrun.model.LadderEncoder;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.model.Parameterisation;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-
-/** Ladder-VAE, VAE and GLO in the learner: their losses and updates, their checkpoints, their inference of held-out images. */
+/**
+ * Ladder-VAE, VAE and GLO in the learner: their losses and updates, their checkpoints, their
+ * inference of held-out images.
+ */
 class ComparisonMethodsTest {
 
     static LearningConfig config(Method method, long iterations, long checkpointEvery) {
-        return TrainingRunTest.config(iterations, checkpointEvery).toBuilder().optMethod(method).optKlWarmup(2).optCodeLearningRate(0.05f).build();
+        return TrainingRunTest.config(iterations, checkpointEvery).toBuilder()
+                .optMethod(method)
+                .optKlWarmup(2)
+                .optCodeLearningRate(0.05f)
+                .build();
     }
 
     /**
@@ -46,14 +51,25 @@ class ComparisonMethodsTest {
     void theNegativeElboIsTheFloat64Recomputation() {
         for (Method method : new Method[] {Method.LVAE, Method.VAE}) {
             LearningConfig config = config(method, 5, 0).toBuilder().optKlWarmup(4).build();
-            try (NDManager manager = NDManager.newBaseManager(); Learner learner = new Learner(TrainingRunTest.MODEL, config, manager)) {
+            try (NDManager manager = NDManager.newBaseManager();
+                    Learner learner = new Learner(TrainingRunTest.MODEL, config, manager)) {
                 NDArray x = new ArraySource(8, 3, -1).batch(manager, new int[] {0, 1, 2, 3});
                 for (int t = 0; t < 2; t++) {
                     LadderGenerator g = learner.getGenerator().copyAs(DataType.FLOAT64, manager);
                     LadderEncoder e = learner.getEncoder().copyAs(DataType.FLOAT64, manager);
-                    AmortisedPosterior posterior = method == Method.LVAE ? AmortisedPosterior.ladder() : AmortisedPosterior.independent();
+                    AmortisedPosterior posterior =
+                            method == Method.LVAE
+                                    ? AmortisedPosterior.ladder()
+                                    : AmortisedPosterior.independent();
                     NDArray x64 = x.toType(DataType.FLOAT64, false);
-                    AmortisedPosterior.Pass pass = posterior.pass(g, e, new ParameterStore(manager, false), x64, RandomStream.ofIteration(config.getSeed(), t), false);
+                    AmortisedPosterior.Pass pass =
+                            posterior.pass(
+                                    g,
+                                    e,
+                                    new ParameterStore(manager, false),
+                                    x64,
+                                    RandomStream.ofIteration(config.getSeed(), t),
+                                    false);
                     double sse = x64.sub(pass.reconstruction()).square().sum().getDouble();
                     double kl = pass.kl().sum().getDouble();
                     double sigma = config.getSigma();
@@ -61,7 +77,11 @@ class ComparisonMethodsTest {
                     double expected = sse / (2 * sigma * sigma) + t / 4.0 * kl;
                     float loss = learner.step(x);
                     assertEquals(expected, loss, 1e-4 * expected, method + " iteration " + t);
-                    assertEquals(sse, learner.getLastSquaredError(), 1e-4 * sse, method + " iteration " + t);
+                    assertEquals(
+                            sse,
+                            learner.getLastSquaredError(),
+                            1e-4 * sse,
+                            method + " iteration " + t);
                     assertTrue(kl > 0);
                 }
             }
@@ -69,14 +89,15 @@ class ComparisonMethodsTest {
     }
 
     /**
-     * GLO's step: the kept codes are proj(z - rate d/dz ||x - g(z)||^2), recomputed in float64
-     * from the codes kept before; other examples' codes stay; every code stays on the sphere.
+     * GLO's step: the kept codes are proj(z - rate d/dz ||x - g(z)||^2), recomputed in float64 from
+     * the codes kept before; other examples' codes stay; every code stays on the sphere.
      */
     @Test
     void aGloStepMovesTheBatchsCodesAndKeepsThemOnTheSphere() {
         LearningConfig config = config(Method.GLO, 3, 0);
         int[] batch = {7, 2, 9, 4};
-        try (NDManager manager = NDManager.newBaseManager(); Learner learner = new Learner(TrainingRunTest.MODEL, config, manager)) {
+        try (NDManager manager = NDManager.newBaseManager();
+                Learner learner = new Learner(TrainingRunTest.MODEL, config, manager)) {
             learner.prepareFor(10);
             PersistentLatents codes = learner.getPersistentLatents();
             NDArray x = new ArraySource(10, 3, -1).batch(manager, batch);
@@ -88,7 +109,15 @@ class ComparisonMethodsTest {
                 z.add(c);
             }
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                collector.backward(x.toType(DataType.FLOAT64, false).sub(reference.forward(new ParameterStore(manager, false), z, true).singletonOrThrow()).square().sum());
+                collector.backward(
+                        x.toType(DataType.FLOAT64, false)
+                                .sub(
+                                        reference
+                                                .forward(
+                                                        new ParameterStore(manager, false), z, true)
+                                                .singletonOrThrow())
+                                .square()
+                                .sum());
             }
             List<double[]> expected = new java.util.ArrayList<>();
             for (NDArray c : z) {
@@ -121,7 +150,10 @@ class ComparisonMethodsTest {
                     assertEquals(1, n, 1e-5);
                 }
             }
-            assertArrayEquals(untouched, codes.gather(manager, new int[] {0, 1, 3}).get(1).toFloatArray(), 0f);
+            assertArrayEquals(
+                    untouched,
+                    codes.gather(manager, new int[] {0, 1, 3}).get(1).toFloatArray(),
+                    0f);
         }
     }
 
@@ -133,16 +165,18 @@ class ComparisonMethodsTest {
             z.setRequiresGradient(true);
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 // d/dz (z . (1, 2)) = (1, 2)
-                collector.backward(z.mul(manager.create(new float[] {1, 2}, new Shape(1, 2))).sum());
+                collector.backward(
+                        z.mul(manager.create(new float[] {1, 2}, new Shape(1, 2))).sum());
             }
             NDList next = new ProjectedGradient(1, 0.1f).step(new NDList(z), manager);
-            assertArrayEquals(new float[] {0.6401844f, 0.7682213f}, next.get(0).toFloatArray(), 1e-6f);
+            assertArrayEquals(
+                    new float[] {0.6401844f, 0.7682213f}, next.get(0).toFloatArray(), 1e-6f);
         }
     }
 
     /**
-     * Codes (1, 0), (0, 1), (1, 1), (2, 2): mean (1, 1); deviations (0, -1), (-1, 0), (0, 0),
-     * (1, 1); covariance with n - 1 = 3: [[2/3, 1/3], [1/3, 2/3]] (plus the 1e-6 ridge).
+     * Codes (1, 0), (0, 1), (1, 1), (2, 2): mean (1, 1); deviations (0, -1), (-1, 0), (0, 0), (1,
+     * 1); covariance with n - 1 = 3: [[2/3, 1/3], [1/3, 2/3]] (plus the 1e-6 ridge).
      */
     @Test
     void theCodeGaussianIsTheHandComputedFitAndSamplesIt() {
@@ -155,7 +189,10 @@ class ComparisonMethodsTest {
         assertArrayEquals(new double[] {2.0 / 3 + 1e-6, 1.0 / 3}, c[0], 1e-9);
         assertArrayEquals(new double[] {1.0 / 3, 2.0 / 3 + 1e-6}, c[1], 1e-9);
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray drawn = fit.sample(manager, 20000, RandomStream.seeded(5)).get(0).toType(DataType.FLOAT64, false);
+            NDArray drawn =
+                    fit.sample(manager, 20000, RandomStream.seeded(5))
+                            .get(0)
+                            .toType(DataType.FLOAT64, false);
             double[] mean = drawn.mean(new int[] {0}).toDoubleArray();
             NDArray centred = drawn.sub(drawn.mean(new int[] {0}));
             double covariance = centred.get(":, 0").mul(centred.get(":, 1")).mean().getDouble();
@@ -169,14 +206,22 @@ class ComparisonMethodsTest {
     void heldOutImagesAreInferredByEachMethodsOwnInference() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray x = new ArraySource(4, 3, -1).batch(manager, new int[] {0, 1, 2, 3});
-            try (Learner vae = new Learner(TrainingRunTest.MODEL, config(Method.VAE, 2, 0), manager)) {
-                NDList means = vae.getEncoder().forward(vae.getParameterStore(), new NDList(x), false);
+            try (Learner vae =
+                    new Learner(TrainingRunTest.MODEL, config(Method.VAE, 2, 0), manager)) {
+                NDList means =
+                        vae.getEncoder().forward(vae.getParameterStore(), new NDList(x), false);
                 NDList inferred = vae.inferLatents(x, RandomStream.seeded(1));
                 assertArrayEquals(means.get(0).toFloatArray(), inferred.get(0).toFloatArray(), 0f);
                 assertArrayEquals(means.get(2).toFloatArray(), inferred.get(1).toFloatArray(), 0f);
             }
-            try (Learner glo = new Learner(TrainingRunTest.MODEL, config(Method.GLO, 2, 0).toBuilder().optSteps(5).build(), manager)) {
-                assertThrows(IllegalStateException.class, () -> glo.inferLatents(x, RandomStream.seeded(1)));
+            try (Learner glo =
+                    new Learner(
+                            TrainingRunTest.MODEL,
+                            config(Method.GLO, 2, 0).toBuilder().optSteps(5).build(),
+                            manager)) {
+                assertThrows(
+                        IllegalStateException.class,
+                        () -> glo.inferLatents(x, RandomStream.seeded(1)));
                 glo.prepareFor(10);
                 NDList codes = glo.inferLatents(x, RandomStream.seeded(1));
                 for (NDArray code : codes) {
@@ -188,64 +233,139 @@ class ComparisonMethodsTest {
                 NDList start = glo.codeGaussian().sample(manager, 4, RandomStream.seeded(1));
                 NDList projected = new NDList();
                 start.forEach(a -> projected.add(ProjectedGradient.onSphere(a)));
-                float before = x.sub(glo.getGenerator().forward(glo.getParameterStore(), projected, false).singletonOrThrow()).square().sum().getFloat();
-                float after = x.sub(glo.getGenerator().forward(glo.getParameterStore(), codes, false).singletonOrThrow()).square().sum().getFloat();
+                float before =
+                        x.sub(
+                                        glo.getGenerator()
+                                                .forward(glo.getParameterStore(), projected, false)
+                                                .singletonOrThrow())
+                                .square()
+                                .sum()
+                                .getFloat();
+                float after =
+                        x.sub(
+                                        glo.getGenerator()
+                                                .forward(glo.getParameterStore(), codes, false)
+                                                .singletonOrThrow())
+                                .square()
+                                .sum()
+                                .getFloat();
                 assertTrue(after < before, after + " >= " + before);
-                assertEquals(new Shape(7, 4), glo.drawLatents(manager, 7, RandomStream.seeded(2)).get(0).getShape());
+                assertEquals(
+                        new Shape(7, 4),
+                        glo.drawLatents(manager, 7, RandomStream.seeded(2)).get(0).getShape());
             }
         }
     }
 
     @Test
     void ladderVaeRefusesTheLadderParameterisationAndOnlyLangevinTunesItsStepSize() {
-        LadderConfig ladder = TrainingRunTest.MODEL.toBuilder().optParameterisation(Parameterisation.LADDER).build();
+        LadderConfig ladder =
+                TrainingRunTest.MODEL.toBuilder()
+                        .optParameterisation(Parameterisation.LADDER)
+                        .build();
         try (NDManager manager = NDManager.newBaseManager()) {
-            InputException e = assertThrows(InputException.class, () -> new Learner(ladder, config(Method.LVAE, 2, 0), manager));
+            InputException e =
+                    assertThrows(
+                            InputException.class,
+                            () -> new Learner(ladder, config(Method.LVAE, 2, 0), manager));
             assertTrue(e.getMessage().contains("use the released one"), e.getMessage());
             new Learner(ladder, config(Method.VAE, 2, 0), manager).close();
-            LearningConfig tuned = config(Method.GLO, 2, 0).toBuilder().optStepSizeTuning(StepSizeTuning.gridEvery(1)).build();
-            e = assertThrows(InputException.class, () -> new Learner(TrainingRunTest.MODEL, tuned, manager));
-            assertEquals("the step size is Langevin's, and glo does not train with Langevin dynamics; leave out the step-size tuning", e.getMessage());
+            LearningConfig tuned =
+                    config(Method.GLO, 2, 0).toBuilder()
+                            .optStepSizeTuning(StepSizeTuning.gridEvery(1))
+                            .build();
+            e =
+                    assertThrows(
+                            InputException.class,
+                            () -> new Learner(TrainingRunTest.MODEL, tuned, manager));
+            assertEquals(
+                    "the step size is Langevin's, and glo does not train with Langevin dynamics;"
+                            + " leave out the step-size tuning",
+                    e.getMessage());
         }
     }
 
-    /** A resumed run repeats an uninterrupted one, the encoder, its moments and GLO's codes included. */
+    /**
+     * A resumed run repeats an uninterrupted one, the encoder, its moments and GLO's codes
+     * included.
+     */
     @Test
     void aResumedRunRepeatsAnUninterruptedOne(@TempDir Path dir) throws IOException {
         for (Method method : new Method[] {Method.LVAE, Method.VAE, Method.GLO}) {
             Path whole = dir.resolve(method + "-whole");
-            try (NDManager manager = NDManager.newBaseManager(); Learner learner = new Learner(TrainingRunTest.MODEL, config(method, 4, 2), manager)) {
-                TrainingRun.builder().setLearner(learner).setSource(new ArraySource(10, 3, -1)).optOutput(whole).build().run(manager);
+            try (NDManager manager = NDManager.newBaseManager();
+                    Learner learner =
+                            new Learner(TrainingRunTest.MODEL, config(method, 4, 2), manager)) {
+                TrainingRun.builder()
+                        .setLearner(learner)
+                        .setSource(new ArraySource(10, 3, -1))
+                        .optOutput(whole)
+                        .build()
+                        .run(manager);
             }
             Path split = dir.resolve(method + "-split");
-            try (NDManager manager = NDManager.newBaseManager(); Learner learner = new Learner(TrainingRunTest.MODEL, config(method, 2, 2), manager)) {
-                TrainingRun.builder().setLearner(learner).setSource(new ArraySource(10, 3, -1)).optOutput(split).build().run(manager);
+            try (NDManager manager = NDManager.newBaseManager();
+                    Learner learner =
+                            new Learner(TrainingRunTest.MODEL, config(method, 2, 2), manager)) {
+                TrainingRun.builder()
+                        .setLearner(learner)
+                        .setSource(new ArraySource(10, 3, -1))
+                        .optOutput(split)
+                        .build()
+                        .run(manager);
             }
-            try (NDManager manager = NDManager.newBaseManager(); Learner learner = Checkpoint.read(split).restore(config(method, 4, 2), manager)) {
-                TrainingRun.builder().setLearner(learner).setSource(new ArraySource(10, 3, -1)).optOutput(split).build().run(manager);
+            try (NDManager manager = NDManager.newBaseManager();
+                    Learner learner =
+                            Checkpoint.read(split).restore(config(method, 4, 2), manager)) {
+                TrainingRun.builder()
+                        .setLearner(learner)
+                        .setSource(new ArraySource(10, 3, -1))
+                        .optOutput(split)
+                        .build()
+                        .run(manager);
             }
             String extra = method == Method.GLO ? "latents.bin" : "encoder.bin";
             for (String file : new String[] {"parameters.bin", "optimizer.bin", extra}) {
-                assertArrayEquals(Files.readAllBytes(whole.resolve("checkpoint").resolve(file)), Files.readAllBytes(split.resolve("checkpoint").resolve(file)), method + " " + file);
+                assertArrayEquals(
+                        Files.readAllBytes(whole.resolve("checkpoint").resolve(file)),
+                        Files.readAllBytes(split.resolve("checkpoint").resolve(file)),
+                        method + " " + file);
             }
-            assertEquals(Files.readString(whole.resolve("metrics.csv")).lines().map(l -> l.substring(0, l.lastIndexOf(','))).toList(),
-                    Files.readString(split.resolve("metrics.csv")).lines().map(l -> l.substring(0, l.lastIndexOf(','))).toList(), method + " metrics");
+            assertEquals(
+                    Files.readString(whole.resolve("metrics.csv"))
+                            .lines()
+                            .map(l -> l.substring(0, l.lastIndexOf(',')))
+                            .toList(),
+                    Files.readString(split.resolve("metrics.csv"))
+                            .lines()
+                            .map(l -> l.substring(0, l.lastIndexOf(',')))
+                            .toList(),
+                    method + " metrics");
             Path encoder = whole.resolve("checkpoint/" + extra);
             byte[] bytes = Files.readAllBytes(encoder);
             bytes[bytes.length / 2] ^= 1;
             Files.write(encoder, bytes);
             InputException e = assertThrows(InputException.class, () -> Checkpoint.read(whole));
-            assertEquals(encoder + " is damaged: it does not match the SHA-256 recorded in state.json", e.getMessage());
+            assertEquals(
+                    encoder + " is damaged: it does not match the SHA-256 recorded in state.json",
+                    e.getMessage());
         }
     }
 
     @Test
     void theMethodsSettingsAreCheckedAndComparedOnResume() {
-        assertThrows(IllegalArgumentException.class, () -> LearningConfig.builder().optKlWarmup(-1).build());
-        assertThrows(IllegalArgumentException.class, () -> LearningConfig.builder().optCodeLearningRate(0).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> LearningConfig.builder().optKlWarmup(-1).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> LearningConfig.builder().optCodeLearningRate(0).build());
         LearningConfig a = config(Method.VAE, 4, 0);
-        assertEquals(List.of("KL warm-up: 2 in the checkpoint, 3 asked"), a.resumeConflicts(a.toBuilder().optKlWarmup(3).build()));
-        assertEquals(LearningConfig.DEFAULT_KL_WARMUP, LearningConfig.builder().build().getKlWarmup());
+        assertEquals(
+                List.of("KL warm-up: 2 in the checkpoint, 3 asked"),
+                a.resumeConflicts(a.toBuilder().optKlWarmup(3).build()));
+        assertEquals(
+                LearningConfig.DEFAULT_KL_WARMUP, LearningConfig.builder().build().getKlWarmup());
         assertEquals(0.05f, a.toBuilder().build().getCodeLearningRate());
     }
 }

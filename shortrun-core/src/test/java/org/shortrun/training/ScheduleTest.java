@@ -20,7 +20,8 @@ class ScheduleTest {
 
     @Test
     void paperScheduleSteps1e4_5e5_1e5() {
-        Schedule lr = LearningRateSchedule.PAPER.create(LearningRateSchedule.PAPER.getDefaultBase());
+        Schedule lr =
+                LearningRateSchedule.PAPER.create(LearningRateSchedule.PAPER.getDefaultBase());
         assertEquals(1e-4, lr.valueAt(99_999), 0);
         assertEquals(5e-5, lr.valueAt(100_000), 0);
         assertEquals(1e-5, lr.valueAt(250_000), 1e-20);
@@ -28,7 +29,12 @@ class ScheduleTest {
 
     @Test
     void sigmaAnnealsLinearlyToItsTarget() {
-        LearningConfig c = LearningConfig.builder().setIterations(100).optSigma(0.15f).optSigmaAnneal(0.35f, 40).build();
+        LearningConfig c =
+                LearningConfig.builder()
+                        .setIterations(100)
+                        .optSigma(0.15f)
+                        .optSigmaAnneal(0.35f, 40)
+                        .build();
         assertEquals(0.35, c.sigma().valueAt(0), 1e-6);
         assertEquals(0.25, c.sigma().valueAt(20), 1e-6);
         assertEquals(0.15, c.sigma().valueAt(40), 1e-6);
@@ -49,6 +55,8 @@ class ScheduleTest {
         for (int count : seen) {
             assertEquals(1, count);
         }
-        assertNotEquals(java.util.Arrays.toString(order.indices(0)), java.util.Arrays.toString(new BatchOrder(10, 5, 4).indices(0)));
+        assertNotEquals(
+                java.util.Arrays.toString(order.indices(0)),
+                java.util.Arrays.toString(new BatchOrder(10, 5, 4).indices(0)));
     }
 }

@@ -37,7 +37,8 @@ final class Bilinear {
             for (int x = 0; x < out; x++) {
                 float wx = weight[x];
                 float top = (src[r0 + low[x]] & 0xff) * (1 - wx) + (src[r0 + high[x]] & 0xff) * wx;
-                float bottom = (src[r1 + low[x]] & 0xff) * (1 - wx) + (src[r1 + high[x]] & 0xff) * wx;
+                float bottom =
+                        (src[r1 + low[x]] & 0xff) * (1 - wx) + (src[r1 + high[x]] & 0xff) * wx;
                 dst[dstOffset + y * out + x] = (top * (1 - wy) + bottom * wy) * scale + shift;
             }
         }

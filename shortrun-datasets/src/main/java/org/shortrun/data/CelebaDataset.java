@@ -1,7 +1,6 @@
 package org.shortrun.data;
 
 import ai.djl.util.Progress;
-
 import java.nio.file.Path;
 
 /**
@@ -36,9 +35,13 @@ public final class CelebaDataset extends PreparedImages {
     @Override
     protected ImageDataset read(Progress progress) {
         if (directory == null) {
-            throw new org.shortrun.InputException("CelebA needs the directory of its images and list_eval_partition.txt (optDirectory)");
+            throw new org.shortrun.InputException(
+                    "CelebA needs the directory of its images and list_eval_partition.txt"
+                            + " (optDirectory)");
         }
-        loaded = CelebaImages.load(directory, Split.of(usage), imageSize, first, cacheDirectory, progress);
+        loaded =
+                CelebaImages.load(
+                        directory, Split.of(usage), imageSize, first, cacheDirectory, progress);
         return loaded.dataset();
     }
 
@@ -55,7 +58,8 @@ public final class CelebaDataset extends PreparedImages {
     /** Builds a {@link CelebaDataset}. */
     public static final class Builder extends PreparedImages.BaseBuilder<Builder> {
         private int first;
-        private Path cacheDirectory = Path.of(System.getProperty("user.home"), ".cache", "shortrun");
+        private Path cacheDirectory =
+                Path.of(System.getProperty("user.home"), ".cache", "shortrun");
 
         Builder() {}
 
@@ -89,8 +93,8 @@ public final class CelebaDataset extends PreparedImages {
         }
 
         /**
-         * Builds the dataset; nothing is read until it is prepared. Sampling defaults to
-         * sequential batches of 32.
+         * Builds the dataset; nothing is read until it is prepared. Sampling defaults to sequential
+         * batches of 32.
          *
          * @return the dataset
          */

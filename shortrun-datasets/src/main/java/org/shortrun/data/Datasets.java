@@ -1,15 +1,13 @@
 package org.shortrun.data;
 
 import ai.djl.util.Progress;
-
-import org.shortrun.InputException;
-import org.shortrun.model.LadderConfig;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.shortrun.InputException;
+import org.shortrun.model.LadderConfig;
 
 /**
  * The registry of the datasets shortrun reads: one of MNIST, SVHN or CelebA in a directory (or
@@ -88,8 +86,8 @@ public final class Datasets {
     }
 
     /**
-     * Loads a split. Without a directory, MNIST's embedded test set stands in for both splits:
-     * its first 9,000 images for training and its last 1,000 for testing.
+     * Loads a split. Without a directory, MNIST's embedded test set stands in for both splits: its
+     * first 9,000 images for training and its last 1,000 for testing.
      *
      * @param split train or test (or CelebA's validation)
      * @param imageSize the side images are served at
@@ -117,7 +115,9 @@ public final class Datasets {
             }
         }
         ImageDataset all = MnistImages.embedded(imageSize);
-        return split.requireTrainOrTest("MNIST") == Split.TRAIN ? all.slice(0, EMBEDDED_TRAIN_COUNT) : all.slice(EMBEDDED_TRAIN_COUNT, MnistImages.EMBEDDED_COUNT);
+        return split.requireTrainOrTest("MNIST") == Split.TRAIN
+                ? all.slice(0, EMBEDDED_TRAIN_COUNT)
+                : all.slice(EMBEDDED_TRAIN_COUNT, MnistImages.EMBEDDED_COUNT);
     }
 
     /**
@@ -132,7 +132,13 @@ public final class Datasets {
         if (name != Name.CELEBA) {
             throw new IllegalStateException(label() + " is not celeba");
         }
-        return CelebaImages.load(directory, split, imageSize, split == Split.TRAIN ? celebaFirst : 0, cacheDirectory, progress);
+        return CelebaImages.load(
+                directory,
+                split,
+                imageSize,
+                split == Split.TRAIN ? celebaFirst : 0,
+                cacheDirectory,
+                progress);
     }
 
     /**
@@ -141,8 +147,8 @@ public final class Datasets {
      *
      * @param split the split
      * @param imageSize the side images are served at
-     * @return the image count, then CelebA's cache use and decoding rate or the load time, then
-     *     the seconds it all took
+     * @return the image count, then CelebA's cache use and decoding rate or the load time, then the
+     *     seconds it all took
      */
     public Map<String, Object> prepare(Split split, int imageSize) {
         Map<String, Object> report = new LinkedHashMap<>();
@@ -200,19 +206,26 @@ public final class Datasets {
      * @return for example {@code embedded MNIST test set}
      */
     public String describe() {
-        return directory != null ? label() + " from " + directory : download ? "mnist (downloaded)" : "embedded MNIST test set";
+        return directory != null
+                ? label() + " from " + directory
+                : download ? "mnist (downloaded)" : "embedded MNIST test set";
     }
 
     /**
-     * Identifies the images a run trains on, as its checkpoint records them so that a resumed
-     * run cannot silently train on others: the dataset, its directory made absolute, and the
-     * options that choose images.
+     * Identifies the images a run trains on, as its checkpoint records them so that a resumed run
+     * cannot silently train on others: the dataset, its directory made absolute, and the options
+     * that choose images.
      *
      * @return for example {@code mnist from /data/mnist} or {@code embedded MNIST test set}
      */
     public String identity() {
-        String source = directory != null ? label() + " from " + directory.toAbsolutePath().normalize() : describe();
-        return source + (svhnExtra ? ", with extra_32x32.mat" : "") + (celebaFirst > 0 ? ", first " + celebaFirst + " images" : "");
+        String source =
+                directory != null
+                        ? label() + " from " + directory.toAbsolutePath().normalize()
+                        : describe();
+        return source
+                + (svhnExtra ? ", with extra_32x32.mat" : "")
+                + (celebaFirst > 0 ? ", first " + celebaFirst + " images" : "");
     }
 
     /**
@@ -224,9 +237,22 @@ public final class Datasets {
      * @return the key
      */
     public String cacheKey(Split split, int side) {
-        String source = directory != null ? directory.toAbsolutePath().normalize().toString() : download ? "download" : "embedded";
-        return "dataset=" + label() + ";source=" + source + ";split=" + split.name().toLowerCase(Locale.ROOT) + ";extra=" + svhnExtra
-                + ";first=" + (split == Split.TRAIN ? celebaFirst : 0) + ";size=" + side;
+        String source =
+                directory != null
+                        ? directory.toAbsolutePath().normalize().toString()
+                        : download ? "download" : "embedded";
+        return "dataset="
+                + label()
+                + ";source="
+                + source
+                + ";split="
+                + split.name().toLowerCase(Locale.ROOT)
+                + ";extra="
+                + svhnExtra
+                + ";first="
+                + (split == Split.TRAIN ? celebaFirst : 0)
+                + ";size="
+                + side;
     }
 
     /**
@@ -250,7 +276,13 @@ public final class Datasets {
      */
     public void checkChannels(LadderConfig model) {
         if (model.getImageChannels() != imageChannels()) {
-            throw new InputException("the model has " + model.getImageChannels() + " image channels but " + describe() + " has " + imageChannels());
+            throw new InputException(
+                    "the model has "
+                            + model.getImageChannels()
+                            + " image channels but "
+                            + describe()
+                            + " has "
+                            + imageChannels());
         }
     }
 
@@ -265,8 +297,17 @@ public final class Datasets {
         boolean ok = name == Name.CELEBA ? side == 32 || side == 64 : side == 32;
         if (!ok) {
             throw new InputException(
-                    what + " " + side + "x" + side + " images but " + label() + " is evaluated at 32x32"
-                            + (name == Name.CELEBA ? " or 64x64" : " (only celeba has a 64x64 setting)"));
+                    what
+                            + " "
+                            + side
+                            + "x"
+                            + side
+                            + " images but "
+                            + label()
+                            + " is evaluated at 32x32"
+                            + (name == Name.CELEBA
+                                    ? " or 64x64"
+                                    : " (only celeba has a 64x64 setting)"));
         }
     }
 
@@ -277,7 +318,8 @@ public final class Datasets {
         private boolean download;
         private boolean svhnExtra;
         private int celebaFirst;
-        private Path cacheDirectory = Path.of(System.getProperty("user.home"), ".cache", "shortrun");
+        private Path cacheDirectory =
+                Path.of(System.getProperty("user.home"), ".cache", "shortrun");
         private Progress progress;
 
         private Builder() {}
@@ -368,10 +410,14 @@ public final class Datasets {
          */
         public Datasets build() {
             if (celebaFirst < 0) {
-                throw new InputException("--celeba-first must be 0 (all) or more, got " + celebaFirst);
+                throw new InputException(
+                        "--celeba-first must be 0 (all) or more, got " + celebaFirst);
             }
             if (name != Name.MNIST && directory == null) {
-                throw new InputException("--dataset " + name.label() + " needs --data-dir (there is no embedded copy or download)");
+                throw new InputException(
+                        "--dataset "
+                                + name.label()
+                                + " needs --data-dir (there is no embedded copy or download)");
             }
             return new Datasets(this);
         }

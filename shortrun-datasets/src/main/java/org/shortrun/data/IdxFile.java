@@ -1,11 +1,5 @@
 package org.shortrun.data;
 
-import org.shortrun.InputException;
-import org.shortrun.io.Bounds;
-import org.shortrun.io.DamagedFileException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -16,6 +10,11 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
+import org.shortrun.InputException;
+import org.shortrun.io.Bounds;
+import org.shortrun.io.DamagedFileException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the IDX files MNIST is distributed in (unsigned bytes, big-endian header), gzip-compressed
@@ -32,7 +31,10 @@ public final class IdxFile {
     /** Magic number of a file of labels (unsigned byte, one dimension). */
     public static final int LABELS = 0x00000801;
 
-    /** The most items (images or labels) one file may declare: EMNIST's largest split has 0.7 million. */
+    /**
+     * The most items (images or labels) one file may declare: EMNIST's largest split has 0.7
+     * million.
+     */
     static final int MAX_ITEMS = 1 << 20;
 
     /** The longest side an image may declare. */
@@ -79,7 +81,8 @@ public final class IdxFile {
                 return read(file, raw, magic, size, false);
             }
         } catch (ZipException | EOFException e) {
-            throw new DamagedFileException(file, "its gzip stream is corrupt or truncated (" + e.getMessage() + ")", e);
+            throw new DamagedFileException(
+                    file, "its gzip stream is corrupt or truncated (" + e.getMessage() + ")", e);
         } catch (IOException e) {
             throw new InputException(file + ": cannot read (" + e.getMessage() + ")", e);
         }
@@ -96,26 +99,45 @@ public final class IdxFile {
      * @return the contents
      * @throws IOException if reading or inflating fails
      */
-    static IdxFile read(Path file, InputStream in, int magic, long size, boolean gzip) throws IOException {
+    static IdxFile read(Path file, InputStream in, int magic, long size, boolean gzip)
+            throws IOException {
         int rank = magic & 0xff;
         int header = 4 + 4 * rank;
         byte[] head = in.readNBytes(header);
         if (head.length < 4) {
-            throw new DamagedFileException(file, "it is truncated: " + head.length + " bytes, too short for an IDX header");
+            throw new DamagedFileException(
+                    file,
+                    "it is truncated: " + head.length + " bytes, too short for an IDX header");
         }
         ByteBuffer buffer = ByteBuffer.wrap(head);
         int found = buffer.getInt();
         if (found != magic) {
-            throw new DamagedFileException(file,
-                    String.format("it has magic number %d (0x%08x), expected %d for IDX %s", found, found, magic, magic == IMAGES ? "images" : "labels"));
+            throw new DamagedFileException(
+                    file,
+                    String.format(
+                            "it has magic number %d (0x%08x), expected %d for IDX %s",
+                            found, found, magic, magic == IMAGES ? "images" : "labels"));
         }
         if (head.length < header) {
-            throw new DamagedFileException(file, "it is truncated: its header needs " + header + " bytes, the file has " + head.length);
+            throw new DamagedFileException(
+                    file,
+                    "it is truncated: its header needs "
+                            + header
+                            + " bytes, the file has "
+                            + head.length);
         }
         int[] dims = new int[rank];
-        dims[0] = Bounds.count(file, "item count", Integer.toUnsignedLong(buffer.getInt()), 0, MAX_ITEMS);
+        dims[0] =
+                Bounds.count(
+                        file, "item count", Integer.toUnsignedLong(buffer.getInt()), 0, MAX_ITEMS);
         for (int i = 1; i < rank; i++) {
-            dims[i] = Bounds.count(file, "dimension " + (i + 1), Integer.toUnsignedLong(buffer.getInt()), 1, MAX_SIDE);
+            dims[i] =
+                    Bounds.count(
+                            file,
+                            "dimension " + (i + 1),
+                            Integer.toUnsignedLong(buffer.getInt()),
+                            1,
+                            MAX_SIDE);
         }
         long itemBytes = 1;
         for (int i = 1; i < rank; i++) {
@@ -126,21 +148,42 @@ public final class IdxFile {
         byte[] data;
         if (gzip) {
             if (declared > DEFLATE_RATIO * size + header) {
-                throw new DamagedFileException(file, "its header declares " + declared + " bytes of data, more than a gzip file of " + size + " bytes can hold");
+                throw new DamagedFileException(
+                        file,
+                        "its header declares "
+                                + declared
+                                + " bytes of data, more than a gzip file of "
+                                + size
+                                + " bytes can hold");
             }
             data = readGrowing(file, in, total);
         } else {
             if (total > size - header) {
-                throw new DamagedFileException(file, "it is truncated: " + (size - header) + " bytes of data, its header declares " + total);
+                throw new DamagedFileException(
+                        file,
+                        "it is truncated: "
+                                + (size - header)
+                                + " bytes of data, its header declares "
+                                + total);
             }
             data = in.readNBytes(total);
             if (data.length < total) {
-                throw new DamagedFileException(file, "it is truncated: " + data.length + " bytes of data, its header declares " + total);
+                throw new DamagedFileException(
+                        file,
+                        "it is truncated: "
+                                + data.length
+                                + " bytes of data, its header declares "
+                                + total);
             }
         }
         long trailing = gzip ? countTrailing(file, in, declared) : size - header - declared;
         if (trailing > 0) {
-            logger.warn("{} has {} bytes after the {} bytes of data its header declares; they are ignored", file, trailing, declared);
+            logger.warn(
+                    "{} has {} bytes after the {} bytes of data its header declares; they are"
+                            + " ignored",
+                    file,
+                    trailing,
+                    declared);
         }
         return new IdxFile(dims, data);
     }
@@ -158,21 +201,35 @@ public final class IdxFile {
             }
             int n = in.read(data, have, data.length - have);
             if (n < 0) {
-                throw new DamagedFileException(file, "it is truncated: " + have + " bytes of data, its header declares " + total);
+                throw new DamagedFileException(
+                        file,
+                        "it is truncated: "
+                                + have
+                                + " bytes of data, its header declares "
+                                + total);
             }
             have += n;
         }
         return data;
     }
 
-    /** Counts what inflates after the data, up to {@link #TRAILING_LIMIT}, which also verifies the gzip CRC. */
+    /**
+     * Counts what inflates after the data, up to {@link #TRAILING_LIMIT}, which also verifies the
+     * gzip CRC.
+     */
     private static long countTrailing(Path file, InputStream in, long declared) throws IOException {
         byte[] skip = new byte[8192];
         long trailing = 0;
         for (int n = in.read(skip); n >= 0; n = in.read(skip)) {
             trailing += n;
             if (trailing > TRAILING_LIMIT) {
-                throw new DamagedFileException(file, "it inflates to more than " + TRAILING_LIMIT + " bytes beyond the " + declared + " bytes of data its header declares");
+                throw new DamagedFileException(
+                        file,
+                        "it inflates to more than "
+                                + TRAILING_LIMIT
+                                + " bytes beyond the "
+                                + declared
+                                + " bytes of data its header declares");
             }
         }
         return trailing;

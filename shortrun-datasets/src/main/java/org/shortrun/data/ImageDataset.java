@@ -7,12 +7,11 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
-
 import org.shortrun.training.ImageSource;
 
 /**
- * Unsigned-byte images held in memory and served as float32 NCHW in [-1, 1], resized bilinearly
- * to the model's side when it differs. A DJL {@link RandomAccessDataset} for DJL pipelines and an
+ * Unsigned-byte images held in memory and served as float32 NCHW in [-1, 1], resized bilinearly to
+ * the model's side when it differs. A DJL {@link RandomAccessDataset} for DJL pipelines and an
  * {@link ImageSource} for the learner's fast batch path.
  */
 public final class ImageDataset extends RandomAccessDataset implements ImageSource {
@@ -64,8 +63,8 @@ public final class ImageDataset extends RandomAccessDataset implements ImageSour
     }
 
     /**
-     * Returns the images of one class as a dataset of their own, in their order here, as
-     * one-class tasks (anomaly detection with one class as normal) train on.
+     * Returns the images of one class as a dataset of their own, in their order here, as one-class
+     * tasks (anomaly detection with one class as normal) train on.
      *
      * @param label the class
      * @return the images whose label it is; copied
@@ -92,7 +91,11 @@ public final class ImageDataset extends RandomAccessDataset implements ImageSour
                 selectedLabels[at++] = label;
             }
         }
-        return builder().setImages(selected, matching, channels, side).optLabels(selectedLabels).optImageSize(targetSide).build();
+        return builder()
+                .setImages(selected, matching, channels, side)
+                .optLabels(selectedLabels)
+                .optImageSize(targetSide)
+                .build();
     }
 
     /** {@inheritDoc} */
@@ -196,7 +199,15 @@ public final class ImageDataset extends RandomAccessDataset implements ImageSour
          */
         public Builder setImages(byte[] pixels, int count, int channels, int side) {
             if ((long) count * channels * side * side != pixels.length) {
-                throw new IllegalArgumentException("pixel count does not match " + count + "x" + channels + "x" + side + "x" + side);
+                throw new IllegalArgumentException(
+                        "pixel count does not match "
+                                + count
+                                + "x"
+                                + channels
+                                + "x"
+                                + side
+                                + "x"
+                                + side);
             }
             this.pixels = pixels;
             this.count = count;
@@ -237,7 +248,8 @@ public final class ImageDataset extends RandomAccessDataset implements ImageSour
                 throw new IllegalArgumentException("images must be set");
             }
             if (labels != null && labels.length != count) {
-                throw new IllegalArgumentException(labels.length + " labels for " + count + " images");
+                throw new IllegalArgumentException(
+                        labels.length + " labels for " + count + " images");
             }
             if (sampler == null) {
                 setSampling(32, false);

@@ -3,10 +3,6 @@ package org.shortrun.data;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
-import org.shortrun.InputException;
-import org.shortrun.training.ImageSource;
-
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,15 +12,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import org.shortrun.InputException;
+import org.shortrun.training.ImageSource;
 
 /**
- * A folder of PNG or JPEG images, all of one size, served in [-1, 1]: images made elsewhere, to
- * be scored. Grey images have one channel, others three. Files are read when a batch asks for
- * them, in name order.
+ * A folder of PNG or JPEG images, all of one size, served in [-1, 1]: images made elsewhere, to be
+ * scored. Grey images have one channel, others three. Files are read when a batch asks for them, in
+ * name order.
  */
 public final class ImageFiles implements ImageSource {
 
@@ -39,7 +36,8 @@ public final class ImageFiles implements ImageSource {
 
     private final String key;
 
-    private ImageFiles(Path directory, List<Path> files, int channels, int height, int width, String key) {
+    private ImageFiles(
+            Path directory, List<Path> files, int channels, int height, int width, String key) {
         this.directory = directory;
         this.key = key;
         this.files = files;
@@ -49,8 +47,8 @@ public final class ImageFiles implements ImageSource {
     }
 
     /**
-     * Lists a folder's {@code .png}, {@code .jpg} and {@code .jpeg} files (not its subfolders)
-     * and reads the first to learn the size and channels.
+     * Lists a folder's {@code .png}, {@code .jpg} and {@code .jpeg} files (not its subfolders) and
+     * reads the first to learn the size and channels.
      *
      * @param directory the folder
      * @return the images
@@ -76,10 +74,18 @@ public final class ImageFiles implements ImageSource {
                 newest = Math.max(newest, Files.getLastModifiedTime(p).toMillis());
             }
         } catch (IOException e) {
-            throw new InputException("cannot read the dates of " + directory + "'s images: " + e.getMessage(), e);
+            throw new InputException(
+                    "cannot read the dates of " + directory + "'s images: " + e.getMessage(), e);
         }
-        String key = "dir=" + directory.toAbsolutePath().normalize() + ";files=" + files.size() + ";newest=" + newest;
-        return new ImageFiles(directory, files, isGrey(first) ? 1 : 3, first.getHeight(), first.getWidth(), key);
+        String key =
+                "dir="
+                        + directory.toAbsolutePath().normalize()
+                        + ";files="
+                        + files.size()
+                        + ";newest="
+                        + newest;
+        return new ImageFiles(
+                directory, files, isGrey(first) ? 1 : 3, first.getHeight(), first.getWidth(), key);
     }
 
     private static boolean isImage(Path p) {
@@ -109,7 +115,15 @@ public final class ImageFiles implements ImageSource {
                 long width = reader.getWidth(0);
                 long height = reader.getHeight(0);
                 if (width * height > MAX_PIXELS) {
-                    throw new InputException(file + " is " + width + "x" + height + " pixels, more than the " + MAX_PIXELS + " an image may have");
+                    throw new InputException(
+                            file
+                                    + " is "
+                                    + width
+                                    + "x"
+                                    + height
+                                    + " pixels, more than the "
+                                    + MAX_PIXELS
+                                    + " an image may have");
                 }
                 return reader.read(0);
             } finally {
@@ -120,11 +134,14 @@ public final class ImageFiles implements ImageSource {
         } catch (InputException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new InputException(file + " is not a readable PNG or JPEG image (" + e.getMessage() + ")", e);
+            throw new InputException(
+                    file + " is not a readable PNG or JPEG image (" + e.getMessage() + ")", e);
         }
     }
 
-    /** @return the folder */
+    /**
+     * @return the folder
+     */
     public Path getDirectory() {
         return directory;
     }
@@ -163,7 +180,17 @@ public final class ImageFiles implements ImageSource {
             BufferedImage image = decode(file);
             if (image.getWidth() != width || image.getHeight() != height) {
                 throw new InputException(
-                        file + " is " + image.getWidth() + "x" + image.getHeight() + " but " + files.get(0).getFileName() + " is " + width + "x" + height
+                        file
+                                + " is "
+                                + image.getWidth()
+                                + "x"
+                                + image.getHeight()
+                                + " but "
+                                + files.get(0).getFileName()
+                                + " is "
+                                + width
+                                + "x"
+                                + height
                                 + "; a folder must hold images of one size");
             }
             boolean grey = isGrey(image);
@@ -179,7 +206,11 @@ public final class ImageFiles implements ImageSource {
                         }
                     } else if (channels == 1) {
                         int rgb = image.getRGB(x, y);
-                        values[base] = (((rgb >> 16) & 0xff) + ((rgb >> 8) & 0xff) + (rgb & 0xff)) / 3f / 127.5f - 1f;
+                        values[base] =
+                                (((rgb >> 16) & 0xff) + ((rgb >> 8) & 0xff) + (rgb & 0xff))
+                                                / 3f
+                                                / 127.5f
+                                        - 1f;
                     } else {
                         int rgb = image.getRGB(x, y);
                         values[base] = ((rgb >> 16) & 0xff) / 127.5f - 1f;

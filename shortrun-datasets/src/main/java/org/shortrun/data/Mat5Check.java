@@ -1,8 +1,5 @@
 package org.shortrun.data;
 
-import org.shortrun.io.BoundedInputStream;
-import org.shortrun.io.DamagedFileException;
-
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -13,13 +10,15 @@ import java.nio.file.Path;
 import java.util.zip.Inflater;
 import java.util.zip.InflaterInputStream;
 import java.util.zip.ZipException;
+import org.shortrun.io.BoundedInputStream;
+import org.shortrun.io.DamagedFileException;
 
 /**
  * Walks a MATLAB Level-5 file's structure before MFL is given it, since MFL believes the sizes it
  * reads and allocates for them: every element's size against the bytes that hold it, every
- * compressed element inflated to its end (which verifies its zlib Adler-32) and to exactly the
- * size it declares, and every variable's dimensions against its data. Only numeric arrays are
- * accepted, which is what SVHN's files hold.
+ * compressed element inflated to its end (which verifies its zlib Adler-32) and to exactly the size
+ * it declares, and every variable's dimensions against its data. Only numeric arrays are accepted,
+ * which is what SVHN's files hold.
  */
 final class Mat5Check {
 
@@ -33,6 +32,7 @@ final class Mat5Check {
 
     /** The first and last numeric MATLAB classes: double, single, int8 ... uint64. */
     private static final int FIRST_NUMERIC_CLASS = 6;
+
     private static final int LAST_NUMERIC_CLASS = 15;
     private static final int COMPLEX = 0x800;
     private static final int MAX_DIMENSIONS = 32;
@@ -61,10 +61,13 @@ final class Mat5Check {
 
     private void run() throws IOException {
         long size = Files.size(file);
-        try (BoundedInputStream in = new BoundedInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16), size)) {
+        try (BoundedInputStream in =
+                new BoundedInputStream(
+                        new BufferedInputStream(Files.newInputStream(file), 1 << 16), size)) {
             byte[] header = in.readNBytes(HEADER);
             if (header.length < HEADER) {
-                throw damaged("it is truncated: " + header.length + " bytes, shorter than a MAT header");
+                throw damaged(
+                        "it is truncated: " + header.length + " bytes, shorter than a MAT header");
             }
             if (header[126] == 'I' && header[127] == 'M') {
                 littleEndian = true;
@@ -73,10 +76,15 @@ final class Mat5Check {
             }
             for (int i = 116; i < 124; i++) {
                 if (header[i] != 0 && header[i] != ' ') {
-                    throw damaged("it has a subsystem data offset (MATLAB objects), which SVHN files do not have");
+                    throw damaged(
+                            "it has a subsystem data offset (MATLAB objects), which SVHN files do"
+                                    + " not have");
                 }
             }
-            int version = littleEndian ? (header[124] & 0xff) | (header[125] & 0xff) << 8 : (header[124] & 0xff) << 8 | (header[125] & 0xff);
+            int version =
+                    littleEndian
+                            ? (header[124] & 0xff) | (header[125] & 0xff) << 8
+                            : (header[124] & 0xff) << 8 | (header[125] & 0xff);
             if (version != 0x0100) {
                 throw damaged("its MAT version is " + version + ", expected 256 (Level 5)");
             }
@@ -84,12 +92,20 @@ final class Mat5Check {
             while (in.remaining() > 0) {
                 long at = size - in.remaining();
                 if (in.remaining() < 8) {
-                    throw damaged("it ends with " + in.remaining() + " stray bytes at offset " + at);
+                    throw damaged(
+                            "it ends with " + in.remaining() + " stray bytes at offset " + at);
                 }
                 int type = readInt(in);
                 long length = Integer.toUnsignedLong(readInt(in));
                 if (length > in.remaining()) {
-                    throw damaged("it is truncated: the element at offset " + at + " declares " + length + " bytes but only " + in.remaining() + " remain");
+                    throw damaged(
+                            "it is truncated: the element at offset "
+                                    + at
+                                    + " declares "
+                                    + length
+                                    + " bytes but only "
+                                    + in.remaining()
+                                    + " remain");
                 }
                 if (type == MI_COMPRESSED) {
                     compressed(in, length, at);
@@ -102,7 +118,12 @@ final class Mat5Check {
                     matrix(body, at);
                     in.skipNBytes(padded - length);
                 } else {
-                    throw damaged("the element at offset " + at + " has type " + type + ", expected a matrix (14) or a compressed one (15)");
+                    throw damaged(
+                            "the element at offset "
+                                    + at
+                                    + " has type "
+                                    + type
+                                    + ", expected a matrix (14) or a compressed one (15)");
                 }
                 variables++;
             }
@@ -126,27 +147,69 @@ final class Mat5Check {
                 type = readInt(data);
                 inner = Integer.toUnsignedLong(readInt(data));
             } catch (ZipException | EOFException e) {
-                throw damaged("the compressed element at offset " + at + " does not inflate (" + e.getMessage() + ")", e);
+                throw damaged(
+                        "the compressed element at offset "
+                                + at
+                                + " does not inflate ("
+                                + e.getMessage()
+                                + ")",
+                        e);
             }
             if (type != MI_MATRIX) {
-                throw damaged("the compressed element at offset " + at + " holds type " + type + ", expected a matrix (14)");
+                throw damaged(
+                        "the compressed element at offset "
+                                + at
+                                + " holds type "
+                                + type
+                                + ", expected a matrix (14)");
             }
             if (inner > DEFLATE_RATIO * length || inner > Integer.MAX_VALUE - 8) {
-                throw damaged("the compressed element at offset " + at + " declares " + inner + " bytes, more than its " + length + " compressed bytes can hold");
+                throw damaged(
+                        "the compressed element at offset "
+                                + at
+                                + " declares "
+                                + inner
+                                + " bytes, more than its "
+                                + length
+                                + " compressed bytes can hold");
             }
             try {
                 matrix(new BoundedInputStream(data, inner), at);
                 if (data.read() >= 0) {
-                    throw damaged("the compressed element at offset " + at + " inflates to more than the " + (inner + 8) + " bytes it declares");
+                    throw damaged(
+                            "the compressed element at offset "
+                                    + at
+                                    + " inflates to more than the "
+                                    + (inner + 8)
+                                    + " bytes it declares");
                 }
             } catch (ZipException e) {
-                throw damaged("the compressed element at offset " + at + " fails its zlib check (" + e.getMessage() + ")", e);
+                throw damaged(
+                        "the compressed element at offset "
+                                + at
+                                + " fails its zlib check ("
+                                + e.getMessage()
+                                + ")",
+                        e);
             } catch (EOFException e) {
-                throw damaged("the compressed element at offset " + at + " ends before the " + (inner + 8) + " bytes it declares (" + e.getMessage() + ")", e);
+                throw damaged(
+                        "the compressed element at offset "
+                                + at
+                                + " ends before the "
+                                + (inner + 8)
+                                + " bytes it declares ("
+                                + e.getMessage()
+                                + ")",
+                        e);
             }
             long unused = inflater.getRemaining() + slice.remaining();
             if (unused != 0) {
-                throw damaged("the compressed element at offset " + at + " has " + unused + " bytes after its zlib stream");
+                throw damaged(
+                        "the compressed element at offset "
+                                + at
+                                + " has "
+                                + unused
+                                + " bytes after its zlib stream");
             }
         } finally {
             inflater.end();
@@ -164,11 +227,24 @@ final class Mat5Check {
         readInt(body);
         int matlabClass = word & 0xff;
         if (matlabClass < FIRST_NUMERIC_CLASS || matlabClass > LAST_NUMERIC_CLASS) {
-            throw damaged(where + " is of MATLAB class " + matlabClass + ", not a numeric array (SVHN files hold numeric X and y)");
+            throw damaged(
+                    where
+                            + " is of MATLAB class "
+                            + matlabClass
+                            + ", not a numeric array (SVHN files hold numeric X and y)");
         }
         long[] dimsTag = subelement(body, where + " dimensions");
-        if (dimsTag[0] != MI_INT32 || dimsTag[1] < 8 || dimsTag[1] % 4 != 0 || dimsTag[1] > 4 * MAX_DIMENSIONS) {
-            throw damaged(where + " has no valid dimensions (type " + dimsTag[0] + ", " + dimsTag[1] + " bytes)");
+        if (dimsTag[0] != MI_INT32
+                || dimsTag[1] < 8
+                || dimsTag[1] % 4 != 0
+                || dimsTag[1] > 4 * MAX_DIMENSIONS) {
+            throw damaged(
+                    where
+                            + " has no valid dimensions (type "
+                            + dimsTag[0]
+                            + ", "
+                            + dimsTag[1]
+                            + " bytes)");
         }
         long elements = 1;
         for (int i = 0; i < dimsTag[1] / 4; i++) {
@@ -184,7 +260,13 @@ final class Mat5Check {
         skipPadding(body, dimsTag);
         long[] nameTag = subelement(body, where + " name");
         if (nameTag[0] != MI_INT8 || nameTag[1] > MAX_NAME) {
-            throw damaged(where + " has no valid name (type " + nameTag[0] + ", " + nameTag[1] + " bytes)");
+            throw damaged(
+                    where
+                            + " has no valid name (type "
+                            + nameTag[0]
+                            + ", "
+                            + nameTag[1]
+                            + " bytes)");
         }
         body.skipNBytes(nameTag[1]);
         skipPadding(body, nameTag);
@@ -195,7 +277,15 @@ final class Mat5Check {
                 throw damaged(where + " has data of type " + data[0] + ", not a numeric type");
             }
             if (data[1] != elements * bytesEach) {
-                throw damaged(where + " has " + data[1] + " bytes of data for " + elements + " elements of " + bytesEach + " bytes");
+                throw damaged(
+                        where
+                                + " has "
+                                + data[1]
+                                + " bytes of data for "
+                                + elements
+                                + " elements of "
+                                + bytesEach
+                                + " bytes");
             }
             body.skipNBytes(data[1]);
             skipPadding(body, data);
@@ -225,7 +315,13 @@ final class Mat5Check {
         }
         long size = Integer.toUnsignedLong(readInt(body));
         if (size + padding(size) > body.remaining()) {
-            throw damaged(what + " declares " + size + " bytes but its element has " + body.remaining() + " left");
+            throw damaged(
+                    what
+                            + " declares "
+                            + size
+                            + " bytes but its element has "
+                            + body.remaining()
+                            + " left");
         }
         return new long[] {word, size, 0};
     }
@@ -256,7 +352,9 @@ final class Mat5Check {
         if ((b0 | b1 | b2 | b3) < 0) {
             throw new EOFException();
         }
-        return littleEndian ? b0 | b1 << 8 | b2 << 16 | b3 << 24 : b0 << 24 | b1 << 16 | b2 << 8 | b3;
+        return littleEndian
+                ? b0 | b1 << 8 | b2 << 16 | b3 << 24
+                : b0 << 24 | b1 << 16 | b2 << 8 | b3;
     }
 
     private DamagedFileException damaged(String problem) {

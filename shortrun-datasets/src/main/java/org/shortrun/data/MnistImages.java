@@ -4,20 +4,18 @@ import ai.djl.basicdataset.cv.classification.Mnist;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.training.dataset.Record;
-
-import org.shortrun.InputException;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
+import org.shortrun.InputException;
 
 /**
- * MNIST from IDX files, from the test set embedded in this jar, or (when a user asks for it and
- * the network is there) from DJL's download. Images are 28 x 28 and served at the model's side
- * (32: bilinear, as the authors resize).
+ * MNIST from IDX files, from the test set embedded in this jar, or (when a user asks for it and the
+ * network is there) from DJL's download. Images are 28 x 28 and served at the model's side (32:
+ * bilinear, as the authors resize).
  */
 public final class MnistImages {
 
@@ -47,7 +45,12 @@ public final class MnistImages {
         String prefix = split.requireTrainOrTest("MNIST") == Split.TRAIN ? "train" : "t10k";
         Path imageFile = find(directory, prefix + "-images-idx3-ubyte");
         Path labelFile = find(directory, prefix + "-labels-idx1-ubyte");
-        return assemble(imageFile, IdxFile.read(imageFile, IdxFile.IMAGES), labelFile, IdxFile.read(labelFile, IdxFile.LABELS), imageSize);
+        return assemble(
+                imageFile,
+                IdxFile.read(imageFile, IdxFile.IMAGES),
+                labelFile,
+                IdxFile.read(labelFile, IdxFile.LABELS),
+                imageSize);
     }
 
     /**
@@ -59,8 +62,12 @@ public final class MnistImages {
     public static ImageDataset embedded(int imageSize) {
         Path imageName = Path.of("embedded t10k-images");
         Path labelName = Path.of("embedded t10k-labels");
-        return assemble(imageName, embedded(imageName, "t10k-images-idx3-ubyte.gz", IdxFile.IMAGES), labelName,
-                embedded(labelName, "t10k-labels-idx1-ubyte.gz", IdxFile.LABELS), imageSize);
+        return assemble(
+                imageName,
+                embedded(imageName, "t10k-images-idx3-ubyte.gz", IdxFile.IMAGES),
+                labelName,
+                embedded(labelName, "t10k-labels-idx1-ubyte.gz", IdxFile.LABELS),
+                imageSize);
     }
 
     /**
@@ -76,7 +83,10 @@ public final class MnistImages {
         try (NDManager manager = NDManager.newBaseManager()) {
             Mnist mnist =
                     Mnist.builder()
-                            .optUsage(split.requireTrainOrTest("MNIST") == Split.TRAIN ? Dataset.Usage.TRAIN : Dataset.Usage.TEST)
+                            .optUsage(
+                                    split.requireTrainOrTest("MNIST") == Split.TRAIN
+                                            ? Dataset.Usage.TRAIN
+                                            : Dataset.Usage.TEST)
                             .optManager(manager)
                             .setSampling(1, false)
                             .build();
@@ -98,31 +108,55 @@ public final class MnistImages {
                     labels[i] = Math.round(record.getLabels().head().getFloat());
                 }
             }
-            return ImageDataset.builder().setImages(pixels, n, 1, SIDE).optLabels(labels).optImageSize(imageSize).build();
+            return ImageDataset.builder()
+                    .setImages(pixels, n, 1, SIDE)
+                    .optLabels(labels)
+                    .optImageSize(imageSize)
+                    .build();
         }
     }
 
-    private static ImageDataset assemble(Path imageFile, IdxFile images, Path labelFile, IdxFile labels, int imageSize) {
+    private static ImageDataset assemble(
+            Path imageFile, IdxFile images, Path labelFile, IdxFile labels, int imageSize) {
         int[] dims = images.getDims();
         if (dims[1] != SIDE || dims[2] != SIDE) {
-            throw new InputException(imageFile + " has images of " + dims[1] + "x" + dims[2] + ", expected 28x28 for MNIST");
+            throw new InputException(
+                    imageFile
+                            + " has images of "
+                            + dims[1]
+                            + "x"
+                            + dims[2]
+                            + ", expected 28x28 for MNIST");
         }
         int n = dims[0];
         if (n == 0) {
             throw new InputException(imageFile + " holds no images");
         }
         if (labels.getDims()[0] != n) {
-            throw new InputException(imageFile + " has " + n + " images but " + labelFile + " has " + labels.getDims()[0] + " labels");
+            throw new InputException(
+                    imageFile
+                            + " has "
+                            + n
+                            + " images but "
+                            + labelFile
+                            + " has "
+                            + labels.getDims()[0]
+                            + " labels");
         }
         int[] y = new int[n];
         byte[] raw = labels.data();
         for (int i = 0; i < n; i++) {
             y[i] = raw[i] & 0xff;
             if (y[i] > 9) {
-                throw new InputException(labelFile + ": label " + y[i] + " at index " + i + " is not a digit 0..9");
+                throw new InputException(
+                        labelFile + ": label " + y[i] + " at index " + i + " is not a digit 0..9");
             }
         }
-        return ImageDataset.builder().setImages(images.data(), n, 1, SIDE).optLabels(y).optImageSize(imageSize).build();
+        return ImageDataset.builder()
+                .setImages(images.data(), n, 1, SIDE)
+                .optLabels(y)
+                .optImageSize(imageSize)
+                .build();
     }
 
     private static Path find(Path directory, String base) {
@@ -132,13 +166,15 @@ public final class MnistImages {
                 return file;
             }
         }
-        throw new InputException("data directory " + directory + " has no " + base + " (or " + base + ".gz)");
+        throw new InputException(
+                "data directory " + directory + " has no " + base + " (or " + base + ".gz)");
     }
 
     private static IdxFile embedded(Path name, String resource, int magic) {
         try (InputStream in = MnistImages.class.getResourceAsStream(RESOURCE + resource)) {
             if (in == null) {
-                throw new IllegalStateException("resource " + resource + " is missing from the jar");
+                throw new IllegalStateException(
+                        "resource " + resource + " is missing from the jar");
             }
             byte[] bytes;
             try (InputStream gz = new GZIPInputStream(in, 1 << 16)) {

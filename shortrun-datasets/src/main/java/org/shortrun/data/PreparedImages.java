@@ -7,16 +7,14 @@ import ai.djl.training.dataset.Dataset;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
-
-import org.shortrun.training.ImageSource;
-
 import java.nio.file.Path;
+import org.shortrun.training.ImageSource;
 
 /**
  * A DJL dataset of images read from their files by {@link #prepare(Progress)} and then held in
- * memory as an {@link ImageDataset}, as DJL's own datasets are built and prepared. It serves
- * DJL's {@link Record}s through its sampler ({@code setSampling}) and, as an {@link ImageSource},
- * the contiguous batches the learner reads. Reading it before {@code prepare} prepares it.
+ * memory as an {@link ImageDataset}, as DJL's own datasets are built and prepared. It serves DJL's
+ * {@link Record}s through its sampler ({@code setSampling}) and, as an {@link ImageSource}, the
+ * contiguous batches the learner reads. Reading it before {@code prepare} prepares it.
  */
 public abstract class PreparedImages extends RandomAccessDataset implements ImageSource {
 
@@ -55,8 +53,8 @@ public abstract class PreparedImages extends RandomAccessDataset implements Imag
     /**
      * Reads the files, once; later calls do nothing.
      *
-     * @param progress told how reading goes where the dataset can tell (CelebA's decoding); may
-     *     be null
+     * @param progress told how reading goes where the dataset can tell (CelebA's decoding); may be
+     *     null
      */
     @Override
     public synchronized void prepare(Progress progress) {
@@ -116,7 +114,8 @@ public abstract class PreparedImages extends RandomAccessDataset implements Imag
      *
      * @param <T> the concrete builder
      */
-    public abstract static class BaseBuilder<T extends BaseBuilder<T>> extends RandomAccessDataset.BaseBuilder<T> {
+    public abstract static class BaseBuilder<T extends BaseBuilder<T>>
+            extends RandomAccessDataset.BaseBuilder<T> {
         Dataset.Usage usage = Dataset.Usage.TRAIN;
         Path directory;
         int imageSize = 32;
@@ -153,7 +152,8 @@ public abstract class PreparedImages extends RandomAccessDataset implements Imag
         public T optRepository(ai.djl.repository.Repository repository) {
             java.net.URI uri = repository.getBaseUri();
             if (!"file".equals(uri.getScheme())) {
-                throw new IllegalArgumentException("only a local repository holds the files directly, got " + uri);
+                throw new IllegalArgumentException(
+                        "only a local repository holds the files directly, got " + uri);
             }
             return optDirectory(Path.of(uri));
         }
@@ -172,7 +172,10 @@ public abstract class PreparedImages extends RandomAccessDataset implements Imag
             return self();
         }
 
-        /** Sequential batches of 32 where {@code setSampling} was not called, as {@link ImageDataset}'s. */
+        /**
+         * Sequential batches of 32 where {@code setSampling} was not called, as {@link
+         * ImageDataset}'s.
+         */
         void defaultSampling() {
             if (sampler == null) {
                 setSampling(32, false);

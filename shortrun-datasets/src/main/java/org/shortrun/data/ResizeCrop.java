@@ -1,9 +1,9 @@
 package org.shortrun.data;
 
 /**
- * torchvision's {@code Resize(size)} then {@code CenterCrop(size)} for RGB images: the shorter
- * side is scaled to {@code size} with an antialiased bilinear (triangle) filter, as PIL does, and
- * the centre square is kept.
+ * torchvision's {@code Resize(size)} then {@code CenterCrop(size)} for RGB images: the shorter side
+ * is scaled to {@code size} with an antialiased bilinear (triangle) filter, as PIL does, and the
+ * centre square is kept.
  */
 final class ResizeCrop {
 
@@ -61,7 +61,8 @@ final class ResizeCrop {
                     for (int k = 0; k < w.length; k++) {
                         v += w[k] * rows[(c * height + start + k) * size + x];
                     }
-                    out[offset + (c * size + y) * size + x] = (byte) Math.max(0, Math.min(255, Math.round(v)));
+                    out[offset + (c * size + y) * size + x] =
+                            (byte) Math.max(0, Math.min(255, Math.round(v)));
                 }
             }
         }

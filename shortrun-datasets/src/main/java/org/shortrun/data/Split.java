@@ -34,7 +34,8 @@ public enum Split {
      */
     public Split requireTrainOrTest(String dataset) {
         if (this == VALIDATION) {
-            throw new org.shortrun.InputException(dataset + " has no validation split; use its training or test split");
+            throw new org.shortrun.InputException(
+                    dataset + " has no validation split; use its training or test split");
         }
         return this;
     }

@@ -30,7 +30,8 @@ public final class SvhnDataset extends PreparedImages {
     @Override
     protected ImageDataset read(Progress progress) {
         if (directory == null) {
-            throw new org.shortrun.InputException("SVHN needs the directory of its .mat files (optDirectory)");
+            throw new org.shortrun.InputException(
+                    "SVHN needs the directory of its .mat files (optDirectory)");
         }
         return SvhnImages.fromDirectory(directory, Split.of(usage), withExtra, imageSize);
     }
@@ -59,8 +60,8 @@ public final class SvhnDataset extends PreparedImages {
         }
 
         /**
-         * Builds the dataset; nothing is read until it is prepared. Sampling defaults to
-         * sequential batches of 32.
+         * Builds the dataset; nothing is read until it is prepared. Sampling defaults to sequential
+         * batches of 32.
          *
          * @return the dataset
          */

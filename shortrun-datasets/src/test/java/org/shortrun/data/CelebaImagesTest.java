@@ -7,14 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.shortrun.InputException;
-import org.shortrun.io.DamagedFileException;
-import org.shortrun.io.Fuzz;
-import org.shortrun.io.SealedFile;
-
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -26,13 +18,21 @@ import java.util.Comparator;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shortrun.InputException;
+import org.shortrun.io.DamagedFileException;
+import org.shortrun.io.Fuzz;
+import org.shortrun.io.SealedFile;
 
 /** CelebA on folders and zips of JPEGs written here, with a partition file. */
 class CelebaImagesTest {
 
-    /** Eight 178 x 218 images; image k is a flat colour with red = 20k. Partition: 1-5 train, 6 validation, 7-8 test. */
+    /**
+     * Eight 178 x 218 images; image k is a flat colour with red = 20k. Partition: 1-5 train, 6
+     * validation, 7-8 test.
+     */
     static Path writeCeleba(Path dir) throws IOException {
         Path folder = Files.createDirectories(dir.resolve(CelebaImages.FOLDER));
         for (int k : new int[] {5, 2, 8, 1, 7, 3, 6, 4}) {
@@ -63,13 +63,16 @@ class CelebaImagesTest {
     @Test
     void splitsInSortedOrderShapesAndRange(@TempDir Path dir) throws IOException {
         writeCeleba(dir);
-        ImageDataset train = CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache")).dataset();
+        ImageDataset train =
+                CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache")).dataset();
         assertEquals(5, train.imageCount());
         assertArrayEquals(new long[] {3, 32, 32}, train.imageShape().getShape());
         for (int i = 0; i < 5; i++) {
-            assertEquals(20f * (i + 1), red(train, i), 3f, "train image " + i + " is 00000" + (i + 1));
+            assertEquals(
+                    20f * (i + 1), red(train, i), 3f, "train image " + i + " is 00000" + (i + 1));
         }
-        ImageDataset test = CelebaImages.load(dir, Split.TEST, 64, 0, dir.resolve("cache")).dataset();
+        ImageDataset test =
+                CelebaImages.load(dir, Split.TEST, 64, 0, dir.resolve("cache")).dataset();
         assertEquals(2, test.imageCount());
         assertArrayEquals(new long[] {3, 64, 64}, test.imageShape().getShape());
         assertEquals(140f, red(test, 0), 3f);
@@ -84,7 +87,8 @@ class CelebaImagesTest {
     @Test
     void firstNImagesAsTheReleasedScript(@TempDir Path dir) throws IOException {
         writeCeleba(dir);
-        ImageDataset first = CelebaImages.load(dir, Split.TRAIN, 32, 3, dir.resolve("cache")).dataset();
+        ImageDataset first =
+                CelebaImages.load(dir, Split.TRAIN, 32, 3, dir.resolve("cache")).dataset();
         assertEquals(3, first.imageCount());
         assertEquals(60f, red(first, 2), 3f);
     }
@@ -96,7 +100,10 @@ class CelebaImagesTest {
         for (int size : new int[] {32, 64}) {
             byte[] out = new byte[3 * size * size];
             ResizeCrop.apply(img.getRGB(0, 0, 178, 218, null, 0, 178), 178, 218, size, out, 0);
-            String[] expected = Files.readString(fixtures.resolve("pattern_" + size + ".txt")).trim().split("\\s+");
+            String[] expected =
+                    Files.readString(fixtures.resolve("pattern_" + size + ".txt"))
+                            .trim()
+                            .split("\\s+");
             assertEquals(expected.length, out.length);
             double worst = 0;
             double sum = 0;
@@ -107,7 +114,9 @@ class CelebaImagesTest {
             }
             // PIL and ImageIO decode JPEG slightly differently; the filter and crop must agree
             assertTrue(worst <= 4, "size " + size + ": worst difference " + worst + " levels");
-            assertTrue(sum / out.length < 1.0, "size " + size + ": mean difference " + sum / out.length);
+            assertTrue(
+                    sum / out.length < 1.0,
+                    "size " + size + ": mean difference " + sum / out.length);
         }
     }
 
@@ -115,7 +124,8 @@ class CelebaImagesTest {
     void zipGivesTheSameImagesAsTheFolder(@TempDir Path dir) throws IOException {
         Path folderDir = writeCeleba(dir.resolve("folder"));
         Path zipDir = Files.createDirectories(dir.resolve("zip"));
-        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(zipDir.resolve(CelebaImages.ZIP)))) {
+        try (ZipOutputStream zip =
+                new ZipOutputStream(Files.newOutputStream(zipDir.resolve(CelebaImages.ZIP)))) {
             try (var files = Files.list(folderDir.resolve(CelebaImages.FOLDER))) {
                 for (Path p : files.sorted().toList()) {
                     zip.putNextEntry(new ZipEntry(CelebaImages.FOLDER + "/" + p.getFileName()));
@@ -124,12 +134,16 @@ class CelebaImagesTest {
                 }
             }
         }
-        Files.copy(folderDir.resolve(CelebaImages.PARTITION), zipDir.resolve(CelebaImages.PARTITION));
-        ImageDataset a = CelebaImages.load(folderDir, Split.TRAIN, 32, 0, dir.resolve("cache")).dataset();
-        ImageDataset b = CelebaImages.load(zipDir, Split.TRAIN, 32, 0, dir.resolve("cache")).dataset();
+        Files.copy(
+                folderDir.resolve(CelebaImages.PARTITION), zipDir.resolve(CelebaImages.PARTITION));
+        ImageDataset a =
+                CelebaImages.load(folderDir, Split.TRAIN, 32, 0, dir.resolve("cache")).dataset();
+        ImageDataset b =
+                CelebaImages.load(zipDir, Split.TRAIN, 32, 0, dir.resolve("cache")).dataset();
         try (NDManager manager = NDManager.newBaseManager()) {
             int[] all = {0, 1, 2, 3, 4};
-            assertArrayEquals(a.batch(manager, all).toFloatArray(), b.batch(manager, all).toFloatArray());
+            assertArrayEquals(
+                    a.batch(manager, all).toFloatArray(), b.batch(manager, all).toFloatArray());
         }
     }
 
@@ -144,7 +158,9 @@ class CelebaImagesTest {
         assertTrue(second.fromCache());
         try (NDManager manager = NDManager.newBaseManager()) {
             int[] all = {0, 1, 2, 3, 4};
-            assertArrayEquals(first.dataset().batch(manager, all).toFloatArray(), second.dataset().batch(manager, all).toFloatArray());
+            assertArrayEquals(
+                    first.dataset().batch(manager, all).toFloatArray(),
+                    second.dataset().batch(manager, all).toFloatArray());
         }
         // truncated
         byte[] bytes = Files.readAllBytes(second.cacheFile());
@@ -158,8 +174,14 @@ class CelebaImagesTest {
         Files.write(rebuilt.cacheFile(), bytes);
         assertFalse(CelebaImages.load(dir, Split.TRAIN, 32, 0, cache).fromCache());
         // stale: the images changed, so the key and the file differ
-        Files.copy(dir.resolve(CelebaImages.FOLDER).resolve("000001.jpg"), dir.resolve(CelebaImages.FOLDER).resolve("000009.jpg"));
-        Files.writeString(dir.resolve(CelebaImages.PARTITION), "000009.jpg 0\n", StandardCharsets.US_ASCII, java.nio.file.StandardOpenOption.APPEND);
+        Files.copy(
+                dir.resolve(CelebaImages.FOLDER).resolve("000001.jpg"),
+                dir.resolve(CelebaImages.FOLDER).resolve("000009.jpg"));
+        Files.writeString(
+                dir.resolve(CelebaImages.PARTITION),
+                "000009.jpg 0\n",
+                StandardCharsets.US_ASCII,
+                java.nio.file.StandardOpenOption.APPEND);
         CelebaImages.Loaded changed = CelebaImages.load(dir, Split.TRAIN, 32, 0, cache);
         assertFalse(changed.fromCache());
         assertEquals(6, changed.dataset().imageCount());
@@ -170,10 +192,12 @@ class CelebaImagesTest {
     @Test
     void corruptJpegsAreSkippedAndCounted(@TempDir Path dir) throws IOException {
         writeCeleba(dir);
-        try (OutputStream out = Files.newOutputStream(dir.resolve(CelebaImages.FOLDER).resolve("000003.jpg"))) {
+        try (OutputStream out =
+                Files.newOutputStream(dir.resolve(CelebaImages.FOLDER).resolve("000003.jpg"))) {
             out.write("this is not a JPEG".getBytes(StandardCharsets.US_ASCII));
         }
-        CelebaImages.Loaded loaded = CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache"));
+        CelebaImages.Loaded loaded =
+                CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache"));
         assertEquals(1, loaded.skipped());
         assertEquals(4, loaded.dataset().imageCount());
         assertEquals(80f, red(loaded.dataset(), 2), 3f, "000004 follows 000002");
@@ -183,7 +207,10 @@ class CelebaImagesTest {
     void missingPartitionFile(@TempDir Path dir) throws IOException {
         writeCeleba(dir);
         Files.delete(dir.resolve(CelebaImages.PARTITION));
-        InputException e = assertThrows(InputException.class, () -> CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache")));
+        InputException e =
+                assertThrows(
+                        InputException.class,
+                        () -> CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache")));
         assertTrue(e.getMessage().contains(CelebaImages.PARTITION), e.getMessage());
     }
 
@@ -191,10 +218,16 @@ class CelebaImagesTest {
     void directoryWithoutImages(@TempDir Path dir) throws IOException {
         Files.createDirectories(dir.resolve(CelebaImages.FOLDER));
         Files.writeString(dir.resolve(CelebaImages.PARTITION), "000001.jpg 0\n");
-        InputException e = assertThrows(InputException.class, () -> CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache")));
+        InputException e =
+                assertThrows(
+                        InputException.class,
+                        () -> CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache")));
         assertTrue(e.getMessage().contains("has no images"), e.getMessage());
         Files.delete(dir.resolve(CelebaImages.FOLDER));
-        e = assertThrows(InputException.class, () -> CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache")));
+        e =
+                assertThrows(
+                        InputException.class,
+                        () -> CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache")));
         assertTrue(e.getMessage().contains("neither"), e.getMessage());
     }
 
@@ -202,50 +235,99 @@ class CelebaImagesTest {
     void malformedPartitionLine(@TempDir Path dir) throws IOException {
         writeCeleba(dir);
         Files.writeString(dir.resolve(CelebaImages.PARTITION), "000001.jpg 0\n000002.jpg train\n");
-        InputException e = assertThrows(InputException.class, () -> CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache")));
-        assertEquals(dir.resolve(CelebaImages.PARTITION) + ":2: expected 'NAME.jpg 0|1|2', got '000002.jpg train'", e.getMessage());
+        InputException e =
+                assertThrows(
+                        InputException.class,
+                        () -> CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache")));
+        assertEquals(
+                dir.resolve(CelebaImages.PARTITION)
+                        + ":2: expected 'NAME.jpg 0|1|2', got '000002.jpg train'",
+                e.getMessage());
     }
 
     private static InputException refusedPartition(Path dir, String text) throws IOException {
         Files.writeString(dir.resolve(CelebaImages.PARTITION), text, StandardCharsets.ISO_8859_1);
-        return assertThrows(InputException.class, () -> CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache")));
+        return assertThrows(
+                InputException.class,
+                () -> CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache")));
     }
 
     @Test
-    void aCutMisspeltOrRepeatedPartitionLineIsRefusedWithFileAndLine(@TempDir Path dir) throws IOException {
+    void aCutMisspeltOrRepeatedPartitionLineIsRefusedWithFileAndLine(@TempDir Path dir)
+            throws IOException {
         writeCeleba(dir);
         String whole = Files.readString(dir.resolve(CelebaImages.PARTITION));
         Path file = dir.resolve(CelebaImages.PARTITION);
-        assertEquals(file + ":8: expected 'NAME.jpg 0|1|2', got '000008.j'", refusedPartition(dir, whole.substring(0, whole.length() - 5)).getMessage());
-        assertEquals(file + ":3: expected 'NAME.jpg 0|1|2', got '000003.jpg 3'", refusedPartition(dir, whole.replace("000003.jpg 0", "000003.jpg 3")).getMessage());
-        assertEquals(file + ":3: expected 'NAME.jpg 0|1|2', got '000003.gif 0'", refusedPartition(dir, whole.replace("000003.jpg", "000003.gif")).getMessage());
-        assertEquals(file + ":3: expected 'NAME.jpg 0|1|2', got '000003.jpg 0 1'", refusedPartition(dir, whole.replace("000003.jpg 0", "000003.jpg 0 1")).getMessage());
-        assertEquals(file + ":9: 000001.jpg is listed twice", refusedPartition(dir, whole + "000001.jpg 2\n").getMessage());
+        assertEquals(
+                file + ":8: expected 'NAME.jpg 0|1|2', got '000008.j'",
+                refusedPartition(dir, whole.substring(0, whole.length() - 5)).getMessage());
+        assertEquals(
+                file + ":3: expected 'NAME.jpg 0|1|2', got '000003.jpg 3'",
+                refusedPartition(dir, whole.replace("000003.jpg 0", "000003.jpg 3")).getMessage());
+        assertEquals(
+                file + ":3: expected 'NAME.jpg 0|1|2', got '000003.gif 0'",
+                refusedPartition(dir, whole.replace("000003.jpg", "000003.gif")).getMessage());
+        assertEquals(
+                file + ":3: expected 'NAME.jpg 0|1|2', got '000003.jpg 0 1'",
+                refusedPartition(dir, whole.replace("000003.jpg 0", "000003.jpg 0 1"))
+                        .getMessage());
+        assertEquals(
+                file + ":9: 000001.jpg is listed twice",
+                refusedPartition(dir, whole + "000001.jpg 2\n").getMessage());
         assertEquals(file + " lists no images", refusedPartition(dir, "\n\n").getMessage());
     }
 
     @Test
-    void imagesMissingFromThePartitionFileOrFromTheFolderAreCountedInWarnings(@TempDir Path dir) throws Exception {
+    void imagesMissingFromThePartitionFileOrFromTheFolderAreCountedInWarnings(@TempDir Path dir)
+            throws Exception {
         writeCeleba(dir);
         Path folder = dir.resolve(CelebaImages.FOLDER);
         String whole = Files.readString(dir.resolve(CelebaImages.PARTITION));
         // cut at a line boundary: 000007 and 000008 belong to no split
-        Files.writeString(dir.resolve(CelebaImages.PARTITION), whole.substring(0, whole.indexOf("000007.jpg")));
+        Files.writeString(
+                dir.resolve(CelebaImages.PARTITION),
+                whole.substring(0, whole.indexOf("000007.jpg")));
         CelebaImages.Loaded[] loaded = new CelebaImages.Loaded[1];
-        String log = StandardError.of(() -> loaded[0] = CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache")));
+        String log =
+                StandardError.of(
+                        () ->
+                                loaded[0] =
+                                        CelebaImages.load(
+                                                dir, Split.TRAIN, 32, 0, dir.resolve("cache")));
         assertEquals(5, loaded[0].dataset().imageCount());
-        assertTrue(log.contains("2 image(s) in " + folder + " are not listed in list_eval_partition.txt and belong to no split: 000007.jpg, 000008.jpg"), log);
+        assertTrue(
+                log.contains(
+                        "2 image(s) in "
+                                + folder
+                                + " are not listed in list_eval_partition.txt and belong to no"
+                                + " split: 000007.jpg, 000008.jpg"),
+                log);
         // listed but absent
         Files.writeString(dir.resolve(CelebaImages.PARTITION), whole);
         Files.delete(folder.resolve("000002.jpg"));
-        log = StandardError.of(() -> loaded[0] = CelebaImages.load(dir, Split.TRAIN, 32, 0, dir.resolve("cache")));
+        log =
+                StandardError.of(
+                        () ->
+                                loaded[0] =
+                                        CelebaImages.load(
+                                                dir, Split.TRAIN, 32, 0, dir.resolve("cache")));
         assertEquals(4, loaded[0].dataset().imageCount());
-        assertTrue(log.contains("1 image(s) of the train split listed in list_eval_partition.txt are not in " + folder + ": 000002.jpg"), log);
+        assertTrue(
+                log.contains(
+                        "1 image(s) of the train split listed in list_eval_partition.txt are not in"
+                                + " "
+                                + folder
+                                + ": 000002.jpg"),
+                log);
     }
 
-    /** A zip of the folder's images, stored (not deflated) so that a test can change an image's bytes in place. */
+    /**
+     * A zip of the folder's images, stored (not deflated) so that a test can change an image's
+     * bytes in place.
+     */
     static Path storedZip(Path folder, Path zipFile) throws IOException {
-        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(zipFile)); var files = Files.list(folder)) {
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(zipFile));
+                var files = Files.list(folder)) {
             for (Path p : files.sorted().toList()) {
                 byte[] bytes = Files.readAllBytes(p);
                 ZipEntry entry = new ZipEntry(CelebaImages.FOLDER + "/" + p.getFileName());
@@ -282,16 +364,28 @@ class CelebaImagesTest {
         Files.copy(source.resolve(CelebaImages.PARTITION), zipDir.resolve(CelebaImages.PARTITION));
         Path zip = storedZip(source.resolve(CelebaImages.FOLDER), zipDir.resolve(CelebaImages.ZIP));
         byte[] bytes = Files.readAllBytes(zip);
-        byte[] image = Files.readAllBytes(source.resolve(CelebaImages.FOLDER).resolve("000003.jpg"));
+        byte[] image =
+                Files.readAllBytes(source.resolve(CelebaImages.FOLDER).resolve("000003.jpg"));
         // a byte in the middle of the image data: the JPEG still decodes, only the CRC-32 tells
         bytes[indexOf(bytes, image) + image.length / 2] ^= 0x10;
         Files.write(zip, bytes);
         CelebaImages.Loaded[] loaded = new CelebaImages.Loaded[1];
-        String log = StandardError.of(() -> loaded[0] = CelebaImages.load(zipDir, Split.TRAIN, 32, 0, dir.resolve("cache")));
+        String log =
+                StandardError.of(
+                        () ->
+                                loaded[0] =
+                                        CelebaImages.load(
+                                                zipDir, Split.TRAIN, 32, 0, dir.resolve("cache")));
         assertEquals(1, loaded[0].skipped());
         assertEquals(4, loaded[0].dataset().imageCount());
         assertEquals(80f, red(loaded[0].dataset(), 2), 3f, "000004 follows 000002");
-        assertTrue(log.contains("skipped 1 image(s) of 5 in " + zip + " whose CRC-32 or size does not match the archive's (the zip is damaged): 000003.jpg"), log);
+        assertTrue(
+                log.contains(
+                        "skipped 1 image(s) of 5 in "
+                                + zip
+                                + " whose CRC-32 or size does not match the archive's (the zip is"
+                                + " damaged): 000003.jpg"),
+                log);
     }
 
     @Test
@@ -310,27 +404,54 @@ class CelebaImagesTest {
             out.writeLong(0);
         }
         CelebaImages.Loaded[] loaded = new CelebaImages.Loaded[1];
-        String log = StandardError.of(() -> loaded[0] = CelebaImages.load(dir, Split.TRAIN, 32, 0, cache));
+        String log =
+                StandardError.of(
+                        () -> loaded[0] = CelebaImages.load(dir, Split.TRAIN, 32, 0, cache));
         assertFalse(loaded[0].fromCache());
         assertEquals(5, loaded[0].dataset().imageCount());
-        assertTrue(log.contains("cache " + file + " is damaged: its SHA-256 does not match its contents (damaged or truncated); rebuilding it"), log);
-        assertTrue(CelebaImages.load(dir, Split.TRAIN, 32, 0, cache).fromCache(), "the rebuilt cache is read");
+        assertTrue(
+                log.contains(
+                        "cache "
+                                + file
+                                + " is damaged: its SHA-256 does not match its contents (damaged or"
+                                + " truncated); rebuilding it"),
+                log);
+        assertTrue(
+                CelebaImages.load(dir, Split.TRAIN, 32, 0, cache).fromCache(),
+                "the rebuilt cache is read");
         SealedFile.write(file, "FID statistics", 1, out -> out.writeInt(7));
         log = StandardError.of(() -> loaded[0] = CelebaImages.load(dir, Split.TRAIN, 32, 0, cache));
         assertFalse(loaded[0].fromCache());
-        assertTrue(log.contains("cache " + file + " is damaged: it holds FID statistics, not image cache; rebuilding it"), log);
+        assertTrue(
+                log.contains(
+                        "cache "
+                                + file
+                                + " is damaged: it holds FID statistics, not image cache;"
+                                + " rebuilding it"),
+                log);
         SealedFile.write(file, ImageCache.KIND, ImageCache.FORMAT + 1, out -> out.writeInt(7));
         log = StandardError.of(() -> loaded[0] = CelebaImages.load(dir, Split.TRAIN, 32, 0, cache));
-        assertTrue(log.contains("is damaged: it is image cache format 2, this build reads format 1; rebuilding it"), log);
+        assertTrue(
+                log.contains(
+                        "is damaged: it is image cache format 2, this build reads format 1;"
+                                + " rebuilding it"),
+                log);
         // a sealed cache whose dimensions claim more than it holds
-        SealedFile.write(file, ImageCache.KIND, ImageCache.FORMAT, out -> {
-            out.writeUTF("key");
-            out.writeInt(1 << 24);
-            out.writeInt(3);
-            out.writeInt(64);
-        });
-        DamagedFileException e = assertThrows(DamagedFileException.class, () -> ImageCache.read(file, "key"));
-        assertEquals(file + " is damaged: pixels need 206158430208 bytes but only 0 remain", e.getMessage());
+        SealedFile.write(
+                file,
+                ImageCache.KIND,
+                ImageCache.FORMAT,
+                out -> {
+                    out.writeUTF("key");
+                    out.writeInt(1 << 24);
+                    out.writeInt(3);
+                    out.writeInt(64);
+                });
+        DamagedFileException e =
+                assertThrows(DamagedFileException.class, () -> ImageCache.read(file, "key"));
+        assertEquals(
+                file + " is damaged: pixels need 206158430208 bytes but only 0 remain",
+                e.getMessage());
     }
 
     @Test
@@ -341,7 +462,10 @@ class CelebaImagesTest {
         }
         Path cacheFile = dir.resolve("cache.bin");
         ImageCache.store(cacheFile, "celeba|key", new ImageCache.Images(pixels, 3, 3, 8));
-        Fuzz.Report cache = Fuzz.of("CelebA image cache", Files.readAllBytes(cacheFile), 41).mutants(3000).run(cacheFile, f -> ImageCache.read(f, "celeba|key"));
+        Fuzz.Report cache =
+                Fuzz.of("CelebA image cache", Files.readAllBytes(cacheFile), 41)
+                        .mutants(3000)
+                        .run(cacheFile, f -> ImageCache.read(f, "celeba|key"));
         assertTrue(cache.ok(), cache.details());
         assertEquals(0, cache.accepted(), "a sealed file accepts no change: " + cache.line());
         assertTrue(cache.clean() > 0, cache.line());
@@ -369,7 +493,10 @@ class CelebaImagesTest {
     @Test
     void fuzzedPartitionFilesAreReadOrRefusedCleanly(@TempDir Path dir) throws Exception {
         Path partitionFile = smallCeleba(dir).resolve(CelebaImages.PARTITION);
-        Fuzz.Report lines = Fuzz.of("CelebA partition file", Files.readAllBytes(partitionFile), 42).mutants(3000).run(partitionFile, CelebaImages::readPartition);
+        Fuzz.Report lines =
+                Fuzz.of("CelebA partition file", Files.readAllBytes(partitionFile), 42)
+                        .mutants(3000)
+                        .run(partitionFile, CelebaImages::readPartition);
         assertTrue(lines.ok(), lines.details());
         assertTrue(lines.clean() > 0, lines.line());
     }
@@ -383,23 +510,29 @@ class CelebaImagesTest {
         Files.copy(partitionFile, zipDir.resolve(CelebaImages.PARTITION));
         Path zip = storedZip(folder, zipDir.resolve(CelebaImages.ZIP));
         Path caches = dir.resolve("zip-caches");
-        Fuzz.Report zips = Fuzz.of("CelebA zip", Files.readAllBytes(zip), 43).mutants(800).run(zip, f -> {
-            try {
-                CelebaImages.load(zipDir, Split.TRAIN, 32, 0, caches);
-            } finally {
-                // a mutant of the same size and time would otherwise be served from the last one's cache
-                try (var files = Files.walk(caches)) {
-                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.delete(p);
-                    }
-                } catch (java.nio.file.NoSuchFileException e) {
-                    // nothing cached
-                }
-            }
-        });
+        Fuzz.Report zips =
+                Fuzz.of("CelebA zip", Files.readAllBytes(zip), 43)
+                        .mutants(800)
+                        .run(
+                                zip,
+                                f -> {
+                                    try {
+                                        CelebaImages.load(zipDir, Split.TRAIN, 32, 0, caches);
+                                    } finally {
+                                        // a mutant of the same size and time would otherwise be
+                                        // served from the last one's cache
+                                        try (var files = Files.walk(caches)) {
+                                            for (Path p :
+                                                    files.sorted(Comparator.reverseOrder())
+                                                            .toList()) {
+                                                Files.delete(p);
+                                            }
+                                        } catch (java.nio.file.NoSuchFileException e) {
+                                            // nothing cached
+                                        }
+                                    }
+                                });
         assertTrue(zips.ok(), zips.details());
         assertTrue(zips.clean() > 0, zips.line());
     }
 }
-
-

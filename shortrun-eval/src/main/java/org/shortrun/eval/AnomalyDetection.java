@@ -4,7 +4,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.util.Progress;
-
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import org.shortrun.InputException;
 import org.shortrun.RandomStream;
 import org.shortrun.data.ImageDataset;
@@ -19,24 +28,13 @@ import org.shortrun.training.LearningConfig;
 import org.shortrun.training.Method;
 import org.shortrun.training.TrainingRun;
 
-import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
-
 /**
- * One-class anomaly detection, the Langevin autoencoders paper's experiment: a model trained on
- * the images of one class scores each test image by the energy of its inferred latent, {@code
- * U(x, e) = ||x - g(e)||^2 / (2 sigma^2) + ||e||^2 / 2 (+ E(e) for CLAE)} ({@link
- * PosteriorEnergy}), the latent inferred by the model's own method (one encoder pass for LAE and
- * CLAE, K Langevin steps from noise for short-run inference); the AUROC measures how well the
- * score separates the other classes from the normal one.
+ * One-class anomaly detection, the Langevin autoencoders paper's experiment: a model trained on the
+ * images of one class scores each test image by the energy of its inferred latent, {@code U(x, e) =
+ * ||x - g(e)||^2 / (2 sigma^2) + ||e||^2 / 2 (+ E(e) for CLAE)} ({@link PosteriorEnergy}), the
+ * latent inferred by the model's own method (one encoder pass for LAE and CLAE, K Langevin steps
+ * from noise for short-run inference); the AUROC measures how well the score separates the other
+ * classes from the normal one.
  *
  * <pre>
  * AnomalyDetection.Report r = AnomalyDetection.builder().setModel(model).setLearning(learning)
@@ -84,14 +82,26 @@ public final class AnomalyDetection {
             normal += anomalous[i] ? 0 : 1;
         }
         if (normal == 0 || normal == count) {
-            throw new InputException("the first " + count + " test images hold " + (normal == 0 ? "no image of class " + normalClass : "only images of class " + normalClass)
-                    + "; the AUROC needs both");
+            throw new InputException(
+                    "the first "
+                            + count
+                            + " test images hold "
+                            + (normal == 0
+                                    ? "no image of class " + normalClass
+                                    : "only images of class " + normalClass)
+                            + "; the AUROC needs both");
         }
         normalCount = normal;
         if (checkpoint == null) {
             normalImages = train.withLabel(normalClass);
             if (normalImages.imageCount() < learning.getBatchSize()) {
-                throw new InputException("class " + normalClass + " has " + normalImages.imageCount() + " training images, fewer than the batch size " + learning.getBatchSize());
+                throw new InputException(
+                        "class "
+                                + normalClass
+                                + " has "
+                                + normalImages.imageCount()
+                                + " training images, fewer than the batch size "
+                                + learning.getBatchSize());
             }
         } else {
             normalImages = null;
@@ -163,8 +173,8 @@ public final class AnomalyDetection {
     }
 
     /**
-     * Trains on the normal class (or restores the checkpoint), scores the test images and
-     * measures the AUROC; with an output directory, also writes the training run's files, {@value
+     * Trains on the normal class (or restores the checkpoint), scores the test images and measures
+     * the AUROC; with an output directory, also writes the training run's files, {@value
      * #SCORES_FILE} and {@value RocPlot#FILE}.
      *
      * @return the report
@@ -172,28 +182,43 @@ public final class AnomalyDetection {
      */
     public Report run() throws IOException {
         if (checkpoint != null) {
-            try (NDManager manager = NDManager.newBaseManager(); Learner learner = checkpoint.restore(checkpoint.getLearningConfig(), manager)) {
+            try (NDManager manager = NDManager.newBaseManager();
+                    Learner learner = checkpoint.restore(checkpoint.getLearningConfig(), manager)) {
                 return measure(learner, 0, 0);
             }
         }
-        TrainingSession.Builder session = TrainingSession.builder().setModel(model).setLearning(learning).setTrainImages(normalImages).optOutput(output);
+        TrainingSession.Builder session =
+                TrainingSession.builder()
+                        .setModel(model)
+                        .setLearning(learning)
+                        .setTrainImages(normalImages)
+                        .optOutput(output);
         if (listener != null) {
             session.addListener(listener);
         }
         try (TrainingSession s = session.build()) {
             long start = System.nanoTime();
             s.train();
-            return measure(s.learner(), (System.nanoTime() - start) / 1e9, normalImages.imageCount());
+            return measure(
+                    s.learner(), (System.nanoTime() - start) / 1e9, normalImages.imageCount());
         }
     }
 
     /** Scores the test images with a trained learner, and writes and reports what came of it. */
-    private Report measure(Learner learner, double trainSeconds, int trainImages) throws IOException {
+    private Report measure(Learner learner, double trainSeconds, int trainImages)
+            throws IOException {
         int count = anomalous.length;
         int normal = normalCount;
         Method method = learner.getConfig().getMethod();
         long start = System.nanoTime();
-        double[] scores = scores(learner, test, count, batchSize, RandomStream.seeded(learner.getConfig().getSeed()), progress);
+        double[] scores =
+                scores(
+                        learner,
+                        test,
+                        count,
+                        batchSize,
+                        RandomStream.seeded(learner.getConfig().getSeed()),
+                        progress);
         double inferenceSeconds = (System.nanoTime() - start) / 1e9;
         long iteration = learner.getIteration();
         double auroc = auroc(scores, anomalous);
@@ -208,10 +233,25 @@ public final class AnomalyDetection {
         }
         if (output != null) {
             writeScores(output.resolve(SCORES_FILE), scores, anomalous);
-            RocPlot.write(scores, anomalous, method.name().toLowerCase(Locale.ROOT) + ", class " + normalClass + " normal", output.resolve(RocPlot.FILE));
+            RocPlot.write(
+                    scores,
+                    anomalous,
+                    method.name().toLowerCase(Locale.ROOT) + ", class " + normalClass + " normal",
+                    output.resolve(RocPlot.FILE));
         }
-        return new Report(method, normalClass, auroc, count, normal, iteration, trainImages, trainSeconds, inferenceSeconds * 1000 / count,
-                normalSum / normal, anomalousSum / (count - normal), output);
+        return new Report(
+                method,
+                normalClass,
+                auroc,
+                count,
+                normal,
+                iteration,
+                trainImages,
+                trainSeconds,
+                inferenceSeconds * 1000 / count,
+                normalSum / normal,
+                anomalousSum / (count - normal),
+                output);
     }
 
     private void writeScores(Path file, double[] scores, boolean[] anomalous) throws IOException {
@@ -238,7 +278,13 @@ public final class AnomalyDetection {
      * @param progress told the images as they are scored; null for none
      * @return one score per image, higher for more anomalous
      */
-    public static double[] scores(Learner learner, ImageSource images, int count, int batchSize, RandomStream stream, Progress progress) {
+    public static double[] scores(
+            Learner learner,
+            ImageSource images,
+            int count,
+            int batchSize,
+            RandomStream stream,
+            Progress progress) {
         int n = Math.min(count, images.imageCount());
         double[] scores = new double[n];
         if (progress != null) {
@@ -250,8 +296,21 @@ public final class AnomalyDetection {
                 try (NDManager scope = manager.newSubManager()) {
                     NDArray x = images.batch(scope, from, to);
                     NDList latents = learner.inferLatents(x, stream);
-                    NDArray reconstruction = learner.getGenerator().forward(learner.getParameterStore(), latents, false).singletonOrThrow();
-                    float[] u = PosteriorEnergy.of(x, reconstruction, latents, learner.currentSigma(), learner.getPrior(), learner.getParameterStore(), false).total().toFloatArray();
+                    NDArray reconstruction =
+                            learner.getGenerator()
+                                    .forward(learner.getParameterStore(), latents, false)
+                                    .singletonOrThrow();
+                    float[] u =
+                            PosteriorEnergy.of(
+                                            x,
+                                            reconstruction,
+                                            latents,
+                                            learner.currentSigma(),
+                                            learner.getPrior(),
+                                            learner.getParameterStore(),
+                                            false)
+                                    .total()
+                                    .toFloatArray();
                     for (int i = 0; i < u.length; i++) {
                         scores[from + i] = u[i];
                     }
@@ -275,11 +334,13 @@ public final class AnomalyDetection {
      * @param scores one score per image, higher for more anomalous
      * @param anomalous whether each image is an anomaly
      * @return the AUROC in [0, 1]
-     * @throws IllegalArgumentException if the lengths differ, only one kind is present, or a score is NaN
+     * @throws IllegalArgumentException if the lengths differ, only one kind is present, or a score
+     *     is NaN
      */
     public static double auroc(double[] scores, boolean[] anomalous) {
         if (scores.length != anomalous.length) {
-            throw new IllegalArgumentException(scores.length + " scores for " + anomalous.length + " labels");
+            throw new IllegalArgumentException(
+                    scores.length + " scores for " + anomalous.length + " labels");
         }
         Integer[] order = sortedIndices(scores);
         double rankSum = 0;
@@ -301,14 +362,18 @@ public final class AnomalyDetection {
         }
         long negatives = scores.length - positives;
         if (positives == 0 || negatives == 0) {
-            throw new IllegalArgumentException("the AUROC needs anomalies and normal images; got " + positives + " and " + negatives);
+            throw new IllegalArgumentException(
+                    "the AUROC needs anomalies and normal images; got "
+                            + positives
+                            + " and "
+                            + negatives);
         }
         return (rankSum - positives * (positives + 1) / 2.0) / ((double) positives * negatives);
     }
 
     /**
-     * The ROC curve: for every threshold between distinct scores, from the highest down, the
-     * share of normal images and of anomalies scoring at or above it.
+     * The ROC curve: for every threshold between distinct scores, from the highest down, the share
+     * of normal images and of anomalies scoring at or above it.
      *
      * @param scores one score per image, higher for more anomalous
      * @param anomalous whether each image is an anomaly
@@ -381,7 +446,8 @@ public final class AnomalyDetection {
         }
 
         /**
-         * Sets the training settings, the method among them (not needed with {@link #optCheckpoint}).
+         * Sets the training settings, the method among them (not needed with {@link
+         * #optCheckpoint}).
          *
          * @param learning the settings
          * @return this builder
@@ -403,8 +469,8 @@ public final class AnomalyDetection {
         }
 
         /**
-         * Sets the labelled training images, of which the normal class's are trained on (not
-         * needed with {@link #optCheckpoint}).
+         * Sets the labelled training images, of which the normal class's are trained on (not needed
+         * with {@link #optCheckpoint}).
          *
          * @param train the training split
          * @return this builder
@@ -437,7 +503,8 @@ public final class AnomalyDetection {
         }
 
         /**
-         * Sets the directory for the training run's files, the scores and the ROC curve (default: none).
+         * Sets the directory for the training run's files, the scores and the ROC curve (default:
+         * none).
          *
          * @param output the directory
          * @return this builder
@@ -501,16 +568,20 @@ public final class AnomalyDetection {
          */
         public AnomalyDetection build() {
             if (normalClass < 0) {
-                throw new IllegalArgumentException("the normal class must be set, and be 0 or more");
+                throw new IllegalArgumentException(
+                        "the normal class must be set, and be 0 or more");
             }
             if (test == null) {
                 throw new IllegalArgumentException("the test images must be set");
             }
             if (checkpoint == null && (model == null || learning == null || train == null)) {
-                throw new IllegalArgumentException("without a checkpoint, the model, the learning settings and the training images must be set");
+                throw new IllegalArgumentException(
+                        "without a checkpoint, the model, the learning settings and the training"
+                                + " images must be set");
             }
             if (testCount < 0 || batchSize <= 0) {
-                throw new IllegalArgumentException("the test image count must be >= 0 and the batch size positive");
+                throw new IllegalArgumentException(
+                        "the test image count must be >= 0 and the batch size positive");
             }
             return new AnomalyDetection(this);
         }

@@ -2,12 +2,11 @@ package org.shortrun.eval;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
 import java.util.function.IntConsumer;
 
 /**
- * Streams images through Inception into feature statistics (and optionally a KID sample), a
- * batch at a time in its own scope, so memory does not grow with the number of images.
+ * Streams images through Inception into feature statistics (and optionally a KID sample), a batch
+ * at a time in its own scope, so memory does not grow with the number of images.
  */
 public final class FeatureExtraction {
 
@@ -40,8 +39,15 @@ public final class FeatureExtraction {
      * @return the statistics
      */
     public static FeatureStatistics statistics(
-            InceptionNetwork network, Images images, int count, int batchSize, FeatureReservoir sample, NDManager manager, IntConsumer progress) {
-        try (FeatureStatistics.Accumulator acc = new FeatureStatistics.Accumulator(network.getFeatureDim(), manager)) {
+            InceptionNetwork network,
+            Images images,
+            int count,
+            int batchSize,
+            FeatureReservoir sample,
+            NDManager manager,
+            IntConsumer progress) {
+        try (FeatureStatistics.Accumulator acc =
+                new FeatureStatistics.Accumulator(network.getFeatureDim(), manager)) {
             for (int from = 0; from < count; from += batchSize) {
                 int to = Math.min(count, from + batchSize);
                 try (NDManager scope = manager.newSubManager()) {

@@ -6,8 +6,8 @@ import java.util.Random;
 /**
  * A uniform random sample of at most {@code capacity} feature vectors from a stream (reservoir
  * sampling). KID draws its subsets from it: a uniform subset of a uniform sample is a uniform
- * subset of the whole stream, so the estimate stays unbiased while 40,000 x 2048 floats never
- * have to be held at once.
+ * subset of the whole stream, so the estimate stays unbiased while 40,000 x 2048 floats never have
+ * to be held at once.
  */
 public final class FeatureReservoir {
 
@@ -43,12 +43,16 @@ public final class FeatureReservoir {
         }
     }
 
-    /** @return the vectors kept, in slot order */
+    /**
+     * @return the vectors kept, in slot order
+     */
     public float[][] rows() {
         return Arrays.copyOf(rows, (int) Math.min(seen, rows.length));
     }
 
-    /** @return how many vectors were offered */
+    /**
+     * @return how many vectors were offered
+     */
     public long getSeen() {
         return seen;
     }

@@ -4,18 +4,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-
-import org.ejml.data.DMatrixRMaj;
-
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import org.ejml.data.DMatrixRMaj;
 
 /**
- * The mean and covariance of a set of feature vectors, in float64, with the N - 1 normalisation
- * of {@code numpy.cov}: the statistics the Frechet distance compares.
+ * The mean and covariance of a set of feature vectors, in float64, with the N - 1 normalisation of
+ * {@code numpy.cov}: the statistics the Frechet distance compares.
  */
 public final class FeatureStatistics {
 
@@ -49,22 +47,30 @@ public final class FeatureStatistics {
         }
     }
 
-    /** @return the number of vectors */
+    /**
+     * @return the number of vectors
+     */
     public long getCount() {
         return count;
     }
 
-    /** @return the feature dimension */
+    /**
+     * @return the feature dimension
+     */
     public int getDimension() {
         return mean.length;
     }
 
-    /** @return the mean (a copy) */
+    /**
+     * @return the mean (a copy)
+     */
     public double[] getMean() {
         return mean.clone();
     }
 
-    /** @return the covariance (a copy) */
+    /**
+     * @return the covariance (a copy)
+     */
     public DMatrixRMaj getCovariance() {
         return covariance.copy();
     }
@@ -98,9 +104,9 @@ public final class FeatureStatistics {
     }
 
     /**
-     * Reads statistics written by {@link #write}. The format carries no checksum, so damage
-     * inside the numbers goes unseen; files kept on disk are written by {@link StatisticsCache},
-     * which seals them.
+     * Reads statistics written by {@link #write}. The format carries no checksum, so damage inside
+     * the numbers goes unseen; files kept on disk are written by {@link StatisticsCache}, which
+     * seals them.
      *
      * @param in the stream; not closed
      * @return the statistics
@@ -114,7 +120,8 @@ public final class FeatureStatistics {
         int d = data.readInt();
         long count = data.readLong();
         if (d <= 0 || d > 1 << 15 || count < 2) {
-            throw new IOException("feature statistics header is damaged (d=" + d + ", count=" + count + ")");
+            throw new IOException(
+                    "feature statistics header is damaged (d=" + d + ", count=" + count + ")");
         }
         double[] mean = new double[d];
         for (int i = 0; i < d; i++) {
@@ -137,9 +144,9 @@ public final class FeatureStatistics {
     }
 
     /**
-     * Accumulates feature vectors batch by batch, so that 40,000 of them never need to be in
-     * memory at once. Sums are taken around a shift (the first batch's mean) in float64, which
-     * keeps the one-pass covariance as accurate as the two-pass one of {@code numpy.cov}.
+     * Accumulates feature vectors batch by batch, so that 40,000 of them never need to be in memory
+     * at once. Sums are taken around a shift (the first batch's mean) in float64, which keeps the
+     * one-pass covariance as accurate as the two-pass one of {@code numpy.cov}.
      */
     public static final class Accumulator implements AutoCloseable {
 
@@ -169,10 +176,12 @@ public final class FeatureStatistics {
          */
         public void add(float[] rows, int n) {
             if (rows.length != (long) n * dimension) {
-                throw new IllegalArgumentException("expected " + n + " x " + dimension + " values, got " + rows.length);
+                throw new IllegalArgumentException(
+                        "expected " + n + " x " + dimension + " values, got " + rows.length);
             }
             try (NDManager scope = manager.newSubManager()) {
-                NDArray x = scope.create(rows, new Shape(n, dimension)).toType(DataType.FLOAT64, false);
+                NDArray x =
+                        scope.create(rows, new Shape(n, dimension)).toType(DataType.FLOAT64, false);
                 if (shift == null) {
                     shift = x.mean(new int[] {0});
                     shift.attach(manager);
@@ -186,7 +195,9 @@ public final class FeatureStatistics {
             count += n;
         }
 
-        /** @return the number of vectors added so far */
+        /**
+         * @return the number of vectors added so far
+         */
         public long getCount() {
             return count;
         }
@@ -199,7 +210,8 @@ public final class FeatureStatistics {
          */
         public FeatureStatistics build() {
             if (count < 2) {
-                throw new IllegalStateException("statistics need at least 2 feature vectors, got " + count);
+                throw new IllegalStateException(
+                        "statistics need at least 2 feature vectors, got " + count);
             }
             double[] s = sum.toDoubleArray();
             double[] o = outer.toDoubleArray();
@@ -212,7 +224,8 @@ public final class FeatureStatistics {
             DMatrixRMaj cov = new DMatrixRMaj(dimension, dimension);
             for (int i = 0; i < dimension; i++) {
                 for (int j = 0; j < dimension; j++) {
-                    cov.data[i * dimension + j] = (o[i * dimension + j] - count * shifted[i] * shifted[j]) / (count - 1);
+                    cov.data[i * dimension + j] =
+                            (o[i * dimension + j] - count * shifted[i] * shifted[j]) / (count - 1);
                 }
             }
             return new FeatureStatistics(mean, cov, count);

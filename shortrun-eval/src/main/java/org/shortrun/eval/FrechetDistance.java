@@ -7,8 +7,8 @@ import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 
 /**
- * The Frechet distance between two Gaussians fitted to features: {@code ||mu1 - mu2||^2 + tr S1
- * + tr S2 - 2 tr sqrt(S1 S2)}, in float64.
+ * The Frechet distance between two Gaussians fitted to features: {@code ||mu1 - mu2||^2 + tr S1 +
+ * tr S2 - 2 tr sqrt(S1 S2)}, in float64.
  *
  * <p>pytorch-fid takes {@code scipy.linalg.sqrtm} of the non-symmetric product S1 S2. Here the
  * trace comes from the symmetric matrix {@code sqrt(S1) S2 sqrt(S1)}, which has the same
@@ -35,7 +35,12 @@ public final class FrechetDistance {
      *     sqrt(S1)}: the size of the imaginary part scipy would have had to drop
      * @param offsetAdded whether eps had to be added to the diagonals
      */
-    public record Result(double distance, double meanTerm, double traceSqrt, double imaginary, boolean offsetAdded) {}
+    public record Result(
+            double distance,
+            double meanTerm,
+            double traceSqrt,
+            double imaginary,
+            boolean offsetAdded) {}
 
     private FrechetDistance() {}
 
@@ -51,7 +56,8 @@ public final class FrechetDistance {
      */
     public static Result compute(FeatureStatistics a, FeatureStatistics b) {
         if (a.getDimension() != b.getDimension()) {
-            throw new IllegalArgumentException("feature dimensions differ: " + a.getDimension() + " and " + b.getDimension());
+            throw new IllegalArgumentException(
+                    "feature dimensions differ: " + a.getDimension() + " and " + b.getDimension());
         }
         double[] m1 = a.meanView();
         double[] m2 = b.meanView();
@@ -76,11 +82,15 @@ public final class FrechetDistance {
             sqrtTrace = traceSqrtProduct(o1, o2);
         }
         if (sqrtTrace[1] > IMAGINARY_TOLERANCE) {
-            throw new ArithmeticException("imaginary component " + sqrtTrace[1] + " in sqrt(S1 S2)");
+            throw new ArithmeticException(
+                    "imaginary component " + sqrtTrace[1] + " in sqrt(S1 S2)");
         }
         double distance = meanTerm + traces - 2 * sqrtTrace[0];
         if (!Double.isFinite(distance)) {
-            throw new ArithmeticException("the Frechet distance is not finite (" + distance + "); are the features finite?");
+            throw new ArithmeticException(
+                    "the Frechet distance is not finite ("
+                            + distance
+                            + "); are the features finite?");
         }
         return new Result(distance, meanTerm, sqrtTrace[0], sqrtTrace[1], offset);
     }

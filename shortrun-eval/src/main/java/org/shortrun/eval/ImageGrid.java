@@ -1,9 +1,6 @@
 package org.shortrun.eval;
 
 import ai.djl.ndarray.NDArray;
-
-import org.shortrun.io.WriteFailure;
-
 import java.awt.image.BufferedImage;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -11,8 +8,8 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import javax.imageio.ImageIO;
+import org.shortrun.io.WriteFailure;
 
 /**
  * Writes batches of images in [-1, 1] as one PNG. With several batches of the same size (say
@@ -41,8 +38,8 @@ public final class ImageGrid {
     }
 
     /**
-     * Writes batches of equal size in bands: band b holds images {@code [b*columns,
-     * (b+1)*columns)} of every batch, one row per batch.
+     * Writes batches of equal size in bands: band b holds images {@code [b*columns, (b+1)*columns)}
+     * of every batch, one row per batch.
      *
      * @param batches batches of {@code [n, c, h, w]} in [-1, 1]
      * @param columns images per row
@@ -61,7 +58,10 @@ public final class ImageGrid {
         int bands = (n + cols - 1) / cols;
         int rows = bands * batches.size();
         BufferedImage picture =
-                new BufferedImage(cols * (cellW + GAP) + GAP, rows * (cellH + GAP) + GAP, BufferedImage.TYPE_INT_RGB);
+                new BufferedImage(
+                        cols * (cellW + GAP) + GAP,
+                        rows * (cellH + GAP) + GAP,
+                        BufferedImage.TYPE_INT_RGB);
         for (int r = 0; r < picture.getHeight(); r++) {
             for (int q = 0; q < picture.getWidth(); q++) {
                 picture.setRGB(q, r, 0xffffff);
@@ -79,7 +79,8 @@ public final class ImageGrid {
                         for (int ch = 0; ch < 3; ch++) {
                             int plane = c == 1 ? 0 : ch;
                             float value = v[((i * c + plane) * h + y) * w + x];
-                            int byteValue = Math.round((Math.max(-1f, Math.min(1f, value)) + 1f) * 127.5f);
+                            int byteValue =
+                                    Math.round((Math.max(-1f, Math.min(1f, value)) + 1f) * 127.5f);
                             rgb = (rgb << 8) | byteValue;
                         }
                         for (int dy = 0; dy < SCALE; dy++) {

@@ -12,9 +12,6 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
-
-import org.shortrun.InputException;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +22,7 @@ import java.util.Locale;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
+import org.shortrun.InputException;
 
 /**
  * Inception-v3 pool_3 features from a TorchScript file the user supplies; nothing is downloaded.
@@ -42,10 +40,15 @@ public final class InceptionNetwork implements AutoCloseable {
          * forward(img, return_features=True)} on [0, 255] input of any size; it resizes inside.
          */
         TF_NVIDIA,
-        /** A pytorch-fid network traced to TorchScript: {@code forward(img)} on [0, 1] input at 299 x 299. */
+        /**
+         * A pytorch-fid network traced to TorchScript: {@code forward(img)} on [0, 1] input at 299
+         * x 299.
+         */
         PYTORCH_FID;
 
-        /** @return the name used on the command line */
+        /**
+         * @return the name used on the command line
+         */
         public String label() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
@@ -71,8 +74,8 @@ public final class InceptionNetwork implements AutoCloseable {
      * Loads a TorchScript Inception.
      *
      * @param file the {@code .pt} file
-     * @param convention how to call it, or null to tell from the file: a network whose code
-     *     takes {@code return_features} is {@link Convention#TF_NVIDIA}
+     * @param convention how to call it, or null to tell from the file: a network whose code takes
+     *     {@code return_features} is {@link Convention#TF_NVIDIA}
      * @param featureDim the feature size every output must have (2048 for pool_3)
      * @return the network
      * @throws InputException if the file is missing or not TorchScript, or the network does not
@@ -88,7 +91,12 @@ public final class InceptionNetwork implements AutoCloseable {
             model.load(file);
         } catch (IOException | MalformedModelException | EngineException e) {
             model.close();
-            throw new InputException("--inception " + file + " could not be loaded as TorchScript: " + firstLine(e.getMessage()), e);
+            throw new InputException(
+                    "--inception "
+                            + file
+                            + " could not be loaded as TorchScript: "
+                            + firstLine(e.getMessage()),
+                    e);
         }
         if (!(model.getBlock() instanceof PtSymbolBlock)) {
             model.close();
@@ -103,20 +111,27 @@ public final class InceptionNetwork implements AutoCloseable {
             if (e instanceof InputException) {
                 throw e;
             }
-            throw new InputException("--inception " + file + " fails on a 32x32 image as " + detected.label() + ": " + firstLine(e.getMessage()), e);
+            throw new InputException(
+                    "--inception "
+                            + file
+                            + " fails on a 32x32 image as "
+                            + detected.label()
+                            + ": "
+                            + firstLine(e.getMessage()),
+                    e);
         }
         return network;
     }
 
     /** Where the two files come from, for error messages. */
     public static final String WHERE_TO_GET =
-            "download NVIDIA's inception-2015-12-05.pt from "
-                    + "https://nvlabs-fi-cdn.nvidia.com/stylegan2-ada-pytorch/pretrained/metrics/inception-2015-12-05.pt "
-                    + "or trace pytorch-fid's network (docs/EVALUATION.md)";
+            "download NVIDIA's inception-2015-12-05.pt from"
+                + " https://nvlabs-fi-cdn.nvidia.com/stylegan2-ada-pytorch/pretrained/metrics/inception-2015-12-05.pt"
+                + " or trace pytorch-fid's network (docs/EVALUATION.md)";
 
     /**
-     * Tells the convention from the module's code. TorchScript files are zip archives whose
-     * {@code code/} entries hold the scripted source.
+     * Tells the convention from the module's code. TorchScript files are zip archives whose {@code
+     * code/} entries hold the scripted source.
      */
     static Convention detect(Path file) {
         try (ZipFile zip = new ZipFile(file.toFile())) {
@@ -135,22 +150,35 @@ public final class InceptionNetwork implements AutoCloseable {
                 }
             }
             if (!sawCode) {
-                throw new InputException("--inception " + file + " is a zip archive but not TorchScript (no code/ entries)");
+                throw new InputException(
+                        "--inception "
+                                + file
+                                + " is a zip archive but not TorchScript (no code/ entries)");
             }
             return Convention.PYTORCH_FID;
         } catch (ZipException e) {
-            throw new InputException("--inception " + file + " is not a TorchScript file (not a zip archive); " + WHERE_TO_GET, e);
+            throw new InputException(
+                    "--inception "
+                            + file
+                            + " is not a TorchScript file (not a zip archive); "
+                            + WHERE_TO_GET,
+                    e);
         } catch (IOException e) {
-            throw new InputException("--inception " + file + " cannot be read: " + e.getMessage(), e);
+            throw new InputException(
+                    "--inception " + file + " cannot be read: " + e.getMessage(), e);
         }
     }
 
-    /** @return the calling convention in use */
+    /**
+     * @return the calling convention in use
+     */
     public Convention getConvention() {
         return convention;
     }
 
-    /** @return the feature size */
+    /**
+     * @return the feature size
+     */
     public int getFeatureDim() {
         return featureDim;
     }
@@ -162,15 +190,16 @@ public final class InceptionNetwork implements AutoCloseable {
      *     levels first, as images saved to disk would be, and grey images are repeated to 3
      *     channels
      * @return {@code n * featureDim} values, row-major
-     * @throws InputException if the network's output is not {@code [n, featureDim]} (or {@code
-     *     [n, featureDim, 1, 1]})
+     * @throws InputException if the network's output is not {@code [n, featureDim]} (or {@code [n,
+     *     featureDim, 1, 1]})
      */
     public float[] features(NDArray images) {
         long n = images.getShape().get(0);
         try (NDManager scope = images.getManager().newSubManager()) {
             // results of operations go to the input's manager: lend the input to the scope
             images.tempAttach(scope);
-            NDArray levels = images.toType(DataType.FLOAT32, false).add(1f).mul(127.5f).round().clip(0, 255);
+            NDArray levels =
+                    images.toType(DataType.FLOAT32, false).add(1f).mul(127.5f).round().clip(0, 255);
             if (levels.getShape().get(1) == 1) {
                 levels = levels.repeat(1, 3);
             }
@@ -184,7 +213,9 @@ public final class InceptionNetwork implements AutoCloseable {
             } else {
                 NDArray unit = levels.div(255f);
                 if (unit.getShape().get(2) != FID_SIZE || unit.getShape().get(3) != FID_SIZE) {
-                    unit = unit.getNDArrayInternal().interpolation(new long[] {FID_SIZE, FID_SIZE}, 1, false);
+                    unit =
+                            unit.getNDArrayInternal()
+                                    .interpolation(new long[] {FID_SIZE, FID_SIZE}, 1, false);
                 }
                 try (IValue input = IValue.from((PtNDArray) unit);
                         IValue result = block.forward(input)) {
@@ -192,14 +223,34 @@ public final class InceptionNetwork implements AutoCloseable {
                 }
             }
             Shape shape = out.getShape();
-            boolean flat = shape.dimension() == 2 || (shape.dimension() == 4 && shape.get(2) == 1 && shape.get(3) == 1);
+            boolean flat =
+                    shape.dimension() == 2
+                            || (shape.dimension() == 4 && shape.get(2) == 1 && shape.get(3) == 1);
             if (!flat || shape.get(0) != n) {
-                throw new InputException("--inception " + file + " returned shape " + shape + " for " + n + " images; expected [" + n + ", features]");
+                throw new InputException(
+                        "--inception "
+                                + file
+                                + " returned shape "
+                                + shape
+                                + " for "
+                                + n
+                                + " images; expected ["
+                                + n
+                                + ", features]");
             }
             if (shape.get(1) != featureDim) {
                 throw new InputException(
-                        "--inception " + file + " gives " + shape.get(1) + " features per image, not " + featureDim
-                                + (featureDim == POOL3_FEATURES ? " (pool_3); pass --feature-dim " + shape.get(1) + " if that is intended" : ""));
+                        "--inception "
+                                + file
+                                + " gives "
+                                + shape.get(1)
+                                + " features per image, not "
+                                + featureDim
+                                + (featureDim == POOL3_FEATURES
+                                        ? " (pool_3); pass --feature-dim "
+                                                + shape.get(1)
+                                                + " if that is intended"
+                                        : ""));
             }
             return out.toType(DataType.FLOAT32, false).toFloatArray();
         }
@@ -221,7 +272,8 @@ public final class InceptionNetwork implements AutoCloseable {
                 }
             }
         }
-        throw new InputException("the Inception network returned a " + value.getType() + ", not a tensor");
+        throw new InputException(
+                "the Inception network returned a " + value.getType() + ", not a tensor");
     }
 
     private static String firstLine(String message) {

@@ -5,18 +5,16 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Progress;
-
-import org.shortrun.RandomStream;
-import org.shortrun.inference.Langevin;
-import org.shortrun.model.LadderGenerator;
-import org.shortrun.training.ImageSource;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.shortrun.RandomStream;
+import org.shortrun.inference.Langevin;
+import org.shortrun.model.LadderGenerator;
+import org.shortrun.training.ImageSource;
 
 /**
  * Inpainting by short-run inference (the paper's Fig. 4): the latents are inferred from the
@@ -84,9 +82,16 @@ public final class Inpainting {
      * @param langevin the sampler (K and s)
      * @param sigma sigma for inference
      * @param mask the kind of mask
-     * @param maskParameter the fraction for {@link Mask#PIXELS}, the block count for {@link Mask#BLOCKS}
+     * @param maskParameter the fraction for {@link Mask#PIXELS}, the block count for {@link
+     *     Mask#BLOCKS}
      */
-    public Inpainting(LadderGenerator generator, ParameterStore parameterStore, Langevin langevin, float sigma, Mask mask, double maskParameter) {
+    public Inpainting(
+            LadderGenerator generator,
+            ParameterStore parameterStore,
+            Langevin langevin,
+            float sigma,
+            Mask mask,
+            double maskParameter) {
         this.generator = generator;
         this.parameterStore = parameterStore;
         this.langevin = langevin;
@@ -105,7 +110,11 @@ public final class Inpainting {
      */
     public NDList inpaint(NDArray x, Random random, RandomStream stream) {
         NDArray m = drawMask(x, random);
-        return new NDList(m, generator.forward(parameterStore, inferLatents(x, m, stream), false).singletonOrThrow());
+        return new NDList(
+                m,
+                generator
+                        .forward(parameterStore, inferLatents(x, m, stream), false)
+                        .singletonOrThrow());
     }
 
     /**
@@ -116,12 +125,17 @@ public final class Inpainting {
      * @return {@code [n, 1, h, w]}, 1 where a pixel is observed
      */
     public NDArray drawMask(NDArray x, Random random) {
-        return mask.draw(x.getManager(), (int) x.getShape().get(0), (int) x.getShape().get(2), maskParameter, random);
+        return mask.draw(
+                x.getManager(),
+                (int) x.getShape().get(0),
+                (int) x.getShape().get(2),
+                maskParameter,
+                random);
     }
 
     /**
-     * Infers the latents of a batch from its observed pixels only; generating from them gives
-     * the inpainting.
+     * Infers the latents of a batch from its observed pixels only; generating from them gives the
+     * inpainting.
      *
      * @param x the images {@code [n, c, h, w]}; the latents go to their manager
      * @param m the masks from {@link #drawMask}
@@ -133,8 +147,8 @@ public final class Inpainting {
     }
 
     /**
-     * The summed squared error of each image on its occluded and on its observed pixels, and
-     * the number of each, as {@link #measure} adds them up.
+     * The summed squared error of each image on its occluded and on its observed pixels, and the
+     * number of each, as {@link #measure} adds them up.
      *
      * @param x the originals {@code [n, c, h, w]}
      * @param m the masks {@code [n, 1, h, w]}
@@ -160,8 +174,8 @@ public final class Inpainting {
     }
 
     /**
-     * Measures the errors over the first {@code count} images of a source, reporting each batch
-     * to a progress bar, since short-run inference over a test set takes minutes.
+     * Measures the errors over the first {@code count} images of a source, reporting each batch to
+     * a progress bar, since short-run inference over a test set takes minutes.
      *
      * @param source the images
      * @param count how many, from the first
@@ -173,7 +187,14 @@ public final class Inpainting {
      *     end; null for none
      * @return the errors
      */
-    public Error measure(ImageSource source, int count, int batchSize, Random random, RandomStream stream, NDManager manager, Progress progress) {
+    public Error measure(
+            ImageSource source,
+            int count,
+            int batchSize,
+            Random random,
+            RandomStream stream,
+            NDManager manager,
+            Progress progress) {
         int n = Math.min(count, source.imageCount());
         if (progress != null) {
             progress.reset("inpainting (" + mask.label() + ")", n);
@@ -202,7 +223,10 @@ public final class Inpainting {
         if (progress != null) {
             progress.end();
         }
-        return new Error(occludedCount > 0 ? occluded / occludedCount : Double.NaN, observedCount > 0 ? observed / observedCount : Double.NaN, n);
+        return new Error(
+                occludedCount > 0 ? occluded / occludedCount : Double.NaN,
+                observedCount > 0 ? observed / observedCount : Double.NaN,
+                n);
     }
 
     /**
@@ -220,8 +244,24 @@ public final class Inpainting {
      * @return the errors, with how they were measured
      * @throws IOException if the rows cannot be written
      */
-    public Report evaluate(ImageSource source, int count, int batchSize, long seed, NDManager manager, Path png, Progress progress) throws IOException {
-        Error error = measure(source, count, batchSize, new Random(seed), RandomStream.seeded(seed), manager, progress);
+    public Report evaluate(
+            ImageSource source,
+            int count,
+            int batchSize,
+            long seed,
+            NDManager manager,
+            Path png,
+            Progress progress)
+            throws IOException {
+        Error error =
+                measure(
+                        source,
+                        count,
+                        batchSize,
+                        new Random(seed),
+                        RandomStream.seeded(seed),
+                        manager,
+                        progress);
         writeRows(source, ROW_IMAGES, new Random(seed), RandomStream.seeded(seed), manager, png);
         return new Report(mask, error, langevin.getSteps(), langevin.getStepSize(), sigma, png);
     }
@@ -237,7 +277,14 @@ public final class Inpainting {
      * @param file the PNG
      * @throws IOException if writing fails
      */
-    public void writeRows(ImageSource source, int count, Random random, RandomStream stream, NDManager manager, Path file) throws IOException {
+    public void writeRows(
+            ImageSource source,
+            int count,
+            Random random,
+            RandomStream stream,
+            NDManager manager,
+            Path file)
+            throws IOException {
         try (NDManager scope = manager.newSubManager()) {
             NDArray x = source.batch(scope, 0, Math.min(count, source.imageCount()));
             NDList out = inpaint(x, random, stream);

@@ -4,13 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-
 import java.util.Random;
 
 /**
- * KID: the unbiased squared MMD with the cubic polynomial kernel {@code k(x, y) = (x.y / d +
- * 1)^3}, averaged over random subsets, as StyleGAN2-ADA, clean-fid and torch-fidelity report it
- * beside FID. Unlike FID it has an unbiased estimator, so small sample counts compare fairly.
+ * KID: the unbiased squared MMD with the cubic polynomial kernel {@code k(x, y) = (x.y / d + 1)^3},
+ * averaged over random subsets, as StyleGAN2-ADA, clean-fid and torch-fidelity report it beside
+ * FID. Unlike FID it has an unbiased estimator, so small sample counts compare fairly.
  */
 public final class KernelInceptionDistance {
 
@@ -38,14 +37,22 @@ public final class KernelInceptionDistance {
      * @param manager the manager each subset's arrays are opened under
      * @return the estimate
      */
-    public static Result compute(float[][] real, float[][] fake, int subsets, int maxSubsetSize, Random random, NDManager manager) {
+    public static Result compute(
+            float[][] real,
+            float[][] fake,
+            int subsets,
+            int maxSubsetSize,
+            Random random,
+            NDManager manager) {
         int d = real[0].length;
         if (fake[0].length != d) {
-            throw new IllegalArgumentException("feature dimensions differ: " + d + " and " + fake[0].length);
+            throw new IllegalArgumentException(
+                    "feature dimensions differ: " + d + " and " + fake[0].length);
         }
         int m = Math.min(Math.min(real.length, fake.length), maxSubsetSize);
         if (m < 2) {
-            throw new IllegalArgumentException("KID needs at least 2 feature vectors on each side, got " + m);
+            throw new IllegalArgumentException(
+                    "KID needs at least 2 feature vectors on each side, got " + m);
         }
         double[] values = new double[subsets];
         for (int t = 0; t < subsets; t++) {
@@ -75,7 +82,8 @@ public final class KernelInceptionDistance {
 
     private static NDArray cubic(NDArray a, NDArray b, int d) {
         NDArray gram = a.matMul(b.transpose());
-        NDArray scaled = gram.div(gram.getManager().create((double) d)).add(gram.getManager().create(1.0));
+        NDArray scaled =
+                gram.div(gram.getManager().create((double) d)).add(gram.getManager().create(1.0));
         return scaled.mul(scaled).mul(scaled);
     }
 

@@ -5,11 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-
-import org.shortrun.RandomStream;
-import org.shortrun.model.LadderGenerator;
-import org.shortrun.training.Checkpoint;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +12,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.shortrun.RandomStream;
+import org.shortrun.model.LadderGenerator;
+import org.shortrun.training.Checkpoint;
 
 /**
  * What each layer of latents controls (the paper's Fig. 5): images in which one layer's latents
@@ -67,7 +65,9 @@ public final class LayerVariation {
      * @return the grids written
      * @throws IOException if a PNG cannot be written
      */
-    public static Grids writeGrids(Checkpoint checkpoint, int rows, int columns, Path directory, long seed) throws IOException {
+    public static Grids writeGrids(
+            Checkpoint checkpoint, int rows, int columns, Path directory, long seed)
+            throws IOException {
         Files.createDirectories(directory);
         int[] dims = checkpoint.getModelConfig().getZDims();
         List<Path> files = new ArrayList<>();
@@ -77,7 +77,17 @@ public final class LayerVariation {
             for (int layer = 0; layer < dims.length; layer++) {
                 Path png = directory.resolve("layer-" + (layer + 1) + ".png");
                 try (NDManager scope = manager.newSubManager()) {
-                    ImageGrid.write(grid(generator, store, layer, rows, columns, scope, RandomStream.seeded(seed)), columns, png);
+                    ImageGrid.write(
+                            grid(
+                                    generator,
+                                    store,
+                                    layer,
+                                    rows,
+                                    columns,
+                                    scope,
+                                    RandomStream.seeded(seed)),
+                            columns,
+                            png);
                 }
                 files.add(png);
             }
@@ -86,8 +96,8 @@ public final class LayerVariation {
     }
 
     /**
-     * Generates a grid for one layer: row r holds base latents r for every other layer, and
-     * column c the same draw c of the varied layer in every row.
+     * Generates a grid for one layer: row r holds base latents r for every other layer, and column
+     * c the same draw c of the varied layer in every row.
      *
      * @param generator the generator
      * @param parameterStore its parameter store
@@ -98,7 +108,14 @@ public final class LayerVariation {
      * @param stream where the draws come from
      * @return {@code [rows * columns, c, h, w]}, row-major
      */
-    public static NDArray grid(LadderGenerator generator, ParameterStore parameterStore, int layer, int rows, int columns, NDManager manager, RandomStream stream) {
+    public static NDArray grid(
+            LadderGenerator generator,
+            ParameterStore parameterStore,
+            int layer,
+            int rows,
+            int columns,
+            NDManager manager,
+            RandomStream stream) {
         Shape[] shapes = generator.inputShapes(1);
         if (layer < 0 || layer >= shapes.length) {
             throw new IllegalArgumentException("layer " + layer + " of " + shapes.length);

@@ -3,7 +3,6 @@ package org.shortrun.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import java.util.Locale;
 import java.util.Random;
 
@@ -27,7 +26,9 @@ public enum Mask {
     /** Random squares of a quarter of the side are occluded, placed per image. */
     BLOCKS;
 
-    /** @return the name used on the command line */
+    /**
+     * @return the name used on the command line
+     */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }
@@ -75,7 +76,14 @@ public enum Mask {
                 case BLOCKS:
                     int block = Math.max(1, side / 4);
                     for (int b = 0; b < Math.max(1, Math.round(fraction)); b++) {
-                        occlude(m, base, side, random.nextInt(side - block + 1), random.nextInt(side - block + 1), block, block);
+                        occlude(
+                                m,
+                                base,
+                                side,
+                                random.nextInt(side - block + 1),
+                                random.nextInt(side - block + 1),
+                                block,
+                                block);
                     }
                     break;
                 default:
@@ -85,7 +93,8 @@ public enum Mask {
         return manager.create(m, new Shape(n, 1, side, side));
     }
 
-    private static void occlude(float[] m, int base, int side, int top, int left, int height, int width) {
+    private static void occlude(
+            float[] m, int base, int side, int top, int left, int height, int width) {
         for (int y = top; y < top + height; y++) {
             for (int x = left; x < left + width; x++) {
                 m[base + y * side + x] = 0f;

@@ -5,9 +5,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The numbers Nijkamp et al. (ECCV 2020) report in Tables 1 to 3, for printing beside ours.
- * MSE is per pixel; FID uses 40,000 generated and 40,000 training images. Every entry is at
- * K = 25 except Table 3's K sweep (CelebA 32 x 32, L = 5).
+ * The numbers Nijkamp et al. (ECCV 2020) report in Tables 1 to 3, for printing beside ours. MSE is
+ * per pixel; FID uses 40,000 generated and 40,000 training images. Every entry is at K = 25 except
+ * Table 3's K sweep (CelebA 32 x 32, L = 5).
  */
 public final class PaperResults {
 
@@ -26,13 +26,17 @@ public final class PaperResults {
         double[] layers = {1, 3, 5};
         double[][] shortRun = {
             {0.019, 0.017, 0.015}, // MNIST MSE
-            {0.018, 0.015, 0.011}, {44.86, 39.02, 35.23}, // SVHN MSE, FID
-            {0.019, 0.018, 0.011}, {45.74, 41.15, 36.84} // CelebA MSE, FID
+            {0.018, 0.015, 0.011},
+            {44.86, 39.02, 35.23}, // SVHN MSE, FID
+            {0.019, 0.018, 0.011},
+            {45.74, 41.15, 36.84} // CelebA MSE, FID
         };
         double[][] ladderVae = {
             {0.020, 0.018, 0.018},
-            {0.019, 0.015, 0.014}, {46.78, 41.72, 39.26},
-            {0.031, 0.029, 0.028}, {69.90, 58.33, 53.40}
+            {0.019, 0.015, 0.014},
+            {46.78, 41.72, 39.26},
+            {0.031, 0.029, 0.028},
+            {69.90, 58.33, 53.40}
         };
         for (int i = 0; i < layers.length; i++) {
             int l = (int) layers[i];
@@ -66,7 +70,15 @@ public final class PaperResults {
 
     private PaperResults() {}
 
-    private static void put(String dataset, int size, int layers, int steps, String method, double mse, double fid, String table) {
+    private static void put(
+            String dataset,
+            int size,
+            int layers,
+            int steps,
+            String method,
+            double mse,
+            double fid,
+            String table) {
         ENTRIES.put(key(dataset, size, layers, steps, method), new Entry(mse, fid, table));
     }
 
@@ -84,7 +96,8 @@ public final class PaperResults {
      * @param method short-run, ladder-vae, glow, abp, glo, vae or vae-iaf
      * @return the entry, or empty if the paper reports nothing there
      */
-    public static Optional<Entry> lookup(String dataset, int imageSize, int layers, int steps, String method) {
+    public static Optional<Entry> lookup(
+            String dataset, int imageSize, int layers, int steps, String method) {
         return Optional.ofNullable(ENTRIES.get(key(dataset, imageSize, layers, steps, method)));
     }
 }

@@ -5,7 +5,11 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Progress;
-
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.shortrun.RandomStream;
 import org.shortrun.inference.Langevin;
 import org.shortrun.inference.LatentInference;
@@ -15,15 +19,9 @@ import org.shortrun.training.ImageSource;
 import org.shortrun.training.Learner;
 import org.shortrun.training.Method;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
 /**
- * Reconstruction by short-run inference: infer the latents of held-out images with the same K
- * and s as in training, generate from them, and measure the per-pixel squared error.
+ * Reconstruction by short-run inference: infer the latents of held-out images with the same K and s
+ * as in training, generate from them, and measure the per-pixel squared error.
  *
  * <p>Two scales are reported: {@code mse} on the [-1, 1] scale the model works in, and {@code
  * mse01} on [0, 1], which is a quarter of it.
@@ -53,7 +51,14 @@ public final class Reconstruction {
      * @param iteration the checkpoint's training iteration
      * @param png the originals above their reconstructions
      */
-    public record Report(Error error, Method method, int steps, float stepSize, float sigma, long iteration, Path png) {
+    public record Report(
+            Error error,
+            Method method,
+            int steps,
+            float stepSize,
+            float sigma,
+            long iteration,
+            Path png) {
 
         /**
          * The JSON line {@code shortrun reconstruct} prints.
@@ -78,11 +83,12 @@ public final class Reconstruction {
     private Reconstruction() {}
 
     /**
-     * Loads a checkpoint's generator, measures its reconstruction error on the first {@code
-     * count} images of a source (by short-run inference with the given sampler, or for a model
-     * trained by VAE, Ladder-VAE or GLO by that method's own inference), and writes the first {@link #COMPARISON_IMAGES} above their
-     * reconstructions. Measuring and the picture each draw from their own stream of the seed, so
-     * the picture's reconstructions do not depend on how many images were measured.
+     * Loads a checkpoint's generator, measures its reconstruction error on the first {@code count}
+     * images of a source (by short-run inference with the given sampler, or for a model trained by
+     * VAE, Ladder-VAE or GLO by that method's own inference), and writes the first {@link
+     * #COMPARISON_IMAGES} above their reconstructions. Measuring and the picture each draw from
+     * their own stream of the seed, so the picture's reconstructions do not depend on how many
+     * images were measured.
      *
      * @param checkpoint the generator to load
      * @param langevin the sampler (K and s)
@@ -97,7 +103,15 @@ public final class Reconstruction {
      * @throws IOException if the picture cannot be written
      */
     public static Report evaluate(
-            Checkpoint checkpoint, Langevin langevin, float sigma, ImageSource source, int count, int batchSize, Path png, long seed, Progress progress)
+            Checkpoint checkpoint,
+            Langevin langevin,
+            float sigma,
+            ImageSource source,
+            int count,
+            int batchSize,
+            Path png,
+            long seed,
+            Progress progress)
             throws IOException {
         Error error;
         Method method = checkpoint.getLearningConfig().getMethod();
@@ -116,12 +130,39 @@ public final class Reconstruction {
                 ParameterStore loadedStore = new ParameterStore(manager, false);
                 generator = loaded;
                 store = loadedStore;
-                inference = (x, stream) -> inferLatents(loaded, loadedStore, langevin, sigma, x, stream);
+                inference =
+                        (x, stream) ->
+                                inferLatents(loaded, loadedStore, langevin, sigma, x, stream);
             }
-            error = measure(generator, store, inference, source, count, batchSize, manager, RandomStream.seeded(seed), progress);
-            writeComparison(generator, store, inference, source, COMPARISON_IMAGES, manager, png, RandomStream.seeded(seed));
+            error =
+                    measure(
+                            generator,
+                            store,
+                            inference,
+                            source,
+                            count,
+                            batchSize,
+                            manager,
+                            RandomStream.seeded(seed),
+                            progress);
+            writeComparison(
+                    generator,
+                    store,
+                    inference,
+                    source,
+                    COMPARISON_IMAGES,
+                    manager,
+                    png,
+                    RandomStream.seeded(seed));
         }
-        return new Report(error, method, langevin.getSteps(), langevin.getStepSize(), sigma, checkpoint.getIteration(), png);
+        return new Report(
+                error,
+                method,
+                langevin.getSteps(),
+                langevin.getStepSize(),
+                sigma,
+                checkpoint.getIteration(),
+                png);
     }
 
     /**
@@ -160,7 +201,10 @@ public final class Reconstruction {
             int to = Math.min(n, from + batchSize);
             try (NDManager scope = manager.newSubManager()) {
                 NDArray x = source.batch(scope, from, to);
-                NDArray reconstruction = generator.forward(parameterStore, inference.infer(x, stream), false).singletonOrThrow();
+                NDArray reconstruction =
+                        generator
+                                .forward(parameterStore, inference.infer(x, stream), false)
+                                .singletonOrThrow();
                 for (double s : squaredErrors(x, reconstruction)) {
                     sum += s;
                 }
@@ -190,8 +234,14 @@ public final class Reconstruction {
      * @return the latents, top first
      */
     public static NDList inferLatents(
-            LadderGenerator generator, ParameterStore parameterStore, Langevin langevin, float sigma, NDArray x, RandomStream stream) {
-        return langevin.infer(generator, parameterStore, x, null, sigma, false, stream).getLatents();
+            LadderGenerator generator,
+            ParameterStore parameterStore,
+            Langevin langevin,
+            float sigma,
+            NDArray x,
+            RandomStream stream) {
+        return langevin.infer(generator, parameterStore, x, null, sigma, false, stream)
+                .getLatents();
     }
 
     /**
@@ -224,8 +274,18 @@ public final class Reconstruction {
      * @return the reconstructions, same shape as x
      */
     public static NDArray reconstruct(
-            LadderGenerator generator, ParameterStore parameterStore, Langevin langevin, float sigma, NDArray x, RandomStream stream) {
-        return generator.forward(parameterStore, inferLatents(generator, parameterStore, langevin, sigma, x, stream), false).singletonOrThrow();
+            LadderGenerator generator,
+            ParameterStore parameterStore,
+            Langevin langevin,
+            float sigma,
+            NDArray x,
+            RandomStream stream) {
+        return generator
+                .forward(
+                        parameterStore,
+                        inferLatents(generator, parameterStore, langevin, sigma, x, stream),
+                        false)
+                .singletonOrThrow();
     }
 
     /**
@@ -253,9 +313,11 @@ public final class Reconstruction {
             throws IOException {
         try (NDManager scope = manager.newSubManager()) {
             NDArray x = source.batch(scope, 0, Math.min(count, source.imageCount()));
-            NDArray reconstruction = generator.forward(parameterStore, inference.infer(x, stream), false).singletonOrThrow();
+            NDArray reconstruction =
+                    generator
+                            .forward(parameterStore, inference.infer(x, stream), false)
+                            .singletonOrThrow();
             ImageGrid.write(List.of(x, reconstruction), 8, file);
         }
     }
-
 }

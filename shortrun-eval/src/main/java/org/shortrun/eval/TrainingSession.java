@@ -2,21 +2,18 @@ package org.shortrun.eval;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.shortrun.InputException;
 import org.shortrun.RandomStream;
-
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.ImageSource;
 import org.shortrun.training.Learner;
 import org.shortrun.training.LearningConfig;
 import org.shortrun.training.TrainingRun;
-
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * One training session, as {@code train}, {@code demo} and every cell of a {@code table} job run
@@ -42,15 +39,26 @@ public final class TrainingSession implements AutoCloseable {
     private final List<TrainingRun.Listener> listeners;
 
     private TrainingSession(Builder b) {
-        if (b.resume != null && (!b.resume.getModelConfig().equals(b.model) || !b.resume.getLearningConfig().isResumableAs(b.learning))) {
-            throw new InputException("checkpoint " + b.resume.getDirectory() + " holds a run of other settings");
+        if (b.resume != null
+                && (!b.resume.getModelConfig().equals(b.model)
+                        || !b.resume.getLearningConfig().isResumableAs(b.learning))) {
+            throw new InputException(
+                    "checkpoint " + b.resume.getDirectory() + " holds a run of other settings");
         }
         if (b.train.imageCount() < b.learning.getBatchSize()) {
-            throw new InputException("the batch size " + b.learning.getBatchSize() + " is larger than the " + b.train.imageCount() + " training images");
+            throw new InputException(
+                    "the batch size "
+                            + b.learning.getBatchSize()
+                            + " is larger than the "
+                            + b.train.imageCount()
+                            + " training images");
         }
         root = NDManager.newBaseManager();
         try {
-            learner = b.resume != null ? b.resume.restore(b.learning, root) : new Learner(b.model, b.learning, root);
+            learner =
+                    b.resume != null
+                            ? b.resume.restore(b.learning, root)
+                            : new Learner(b.model, b.learning, root);
             // the persistent latents exist from the start, so that a method measured before
             // training (GLO's code search starts from them) can be
             learner.prepareFor(b.train.imageCount());
@@ -97,7 +105,8 @@ public final class TrainingSession implements AutoCloseable {
      * @throws IOException if the run's files cannot be written
      */
     public void train() throws IOException {
-        TrainingRun.Builder run = TrainingRun.builder().setLearner(learner).setSource(train).optOutput(output);
+        TrainingRun.Builder run =
+                TrainingRun.builder().setLearner(learner).setSource(train).optOutput(output);
         listeners.forEach(run::addListener);
         run.build().run(root);
     }
@@ -112,7 +121,16 @@ public final class TrainingSession implements AutoCloseable {
      * @return the error
      */
     public Reconstruction.Error reconstructionError(ImageSource test, int count) {
-        return Reconstruction.measure(learner.getGenerator(), learner.getParameterStore(), learner::inferLatents, test, count, 100, root, seeded(), null);
+        return Reconstruction.measure(
+                learner.getGenerator(),
+                learner.getParameterStore(),
+                learner::inferLatents,
+                test,
+                count,
+                100,
+                root,
+                seeded(),
+                null);
     }
 
     /**
@@ -125,7 +143,12 @@ public final class TrainingSession implements AutoCloseable {
     public void writeSamples(int count, Path png) throws IOException {
         try (NDManager scope = root.newSubManager()) {
             NDList latents = learner.drawLatents(scope, count, seeded());
-            ImageGrid.write(learner.getGenerator().forward(learner.getParameterStore(), latents, false).singletonOrThrow(), 8, png);
+            ImageGrid.write(
+                    learner.getGenerator()
+                            .forward(learner.getParameterStore(), latents, false)
+                            .singletonOrThrow(),
+                    8,
+                    png);
         }
     }
 
@@ -137,7 +160,15 @@ public final class TrainingSession implements AutoCloseable {
      * @throws IOException if it cannot be written
      */
     public void writeReconstructions(ImageSource test, Path png) throws IOException {
-        Reconstruction.writeComparison(learner.getGenerator(), learner.getParameterStore(), learner::inferLatents, test, 16, root, png, seeded());
+        Reconstruction.writeComparison(
+                learner.getGenerator(),
+                learner.getParameterStore(),
+                learner::inferLatents,
+                test,
+                16,
+                root,
+                png,
+                seeded());
     }
 
     /** The same draws at every measurement, so two figures differ only by the model. */
@@ -242,12 +273,13 @@ public final class TrainingSession implements AutoCloseable {
          * Makes the learner, new or restored.
          *
          * @return the session; close it
-         * @throws InputException if the checkpoint is of other settings or the batch is larger
-         *     than the training set
+         * @throws InputException if the checkpoint is of other settings or the batch is larger than
+         *     the training set
          */
         public TrainingSession build() {
             if (model == null || learning == null || train == null) {
-                throw new IllegalArgumentException("a model, learning settings and training images are required");
+                throw new IllegalArgumentException(
+                        "a model, learning settings and training images are required");
             }
             return new TrainingSession(this);
         }

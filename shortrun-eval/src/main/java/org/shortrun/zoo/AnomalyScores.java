@@ -3,8 +3,8 @@ package org.shortrun.zoo;
 import java.util.Arrays;
 
 /**
- * What an anomaly-score {@code Predictor} returns for a batch: each image's posterior energy at
- * its inferred latents, {@code ||x - g(e)||^2 / (2 sigma^2) + ||e||^2 / 2}, plus E(e) for an
+ * What an anomaly-score {@code Predictor} returns for a batch: each image's posterior energy at its
+ * inferred latents, {@code ||x - g(e)||^2 / (2 sigma^2) + ||e||^2 / 2}, plus E(e) for an
  * energy-based prior (higher is more anomalous), and its reconstruction error. Immutable: the
  * arrays are copied in and out.
  */
@@ -22,7 +22,8 @@ public final class AnomalyScores {
      */
     public AnomalyScores(float[] scores, float[] mse) {
         if (scores.length != mse.length) {
-            throw new IllegalArgumentException("scores for " + scores.length + " images but errors for " + mse.length);
+            throw new IllegalArgumentException(
+                    "scores for " + scores.length + " images but errors for " + mse.length);
         }
         this.scores = scores.clone();
         this.mse = mse.clone();
@@ -59,7 +60,9 @@ public final class AnomalyScores {
     /** {@inheritDoc} */
     @Override
     public boolean equals(Object other) {
-        return other instanceof AnomalyScores that && Arrays.equals(scores, that.scores) && Arrays.equals(mse, that.mse);
+        return other instanceof AnomalyScores that
+                && Arrays.equals(scores, that.scores)
+                && Arrays.equals(mse, that.mse);
     }
 
     /** {@inheritDoc} */
@@ -71,6 +74,10 @@ public final class AnomalyScores {
     /** {@inheritDoc} */
     @Override
     public String toString() {
-        return "AnomalyScores[scores=" + Arrays.toString(scores) + ", mse=" + Arrays.toString(mse) + "]";
+        return "AnomalyScores[scores="
+                + Arrays.toString(scores)
+                + ", mse="
+                + Arrays.toString(mse)
+                + "]";
     }
 }

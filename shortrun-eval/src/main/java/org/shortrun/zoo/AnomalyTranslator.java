@@ -8,7 +8,6 @@ import ai.djl.translate.Batchifier;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
-
 import org.shortrun.eval.Reconstruction;
 import org.shortrun.inference.PosteriorEnergy;
 import org.shortrun.model.EnergyPrior;
@@ -18,17 +17,17 @@ import org.shortrun.model.LangevinEncoder;
 
 /**
  * Anomaly scores as a DJL {@link Translator}: each image's score is the posterior energy {@link
- * PosteriorEnergy#total()} of its inferred latents, {@code ||x - g(e)||^2 / (2 sigma^2) + ||e||^2
- * / 2}, plus E(e) for a Langevin autoencoder with an energy-based prior (clae); higher is more
+ * PosteriorEnergy#total()} of its inferred latents, {@code ||x - g(e)||^2 / (2 sigma^2) + ||e||^2 /
+ * 2}, plus E(e) for a Langevin autoencoder with an energy-based prior (clae); higher is more
  * anomalous.
  *
  * <p>The latents are inferred as {@link ReconstructionTranslator} infers them: for a Langevin
  * autoencoder (lae, clae) loaded for images, by the predictor's forward pass, which encodes and
  * generates; for any other model, by K Langevin steps from noise in pre-processing ({@link
- * Reconstruction#inferLatents}, the same draws for the same seed), the forward pass generating
- * from them. So {@link AnomalyScores#mse()} equals the reconstruction translator's errors for the
- * same images and seed. K, s and sigma come from the model's properties unless the builder
- * overrides them; a Langevin autoencoder uses sigma alone.
+ * Reconstruction#inferLatents}, the same draws for the same seed), the forward pass generating from
+ * them. So {@link AnomalyScores#mse()} equals the reconstruction translator's errors for the same
+ * images and seed. K, s and sigma come from the model's properties unless the builder overrides
+ * them; a Langevin autoencoder uses sigma alone.
  */
 public final class AnomalyTranslator implements Translator<ImageBatch, AnomalyScores> {
 
@@ -71,8 +70,14 @@ public final class AnomalyTranslator implements Translator<ImageBatch, AnomalySc
         if (ShortrunModels.autoencoder(model) != null) {
             return new NDList(x);
         }
-        NDList latents = Reconstruction.inferLatents(
-                generator, new ParameterStore(ctx.getNDManager(), false), settings.langevinFor(model), settings.sigmaFor(model), x, settings.stream());
+        NDList latents =
+                Reconstruction.inferLatents(
+                        generator,
+                        new ParameterStore(ctx.getNDManager(), false),
+                        settings.langevinFor(model),
+                        settings.sigmaFor(model),
+                        x,
+                        settings.stream());
         ctx.setAttachment(LATENTS, latents);
         return latents;
     }
@@ -88,7 +93,9 @@ public final class AnomalyTranslator implements Translator<ImageBatch, AnomalySc
         EnergyPrior prior;
         if (autoencoder != null) {
             reconstruction = list.get(0);
-            latents = LangevinEncoder.split(list.get(1), autoencoder.getGenerator().getConfig().getZDims());
+            latents =
+                    LangevinEncoder.split(
+                            list.get(1), autoencoder.getGenerator().getConfig().getZDims());
             prior = autoencoder.getPrior();
         } else {
             reconstruction = list.singletonOrThrow();
@@ -96,7 +103,14 @@ public final class AnomalyTranslator implements Translator<ImageBatch, AnomalySc
             prior = null;
         }
         PosteriorEnergy energy =
-                PosteriorEnergy.of(x, reconstruction, latents, settings.sigmaFor(model), prior, new ParameterStore(ctx.getNDManager(), false), false);
+                PosteriorEnergy.of(
+                        x,
+                        reconstruction,
+                        latents,
+                        settings.sigmaFor(model),
+                        prior,
+                        new ParameterStore(ctx.getNDManager(), false),
+                        false);
         float[] scores = energy.total().toFloatArray();
         // the errors as the reconstruction translator measures them, to the last bit
         double[] sums = Reconstruction.squaredErrors(x, reconstruction);

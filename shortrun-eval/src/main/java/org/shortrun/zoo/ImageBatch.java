@@ -5,15 +5,14 @@ import ai.djl.modality.cv.ImageFactory;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A batch of images {@code [n, c, h, w]} in [-1, 1], the scale the generator works in, held on
- * the Java heap so that it outlives the predictor call that made it. Converts from and to DJL
- * {@link Image}s (8 bits per channel) and {@link NDArray}s (exactly).
+ * A batch of images {@code [n, c, h, w]} in [-1, 1], the scale the generator works in, held on the
+ * Java heap so that it outlives the predictor call that made it. Converts from and to DJL {@link
+ * Image}s (8 bits per channel) and {@link NDArray}s (exactly).
  */
 public final class ImageBatch {
 
@@ -25,7 +24,17 @@ public final class ImageBatch {
 
     private ImageBatch(float[] values, int count, int channels, int height, int width) {
         if (values.length != (long) count * channels * height * width) {
-            throw new IllegalArgumentException("expected " + count + " x " + channels + " x " + height + " x " + width + " values, got " + values.length);
+            throw new IllegalArgumentException(
+                    "expected "
+                            + count
+                            + " x "
+                            + channels
+                            + " x "
+                            + height
+                            + " x "
+                            + width
+                            + " values, got "
+                            + values.length);
         }
         this.values = values;
         this.count = count;
@@ -45,7 +54,8 @@ public final class ImageBatch {
         if (s.length != 4) {
             throw new IllegalArgumentException("expected [n, c, h, w], got " + images.getShape());
         }
-        return new ImageBatch(images.toFloatArray(), (int) s[0], (int) s[1], (int) s[2], (int) s[3]);
+        return new ImageBatch(
+                images.toFloatArray(), (int) s[0], (int) s[1], (int) s[2], (int) s[3]);
     }
 
     /**
@@ -69,11 +79,28 @@ public final class ImageBatch {
             for (int i = 0; i < images.size(); i++) {
                 Image image = images.get(i);
                 if (image.getHeight() != h || image.getWidth() != w) {
-                    throw new IllegalArgumentException("image " + i + " is " + image.getWidth() + " x " + image.getHeight() + ", image 0 is " + w + " x " + h);
+                    throw new IllegalArgumentException(
+                            "image "
+                                    + i
+                                    + " is "
+                                    + image.getWidth()
+                                    + " x "
+                                    + image.getHeight()
+                                    + ", image 0 is "
+                                    + w
+                                    + " x "
+                                    + h);
                 }
                 try (NDManager scope = manager.newSubManager()) {
-                    NDArray hwc = image.toNDArray(scope, channels == 1 ? Image.Flag.GRAYSCALE : Image.Flag.COLOR);
-                    float[] chw = hwc.transpose(2, 0, 1).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).div(127.5f).sub(1f).toFloatArray();
+                    NDArray hwc =
+                            image.toNDArray(
+                                    scope, channels == 1 ? Image.Flag.GRAYSCALE : Image.Flag.COLOR);
+                    float[] chw =
+                            hwc.transpose(2, 0, 1)
+                                    .toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                                    .div(127.5f)
+                                    .sub(1f)
+                                    .toFloatArray();
                     System.arraycopy(chw, 0, v, i * chw.length, chw.length);
                 }
             }
@@ -99,15 +126,32 @@ public final class ImageBatch {
     public List<Image> toImages() {
         List<Image> images = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            BufferedImage picture = new BufferedImage(width, height, channels == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+            BufferedImage picture =
+                    new BufferedImage(
+                            width,
+                            height,
+                            channels == 1
+                                    ? BufferedImage.TYPE_BYTE_GRAY
+                                    : BufferedImage.TYPE_INT_RGB);
             for (int y = 0; y < height; y++) {
                 for (int x = 0; x < width; x++) {
                     if (channels == 1) {
-                        picture.getRaster().setSample(x, y, 0, toByte(values[((i * channels) * height + y) * width + x]));
+                        picture.getRaster()
+                                .setSample(
+                                        x,
+                                        y,
+                                        0,
+                                        toByte(values[((i * channels) * height + y) * width + x]));
                     } else {
                         int rgb = 0;
                         for (int c = 0; c < 3; c++) {
-                            rgb = (rgb << 8) | toByte(values[((i * channels + c) * height + y) * width + x]);
+                            rgb =
+                                    (rgb << 8)
+                                            | toByte(
+                                                    values[
+                                                            ((i * channels + c) * height + y)
+                                                                            * width
+                                                                    + x]);
                         }
                         picture.setRGB(x, y, rgb);
                     }

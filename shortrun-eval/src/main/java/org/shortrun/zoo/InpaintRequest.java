@@ -1,8 +1,7 @@
 package org.shortrun.zoo;
 
-import org.shortrun.eval.Mask;
-
 import java.util.Objects;
+import org.shortrun.eval.Mask;
 
 /**
  * What an inpainting {@code Predictor} is asked for: the images and which pixels it may see.

@@ -8,15 +8,13 @@ import ai.djl.translate.Batchifier;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
-
+import java.util.Random;
 import org.shortrun.eval.Inpainting;
 import org.shortrun.model.LadderGenerator;
 
-import java.util.Random;
-
 /**
- * Inpainting by short-run inference as a DJL {@link Translator}: pre-processing draws the masks
- * and infers the latents from the observed pixels only ({@link Inpainting#drawMask}, {@link
+ * Inpainting by short-run inference as a DJL {@link Translator}: pre-processing draws the masks and
+ * infers the latents from the observed pixels only ({@link Inpainting#drawMask}, {@link
  * Inpainting#inferLatents}), the predictor's forward pass generates the whole images, and
  * post-processing measures the errors with {@link Inpainting#squaredErrors}, as {@code shortrun
  * inpaint} does.
@@ -55,14 +53,20 @@ public final class InpaintingTranslator implements Translator<InpaintRequest, In
 
     /** {@inheritDoc} */
     @Override
-    public NDList processInput(TranslatorContext ctx, InpaintRequest input) throws TranslateException {
+    public NDList processInput(TranslatorContext ctx, InpaintRequest input)
+            throws TranslateException {
         Model model = ctx.getModel();
         LangevinSettings.requireGeneratorBlock(model);
         LadderGenerator generator = ShortrunModels.generator(model);
         LangevinSettings.checkShape(generator.getConfig(), input.images());
         Inpainting inpainting =
                 new Inpainting(
-                        generator, new ParameterStore(ctx.getNDManager(), false), settings.langevinFor(model), settings.sigmaFor(model), input.mask(), input.maskParameter());
+                        generator,
+                        new ParameterStore(ctx.getNDManager(), false),
+                        settings.langevinFor(model),
+                        settings.sigmaFor(model),
+                        input.mask(),
+                        input.maskParameter());
         NDArray x = input.images().toNDArray(ctx.getNDManager());
         NDArray m = inpainting.drawMask(x, new Random(input.maskSeed()));
         ctx.setAttachment(IMAGES, x);

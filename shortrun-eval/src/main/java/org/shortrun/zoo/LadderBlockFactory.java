@@ -3,7 +3,6 @@ package org.shortrun.zoo;
 import ai.djl.Model;
 import ai.djl.nn.Block;
 import ai.djl.nn.BlockFactory;
-
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -19,8 +18,8 @@ import java.util.Map;
  * .optOption("hasParameter", "false")
  * </pre>
  *
- * <p>The parameters are read by the checkpoint (checksums verified) when the block is made, and
- * the model gets the same properties as through {@link ShortrunModelZoo}. The block is always the
+ * <p>The parameters are read by the checkpoint (checksums verified) when the block is made, and the
+ * model gets the same properties as through {@link ShortrunModelZoo}. The block is always the
  * generator: a block factory is not told the criteria's input type, so a Langevin autoencoder (lae,
  * clae) loaded this way has no encoder, and reconstruction and anomaly scores infer its latents by
  * short-run Langevin dynamics like any other model's. Load it through {@link ShortrunModelZoo} to

@@ -3,7 +3,6 @@ package org.shortrun.zoo;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.translate.TranslateException;
-
 import org.shortrun.RandomStream;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderConfig;
@@ -30,21 +29,36 @@ record LangevinSettings(Integer steps, Float stepSize, Float sigma, Integer seed
 
     static void checkShape(LadderConfig config, ImageBatch images) throws TranslateException {
         int side = config.getImageSize();
-        if (images.getChannels() != config.getImageChannels() || images.getHeight() != side || images.getWidth() != side) {
+        if (images.getChannels() != config.getImageChannels()
+                || images.getHeight() != side
+                || images.getWidth() != side) {
             throw new TranslateException(
-                    "the model takes " + config.getImageChannels() + " x " + side + " x " + side + " images, got "
-                            + images.getChannels() + " x " + images.getHeight() + " x " + images.getWidth());
+                    "the model takes "
+                            + config.getImageChannels()
+                            + " x "
+                            + side
+                            + " x "
+                            + side
+                            + " images, got "
+                            + images.getChannels()
+                            + " x "
+                            + images.getHeight()
+                            + " x "
+                            + images.getWidth());
         }
     }
 
     /**
-     * Refuses a model whose block is a Langevin autoencoder, for a translator whose forward pass
-     * is the generator's: such a model was loaded for images, with its encoder.
+     * Refuses a model whose block is a Langevin autoencoder, for a translator whose forward pass is
+     * the generator's: such a model was loaded for images, with its encoder.
      */
     static void requireGeneratorBlock(Model model) throws TranslateException {
         if (ShortrunModels.autoencoder(model) != null) {
             throw new TranslateException(
-                    "model " + model.getName() + " was loaded for images, with its encoder as part of its block; load it with this translator's input type to get the generator alone");
+                    "model "
+                            + model.getName()
+                            + " was loaded for images, with its encoder as part of its block; load"
+                            + " it with this translator's input type to get the generator alone");
         }
     }
 

@@ -1,8 +1,8 @@
 package org.shortrun.zoo;
 
 /**
- * What the inference translators' builders share: K, s and sigma overriding the model's
- * properties, and the seed of each call's Langevin draws.
+ * What the inference translators' builders share: K, s and sigma overriding the model's properties,
+ * and the seed of each call's Langevin draws.
  *
  * @param <T> the concrete builder
  */
@@ -33,8 +33,8 @@ public abstract class LangevinTranslatorBuilder<T extends LangevinTranslatorBuil
     }
 
     /**
-     * Overrides the model's step sizes with one s, the Langevin noise standard deviation, shared
-     * by every step (default: the model's, per step where it has sizes of its own).
+     * Overrides the model's step sizes with one s, the Langevin noise standard deviation, shared by
+     * every step (default: the model's, per step where it has sizes of its own).
      *
      * @param stepSize s
      * @return this builder

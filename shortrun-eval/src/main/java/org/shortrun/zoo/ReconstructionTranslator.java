@@ -8,7 +8,6 @@ import ai.djl.translate.Batchifier;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
-
 import org.shortrun.eval.Reconstruction;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.model.LangevinAutoencoder;
@@ -16,9 +15,9 @@ import org.shortrun.model.LangevinEncoder;
 
 /**
  * Reconstruction by short-run inference as a DJL {@link Translator}. Pre-processing infers the
- * latents of the batch with {@link Reconstruction#inferLatents} (K Langevin steps from noise),
- * the predictor's forward pass generates from them, and post-processing measures the error with
- * {@link Reconstruction#squaredErrors}: the same calls, in the same order, as {@code shortrun
+ * latents of the batch with {@link Reconstruction#inferLatents} (K Langevin steps from noise), the
+ * predictor's forward pass generates from them, and post-processing measures the error with {@link
+ * Reconstruction#squaredErrors}: the same calls, in the same order, as {@code shortrun
  * reconstruct}, so the same images and seed give the same MSE.
  *
  * <p>A Langevin autoencoder (lae, clae) loaded for images has a {@link LangevinAutoencoder} as its
@@ -69,8 +68,14 @@ public final class ReconstructionTranslator implements Translator<ImageBatch, Re
         if (ShortrunModels.autoencoder(model) != null) {
             return new NDList(x);
         }
-        NDList latents = Reconstruction.inferLatents(
-                generator, new ParameterStore(ctx.getNDManager(), false), settings.langevinFor(model), settings.sigmaFor(model), x, settings.stream());
+        NDList latents =
+                Reconstruction.inferLatents(
+                        generator,
+                        new ParameterStore(ctx.getNDManager(), false),
+                        settings.langevinFor(model),
+                        settings.sigmaFor(model),
+                        x,
+                        settings.stream());
         ctx.setAttachment(LATENTS, LangevinSettings.latents(latents));
         return latents;
     }
@@ -84,7 +89,11 @@ public final class ReconstructionTranslator implements Translator<ImageBatch, Re
         float[][][] latents;
         if (autoencoder != null) {
             reconstruction = list.get(0);
-            latents = LangevinSettings.latents(LangevinEncoder.split(list.get(1), autoencoder.getGenerator().getConfig().getZDims()));
+            latents =
+                    LangevinSettings.latents(
+                            LangevinEncoder.split(
+                                    list.get(1),
+                                    autoencoder.getGenerator().getConfig().getZDims()));
         } else {
             reconstruction = list.singletonOrThrow();
             latents = (float[][][]) ctx.getAttachment(LATENTS);

@@ -12,17 +12,15 @@ import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorFactory;
 import ai.djl.util.Progress;
-
-import org.shortrun.InputException;
-import org.shortrun.training.Checkpoint;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.shortrun.InputException;
+import org.shortrun.training.Checkpoint;
 
 /**
- * Loads a shortrun run (or its {@code checkpoint/}) as a {@link ZooModel}: the directory is the
- * one the zoo was made for ({@link ShortrunModelZoo#of}) or the criteria argument {@value
+ * Loads a shortrun run (or its {@code checkpoint/}) as a {@link ZooModel}: the directory is the one
+ * the zoo was made for ({@link ShortrunModelZoo#of}) or the criteria argument {@value
  * ShortrunModels#MODEL_PATH_ARGUMENT}; the translator comes from the criteria's translator or
  * factory, else from {@link ShortrunTranslatorFactory} by the criteria's types. The criteria's
  * input type chooses the block ({@link ShortrunModels#load(Model, Path, Class)}): for a Langevin
@@ -57,30 +55,44 @@ public final class ShortrunModelLoader implements ModelLoader {
 
     /** {@inheritDoc} */
     @Override
-    public <I, O> ZooModel<I, O> loadModel(Criteria<I, O> criteria) throws ModelNotFoundException, MalformedModelException {
+    public <I, O> ZooModel<I, O> loadModel(Criteria<I, O> criteria)
+            throws ModelNotFoundException, MalformedModelException {
         Path dir = directory(criteria);
         if (!Checkpoint.exists(dir)) {
             throw new ModelNotFoundException("no shortrun checkpoint in " + dir);
         }
-        TranslatorFactory factory = criteria.getTranslatorFactory() != null ? criteria.getTranslatorFactory() : new ShortrunTranslatorFactory();
+        TranslatorFactory factory =
+                criteria.getTranslatorFactory() != null
+                        ? criteria.getTranslatorFactory()
+                        : new ShortrunTranslatorFactory();
         if (!factory.isSupported(criteria.getInputClass(), criteria.getOutputClass())) {
             throw new ModelNotFoundException(
-                    "no translator from " + criteria.getInputClass().getName() + " to " + criteria.getOutputClass().getName() + " for a shortrun model");
+                    "no translator from "
+                            + criteria.getInputClass().getName()
+                            + " to "
+                            + criteria.getOutputClass().getName()
+                            + " for a shortrun model");
         }
         String engine = criteria.getEngine() != null ? criteria.getEngine() : "PyTorch";
-        String name = criteria.getModelName() != null ? criteria.getModelName() : ShortrunModels.ARTIFACT_ID;
+        String name =
+                criteria.getModelName() != null
+                        ? criteria.getModelName()
+                        : ShortrunModels.ARTIFACT_ID;
         Model model = Model.newInstance(name, criteria.getDevice(), engine);
         try {
             ShortrunModels.load(model, dir, criteria.getInputClass());
             Map<String, Object> arguments = criteria.getArguments();
-            Translator<I, O> translator = factory.newInstance(criteria.getInputClass(), criteria.getOutputClass(), model, arguments);
+            Translator<I, O> translator =
+                    factory.newInstance(
+                            criteria.getInputClass(), criteria.getOutputClass(), model, arguments);
             return new ZooModel<>(model, translator);
         } catch (InputException e) {
             model.close();
             throw new MalformedModelException(e.getMessage(), e);
         } catch (TranslateException | RuntimeException e) {
             model.close();
-            throw new ModelNotFoundException("cannot make a shortrun model from " + dir + ": " + e.getMessage(), e);
+            throw new ModelNotFoundException(
+                    "cannot make a shortrun model from " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -88,11 +100,16 @@ public final class ShortrunModelLoader implements ModelLoader {
         if (directory != null) {
             return directory;
         }
-        Object path = criteria.getArguments() == null ? null : criteria.getArguments().get(ShortrunModels.MODEL_PATH_ARGUMENT);
+        Object path =
+                criteria.getArguments() == null
+                        ? null
+                        : criteria.getArguments().get(ShortrunModels.MODEL_PATH_ARGUMENT);
         if (path == null) {
             throw new ModelNotFoundException(
-                    "a shortrun model needs its run directory: optModelZoo(ShortrunModelZoo.of(dir)) or optArgument(\""
-                            + ShortrunModels.MODEL_PATH_ARGUMENT + "\", dir)");
+                    "a shortrun model needs its run directory:"
+                            + " optModelZoo(ShortrunModelZoo.of(dir)) or optArgument(\""
+                            + ShortrunModels.MODEL_PATH_ARGUMENT
+                            + "\", dir)");
         }
         return path instanceof Path ? (Path) path : Path.of(path.toString());
     }
@@ -130,6 +147,9 @@ public final class ShortrunModelLoader implements ModelLoader {
     /** {@inheritDoc} */
     @Override
     public String toString() {
-        return ShortrunModels.GROUP_ID + ":" + ShortrunModels.ARTIFACT_ID + (directory != null ? " at " + directory : "");
+        return ShortrunModels.GROUP_ID
+                + ":"
+                + ShortrunModels.ARTIFACT_ID
+                + (directory != null ? " at " + directory : "");
     }
 }

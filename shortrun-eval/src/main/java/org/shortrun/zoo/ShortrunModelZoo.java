@@ -2,16 +2,15 @@ package org.shortrun.zoo;
 
 import ai.djl.repository.zoo.ModelLoader;
 import ai.djl.repository.zoo.ModelZoo;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
 /**
- * The shortrun model zoo, group id {@value ShortrunModels#GROUP_ID}: trained runs on disk loaded
- * as DJL models. {@link ShortrunZooProvider} registers an instance that takes the directory from
- * the criteria argument {@value ShortrunModels#MODEL_PATH_ARGUMENT}; {@link #of} makes one bound
- * to a directory for {@code Criteria.Builder.optModelZoo}.
+ * The shortrun model zoo, group id {@value ShortrunModels#GROUP_ID}: trained runs on disk loaded as
+ * DJL models. {@link ShortrunZooProvider} registers an instance that takes the directory from the
+ * criteria argument {@value ShortrunModels#MODEL_PATH_ARGUMENT}; {@link #of} makes one bound to a
+ * directory for {@code Criteria.Builder.optModelZoo}.
  */
 public final class ShortrunModelZoo extends ModelZoo {
 

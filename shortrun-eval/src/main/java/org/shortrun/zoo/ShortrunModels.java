@@ -2,7 +2,10 @@ package org.shortrun.zoo;
 
 import ai.djl.Model;
 import ai.djl.nn.Block;
-
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
@@ -10,15 +13,10 @@ import org.shortrun.model.LangevinAutoencoder;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.Method;
 
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
-
 /**
- * Turns a shortrun checkpoint into a DJL {@link Model}: the generator as the model's block (or,
- * for a Langevin autoencoder given images, the {@link LangevinAutoencoder}: encoder and generator),
- * and what inference needs (K, s_1..s_K, sigma) and what describes the model (method, iteration,
+ * Turns a shortrun checkpoint into a DJL {@link Model}: the generator as the model's block (or, for
+ * a Langevin autoencoder given images, the {@link LangevinAutoencoder}: encoder and generator), and
+ * what inference needs (K, s_1..s_K, sigma) and what describes the model (method, iteration,
  * architecture) as the model's properties. Used by {@link ShortrunModelLoader} and {@link
  * LadderBlockFactory}; the parameters are read by {@link Checkpoint}, which verifies their
  * checksums.
@@ -37,7 +35,10 @@ public final class ShortrunModels {
     /** Property: Langevin steps K the model was trained with. */
     public static final String STEPS = "steps";
 
-    /** Property: the Langevin noise standard deviation s at the checkpoint (the mean of per-step sizes). */
+    /**
+     * Property: the Langevin noise standard deviation s at the checkpoint (the mean of per-step
+     * sizes).
+     */
     public static final String STEP_SIZE = "stepSize";
 
     /** Property: s_1..s_K at the checkpoint, comma-separated; all equal when the steps share s. */
@@ -64,15 +65,18 @@ public final class ShortrunModels {
     /** Property: the training seed. */
     public static final String SEED = "seed";
 
-    /** Property: the method the model was trained with, lower case ({@code shortrun}, {@code lae}, ...). */
+    /**
+     * Property: the method the model was trained with, lower case ({@code shortrun}, {@code lae},
+     * ...).
+     */
     public static final String METHOD = "method";
 
     private ShortrunModels() {}
 
     /**
-     * Reads and verifies a checkpoint, loads its generator into the model's manager, sets it as
-     * the model's block and records its settings as properties; the same as {@link #load(Model,
-     * Path, Class)} for an input that is not images.
+     * Reads and verifies a checkpoint, loads its generator into the model's manager, sets it as the
+     * model's block and records its settings as properties; the same as {@link #load(Model, Path,
+     * Class)} for an input that is not images.
      *
      * @param model a model of the PyTorch engine with no block yet
      * @param directory a run directory or its {@code checkpoint/}
@@ -84,12 +88,12 @@ public final class ShortrunModels {
     }
 
     /**
-     * Reads and verifies a checkpoint, loads the block the model's predictors take their input
-     * with into the model's manager, sets it as the model's block and records the checkpoint's
-     * settings as properties. The block is the generator, except for a Langevin autoencoder (lae,
-     * clae) whose input is an {@link ImageBatch} (reconstruction, anomaly scores): then it is the
-     * {@link LangevinAutoencoder}, whose forward pass encodes and generates, since its inference is
-     * one encoder pass.
+     * Reads and verifies a checkpoint, loads the block the model's predictors take their input with
+     * into the model's manager, sets it as the model's block and records the checkpoint's settings
+     * as properties. The block is the generator, except for a Langevin autoencoder (lae, clae)
+     * whose input is an {@link ImageBatch} (reconstruction, anomaly scores): then it is the {@link
+     * LangevinAutoencoder}, whose forward pass encodes and generates, since its inference is one
+     * encoder pass.
      *
      * @param model a model of the PyTorch engine with no block yet
      * @param directory a run directory or its {@code checkpoint/}
@@ -117,7 +121,11 @@ public final class ShortrunModels {
         model.setProperty(STEP_SIZES, sizes.toString());
         model.setProperty(SIGMA, Float.toString(cp.getSigma()));
         model.setProperty(ITERATION, Long.toString(cp.getIteration()));
-        model.setProperty(Z_DIMS, Arrays.stream(config.getZDims()).mapToObj(Integer::toString).collect(Collectors.joining(",")));
+        model.setProperty(
+                Z_DIMS,
+                Arrays.stream(config.getZDims())
+                        .mapToObj(Integer::toString)
+                        .collect(Collectors.joining(",")));
         model.setProperty(CHANNELS, Integer.toString(config.getChannels()));
         model.setProperty(IMAGE_CHANNELS, Integer.toString(config.getImageChannels()));
         model.setProperty(IMAGE_SIZE, Integer.toString(config.getImageSize()));
@@ -139,7 +147,12 @@ public final class ShortrunModels {
             return autoencoder.getGenerator();
         }
         if (!(block instanceof LadderGenerator)) {
-            throw new IllegalArgumentException("model " + model.getName() + " is not a shortrun model (its block is " + block + ")");
+            throw new IllegalArgumentException(
+                    "model "
+                            + model.getName()
+                            + " is not a shortrun model (its block is "
+                            + block
+                            + ")");
         }
         return (LadderGenerator) block;
     }
@@ -173,7 +186,10 @@ public final class ShortrunModels {
         }
         String perStep = model.getProperty(STEP_SIZES);
         if (perStep == null) {
-            return Langevin.builder().setSteps(k).setStepSize(Float.parseFloat(property(model, STEP_SIZE))).build();
+            return Langevin.builder()
+                    .setSteps(k)
+                    .setStepSize(Float.parseFloat(property(model, STEP_SIZE)))
+                    .build();
         }
         String[] parts = perStep.split(",");
         float[] sizes = new float[parts.length];
@@ -186,7 +202,12 @@ public final class ShortrunModels {
         }
         if (!trained.hasSharedStepSize()) {
             throw new IllegalArgumentException(
-                    "model " + model.getName() + " has a step size per step for its K = " + sizes.length + " steps; give a step size (optStepSize) to infer with K = " + k);
+                    "model "
+                            + model.getName()
+                            + " has a step size per step for its K = "
+                            + sizes.length
+                            + " steps; give a step size (optStepSize) to infer with K = "
+                            + k);
         }
         return Langevin.builder().setSteps(k).setStepSize(sizes[0]).build();
     }
@@ -209,7 +230,12 @@ public final class ShortrunModels {
     private static String property(Model model, String key) {
         String value = model.getProperty(key);
         if (value == null) {
-            throw new IllegalArgumentException("model " + model.getName() + " has no property " + key + "; load it through the shortrun zoo");
+            throw new IllegalArgumentException(
+                    "model "
+                            + model.getName()
+                            + " has no property "
+                            + key
+                            + "; load it through the shortrun zoo");
         }
         return value;
     }

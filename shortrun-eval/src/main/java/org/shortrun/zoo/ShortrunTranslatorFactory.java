@@ -5,18 +5,16 @@ import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorFactory;
 import ai.djl.util.Pair;
-
 import java.lang.reflect.Type;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * The translators a shortrun model offers, chosen by the input and output types given to {@code
- * Criteria.builder().setTypes(...)}: {@link SampleRequest} to {@link ImageBatch} (sampling),
- * {@link ImageBatch} to {@link Reconstructed}, {@link ImageBatch} to {@link AnomalyScores},
- * {@link InpaintRequest} to {@link Inpainted}. Criteria arguments {@code steps}, {@code stepSize},
- * {@code sigma} and {@code seed} set the reconstruction, anomaly and inpainting translators'
- * options.
+ * Criteria.builder().setTypes(...)}: {@link SampleRequest} to {@link ImageBatch} (sampling), {@link
+ * ImageBatch} to {@link Reconstructed}, {@link ImageBatch} to {@link AnomalyScores}, {@link
+ * InpaintRequest} to {@link Inpainted}. Criteria arguments {@code steps}, {@code stepSize}, {@code
+ * sigma} and {@code seed} set the reconstruction, anomaly and inpainting translators' options.
  */
 public final class ShortrunTranslatorFactory implements TranslatorFactory {
 
@@ -39,24 +37,35 @@ public final class ShortrunTranslatorFactory implements TranslatorFactory {
     /** {@inheritDoc} */
     @Override
     @SuppressWarnings("unchecked")
-    public <I, O> Translator<I, O> newInstance(Class<I> input, Class<O> output, Model model, Map<String, ?> arguments) throws TranslateException {
+    public <I, O> Translator<I, O> newInstance(
+            Class<I> input, Class<O> output, Model model, Map<String, ?> arguments)
+            throws TranslateException {
         if (input == SampleRequest.class && output == ImageBatch.class) {
             return (Translator<I, O>) SampleTranslator.builder().build();
         }
         if (input == ImageBatch.class && output == Reconstructed.class) {
-            return (Translator<I, O>) withArguments(ReconstructionTranslator.builder(), arguments).build();
+            return (Translator<I, O>)
+                    withArguments(ReconstructionTranslator.builder(), arguments).build();
         }
         if (input == ImageBatch.class && output == AnomalyScores.class) {
             return (Translator<I, O>) withArguments(AnomalyTranslator.builder(), arguments).build();
         }
         if (input == InpaintRequest.class && output == Inpainted.class) {
-            return (Translator<I, O>) withArguments(InpaintingTranslator.builder(), arguments).build();
+            return (Translator<I, O>)
+                    withArguments(InpaintingTranslator.builder(), arguments).build();
         }
-        throw new TranslateException("a shortrun model has no translator from " + input.getName() + " to " + output.getName() + "; supported: " + SUPPORTED);
+        throw new TranslateException(
+                "a shortrun model has no translator from "
+                        + input.getName()
+                        + " to "
+                        + output.getName()
+                        + "; supported: "
+                        + SUPPORTED);
     }
 
     /** The Criteria arguments steps, stepSize, sigma and seed, where given. */
-    private static <T extends LangevinTranslatorBuilder<T>> T withArguments(T b, Map<String, ?> arguments) {
+    private static <T extends LangevinTranslatorBuilder<T>> T withArguments(
+            T b, Map<String, ?> arguments) {
         if (has(arguments, "steps")) {
             b.optSteps(Integer.parseInt(arguments.get("steps").toString()));
         }

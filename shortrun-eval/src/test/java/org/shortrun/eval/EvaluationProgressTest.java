@@ -8,17 +8,15 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Progress;
-
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.shortrun.RandomStream;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.ImageSource;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
 
 /** Reconstruction and inpainting tell a progress bar the image count, each batch, and the end. */
 class EvaluationProgressTest {
@@ -81,24 +79,58 @@ class EvaluationProgressTest {
         // 6 of the 7 images in batches of 4: a full batch, then the 2 left
         List<String> expected = List.of("reset 6", "increment 4", "increment 2", "end");
         try (NDManager manager = NDManager.newBaseManager()) {
-            LadderGenerator g = new LadderGenerator(LadderConfig.builder().setZDims(4, 6).optChannels(16).optImageChannels(1).build());
+            LadderGenerator g =
+                    new LadderGenerator(
+                            LadderConfig.builder()
+                                    .setZDims(4, 6)
+                                    .optChannels(16)
+                                    .optImageChannels(1)
+                                    .build());
             g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(4), g.inputShapes(1));
             ParameterStore store = new ParameterStore(manager, false);
             Langevin langevin = Langevin.builder().setSteps(2).setStepSize(0.05f).build();
 
             Recorder reconstruction = new Recorder();
-            Reconstruction.Error error = Reconstruction.measure(g, store, (x, s) -> Reconstruction.inferLatents(g, store, langevin, 0.3f, x, s), SOURCE, 6, 4, manager, RandomStream.seeded(1), reconstruction);
+            Reconstruction.Error error =
+                    Reconstruction.measure(
+                            g,
+                            store,
+                            (x, s) -> Reconstruction.inferLatents(g, store, langevin, 0.3f, x, s),
+                            SOURCE,
+                            6,
+                            4,
+                            manager,
+                            RandomStream.seeded(1),
+                            reconstruction);
             assertEquals(6, error.images());
             assertEquals(expected, reconstruction.events);
 
             Recorder inpainting = new Recorder();
             Inpainting inpainter = new Inpainting(g, store, langevin, 0.3f, Mask.CENTER, 0.5);
-            Inpainting.Error inpainted = inpainter.measure(SOURCE, 6, 4, new Random(2), RandomStream.seeded(2), manager, inpainting);
+            Inpainting.Error inpainted =
+                    inpainter.measure(
+                            SOURCE,
+                            6,
+                            4,
+                            new Random(2),
+                            RandomStream.seeded(2),
+                            manager,
+                            inpainting);
             assertEquals(6, inpainted.images());
             assertEquals(expected, inpainting.events);
 
             // without a progress bar the figures are the same
-            Reconstruction.Error quiet = Reconstruction.measure(g, store, (x, s) -> Reconstruction.inferLatents(g, store, langevin, 0.3f, x, s), SOURCE, 6, 4, manager, RandomStream.seeded(1), null);
+            Reconstruction.Error quiet =
+                    Reconstruction.measure(
+                            g,
+                            store,
+                            (x, s) -> Reconstruction.inferLatents(g, store, langevin, 0.3f, x, s),
+                            SOURCE,
+                            6,
+                            4,
+                            manager,
+                            RandomStream.seeded(1),
+                            null);
             assertEquals(error, quiet);
         }
     }

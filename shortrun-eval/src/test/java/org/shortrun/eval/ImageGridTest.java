@@ -5,16 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ImageGridTest {
 
@@ -30,7 +27,8 @@ class ImageGridTest {
             assertEquals(2 * 8 + 3 * 2, picture.getWidth());
             assertEquals(4 * 8 + 5 * 2, picture.getHeight());
             assertEquals(0x000000, picture.getRGB(2, 2) & 0xffffff, "band 0, originals row");
-            assertEquals(0xffffff, picture.getRGB(2, 2 + 10) & 0xffffff, "band 0, second batch row");
+            assertEquals(
+                    0xffffff, picture.getRGB(2, 2 + 10) & 0xffffff, "band 0, second batch row");
             assertEquals(0x000000, picture.getRGB(2, 2 + 20) & 0xffffff, "band 1, originals row");
         }
     }

@@ -7,14 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.ejml.data.DMatrixRMaj;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.shortrun.io.DamagedFileException;
-import org.shortrun.io.DirectoryLock;
-import org.shortrun.io.Fuzz;
-import org.shortrun.io.SealedFile;
-
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -26,8 +18,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
+import org.ejml.data.DMatrixRMaj;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shortrun.io.DamagedFileException;
+import org.shortrun.io.DirectoryLock;
+import org.shortrun.io.Fuzz;
+import org.shortrun.io.SealedFile;
 
-/** The real-statistics cache: sealed entries, never read when damaged, written one writer at a time. */
+/**
+ * The real-statistics cache: sealed entries, never read when damaged, written one writer at a time.
+ */
 class StatisticsCacheTest {
 
     private static final String KEY = "mnist;train;count=20;inception=/n.pt";
@@ -56,7 +57,10 @@ class StatisticsCacheTest {
 
     private static void assertSame(StatisticsCache.Entry expected, StatisticsCache.Entry actual) {
         assertArrayEquals(expected.statistics().getMean(), actual.statistics().getMean(), 0.0);
-        assertArrayEquals(expected.statistics().getCovariance().data, actual.statistics().getCovariance().data, 0.0);
+        assertArrayEquals(
+                expected.statistics().getCovariance().data,
+                actual.statistics().getCovariance().data,
+                0.0);
         assertEquals(expected.statistics().getCount(), actual.statistics().getCount());
         if (expected.sample() == null) {
             assertNull(actual.sample());
@@ -79,8 +83,12 @@ class StatisticsCacheTest {
         assertNull(found.damage());
         assertSame(written, found.entry());
         try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(List.of(file.getFileName().toString(), cache.lockFor(KEY).getFileName().toString()),
-                    files.map(p -> p.getFileName().toString()).sorted().toList(), "the entry and its lock, nothing else");
+            assertEquals(
+                    List.of(
+                            file.getFileName().toString(),
+                            cache.lockFor(KEY).getFileName().toString()),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "the entry and its lock, nothing else");
         }
         assertEquals("", Files.readString(cache.lockFor(KEY)), "the lock is released");
         assertFalse(cache.lookup("another key", false).hit());
@@ -112,7 +120,11 @@ class StatisticsCacheTest {
             byte[] bad = good.clone();
             bad[bit / 8] ^= (byte) (1 << (bit % 8));
             Files.write(file, bad);
-            DamagedFileException e = assertThrows(DamagedFileException.class, () -> StatisticsCache.readFile(file), "bit " + bit + " was read as good");
+            DamagedFileException e =
+                    assertThrows(
+                            DamagedFileException.class,
+                            () -> StatisticsCache.readFile(file),
+                            "bit " + bit + " was read as good");
             assertTrue(e.getMessage().startsWith(file + " is damaged: "), e.getMessage());
             if (bit % 97 == 0) {
                 // the look-up the cache's users make (one in 97, to keep the log short: each warns)
@@ -139,52 +151,91 @@ class StatisticsCacheTest {
         out.writeInt(0);
         out.writeInt(0x53524343);
         Files.write(file, old.toByteArray());
-        assertEquals(file + " is damaged: its SHA-256 does not match its contents (damaged or truncated)", cache.lookup(KEY, false).damage());
+        assertEquals(
+                file
+                        + " is damaged: its SHA-256 does not match its contents (damaged or"
+                        + " truncated)",
+                cache.lookup(KEY, false).damage());
 
         SealedFile.write(file, "test data", StatisticsCache.FORMAT, o -> o.writeUTF(KEY));
-        assertEquals(file + " is damaged: it holds test data, not FID statistics", cache.lookup(KEY, false).damage());
+        assertEquals(
+                file + " is damaged: it holds test data, not FID statistics",
+                cache.lookup(KEY, false).damage());
         SealedFile.write(file, StatisticsCache.KIND, 1, o -> o.writeUTF(KEY));
-        assertEquals(file + " is damaged: it is FID statistics format 1, this build reads format 2", cache.lookup(KEY, false).damage());
+        assertEquals(
+                file + " is damaged: it is FID statistics format 1, this build reads format 2",
+                cache.lookup(KEY, false).damage());
 
         byte[] good = Files.readAllBytes(cache.write(KEY, entry(3, 0, 4)));
         Files.write(file, java.util.Arrays.copyOf(good, good.length - 1));
         assertTrue(cache.lookup(KEY, false).damage().startsWith(file + " is damaged: "));
         Files.write(file, new byte[0]);
-        assertEquals(file + " is damaged: it is too short (0 bytes) to be a shortrun FID statistics file", cache.lookup(KEY, false).damage());
+        assertEquals(
+                file
+                        + " is damaged: it is too short (0 bytes) to be a shortrun FID statistics"
+                        + " file",
+                cache.lookup(KEY, false).damage());
     }
 
     @Test
     void dimensionsAreCheckedBeforeAnythingIsAllocated() throws IOException {
         Path file = dir.resolve("hostile.bin");
-        SealedFile.write(file, StatisticsCache.KIND, StatisticsCache.FORMAT, o -> {
-            o.writeUTF(KEY);
-            o.writeInt(Integer.MAX_VALUE);
-        });
-        DamagedFileException d = assertThrows(DamagedFileException.class, () -> StatisticsCache.readFile(file));
-        assertEquals(file + " is damaged: feature dimension 2147483647 is outside [1, 32768]", d.getMessage());
-        SealedFile.write(file, StatisticsCache.KIND, StatisticsCache.FORMAT, o -> {
-            o.writeUTF(KEY);
-            o.writeInt(32768);
-            o.writeLong(20);
-        });
-        DamagedFileException mean = assertThrows(DamagedFileException.class, () -> StatisticsCache.readFile(file));
-        assertEquals(file + " is damaged: mean need 262144 bytes but only 0 remain", mean.getMessage());
-        SealedFile.write(file, StatisticsCache.KIND, StatisticsCache.FORMAT, o -> {
-            o.writeUTF(KEY);
-            o.writeInt(1);
-            o.writeLong(20);
-            o.writeDouble(0);
-            o.writeDouble(1);
-            o.writeInt(Integer.MAX_VALUE);
-        });
-        DamagedFileException sample = assertThrows(DamagedFileException.class, () -> StatisticsCache.readFile(file));
-        assertEquals(file + " is damaged: KID sample need 8589934588 bytes but only 0 remain", sample.getMessage());
-        SealedFile.write(file, StatisticsCache.KIND, StatisticsCache.FORMAT, o -> {
-            o.writeUTF(KEY);
-            o.writeInt(1);
-            o.writeLong(1);
-        });
-        assertEquals(file + " is damaged: feature count 1 is below 2", assertThrows(DamagedFileException.class, () -> StatisticsCache.readFile(file)).getMessage());
+        SealedFile.write(
+                file,
+                StatisticsCache.KIND,
+                StatisticsCache.FORMAT,
+                o -> {
+                    o.writeUTF(KEY);
+                    o.writeInt(Integer.MAX_VALUE);
+                });
+        DamagedFileException d =
+                assertThrows(DamagedFileException.class, () -> StatisticsCache.readFile(file));
+        assertEquals(
+                file + " is damaged: feature dimension 2147483647 is outside [1, 32768]",
+                d.getMessage());
+        SealedFile.write(
+                file,
+                StatisticsCache.KIND,
+                StatisticsCache.FORMAT,
+                o -> {
+                    o.writeUTF(KEY);
+                    o.writeInt(32768);
+                    o.writeLong(20);
+                });
+        DamagedFileException mean =
+                assertThrows(DamagedFileException.class, () -> StatisticsCache.readFile(file));
+        assertEquals(
+                file + " is damaged: mean need 262144 bytes but only 0 remain", mean.getMessage());
+        SealedFile.write(
+                file,
+                StatisticsCache.KIND,
+                StatisticsCache.FORMAT,
+                o -> {
+                    o.writeUTF(KEY);
+                    o.writeInt(1);
+                    o.writeLong(20);
+                    o.writeDouble(0);
+                    o.writeDouble(1);
+                    o.writeInt(Integer.MAX_VALUE);
+                });
+        DamagedFileException sample =
+                assertThrows(DamagedFileException.class, () -> StatisticsCache.readFile(file));
+        assertEquals(
+                file + " is damaged: KID sample need 8589934588 bytes but only 0 remain",
+                sample.getMessage());
+        SealedFile.write(
+                file,
+                StatisticsCache.KIND,
+                StatisticsCache.FORMAT,
+                o -> {
+                    o.writeUTF(KEY);
+                    o.writeInt(1);
+                    o.writeLong(1);
+                });
+        assertEquals(
+                file + " is damaged: feature count 1 is below 2",
+                assertThrows(DamagedFileException.class, () -> StatisticsCache.readFile(file))
+                        .getMessage());
     }
 
     @Test
@@ -196,7 +247,8 @@ class StatisticsCacheTest {
             try (DirectoryLock held = DirectoryLock.acquire(cache.lockFor(KEY), "test")) {
                 waiting = pool.submit(() -> cache.write(KEY, entry(4, 2, 5)));
                 Thread.sleep(400);
-                assertFalse(waiting.isDone(), "the write waits while another holds the entry's lock");
+                assertFalse(
+                        waiting.isDone(), "the write waits while another holds the entry's lock");
                 assertFalse(Files.exists(cache.fileFor(KEY)));
             }
             waiting.get();
@@ -219,7 +271,10 @@ class StatisticsCacheTest {
     @Test
     void fuzzedEntriesAreNeverRead() throws Exception {
         byte[] good = Files.readAllBytes(new StatisticsCache(dir).write(KEY, entry(6, 4, 8)));
-        Fuzz.Report report = Fuzz.of("statistics cache", good, 20).mutants(2000).run(dir.resolve("mutant.bin"), StatisticsCache::readFile);
+        Fuzz.Report report =
+                Fuzz.of("statistics cache", good, 20)
+                        .mutants(2000)
+                        .run(dir.resolve("mutant.bin"), StatisticsCache::readFile);
         assertTrue(report.ok(), report.details());
         assertEquals(0, report.accepted(), "a sealed entry accepts no change: " + report.line());
     }
@@ -232,11 +287,20 @@ class StatisticsCacheTest {
         int header = 8 + 2 + StatisticsCache.KIND.length() + 4;
         byte[] body = java.util.Arrays.copyOfRange(sealed, header, sealed.length - 8 - 32);
         Path resealed = dir.resolve("resealed.bin");
-        Fuzz.Report report = Fuzz.of("statistics cache body", body, 21).mutants(2000).run(dir.resolve("body.bin"), mutant -> {
-            byte[] bytes = Files.readAllBytes(mutant);
-            SealedFile.write(resealed, StatisticsCache.KIND, StatisticsCache.FORMAT, o -> o.write(bytes));
-            StatisticsCache.readFile(resealed);
-        });
+        Fuzz.Report report =
+                Fuzz.of("statistics cache body", body, 21)
+                        .mutants(2000)
+                        .run(
+                                dir.resolve("body.bin"),
+                                mutant -> {
+                                    byte[] bytes = Files.readAllBytes(mutant);
+                                    SealedFile.write(
+                                            resealed,
+                                            StatisticsCache.KIND,
+                                            StatisticsCache.FORMAT,
+                                            o -> o.write(bytes));
+                                    StatisticsCache.readFile(resealed);
+                                });
         assertTrue(report.ok(), report.details());
     }
 }

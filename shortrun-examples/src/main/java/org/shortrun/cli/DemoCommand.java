@@ -1,34 +1,40 @@
 package org.shortrun.cli;
 
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import org.shortrun.data.Split;
 import org.shortrun.model.LadderConfig;
-import org.shortrun.training.LearningRateSchedule;
 import org.shortrun.training.LearningConfig;
-
+import org.shortrun.training.LearningRateSchedule;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
-
 /**
- * {@code shortrun demo}: a small model on the embedded MNIST test set, a few minutes on two
- * cores, with the test reconstruction error before and after.
+ * {@code shortrun demo}: a small model on the embedded MNIST test set, a few minutes on two cores,
+ * with the test reconstruction error before and after.
  */
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
-        description = "Train a small model on the embedded MNIST (9,000 images; 1,000 held out) and report the test reconstruction MSE before and after.")
+        description =
+                "Train a small model on the embedded MNIST (9,000 images; 1,000 held out) and"
+                        + " report the test reconstruction MSE before and after.")
 final class DemoCommand implements Callable<Integer> {
 
     static final int ITERATIONS = 300;
     static final int EVAL_IMAGES = 500;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/demo).")
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description = "Output directory (default: runs/demo).")
     Path out = Path.of("runs", "demo");
 
-    @Option(names = "--iterations", paramLabel = "N", description = "Iterations (default: " + ITERATIONS + ").")
+    @Option(
+            names = "--iterations",
+            paramLabel = "N",
+            description = "Iterations (default: " + ITERATIONS + ").")
     int iterations = ITERATIONS;
 
     @Mixin Options.Engine engine = new Options.Engine();
@@ -37,7 +43,13 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Options.positive("--iterations", iterations);
         TrainJob.checkOutput(out, null);
-        LadderConfig model = LadderConfig.builder().setZDims(16, 32, 64).optChannels(16).optImageChannels(1).optImageSize(32).build();
+        LadderConfig model =
+                LadderConfig.builder()
+                        .setZDims(16, 32, 64)
+                        .optChannels(16)
+                        .optImageChannels(1)
+                        .optImageSize(32)
+                        .build();
         Options.Data embedded = new Options.Data();
         LearningConfig training =
                 LearningConfig.builder()

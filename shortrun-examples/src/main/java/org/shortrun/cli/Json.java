@@ -3,13 +3,13 @@ package org.shortrun.cli;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
-
 import java.util.Map;
 
 /** One-line JSON output, the form scripts read the command's results in. */
 final class Json {
 
-    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+    private static final Gson GSON =
+            new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
     private Json() {}
 

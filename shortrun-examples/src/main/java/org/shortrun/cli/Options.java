@@ -1,28 +1,25 @@
 package org.shortrun.cli;
 
 import ai.djl.ndarray.NDManager;
-
-import org.shortrun.training.ProgressBar;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.shortrun.InputException;
-import org.shortrun.engine.EngineCheck;
 import org.shortrun.data.Datasets;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
+import org.shortrun.engine.EngineCheck;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.Parameterisation;
 import org.shortrun.model.SdHead;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.LearningConfig;
-
+import org.shortrun.training.ProgressBar;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
-
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 
 /** Option groups shared by the subcommands, and the checks that turn them into settings. */
 final class Options {
@@ -31,25 +28,45 @@ final class Options {
 
     /** Where the images come from: the flags of {@link Datasets}. */
     static final class Data {
-        @Option(names = "--dataset", paramLabel = "NAME", description = "mnist, svhn or celeba (default: mnist).")
+        @Option(
+                names = "--dataset",
+                paramLabel = "NAME",
+                description = "mnist, svhn or celeba (default: mnist).")
         Datasets.Name dataset = Datasets.Name.MNIST;
 
         @Option(
                 names = "--data-dir",
                 paramLabel = "DIR",
-                description = "Directory with the dataset's files. MNIST's default: its test set embedded in the jar.")
+                description =
+                        "Directory with the dataset's files. MNIST's default: its test set embedded"
+                                + " in the jar.")
         Path dataDir;
 
-        @Option(names = "--download", description = "Download MNIST through DJL when no --data-dir is given (needs the network).")
+        @Option(
+                names = "--download",
+                description =
+                        "Download MNIST through DJL when no --data-dir is given (needs the"
+                                + " network).")
         boolean download;
 
-        @Option(names = "--svhn-extra", description = "SVHN: add extra_32x32.mat to the training split.")
+        @Option(
+                names = "--svhn-extra",
+                description = "SVHN: add extra_32x32.mat to the training split.")
         boolean svhnExtra;
 
-        @Option(names = "--celeba-first", paramLabel = "N", description = "CelebA: train on the first N images in file order (the released script: 40000).")
+        @Option(
+                names = "--celeba-first",
+                paramLabel = "N",
+                description =
+                        "CelebA: train on the first N images in file order (the released script:"
+                                + " 40000).")
         int celebaFirst;
 
-        @Option(names = "--cache-dir", paramLabel = "DIR", description = "CelebA: where decoded images are cached (default: ~/.cache/shortrun).")
+        @Option(
+                names = "--cache-dir",
+                paramLabel = "DIR",
+                description =
+                        "CelebA: where decoded images are cached (default: ~/.cache/shortrun).")
         Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "shortrun");
 
         /** The dataset these flags name; checks what can be checked before anything is read. */
@@ -109,32 +126,54 @@ final class Options {
 
     /** The architecture; unset values come from a checkpoint being resumed, else defaults. */
     static final class Model {
-        @Option(names = "--z-dims", paramLabel = "D,D,..", description = "Latent dimensions per layer, top first (default: 16,32,64).")
+        @Option(
+                names = "--z-dims",
+                paramLabel = "D,D,..",
+                description = "Latent dimensions per layer, top first (default: 16,32,64).")
         String zDims;
 
-        @Option(names = "--channels", paramLabel = "N", description = "Channel width n_f (default: 16).")
+        @Option(
+                names = "--channels",
+                paramLabel = "N",
+                description = "Channel width n_f (default: 16).")
         Integer channels;
 
-        @Option(names = "--sd-head", paramLabel = "HEAD", description = "Standard-deviation head: released or softplus (default: released).")
+        @Option(
+                names = "--sd-head",
+                paramLabel = "HEAD",
+                description = "Standard-deviation head: released or softplus (default: released).")
         SdHead sdHead;
 
-        @Option(names = "--image-size", paramLabel = "N", description = "Image side the model generates: 32 or 64 (default: 32; MNIST's 28 is resized).")
+        @Option(
+                names = "--image-size",
+                paramLabel = "N",
+                description =
+                        "Image side the model generates: 32 or 64 (default: 32; MNIST's 28 is"
+                                + " resized).")
         Integer imageSize;
 
         @Option(
                 names = "--parameterisation",
                 paramLabel = "NAME",
-                description = "How a layer's latent is formed: released (z = mu + sd * e) or ladder (z = GELU(Linear([mu; e])), the paper's Fig. 5) (default: released).")
+                description =
+                        "How a layer's latent is formed: released (z = mu + sd * e) or ladder (z ="
+                            + " GELU(Linear([mu; e])), the paper's Fig. 5) (default: released).")
         Parameterisation parameterisation;
 
-        @Option(names = "--no-skip", description = "Leave out the skip connections between layers' feature maps.")
+        @Option(
+                names = "--no-skip",
+                description = "Leave out the skip connections between layers' feature maps.")
         Boolean noSkip;
 
         LadderConfig build(LadderConfig base, int imageChannels, int defaultImageSize) {
             LadderConfig.Builder b =
                     base != null
                             ? base.toBuilder()
-                            : LadderConfig.builder().setZDims(16, 32, 64).optChannels(16).optImageChannels(imageChannels).optImageSize(defaultImageSize);
+                            : LadderConfig.builder()
+                                    .setZDims(16, 32, 64)
+                                    .optChannels(16)
+                                    .optImageChannels(imageChannels)
+                                    .optImageSize(defaultImageSize);
             if (zDims != null) {
                 b.setZDims(LadderConfig.parseZDims("--z-dims", zDims));
             }
@@ -163,16 +202,24 @@ final class Options {
 
     /** The Langevin sampler and sigma; unset values come from a checkpoint, else defaults. */
     static final class Sampler {
-        @Option(names = "--steps", paramLabel = "K", description = "Langevin steps K (default: 25).")
+        @Option(
+                names = "--steps",
+                paramLabel = "K",
+                description = "Langevin steps K (default: 25).")
         Integer steps;
 
         @Option(
                 names = "--step-size",
                 paramLabel = "S",
-                description = "Langevin noise standard deviation s; the paper's step size is s^2/2 (default: 0.05).")
+                description =
+                        "Langevin noise standard deviation s; the paper's step size is s^2/2"
+                                + " (default: 0.05).")
         Float stepSize;
 
-        @Option(names = "--sigma", paramLabel = "SIGMA", description = "Observation noise sigma (default: 0.15).")
+        @Option(
+                names = "--sigma",
+                paramLabel = "SIGMA",
+                description = "Observation noise sigma (default: 0.15).")
         Float sigma;
 
         /**
@@ -183,20 +230,30 @@ final class Options {
             int trainedSteps = cp.getLearningConfig().getSteps();
             int k = positive("--steps", orElse(steps, trainedSteps));
             if (stepSize != null) {
-                return Langevin.builder().setSteps(k).setStepSize(positive("--step-size", stepSize)).build();
+                return Langevin.builder()
+                        .setSteps(k)
+                        .setStepSize(positive("--step-size", stepSize))
+                        .build();
             }
             if (k == trainedSteps) {
                 return cp.langevin();
             }
             if (cp.hasPerStepSizes()) {
                 throw new InputException(
-                        "--steps " + k + ": the checkpoint has a step size per step for its K = " + trainedSteps
-                                + " steps, which cannot be used for another K; give --step-size S too");
+                        "--steps "
+                                + k
+                                + ": the checkpoint has a step size per step for its K = "
+                                + trainedSteps
+                                + " steps, which cannot be used for another K; give --step-size S"
+                                + " too");
             }
             return Langevin.builder().setSteps(k).setStepSize(cp.getStepSize()).build();
         }
 
-        /** Sigma to evaluate a checkpoint with: its value at the checkpoint's iteration unless overridden. */
+        /**
+         * Sigma to evaluate a checkpoint with: its value at the checkpoint's iteration unless
+         * overridden.
+         */
         float sigma(Checkpoint cp) {
             return positive("--sigma", orElse(sigma, cp.getSigma()));
         }
@@ -204,16 +261,33 @@ final class Options {
 
     /** The settings of the Langevin autoencoders, {@code lae} and {@code clae}. */
     static final class Autoencoder {
-        @Option(names = "--metropolis", negatable = true, description = "lae and clae: correct each Langevin proposal of W by Metropolis-Hastings; --no-metropolis leaves it out (default: on).")
+        @Option(
+                names = "--metropolis",
+                negatable = true,
+                description =
+                        "lae and clae: correct each Langevin proposal of W by Metropolis-Hastings;"
+                                + " --no-metropolis leaves it out (default: on).")
         Boolean metropolis;
 
-        @Option(names = "--prior-steps", paramLabel = "K", description = "clae: short-run Langevin steps from noise for the prior's samples (default: 60).")
+        @Option(
+                names = "--prior-steps",
+                paramLabel = "K",
+                description =
+                        "clae: short-run Langevin steps from noise for the prior's samples"
+                                + " (default: 60).")
         Integer priorSteps;
 
-        @Option(names = "--prior-step-size", paramLabel = "S", description = "clae: step size s of the prior's Langevin steps (default: 0.4).")
+        @Option(
+                names = "--prior-step-size",
+                paramLabel = "S",
+                description = "clae: step size s of the prior's Langevin steps (default: 0.4).")
         Float priorStepSize;
 
-        @Option(names = "--prior-lr-scale", paramLabel = "F", description = "clae: the prior's learning rate as a multiple of --lr (default: 0.2).")
+        @Option(
+                names = "--prior-lr-scale",
+                paramLabel = "F",
+                description =
+                        "clae: the prior's learning rate as a multiple of --lr (default: 0.2).")
         Float priorLearningRateScale;
 
         /** Checks the values given and sets them; those left out keep the builder's. */
@@ -235,7 +309,10 @@ final class Options {
 
     /** The engine's thread count, shared by every subcommand. */
     static final class Engine {
-        @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads (default: all cores).")
+        @Option(
+                names = "--threads",
+                paramLabel = "N",
+                description = "Intra-op threads (default: all cores).")
         int threads;
 
         @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
@@ -285,10 +362,14 @@ final class Options {
             require(report);
             System.err.printf(
                     Locale.ROOT,
-                    "shortrun: engine check passed in %.1f s (float32 gradients within %.1e of float64)%s%n",
+                    "shortrun: engine check passed in %.1f s (float32 gradients within %.1e of"
+                            + " float64)%s%n",
                     report.seconds(),
                     report.generator().worst(),
-                    report.engineHasConvolutionBug() ? "; this machine's oneDNN gets convolution gradients wrong, which shortrun works around" : "");
+                    report.engineHasConvolutionBug()
+                            ? "; this machine's oneDNN gets convolution gradients wrong, which"
+                                    + " shortrun works around"
+                            : "");
             return report;
         }
 
@@ -301,7 +382,11 @@ final class Options {
 
     /** A checkpoint to read, and the seed of the random draws made from it. */
     static final class CheckpointInput {
-        @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run directory or its checkpoint/.")
+        @Option(
+                names = "--checkpoint",
+                required = true,
+                paramLabel = "DIR",
+                description = "A run directory or its checkpoint/.")
         Path checkpoint;
 
         @Option(names = "--seed", paramLabel = "N", description = "Seed (default: 1).")
@@ -314,10 +399,16 @@ final class Options {
 
     /** How many test images an evaluation measures, and in what batches. */
     static final class TestImages {
-        @Option(names = "--count", paramLabel = "N", description = "Test images measured, from the first (default: 1000).")
+        @Option(
+                names = "--count",
+                paramLabel = "N",
+                description = "Test images measured, from the first (default: 1000).")
         int count = 1000;
 
-        @Option(names = "--batch-size", paramLabel = "N", description = "Images per inference batch (default: 100).")
+        @Option(
+                names = "--batch-size",
+                paramLabel = "N",
+                description = "Images per inference batch (default: 100).")
         int batchSize = 100;
 
         void validate() {

@@ -1,22 +1,22 @@
 package org.shortrun.cli;
 
 import ai.djl.ndarray.NDManager;
-
-import org.shortrun.eval.ImageGrid;
-import org.shortrun.eval.fid.GeneratorImages;
-import org.shortrun.training.Checkpoint;
-
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.shortrun.eval.ImageGrid;
+import org.shortrun.eval.fid.GeneratorImages;
+import org.shortrun.training.Checkpoint;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code shortrun sample}: draws from the prior of a checkpoint's model. */
-@Command(name = "sample", mixinStandardHelpOptions = true, description = "Write prior samples of a checkpoint's model as a PNG grid.")
+@Command(
+        name = "sample",
+        mixinStandardHelpOptions = true,
+        description = "Write prior samples of a checkpoint's model as a PNG grid.")
 final class SampleCommand implements Callable<Integer> {
 
     @Mixin Options.CheckpointInput input = new Options.CheckpointInput();
@@ -27,7 +27,10 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--columns", paramLabel = "N", description = "Images per row (default: 8).")
     int columns = 8;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "PNG to write (default: samples.png).")
+    @Option(
+            names = "--out",
+            paramLabel = "FILE",
+            description = "PNG to write (default: samples.png).")
     Path out = Path.of("samples.png");
 
     @Mixin Options.Engine engine = new Options.Engine();
@@ -39,7 +42,10 @@ final class SampleCommand implements Callable<Integer> {
         Checkpoint cp = input.read();
         engine.start(false);
         try (NDManager manager = NDManager.newBaseManager()) {
-            ImageGrid.write(GeneratorImages.of(cp, manager, input.seed).get(manager, 0, count), columns, out);
+            ImageGrid.write(
+                    GeneratorImages.of(cp, manager, input.seed).get(manager, 0, count),
+                    columns,
+                    out);
         }
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("samples", count);

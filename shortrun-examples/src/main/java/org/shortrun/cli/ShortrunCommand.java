@@ -1,20 +1,19 @@
 package org.shortrun.cli;
 
-import org.shortrun.InputException;
-import org.shortrun.training.DivergenceException;
-
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-
 import java.io.IOException;
 import java.io.PrintWriter;
+import org.shortrun.InputException;
+import org.shortrun.training.DivergenceException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** The {@code shortrun} command: its subcommands, and how failures reach the user. */
 @Command(
         name = "shortrun",
         mixinStandardHelpOptions = true,
         version = "shortrun " + ShortrunCommand.VERSION + " (DJL 0.32.0, PyTorch 2.5.1)",
-        description = "Multi-layer latent variable models learned with short-run Langevin inference.",
+        description =
+                "Multi-layer latent variable models learned with short-run Langevin inference.",
         subcommands = {
             DemoCommand.class,
             TrainCommand.class,
@@ -42,7 +41,10 @@ public final class ShortrunCommand implements Runnable {
     /** {@inheritDoc} */
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: demo, train, sample, reconstruct, inpaint, hierarchy, fid, table, stepsize, bench or prepare");
+        throw new CommandLine.ParameterException(
+                spec.commandLine(),
+                "name a subcommand: demo, train, sample, reconstruct, inpaint, hierarchy, fid,"
+                        + " table, stepsize, bench or prepare");
     }
 
     /**
@@ -62,9 +64,11 @@ public final class ShortrunCommand implements Runnable {
      * @return the exit code
      */
     public static int execute(String... args) {
-        CommandLine cli = new CommandLine(new ShortrunCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine cli =
+                new CommandLine(new ShortrunCommand()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setParameterExceptionHandler(
-                (ex, arguments) -> fail(ex.getCommandLine(), "error: " + ex.getMessage(), BAD_INPUT));
+                (ex, arguments) ->
+                        fail(ex.getCommandLine(), "error: " + ex.getMessage(), BAD_INPUT));
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(commandLine, ex));
         try {
             return cli.execute(args);
@@ -75,9 +79,9 @@ public final class ShortrunCommand implements Runnable {
     }
 
     /**
-     * Reports a failure in one line: the user's own input, a file that cannot be written or read
-     * (a full disk, a read-only directory) and a divergence end the command without a stack
-     * trace; only an unforeseen exception, a bug, prints one.
+     * Reports a failure in one line: the user's own input, a file that cannot be written or read (a
+     * full disk, a read-only directory) and a divergence end the command without a stack trace;
+     * only an unforeseen exception, a bug, prints one.
      */
     private static int report(CommandLine commandLine, Throwable ex) {
         InputException input = find(ex, InputException.class);
@@ -93,7 +97,12 @@ public final class ShortrunCommand implements Runnable {
             return fail(commandLine, "failed: " + ex.getMessage(), 1);
         }
         if (ex instanceof OutOfMemoryError) {
-            return fail(commandLine, "failed: out of memory (" + ex.getMessage() + "); give Java more with JAVA_OPTS=-Xmx8g, or use a smaller batch", 1);
+            return fail(
+                    commandLine,
+                    "failed: out of memory ("
+                            + ex.getMessage()
+                            + "); give Java more with JAVA_OPTS=-Xmx8g, or use a smaller batch",
+                    1);
         }
         if (ex instanceof StackOverflowError) {
             return fail(commandLine, "failed: stack overflow; an input nested too deeply?", 1);
@@ -107,7 +116,8 @@ public final class ShortrunCommand implements Runnable {
 
     private static int fail(CommandLine commandLine, String message, int code) {
         PrintWriter err = commandLine.getErr();
-        err.println(commandLine.getCommandSpec().qualifiedName() + ": " + message.replace('\n', ' '));
+        err.println(
+                commandLine.getCommandSpec().qualifiedName() + ": " + message.replace('\n', ' '));
         err.flush();
         return code;
     }

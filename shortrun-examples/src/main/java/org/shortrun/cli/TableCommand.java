@@ -1,17 +1,5 @@
 package org.shortrun.cli;
 
-import org.shortrun.training.ProgressBar;
-import org.shortrun.eval.InceptionNetwork;
-import org.shortrun.eval.table.CellResult;
-import org.shortrun.data.Datasets;
-import org.shortrun.eval.table.TableData;
-import org.shortrun.eval.table.TableJob;
-import org.shortrun.eval.table.TableSpec;
-
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -19,36 +7,76 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.shortrun.data.Datasets;
+import org.shortrun.eval.InceptionNetwork;
+import org.shortrun.eval.table.CellResult;
+import org.shortrun.eval.table.TableData;
+import org.shortrun.eval.table.TableJob;
+import org.shortrun.eval.table.TableSpec;
+import org.shortrun.training.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
- * {@code shortrun table}: trains and measures every cell of a spec's grid (or one, with
- * {@code --cell}) through {@link TableJob}, printing a JSON line per cell and one at the end.
+ * {@code shortrun table}: trains and measures every cell of a spec's grid (or one, with {@code
+ * --cell}) through {@link TableJob}, printing a JSON line per cell and one at the end.
  */
 @Command(
         name = "table",
         mixinStandardHelpOptions = true,
-        description = "Run a grid of datasets x L x K x methods from a spec file; writes table.md and table.csv to --out and resumes there if interrupted.")
+        description =
+                "Run a grid of datasets x L x K x methods from a spec file; writes table.md and"
+                        + " table.csv to --out and resumes there if interrupted.")
 final class TableCommand implements Callable<Integer> {
 
-    @Option(names = "--spec", required = true, paramLabel = "FILE", description = "The job's JSON spec (docs/specs/ has the paper's tables).")
+    @Option(
+            names = "--spec",
+            required = true,
+            paramLabel = "FILE",
+            description = "The job's JSON spec (docs/specs/ has the paper's tables).")
     Path specFile;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/<spec name>).")
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description = "Output directory (default: runs/<spec name>).")
     Path out;
 
-    @Option(names = "--cell", paramLabel = "I", description = "Run only cell I, numbered from 1 as the progress lines count them (for a job array); other cells can run at the same time into the same --out.")
+    @Option(
+            names = "--cell",
+            paramLabel = "I",
+            description =
+                    "Run only cell I, numbered from 1 as the progress lines count them (for a job"
+                            + " array); other cells can run at the same time into the same --out.")
     Integer cell;
 
-    @Option(names = "--data", paramLabel = "NAME=DIR", description = "Where a dataset's files are, e.g. --data svhn=/data/svhn; overrides the spec's data_dirs.")
+    @Option(
+            names = "--data",
+            paramLabel = "NAME=DIR",
+            description =
+                    "Where a dataset's files are, e.g. --data svhn=/data/svhn; overrides the spec's"
+                            + " data_dirs.")
     Map<String, Path> dataDirs = new HashMap<>();
 
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "CelebA images and FID statistics cache (default: ~/.cache/shortrun).")
+    @Option(
+            names = "--cache-dir",
+            paramLabel = "DIR",
+            description = "CelebA images and FID statistics cache (default: ~/.cache/shortrun).")
     Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "shortrun");
 
-    @Option(names = "--inception", paramLabel = "FILE", description = "TorchScript Inception for FID; required when the spec's budget.fid_samples is above 0.")
+    @Option(
+            names = "--inception",
+            paramLabel = "FILE",
+            description =
+                    "TorchScript Inception for FID; required when the spec's budget.fid_samples is"
+                            + " above 0.")
     Path inception;
 
-    @Option(names = "--feature-dim", paramLabel = "N", description = "Features per image the network must give (default: 2048).")
+    @Option(
+            names = "--feature-dim",
+            paramLabel = "N",
+            description = "Features per image the network must give (default: 2048).")
     int featureDim = InceptionNetwork.POOL3_FEATURES;
 
     @Mixin Options.Engine engine = new Options.Engine();
@@ -57,19 +85,20 @@ final class TableCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         TableSpec spec = TableSpec.read(specFile);
         TableJob.Summary summary;
-        try (TableJob job = TableJob.builder()
-                .setSpec(spec)
-                .setDirectory(out != null ? out : Path.of("runs", spec.getName()))
-                .setData(this::dataset)
-                .optDataDirectories(dataDirs)
-                .optCell(cell)
-                .optInception(inception, featureDim)
-                .optCacheDirectory(cacheDir)
-                .optModelCheck(engine::check)
-                .optTrainingListener(new ProgressBar(System.err))
-                .optProgress(new ProgressBar(System.err, "img").asProgress("shortrun: "))
-                .optListener(new Log())
-                .build()) {
+        try (TableJob job =
+                TableJob.builder()
+                        .setSpec(spec)
+                        .setDirectory(out != null ? out : Path.of("runs", spec.getName()))
+                        .setData(this::dataset)
+                        .optDataDirectories(dataDirs)
+                        .optCell(cell)
+                        .optInception(inception, featureDim)
+                        .optCacheDirectory(cacheDir)
+                        .optModelCheck(engine::check)
+                        .optTrainingListener(new ProgressBar(System.err))
+                        .optProgress(new ProgressBar(System.err, "img").asProgress("shortrun: "))
+                        .optListener(new Log())
+                        .build()) {
             engine.start(false);
             summary = job.run();
         }
@@ -97,12 +126,16 @@ final class TableCommand implements Callable<Integer> {
     private static final class Log implements TableJob.Listener {
         @Override
         public void onStaleLock(Path file, String owner) {
-            System.err.printf("shortrun table: took over the stale lock %s of %s, which is no longer running%n", file, owner);
+            System.err.printf(
+                    "shortrun table: took over the stale lock %s of %s, which is no longer"
+                            + " running%n",
+                    file, owner);
         }
 
         @Override
         public void onCellKept(int number, int total, String cell) {
-            System.err.printf("shortrun table: cell %d/%d %s done before, kept%n", number, total, cell);
+            System.err.printf(
+                    "shortrun table: cell %d/%d %s done before, kept%n", number, total, cell);
         }
 
         @Override

@@ -1,20 +1,4 @@
 package org.shortrun.cli;
-import org.shortrun.training.ProgressBar;
-import org.shortrun.InputException;
-import org.shortrun.io.DirectoryLock;
-import org.shortrun.io.WriteFailure;
-import org.shortrun.data.ImageDataset;
-import org.shortrun.engine.EngineCheck;
-import org.shortrun.eval.Reconstruction;
-import org.shortrun.eval.TrainingSession;
-import org.shortrun.eval.plot.RunPlots;
-import org.shortrun.model.LadderConfig;
-import org.shortrun.training.Checkpoint;
-import org.shortrun.training.IterationStats;
-import org.shortrun.training.Learner;
-import org.shortrun.training.StepSizeTuning;
-import org.shortrun.training.LearningConfig;
-import org.shortrun.training.TrainingRun;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +6,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.shortrun.InputException;
+import org.shortrun.data.ImageDataset;
+import org.shortrun.engine.EngineCheck;
+import org.shortrun.eval.Reconstruction;
+import org.shortrun.eval.TrainingSession;
+import org.shortrun.eval.plot.RunPlots;
+import org.shortrun.io.DirectoryLock;
+import org.shortrun.io.WriteFailure;
+import org.shortrun.model.LadderConfig;
+import org.shortrun.training.Checkpoint;
+import org.shortrun.training.IterationStats;
+import org.shortrun.training.Learner;
+import org.shortrun.training.LearningConfig;
+import org.shortrun.training.ProgressBar;
+import org.shortrun.training.StepSizeTuning;
+import org.shortrun.training.TrainingRun;
 
 /**
  * A training job as the command runs it: check the output directory and the engine, build or
@@ -64,8 +64,7 @@ final class TrainJob {
     }
 
     /**
-     * Refuses to start a fresh run over an existing checkpoint, which the first save would
-     * replace.
+     * Refuses to start a fresh run over an existing checkpoint, which the first save would replace.
      */
     static void checkOutput(Path out, Checkpoint resume) {
         if (Files.exists(out) && !Files.isDirectory(out)) {
@@ -75,12 +74,22 @@ final class TrainJob {
             return;
         }
         if (resume == null) {
-            throw new InputException("--out " + out + " already holds a checkpoint; pass --resume " + out + " to continue it, or choose another --out");
-        }
-        if (!sameDirectory(out, resume.getRunDirectory()) && !sameDirectory(out, resume.getDirectory())) {
             throw new InputException(
-                    "--out " + out + " already holds the checkpoint of another run, which resuming " + resume.getDirectory()
-                            + " there would overwrite; choose an empty --out, or leave --out out to continue in the resumed run's directory");
+                    "--out "
+                            + out
+                            + " already holds a checkpoint; pass --resume "
+                            + out
+                            + " to continue it, or choose another --out");
+        }
+        if (!sameDirectory(out, resume.getRunDirectory())
+                && !sameDirectory(out, resume.getDirectory())) {
+            throw new InputException(
+                    "--out "
+                            + out
+                            + " already holds the checkpoint of another run, which resuming "
+                            + resume.getDirectory()
+                            + " there would overwrite; choose an empty --out, or leave --out out to"
+                            + " continue in the resumed run's directory");
         }
     }
 
@@ -92,27 +101,48 @@ final class TrainJob {
         }
     }
 
-    /** Runs the job; with {@code evaluateAtStart} the test error is also measured before training. */
+    /**
+     * Runs the job; with {@code evaluateAtStart} the test error is also measured before training.
+     */
     void run(boolean evaluateAtStart) throws IOException {
         if (train.imageCount() < training.getBatchSize()) {
-            throw new InputException("--batch-size " + training.getBatchSize() + " is larger than the " + train.imageCount() + " training images");
+            throw new InputException(
+                    "--batch-size "
+                            + training.getBatchSize()
+                            + " is larger than the "
+                            + train.imageCount()
+                            + " training images");
         }
         StepSizeTuning tuning = training.getStepSizeTuning();
         if (tuning != null && train.imageCount() < tuning.examples()) {
-            throw new InputException("--step-size-examples " + tuning.examples() + " is more than the " + train.imageCount() + " training images");
+            throw new InputException(
+                    "--step-size-examples "
+                            + tuning.examples()
+                            + " is more than the "
+                            + train.imageCount()
+                            + " training images");
         }
-        underLock(out, resume, () -> {
-            if (resume != null && !Checkpoint.exists(out)) {
-                System.err.println("shortrun: note: continuing " + resume.getDirectory() + " (iteration " + resume.getIteration() + ") in " + out);
-            }
-            EngineCheck.Report engineCheck = engine.check(model);
-            Map<String, Object> extra = new LinkedHashMap<>();
-            extra.put("data", dataDescription);
-            extra.put("engine_check", engineCheck.toMap());
-            extra.putAll(engine.record(engineCheck));
-            writeConfig(out, model, training, extra);
-            train(evaluateAtStart);
-        });
+        underLock(
+                out,
+                resume,
+                () -> {
+                    if (resume != null && !Checkpoint.exists(out)) {
+                        System.err.println(
+                                "shortrun: note: continuing "
+                                        + resume.getDirectory()
+                                        + " (iteration "
+                                        + resume.getIteration()
+                                        + ") in "
+                                        + out);
+                    }
+                    EngineCheck.Report engineCheck = engine.check(model);
+                    Map<String, Object> extra = new LinkedHashMap<>();
+                    extra.put("data", dataDescription);
+                    extra.put("engine_check", engineCheck.toMap());
+                    extra.putAll(engine.record(engineCheck));
+                    writeConfig(out, model, training, extra);
+                    train(evaluateAtStart);
+                });
     }
 
     /** Work done in a run directory under its lock. */
@@ -138,7 +168,12 @@ final class TrainJob {
         }
         try (lock) {
             if (lock.getStaleOwner() != null) {
-                System.err.println("shortrun: note: " + lock.getStaleOwner() + " ended without releasing " + out.resolve(LOCK) + "; taken over");
+                System.err.println(
+                        "shortrun: note: "
+                                + lock.getStaleOwner()
+                                + " ended without releasing "
+                                + out.resolve(LOCK)
+                                + "; taken over");
             }
             // again under the lock: a run that started meanwhile may have written a checkpoint
             checkOutput(out, resume);
@@ -147,10 +182,12 @@ final class TrainJob {
     }
 
     /** Writes a run's config.json: its settings and what the run records of how it was started. */
-    static void writeConfig(Path out, LadderConfig model, LearningConfig training, Map<String, Object> extra) {
+    static void writeConfig(
+            Path out, LadderConfig model, LearningConfig training, Map<String, Object> extra) {
         Path config = out.resolve("config.json");
         try {
-            Files.writeString(config, Checkpoint.configJson(model, training, extra), StandardCharsets.UTF_8);
+            Files.writeString(
+                    config, Checkpoint.configJson(model, training, extra), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw WriteFailure.of(config, e);
         }
@@ -169,7 +206,12 @@ final class TrainJob {
             Learner learner = session.learner();
             System.err.printf(
                     "shortrun: %s; %d parameters; %s, %d training images; iterations %d to %d%n",
-                    model, learner.getGenerator().countParameters(), dataDescription, train.imageCount(), learner.getIteration(), training.getIterations());
+                    model,
+                    learner.getGenerator().countParameters(),
+                    dataDescription,
+                    train.imageCount(),
+                    learner.getIteration(),
+                    training.getIterations());
             if (evaluateAtStart) {
                 report("start", session);
             }
@@ -192,7 +234,10 @@ final class TrainJob {
         }
     }
 
-    /** The progress bar (also during step-size searches), and a JSON line on standard output per step-size search. */
+    /**
+     * The progress bar (also during step-size searches), and a JSON line on standard output per
+     * step-size search.
+     */
     private record Listener(ProgressBar bar) implements TrainingRun.Listener {
         @Override
         public void onStart(long from, long to) {

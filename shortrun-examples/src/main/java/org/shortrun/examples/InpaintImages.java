@@ -5,14 +5,6 @@ import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.ImageFactory;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
-
-import org.shortrun.eval.Mask;
-import org.shortrun.zoo.ImageBatch;
-import org.shortrun.zoo.InpaintRequest;
-import org.shortrun.zoo.Inpainted;
-import org.shortrun.zoo.InpaintingTranslator;
-import org.shortrun.zoo.ShortrunModelZoo;
-
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+import org.shortrun.eval.Mask;
+import org.shortrun.zoo.ImageBatch;
+import org.shortrun.zoo.InpaintRequest;
+import org.shortrun.zoo.Inpainted;
+import org.shortrun.zoo.InpaintingTranslator;
+import org.shortrun.zoo.ShortrunModelZoo;
 
 /**
  * Inpaints the PNG images of a folder (of the model's size) through a DJL {@code Predictor}: the
@@ -58,11 +56,16 @@ public final class InpaintImages {
         try (ZooModel<InpaintRequest, Inpainted> model = criteria.loadModel();
                 Predictor<InpaintRequest, Inpainted> predictor = model.newPredictor()) {
             int channels = Integer.parseInt(model.getProperty("imageChannels"));
-            Inpainted result = predictor.predict(new InpaintRequest(ImageBatch.fromImages(images, channels), mask, 0.5, 1));
+            Inpainted result =
+                    predictor.predict(
+                            new InpaintRequest(
+                                    ImageBatch.fromImages(images, channels), mask, 0.5, 1));
             List<Image> inpainted = result.inpainted().toImages();
             Files.createDirectories(out);
             for (int i = 0; i < inpainted.size(); i++) {
-                try (OutputStream file = Files.newOutputStream(out.resolve(String.format("inpainted-%03d.png", i)))) {
+                try (OutputStream file =
+                        Files.newOutputStream(
+                                out.resolve(String.format("inpainted-%03d.png", i)))) {
                     inpainted.get(i).save(file, "png");
                 }
             }
@@ -70,7 +73,13 @@ public final class InpaintImages {
             for (double m : result.occludedMse()) {
                 occluded += m / inpainted.size();
             }
-            System.out.printf(Locale.ROOT, "{\"images\": %d, \"mask\": \"%s\", \"occluded_mse\": %s, \"out\": \"%s\"}%n", inpainted.size(), mask.label(), occluded, out);
+            System.out.printf(
+                    Locale.ROOT,
+                    "{\"images\": %d, \"mask\": \"%s\", \"occluded_mse\": %s, \"out\": \"%s\"}%n",
+                    inpainted.size(),
+                    mask.label(),
+                    occluded,
+                    out);
         }
     }
 }

@@ -1,11 +1,10 @@
 package org.shortrun.examples;
 
-import org.shortrun.eval.plot.StepSizePlots;
-import org.shortrun.stepsize.LinearGaussianEnergy;
-
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import org.shortrun.eval.plot.StepSizePlots;
+import org.shortrun.stepsize.LinearGaussianEnergy;
 
 /**
  * The noise gap of the step-size objective in closed form, for a linear generator (d = 9, D = 60,
@@ -37,8 +36,20 @@ public final class NoiseGap {
             LinearGaussianEnergy.Exact exact = energy.exact(all);
             objective[i] = exact.objective();
             fixedNoise[i] = exact.fixedNoiseObjective();
-            System.out.printf(Locale.ROOT, "{\"s\":%.3f,\"objective\":%.4f,\"fixed_noise_objective\":%.4f,\"noise_gap\":%.4f}%n", s[i], objective[i], fixedNoise[i], exact.noiseGap());
+            System.out.printf(
+                    Locale.ROOT,
+                    "{\"s\":%.3f,\"objective\":%.4f,\"fixed_noise_objective\":%.4f,\"noise_gap\":%.4f}%n",
+                    s[i],
+                    objective[i],
+                    fixedNoise[i],
+                    exact.noiseGap());
         }
-        StepSizePlots.writeNoiseGap(s, objective, fixedNoise, "Linear generator, d = 9, D = 60, sigma = 0.2, K = 18", 60, png);
+        StepSizePlots.writeNoiseGap(
+                s,
+                objective,
+                fixedNoise,
+                "Linear generator, d = 9, D = 60, sigma = 0.2, K = 18",
+                60,
+                png);
     }
 }

@@ -4,7 +4,8 @@ import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDManager;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
-
+import java.nio.file.Path;
+import java.util.Locale;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.MnistImages;
 import org.shortrun.zoo.ImageBatch;
@@ -12,21 +13,18 @@ import org.shortrun.zoo.Reconstructed;
 import org.shortrun.zoo.ReconstructionTranslator;
 import org.shortrun.zoo.ShortrunModelZoo;
 
-import java.nio.file.Path;
-import java.util.Locale;
-
 /**
  * Reconstructs held-out MNIST images by short-run inference through a DJL {@code Predictor} and
- * prints the per-pixel MSE, the figure {@code shortrun reconstruct} prints for the same images
- * and seed: {@code ReconstructImages [RUN [COUNT [SEED]]]}.
+ * prints the per-pixel MSE, the figure {@code shortrun reconstruct} prints for the same images and
+ * seed: {@code ReconstructImages [RUN [COUNT [SEED]]]}.
  */
 public final class ReconstructImages {
 
     private ReconstructImages() {}
 
     /**
-     * Loads the run, reconstructs the first COUNT of the embedded test set's last 1,000 images
-     * (the command's test split) in one batch and prints the MSE.
+     * Loads the run, reconstructs the first COUNT of the embedded test set's last 1,000 images (the
+     * command's test split) in one batch and prints the MSE.
      *
      * @param args run directory (runs/mnist), count (100), seed (1)
      * @throws Exception if the model cannot be loaded or inference fails
@@ -52,8 +50,13 @@ public final class ReconstructImages {
             Reconstructed result = predictor.predict(images);
             System.out.printf(
                     Locale.ROOT,
-                    "{\"images\": %d, \"mse\": %s, \"steps\": %s, \"step_size\": %s, \"sigma\": %s}%n",
-                    count, result.meanMse(), model.getProperty("steps"), model.getProperty("stepSize"), model.getProperty("sigma"));
+                    "{\"images\": %d, \"mse\": %s, \"steps\": %s, \"step_size\": %s, \"sigma\":"
+                            + " %s}%n",
+                    count,
+                    result.meanMse(),
+                    model.getProperty("steps"),
+                    model.getProperty("stepSize"),
+                    model.getProperty("sigma"));
         }
     }
 }

@@ -4,15 +4,13 @@ import ai.djl.inference.Predictor;
 import ai.djl.modality.cv.Image;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
-
-import org.shortrun.zoo.ImageBatch;
-import org.shortrun.zoo.SampleRequest;
-import org.shortrun.zoo.ShortrunModelZoo;
-
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.shortrun.zoo.ImageBatch;
+import org.shortrun.zoo.SampleRequest;
+import org.shortrun.zoo.ShortrunModelZoo;
 
 /**
  * Draws prior samples of a trained model through a DJL {@code Predictor} and saves them as PNG
@@ -35,17 +33,26 @@ public final class SampleImages {
         int seed = args.length > 3 ? Integer.parseInt(args[3]) : 1;
 
         Criteria<SampleRequest, ImageBatch> criteria =
-                Criteria.builder().setTypes(SampleRequest.class, ImageBatch.class).optModelZoo(ShortrunModelZoo.of(run)).build();
+                Criteria.builder()
+                        .setTypes(SampleRequest.class, ImageBatch.class)
+                        .optModelZoo(ShortrunModelZoo.of(run))
+                        .build();
         try (ZooModel<SampleRequest, ImageBatch> model = criteria.loadModel();
                 Predictor<SampleRequest, ImageBatch> predictor = model.newPredictor()) {
             List<Image> images = predictor.predict(new SampleRequest(count, seed)).toImages();
             Files.createDirectories(out);
             for (int i = 0; i < images.size(); i++) {
-                try (OutputStream file = Files.newOutputStream(out.resolve(String.format("sample-%03d.png", i)))) {
+                try (OutputStream file =
+                        Files.newOutputStream(out.resolve(String.format("sample-%03d.png", i)))) {
                     images.get(i).save(file, "png");
                 }
             }
-            System.out.println(count + " samples of the model at iteration " + model.getProperty("iteration") + " in " + out);
+            System.out.println(
+                    count
+                            + " samples of the model at iteration "
+                            + model.getProperty("iteration")
+                            + " in "
+                            + out);
         }
     }
 }

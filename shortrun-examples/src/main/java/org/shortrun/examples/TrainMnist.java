@@ -2,16 +2,17 @@ package org.shortrun.examples;
 
 import ai.djl.training.dataset.Dataset;
 import ai.djl.training.util.ProgressBar;
-
+import java.io.IOException;
+import java.nio.file.Path;
 import org.shortrun.data.MnistDataset;
 import org.shortrun.eval.TrainingSession;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.LearningConfig;
 
-import java.io.IOException;
-import java.nio.file.Path;
-
-/** Trains a three-layer model on MNIST and saves it: {@code TrainMnist [OUT [ITERATIONS [BATCH [MNIST_DIR]]]]}. */
+/**
+ * Trains a three-layer model on MNIST and saves it: {@code TrainMnist [OUT [ITERATIONS [BATCH
+ * [MNIST_DIR]]]]}.
+ */
 public final class TrainMnist {
 
     private TrainMnist() {}
@@ -19,9 +20,9 @@ public final class TrainMnist {
     /**
      * Trains and writes {@code OUT/checkpoint/} and {@code metrics.csv}.
      *
-     * @param args output directory (runs/mnist), iterations (300), batch size (64), a directory
-     *     of MNIST's IDX files (default: the test set embedded in shortrun-datasets, its first
-     *     9,000 images)
+     * @param args output directory (runs/mnist), iterations (300), batch size (64), a directory of
+     *     MNIST's IDX files (default: the test set embedded in shortrun-datasets, its first 9,000
+     *     images)
      * @throws IOException if the run cannot be written
      */
     public static void main(String[] args) throws IOException {
@@ -36,9 +37,21 @@ public final class TrainMnist {
                         .build();
         train.prepare(new ProgressBar());
 
-        LadderConfig model = LadderConfig.builder().setZDims(16, 32, 64).optChannels(16).optImageChannels(1).build();
-        LearningConfig learning = LearningConfig.builder().setIterations(iterations).optBatchSize(batchSize).build();
-        try (TrainingSession session = TrainingSession.builder().setModel(model).setLearning(learning).setTrainImages(train).optOutput(out).build()) {
+        LadderConfig model =
+                LadderConfig.builder()
+                        .setZDims(16, 32, 64)
+                        .optChannels(16)
+                        .optImageChannels(1)
+                        .build();
+        LearningConfig learning =
+                LearningConfig.builder().setIterations(iterations).optBatchSize(batchSize).build();
+        try (TrainingSession session =
+                TrainingSession.builder()
+                        .setModel(model)
+                        .setLearning(learning)
+                        .setTrainImages(train)
+                        .optOutput(out)
+                        .build()) {
             session.train();
         }
         System.out.println("trained " + iterations + " iterations; the model is in " + out);

@@ -6,12 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.shortrun.training.Checkpoint;
-import org.shortrun.training.Learner;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,12 +13,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shortrun.training.Checkpoint;
+import org.shortrun.training.Learner;
 
 /**
  * kill -9 at random moments of a run that checkpoints after every iteration: every checkpoint left
- * is loadable and finite, and resuming after the last kill ends with the parameters of a run
- * that was never interrupted. The suite kills {@value #SUITE_KILLS} times; {@code
- * -Dshortrun.kills=20} kills more.
+ * is loadable and finite, and resuming after the last kill ends with the parameters of a run that
+ * was never interrupted. The suite kills {@value #SUITE_KILLS} times; {@code -Dshortrun.kills=20}
+ * kills more.
  */
 class KillTest {
 
@@ -32,10 +30,14 @@ class KillTest {
     static final int ITERATIONS = 40;
 
     @Test
-    void everyCheckpointLeftByAKillIsWholeAndResumingMatchesAnUninterruptedRun(@TempDir Path dir) throws Exception {
+    void everyCheckpointLeftByAKillIsWholeAndResumingMatchesAnUninterruptedRun(@TempDir Path dir)
+            throws Exception {
         int kills = Integer.getInteger("shortrun.kills", SUITE_KILLS);
         Path reference = dir.resolve("reference");
-        assertEquals(0, launch(reference, false).waitFor(), () -> "the uninterrupted run: " + log(reference));
+        assertEquals(
+                0,
+                launch(reference, false).waitFor(),
+                () -> "the uninterrupted run: " + log(reference));
 
         Path killed = dir.resolve("killed");
         Random random = new Random(20261201L);
@@ -64,8 +66,16 @@ class KillTest {
             p.waitFor();
             if (Checkpoint.exists(killed)) {
                 Checkpoint checkpoint = Checkpoint.read(killed);
-                moments.add("checkpoint " + after + " + " + extraMillis + " ms: left " + checkpoint.getIteration());
-                try (NDManager manager = NDManager.newBaseManager(); Learner learner = checkpoint.restore(checkpoint.getLearningConfig(), manager)) {
+                moments.add(
+                        "checkpoint "
+                                + after
+                                + " + "
+                                + extraMillis
+                                + " ms: left "
+                                + checkpoint.getIteration());
+                try (NDManager manager = NDManager.newBaseManager();
+                        Learner learner =
+                                checkpoint.restore(checkpoint.getLearningConfig(), manager)) {
                     assertNull(learner.describeNonFinite(), "checkpoint left by kill " + k);
                 }
                 checkpointsChecked++;
@@ -77,9 +87,20 @@ class KillTest {
         assertEquals(0, last.waitFor(), () -> "the resumed run: " + log(killed));
         byte[] expected = Files.readAllBytes(reference.resolve("checkpoint/parameters.bin"));
         byte[] actual = Files.readAllBytes(killed.resolve("checkpoint/parameters.bin"));
-        System.out.println("kill -9: " + kills + " kills (" + String.join(", ", moments) + "), " + checkpointsChecked
-                + " checkpoints left, all loadable and finite; resumed to iteration " + ITERATIONS + ": parameters "
-                + (java.util.Arrays.equals(expected, actual) ? "identical to" : "DIFFERENT from") + " the uninterrupted run's");
+        System.out.println(
+                "kill -9: "
+                        + kills
+                        + " kills ("
+                        + String.join(", ", moments)
+                        + "), "
+                        + checkpointsChecked
+                        + " checkpoints left, all loadable and finite; resumed to iteration "
+                        + ITERATIONS
+                        + ": parameters "
+                        + (java.util.Arrays.equals(expected, actual)
+                                ? "identical to"
+                                : "DIFFERENT from")
+                        + " the uninterrupted run's");
         assertTrue(checkpointsChecked > 0, "no kill left a checkpoint to check");
         assertArrayEquals(expected, actual, "parameters after resuming");
     }
@@ -91,10 +112,21 @@ class KillTest {
         } else {
             args.addAll(List.of(CommandTest.TINY));
         }
-        args.addAll(List.of("--iterations", Integer.toString(ITERATIONS), "--checkpoint-every", "1", "--eval-images", "8", "--out", out.toString()));
+        args.addAll(
+                List.of(
+                        "--iterations",
+                        Integer.toString(ITERATIONS),
+                        "--checkpoint-every",
+                        "1",
+                        "--eval-images",
+                        "8",
+                        "--out",
+                        out.toString()));
         return new ProcessBuilder(ReliabilityCommandTest.javaCommand(args.toArray(new String[0])))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.appendTo(out.resolveSibling(out.getFileName() + ".log").toFile()))
+                .redirectError(
+                        ProcessBuilder.Redirect.appendTo(
+                                out.resolveSibling(out.getFileName() + ".log").toFile()))
                 .start();
     }
 
@@ -106,7 +138,10 @@ class KillTest {
         }
     }
 
-    /** The iteration of the checkpoint in {@code out}, or -1 while there is none or it is being replaced. */
+    /**
+     * The iteration of the checkpoint in {@code out}, or -1 while there is none or it is being
+     * replaced.
+     */
     private static long savedIteration(Path out) {
         try {
             return Checkpoint.exists(out) ? Checkpoint.read(out).getIteration() : -1;

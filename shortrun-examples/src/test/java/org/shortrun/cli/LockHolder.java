@@ -1,12 +1,11 @@
 package org.shortrun.cli;
 
-import org.shortrun.io.DirectoryLock;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import org.shortrun.io.DirectoryLock;
 
 /**
  * A second process for the lock tests: takes a job lock, says "locked", and holds it until its
@@ -25,10 +24,18 @@ final class LockHolder {
      */
     static Process start(Path lockFile) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"), LockHolder.class.getName(), lockFile.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
-                .start();
-        BufferedReader reader = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        Process p =
+                new ProcessBuilder(
+                                java.toString(),
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                LockHolder.class.getName(),
+                                lockFile.toString())
+                        .redirectError(ProcessBuilder.Redirect.INHERIT)
+                        .start();
+        BufferedReader reader =
+                new BufferedReader(
+                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         if (!"locked".equals(reader.readLine())) {
             throw new IOException("the lock holder did not take " + lockFile);
         }

@@ -22,10 +22,11 @@ import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
 import ai.djl.translate.TranslateException;
-
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,10 +55,6 @@ import org.shortrun.zoo.SampleTranslator;
 import org.shortrun.zoo.ShortrunModelZoo;
 import org.shortrun.zoo.ShortrunModels;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-
 /**
  * A trained run loaded through DJL's {@code Criteria} and used through {@code Predictor}s gives
  * what the commands give on the same model, images and seed.
@@ -72,14 +69,44 @@ class PredictorTest {
     @BeforeAll
     static void trainOnce() {
         run = shared.resolve("run");
-        CommandTest.Result r = execute(concat(concat(new String[] {"train"}, CommandTest.TINY), "--iterations", "3", "--eval-images", "16", "--out", run.toString()));
+        CommandTest.Result r =
+                execute(
+                        concat(
+                                concat(new String[] {"train"}, CommandTest.TINY),
+                                "--iterations",
+                                "3",
+                                "--eval-images",
+                                "16",
+                                "--out",
+                                run.toString()));
         assertEquals(0, r.code(), r.err());
         lae = shared.resolve("lae");
-        r = execute(concat(concat(new String[] {"train", "--method", "lae"}, CommandTest.TINY), "--iterations", "3", "--eval-images", "8", "--out", lae.toString()));
+        r =
+                execute(
+                        concat(
+                                concat(new String[] {"train", "--method", "lae"}, CommandTest.TINY),
+                                "--iterations",
+                                "3",
+                                "--eval-images",
+                                "8",
+                                "--out",
+                                lae.toString()));
         assertEquals(0, r.code(), r.err());
         clae = shared.resolve("clae");
-        r = execute(concat(concat(new String[] {"train", "--method", "clae", "--prior-steps", "5"}, CommandTest.TINY), "--iterations", "3", "--eval-images", "8", "--out",
-                clae.toString()));
+        r =
+                execute(
+                        concat(
+                                concat(
+                                        new String[] {
+                                            "train", "--method", "clae", "--prior-steps", "5"
+                                        },
+                                        CommandTest.TINY),
+                                "--iterations",
+                                "3",
+                                "--eval-images",
+                                "8",
+                                "--out",
+                                clae.toString()));
         assertEquals(0, r.code(), r.err());
     }
 
@@ -99,7 +126,19 @@ class PredictorTest {
     @Test
     void reconstructionMseThroughThePredictorEqualsTheCommands(@TempDir Path dir) throws Exception {
         CommandTest.Result r =
-                execute("reconstruct", "--checkpoint", run.toString(), "--count", "16", "--batch-size", "16", "--seed", "3", "--threads", "2", "--out",
+                execute(
+                        "reconstruct",
+                        "--checkpoint",
+                        run.toString(),
+                        "--count",
+                        "16",
+                        "--batch-size",
+                        "16",
+                        "--seed",
+                        "3",
+                        "--threads",
+                        "2",
+                        "--out",
                         dir.resolve("r.png").toString());
         assertEquals(0, r.code(), r.err());
         double command = lastJson(r.out()).get("mse").getAsDouble();
@@ -114,7 +153,8 @@ class PredictorTest {
                 Predictor<ImageBatch, Reconstructed> predictor = model.newPredictor()) {
             Reconstructed out = predictor.predict(testImages(16));
             double predicted = out.meanMse();
-            System.err.printf("reconstruction MSE: command %.17g, predictor %.17g%n", command, predicted);
+            System.err.printf(
+                    "reconstruction MSE: command %.17g, predictor %.17g%n", command, predicted);
             assertEquals(command, predicted, 1e-12 * command);
             assertEquals(16, out.mse().length);
             assertEquals(2, out.latents().length);
@@ -123,7 +163,10 @@ class PredictorTest {
             assertEquals(16, out.reconstructions().toImages().size());
             // another seed draws other noise, so the figure can tell the seeds apart
             Reconstructed other;
-            try (Predictor<ImageBatch, Reconstructed> p4 = model.newPredictor(ReconstructionTranslator.builder().optSeed(4).build(), model.getNDManager().getDevice())) {
+            try (Predictor<ImageBatch, Reconstructed> p4 =
+                    model.newPredictor(
+                            ReconstructionTranslator.builder().optSeed(4).build(),
+                            model.getNDManager().getDevice())) {
                 other = p4.predict(testImages(16));
             }
             assertTrue(other.meanMse() != predicted);
@@ -133,10 +176,26 @@ class PredictorTest {
     @Test
     void samplesThroughThePredictorAreTheSampleCommandsPicture(@TempDir Path dir) throws Exception {
         Path png = dir.resolve("s.png");
-        CommandTest.Result r = execute("sample", "--checkpoint", run.toString(), "--count", "12", "--seed", "5", "--threads", "2", "--out", png.toString());
+        CommandTest.Result r =
+                execute(
+                        "sample",
+                        "--checkpoint",
+                        run.toString(),
+                        "--count",
+                        "12",
+                        "--seed",
+                        "5",
+                        "--threads",
+                        "2",
+                        "--out",
+                        png.toString());
         assertEquals(0, r.code(), r.err());
         Criteria<SampleRequest, ImageBatch> criteria =
-                Criteria.builder().setTypes(SampleRequest.class, ImageBatch.class).optGroupId(ShortrunModels.GROUP_ID).optArgument(ShortrunModels.MODEL_PATH_ARGUMENT, run).build();
+                Criteria.builder()
+                        .setTypes(SampleRequest.class, ImageBatch.class)
+                        .optGroupId(ShortrunModels.GROUP_ID)
+                        .optArgument(ShortrunModels.MODEL_PATH_ARGUMENT, run)
+                        .build();
         try (ZooModel<SampleRequest, ImageBatch> model = criteria.loadModel();
                 Predictor<SampleRequest, ImageBatch> predictor = model.newPredictor();
                 NDManager manager = NDManager.newBaseManager()) {
@@ -155,7 +214,21 @@ class PredictorTest {
     @Test
     void inpaintingThroughThePredictorEqualsTheCommands(@TempDir Path dir) throws Exception {
         CommandTest.Result r =
-                execute("inpaint", "--checkpoint", run.toString(), "--mask", "center", "--count", "8", "--batch-size", "8", "--seed", "3", "--threads", "2", "--out",
+                execute(
+                        "inpaint",
+                        "--checkpoint",
+                        run.toString(),
+                        "--mask",
+                        "center",
+                        "--count",
+                        "8",
+                        "--batch-size",
+                        "8",
+                        "--seed",
+                        "3",
+                        "--threads",
+                        "2",
+                        "--out",
                         dir.toString());
         assertEquals(0, r.code(), r.err());
         JsonObject line = lastJson(r.out());
@@ -167,7 +240,8 @@ class PredictorTest {
                         .build();
         try (ZooModel<InpaintRequest, Inpainted> model = criteria.loadModel();
                 Predictor<InpaintRequest, Inpainted> predictor = model.newPredictor()) {
-            Inpainted out = predictor.predict(new InpaintRequest(testImages(8), Mask.CENTER, 0.5, 3));
+            Inpainted out =
+                    predictor.predict(new InpaintRequest(testImages(8), Mask.CENTER, 0.5, 3));
             double occluded = mean(out.occludedMse());
             double observed = mean(out.observedMse());
             assertEquals(line.get("occluded_mse").getAsDouble(), occluded, 1e-12 * occluded);
@@ -177,24 +251,40 @@ class PredictorTest {
     }
 
     /**
-     * A Langevin autoencoder's inference is one encoder pass, the predictor's forward pass with
-     * the generator's, and {@code reconstruct} makes the same pass through the learner ({@code
+     * A Langevin autoencoder's inference is one encoder pass, the predictor's forward pass with the
+     * generator's, and {@code reconstruct} makes the same pass through the learner ({@code
      * Learner.inferLatents}): the same operations on the same parameters, so the same MSE to the
      * last bit (the per-image errors are sums divided by 1,024 pixels, a power of two, so the
      * predictor's mean of per-image means is the command's sum over all pixels exactly).
      */
     @Test
-    void aLangevinAutoencodersReconstructionThroughThePredictorIsTheCommandsToTheLastBit(@TempDir Path dir) throws Exception {
+    void aLangevinAutoencodersReconstructionThroughThePredictorIsTheCommandsToTheLastBit(
+            @TempDir Path dir) throws Exception {
         for (Path model : new Path[] {lae, clae}) {
             CommandTest.Result r =
-                    execute("reconstruct", "--checkpoint", model.toString(), "--count", "16", "--batch-size", "16", "--seed", "3", "--threads", "2", "--out",
+                    execute(
+                            "reconstruct",
+                            "--checkpoint",
+                            model.toString(),
+                            "--count",
+                            "16",
+                            "--batch-size",
+                            "16",
+                            "--seed",
+                            "3",
+                            "--threads",
+                            "2",
+                            "--out",
                             dir.resolve("r.png").toString());
             assertEquals(0, r.code(), r.err());
             JsonObject line = lastJson(r.out());
             assertEquals(model == lae ? "lae" : "clae", line.get("inference").getAsString());
             double command = line.get("mse").getAsDouble();
             Criteria<ImageBatch, Reconstructed> criteria =
-                    Criteria.builder().setTypes(ImageBatch.class, Reconstructed.class).optModelZoo(ShortrunModelZoo.of(model)).build();
+                    Criteria.builder()
+                            .setTypes(ImageBatch.class, Reconstructed.class)
+                            .optModelZoo(ShortrunModelZoo.of(model))
+                            .build();
             try (ZooModel<ImageBatch, Reconstructed> zoo = criteria.loadModel();
                     Predictor<ImageBatch, Reconstructed> predictor = zoo.newPredictor()) {
                 LangevinAutoencoder autoencoder = ShortrunModels.autoencoder(zoo);
@@ -203,7 +293,9 @@ class PredictorTest {
                 assertEquals(model == lae ? "lae" : "clae", zoo.getProperty(ShortrunModels.METHOD));
                 assertEquals(model == clae, autoencoder.getPrior() != null);
                 Reconstructed out = predictor.predict(testImages(16));
-                System.err.printf("%s reconstruction MSE: command %.17g, predictor %.17g%n", model.getFileName(), command, out.meanMse());
+                System.err.printf(
+                        "%s reconstruction MSE: command %.17g, predictor %.17g%n",
+                        model.getFileName(), command, out.meanMse());
                 assertEquals(command, out.meanMse(), 0.0);
                 assertEquals(16, out.mse().length);
                 assertEquals(2, out.latents().length);
@@ -211,7 +303,10 @@ class PredictorTest {
                 assertEquals(6, out.latents()[1][15].length);
                 assertEquals(16, out.reconstructions().toImages().size());
                 // no draws: another seed gives the same figures
-                try (Predictor<ImageBatch, Reconstructed> p4 = zoo.newPredictor(ReconstructionTranslator.builder().optSeed(4).build(), zoo.getNDManager().getDevice())) {
+                try (Predictor<ImageBatch, Reconstructed> p4 =
+                        zoo.newPredictor(
+                                ReconstructionTranslator.builder().optSeed(4).build(),
+                                zoo.getNDManager().getDevice())) {
                     assertArrayEquals(out.mse(), p4.predict(testImages(16)).mse());
                 }
             }
@@ -228,12 +323,18 @@ class PredictorTest {
         ImageBatch images = testImages(8);
         for (Path model : new Path[] {lae, clae}) {
             Criteria<ImageBatch, AnomalyScores> criteria =
-                    Criteria.builder().setTypes(ImageBatch.class, AnomalyScores.class).optModelZoo(ShortrunModelZoo.of(model)).build();
+                    Criteria.builder()
+                            .setTypes(ImageBatch.class, AnomalyScores.class)
+                            .optModelZoo(ShortrunModelZoo.of(model))
+                            .build();
             AnomalyScores scores;
             double[] reconstructionMse;
             try (ZooModel<ImageBatch, AnomalyScores> zoo = criteria.loadModel();
                     Predictor<ImageBatch, AnomalyScores> predictor = zoo.newPredictor();
-                    Predictor<ImageBatch, Reconstructed> reconstruction = zoo.newPredictor(ReconstructionTranslator.builder().build(), zoo.getNDManager().getDevice())) {
+                    Predictor<ImageBatch, Reconstructed> reconstruction =
+                            zoo.newPredictor(
+                                    ReconstructionTranslator.builder().build(),
+                                    zoo.getNDManager().getDevice())) {
                 assertInstanceOf(LangevinAutoencoder.class, zoo.getBlock());
                 scores = predictor.predict(images);
                 reconstructionMse = reconstruction.predict(images).mse();
@@ -245,7 +346,15 @@ class PredictorTest {
                 NDArray x = images.toNDArray(manager);
                 NDList out = autoencoder.forward(store, new NDList(x), false);
                 NDList latents = LangevinEncoder.split(out.get(1), cp.getModelConfig().getZDims());
-                PosteriorEnergy energy = PosteriorEnergy.of(x, out.get(0), latents, cp.getSigma(), autoencoder.getPrior(), store, false);
+                PosteriorEnergy energy =
+                        PosteriorEnergy.of(
+                                x,
+                                out.get(0),
+                                latents,
+                                cp.getSigma(),
+                                autoencoder.getPrior(),
+                                store,
+                                false);
                 assertArrayEquals(energy.total().toFloatArray(), scores.scores(), model.toString());
                 float[] squared = energy.squaredError().toFloatArray();
                 for (int i = 0; i < 8; i++) {
@@ -254,7 +363,17 @@ class PredictorTest {
                 }
                 if (model == clae) {
                     // E(e) is part of the score
-                    float[] withoutPrior = PosteriorEnergy.of(x, out.get(0), latents, cp.getSigma(), null, store, false).total().toFloatArray();
+                    float[] withoutPrior =
+                            PosteriorEnergy.of(
+                                            x,
+                                            out.get(0),
+                                            latents,
+                                            cp.getSigma(),
+                                            null,
+                                            store,
+                                            false)
+                                    .total()
+                                    .toFloatArray();
                     assertFalse(java.util.Arrays.equals(withoutPrior, scores.scores()));
                 }
             }
@@ -279,7 +398,10 @@ class PredictorTest {
         Reconstructed reconstructed;
         try (ZooModel<ImageBatch, AnomalyScores> zoo = criteria.loadModel();
                 Predictor<ImageBatch, AnomalyScores> predictor = zoo.newPredictor();
-                Predictor<ImageBatch, Reconstructed> reconstruction = zoo.newPredictor(ReconstructionTranslator.builder().optSeed(3).build(), zoo.getNDManager().getDevice())) {
+                Predictor<ImageBatch, Reconstructed> reconstruction =
+                        zoo.newPredictor(
+                                ReconstructionTranslator.builder().optSeed(3).build(),
+                                zoo.getNDManager().getDevice())) {
             assertInstanceOf(LadderGenerator.class, zoo.getBlock());
             assertNull(ShortrunModels.autoencoder(zoo));
             assertEquals("shortrun", zoo.getProperty(ShortrunModels.METHOD));
@@ -291,8 +413,16 @@ class PredictorTest {
             LadderGenerator generator = cp.loadGenerator(manager);
             ParameterStore store = new ParameterStore(manager, false);
             NDArray x = images.toNDArray(manager);
-            NDList latents = Reconstruction.inferLatents(generator, store, cp.langevin(), cp.getSigma(), x, RandomStream.seeded(3));
-            PosteriorEnergy energy = PosteriorEnergy.of(generator, store, x, latents, cp.getSigma(), null, false);
+            NDList latents =
+                    Reconstruction.inferLatents(
+                            generator,
+                            store,
+                            cp.langevin(),
+                            cp.getSigma(),
+                            x,
+                            RandomStream.seeded(3));
+            PosteriorEnergy energy =
+                    PosteriorEnergy.of(generator, store, x, latents, cp.getSigma(), null, false);
             assertArrayEquals(energy.total().toFloatArray(), scores.scores());
         }
         for (int i = 0; i < 8; i++) {
@@ -312,14 +442,32 @@ class PredictorTest {
         }
     }
 
-    /** A Langevin autoencoder asked for samples is its generator alone, and samples as {@code sample} does. */
+    /**
+     * A Langevin autoencoder asked for samples is its generator alone, and samples as {@code
+     * sample} does.
+     */
     @Test
     void aLangevinAutoencoderSamplesThroughThePredictor(@TempDir Path dir) throws Exception {
         Path png = dir.resolve("s.png");
-        CommandTest.Result r = execute("sample", "--checkpoint", lae.toString(), "--count", "8", "--seed", "5", "--threads", "2", "--out", png.toString());
+        CommandTest.Result r =
+                execute(
+                        "sample",
+                        "--checkpoint",
+                        lae.toString(),
+                        "--count",
+                        "8",
+                        "--seed",
+                        "5",
+                        "--threads",
+                        "2",
+                        "--out",
+                        png.toString());
         assertEquals(0, r.code(), r.err());
         Criteria<SampleRequest, ImageBatch> criteria =
-                Criteria.builder().setTypes(SampleRequest.class, ImageBatch.class).optModelZoo(ShortrunModelZoo.of(lae)).build();
+                Criteria.builder()
+                        .setTypes(SampleRequest.class, ImageBatch.class)
+                        .optModelZoo(ShortrunModelZoo.of(lae))
+                        .build();
         try (ZooModel<SampleRequest, ImageBatch> model = criteria.loadModel();
                 Predictor<SampleRequest, ImageBatch> predictor = model.newPredictor();
                 NDManager manager = NDManager.newBaseManager()) {
@@ -333,18 +481,41 @@ class PredictorTest {
         }
         // loaded for images, its block is the autoencoder, which the sample translator refuses
         Criteria<ImageBatch, Reconstructed> forImages =
-                Criteria.builder().setTypes(ImageBatch.class, Reconstructed.class).optModelZoo(ShortrunModelZoo.of(lae)).build();
+                Criteria.builder()
+                        .setTypes(ImageBatch.class, Reconstructed.class)
+                        .optModelZoo(ShortrunModelZoo.of(lae))
+                        .build();
         try (ZooModel<ImageBatch, Reconstructed> model = forImages.loadModel();
-                Predictor<SampleRequest, ImageBatch> predictor = model.newPredictor(SampleTranslator.builder().build(), model.getNDManager().getDevice())) {
-            TranslateException e = assertThrows(TranslateException.class, () -> predictor.predict(new SampleRequest(2, 5)));
-            assertTrue(String.valueOf(e.getMessage()).contains("was loaded for images") || String.valueOf(e.getCause()).contains("was loaded for images"), String.valueOf(e));
+                Predictor<SampleRequest, ImageBatch> predictor =
+                        model.newPredictor(
+                                SampleTranslator.builder().build(),
+                                model.getNDManager().getDevice())) {
+            TranslateException e =
+                    assertThrows(
+                            TranslateException.class,
+                            () -> predictor.predict(new SampleRequest(2, 5)));
+            assertTrue(
+                    String.valueOf(e.getMessage()).contains("was loaded for images")
+                            || String.valueOf(e.getCause()).contains("was loaded for images"),
+                    String.valueOf(e));
         }
-        // a clae model's prior is not N(0, I): the sample translator refuses rather than draw from the wrong prior
+        // a clae model's prior is not N(0, I): the sample translator refuses rather than draw from
+        // the wrong prior
         Criteria<SampleRequest, ImageBatch> claeSamples =
-                Criteria.builder().setTypes(SampleRequest.class, ImageBatch.class).optModelZoo(ShortrunModelZoo.of(clae)).build();
-        try (ZooModel<SampleRequest, ImageBatch> model = claeSamples.loadModel(); Predictor<SampleRequest, ImageBatch> predictor = model.newPredictor()) {
-            TranslateException e = assertThrows(TranslateException.class, () -> predictor.predict(new SampleRequest(2, 5)));
-            assertTrue(String.valueOf(e.getMessage()).contains("energy-based") || String.valueOf(e.getCause()).contains("energy-based"), String.valueOf(e));
+                Criteria.builder()
+                        .setTypes(SampleRequest.class, ImageBatch.class)
+                        .optModelZoo(ShortrunModelZoo.of(clae))
+                        .build();
+        try (ZooModel<SampleRequest, ImageBatch> model = claeSamples.loadModel();
+                Predictor<SampleRequest, ImageBatch> predictor = model.newPredictor()) {
+            TranslateException e =
+                    assertThrows(
+                            TranslateException.class,
+                            () -> predictor.predict(new SampleRequest(2, 5)));
+            assertTrue(
+                    String.valueOf(e.getMessage()).contains("energy-based")
+                            || String.valueOf(e.getCause()).contains("energy-based"),
+                    String.valueOf(e));
         }
     }
 
@@ -356,13 +527,15 @@ class PredictorTest {
                         .optModelPath(run)
                         .optArgument("blockFactory", LadderBlockFactory.class.getName())
                         .optOption("hasParameter", "false")
-                        .optTranslator(ReconstructionTranslator.builder().optSeed(3).optSteps(1).build())
+                        .optTranslator(
+                                ReconstructionTranslator.builder().optSeed(3).optSteps(1).build())
                         .build();
         Criteria<ImageBatch, Reconstructed> zoo =
                 Criteria.builder()
                         .setTypes(ImageBatch.class, Reconstructed.class)
                         .optModelZoo(ShortrunModelZoo.of(run))
-                        .optTranslator(ReconstructionTranslator.builder().optSeed(3).optSteps(1).build())
+                        .optTranslator(
+                                ReconstructionTranslator.builder().optSeed(3).optSteps(1).build())
                         .build();
         ImageBatch images = testImages(4);
         try (ZooModel<ImageBatch, Reconstructed> a = criteria.loadModel();
@@ -377,18 +550,32 @@ class PredictorTest {
     @Test
     void aDirectoryWithoutACheckpointOrADamagedOneIsRefused(@TempDir Path dir) throws Exception {
         Criteria<SampleRequest, ImageBatch> empty =
-                Criteria.builder().setTypes(SampleRequest.class, ImageBatch.class).optModelZoo(ShortrunModelZoo.of(dir)).build();
-        ModelNotFoundException missing = assertThrows(ModelNotFoundException.class, empty::loadModel);
+                Criteria.builder()
+                        .setTypes(SampleRequest.class, ImageBatch.class)
+                        .optModelZoo(ShortrunModelZoo.of(dir))
+                        .build();
+        ModelNotFoundException missing =
+                assertThrows(ModelNotFoundException.class, empty::loadModel);
         // Criteria.loadModel wraps what the last loader said
-        assertTrue(missing.getCause().getMessage().contains("no shortrun checkpoint in " + dir), missing.getCause().getMessage());
+        assertTrue(
+                missing.getCause().getMessage().contains("no shortrun checkpoint in " + dir),
+                missing.getCause().getMessage());
 
         Path damaged = dir.resolve("damaged");
         CommandTest.copyTree(run, damaged);
         Files.write(damaged.resolve("checkpoint").resolve("parameters.bin"), new byte[] {1, 2, 3});
         Criteria<SampleRequest, ImageBatch> broken =
-                Criteria.builder().setTypes(SampleRequest.class, ImageBatch.class).optModelZoo(ShortrunModelZoo.of(damaged)).build();
+                Criteria.builder()
+                        .setTypes(SampleRequest.class, ImageBatch.class)
+                        .optModelZoo(ShortrunModelZoo.of(damaged))
+                        .build();
         MalformedModelException e = assertThrows(MalformedModelException.class, broken::loadModel);
-        assertTrue(e.getMessage().contains("parameters.bin is damaged: it does not match the SHA-256 recorded in state.json"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains(
+                                "parameters.bin is damaged: it does not match the SHA-256 recorded"
+                                        + " in state.json"),
+                e.getMessage());
     }
 
     private static double mean(double[] values) {

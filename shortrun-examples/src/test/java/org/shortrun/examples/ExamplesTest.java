@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -16,12 +12,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every example main runs on tiny settings, as a user of the library would chain them, with
- * only public API from outside the library's packages: train 20 iterations and save, load
- * through {@code Criteria}, sample, reconstruct and inpaint through {@code Predictor}s, FID
- * between two folders.
+ * Every example main runs on tiny settings, as a user of the library would chain them, with only
+ * public API from outside the library's packages: train 20 iterations and save, load through {@code
+ * Criteria}, sample, reconstruct and inpaint through {@code Predictor}s, FID between two folders.
  */
 class ExamplesTest {
 
@@ -55,13 +52,17 @@ class ExamplesTest {
         assertEquals(30, lines.length);
         JsonObject at = JsonParser.parseString(lines[10]).getAsJsonObject();
         assertEquals(0.065, at.get("s").getAsDouble(), 1e-12);
-        assertEquals(at.get("fixed_noise_objective").getAsDouble() - at.get("objective").getAsDouble(), at.get("noise_gap").getAsDouble(), 1e-3);
+        assertEquals(
+                at.get("fixed_noise_objective").getAsDouble() - at.get("objective").getAsDouble(),
+                at.get("noise_gap").getAsDouble(),
+                1e-3);
         assertEquals(6.50, at.get("noise_gap").getAsDouble(), 0.01, lines[10]);
         assertEquals(1, pngs(dir));
     }
 
     @Test
-    void theMainsTrainSaveLoadSampleReconstructInpaintAndMeasureFid(@TempDir Path dir) throws Exception {
+    void theMainsTrainSaveLoadSampleReconstructInpaintAndMeasureFid(@TempDir Path dir)
+            throws Exception {
         Path run = dir.resolve("run");
         String trained = stdout(() -> TrainMnist.main(new String[] {run.toString(), "20", "8"}));
         assertTrue(trained.contains("trained 20 iterations"), trained);
@@ -69,10 +70,19 @@ class ExamplesTest {
         assertEquals(21, Files.readAllLines(run.resolve("metrics.csv")).size());
 
         Path samples = dir.resolve("samples");
-        stdout(() -> SampleImages.main(new String[] {run.toString(), "6", samples.toString(), "2"}));
+        stdout(
+                () ->
+                        SampleImages.main(
+                                new String[] {run.toString(), "6", samples.toString(), "2"}));
         assertEquals(6, pngs(samples));
 
-        JsonObject reconstruction = JsonParser.parseString(stdout(() -> ReconstructImages.main(new String[] {run.toString(), "8", "1"}))).getAsJsonObject();
+        JsonObject reconstruction =
+                JsonParser.parseString(
+                                stdout(
+                                        () ->
+                                                ReconstructImages.main(
+                                                        new String[] {run.toString(), "8", "1"})))
+                        .getAsJsonObject();
         assertEquals(8, reconstruction.get("images").getAsInt());
         double mse = reconstruction.get("mse").getAsDouble();
         // on [-1, 1], any image against any reconstruction is below 4 per pixel
@@ -80,24 +90,76 @@ class ExamplesTest {
 
         Path inpainted = dir.resolve("inpainted");
         JsonObject inpainting =
-                JsonParser.parseString(stdout(() -> InpaintImages.main(new String[] {run.toString(), samples.toString(), inpainted.toString(), "center"}))).getAsJsonObject();
+                JsonParser.parseString(
+                                stdout(
+                                        () ->
+                                                InpaintImages.main(
+                                                        new String[] {
+                                                            run.toString(),
+                                                            samples.toString(),
+                                                            inpainted.toString(),
+                                                            "center"
+                                                        })))
+                        .getAsJsonObject();
         assertEquals(6, inpainting.get("images").getAsInt());
         assertEquals(6, pngs(inpainted));
 
-        Path inception = Path.of("..", "shortrun-eval", "src", "test", "resources", "fixtures", "tiny_inception_fid64.pt");
-        JsonObject fid = JsonParser.parseString(stdout(() -> FolderFid.main(new String[] {inception.toString(), samples.toString(), inpainted.toString(), "64"}))).getAsJsonObject();
+        Path inception =
+                Path.of(
+                        "..",
+                        "shortrun-eval",
+                        "src",
+                        "test",
+                        "resources",
+                        "fixtures",
+                        "tiny_inception_fid64.pt");
+        JsonObject fid =
+                JsonParser.parseString(
+                                stdout(
+                                        () ->
+                                                FolderFid.main(
+                                                        new String[] {
+                                                            inception.toString(),
+                                                            samples.toString(),
+                                                            inpainted.toString(),
+                                                            "64"
+                                                        })))
+                        .getAsJsonObject();
         double distance = fid.get("fid").getAsDouble();
         assertTrue(Double.isFinite(distance) && distance >= 0, "fid " + distance);
         // a folder against itself is at distance 0, up to the square root's rounding
-        JsonObject self = JsonParser.parseString(stdout(() -> FolderFid.main(new String[] {inception.toString(), samples.toString(), samples.toString(), "64"}))).getAsJsonObject();
+        JsonObject self =
+                JsonParser.parseString(
+                                stdout(
+                                        () ->
+                                                FolderFid.main(
+                                                        new String[] {
+                                                            inception.toString(),
+                                                            samples.toString(),
+                                                            samples.toString(),
+                                                            "64"
+                                                        })))
+                        .getAsJsonObject();
         assertTrue(self.get("fid").getAsDouble() < 1e-3 * Math.max(1, distance), self.toString());
     }
 
     @Test
     void theReadmesLibrarySnippetIsTrainMnistVerbatim() throws IOException {
-        String source = Files.readString(Path.of("src", "main", "java", "org", "shortrun", "examples", "TrainMnist.java"));
+        String source =
+                Files.readString(
+                        Path.of(
+                                "src",
+                                "main",
+                                "java",
+                                "org",
+                                "shortrun",
+                                "examples",
+                                "TrainMnist.java"));
         String readme = Files.readString(Path.of("..", "README.md"));
         String fromImports = source.substring(source.indexOf("import "));
-        assertTrue(readme.contains(fromImports), "README.md's \"As a library\" block must hold TrainMnist.java from its first import on");
+        assertTrue(
+                readme.contains(fromImports),
+                "README.md's \"As a library\" block must hold TrainMnist.java from its first import"
+                        + " on");
     }
 }

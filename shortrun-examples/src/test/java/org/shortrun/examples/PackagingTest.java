@@ -4,16 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
-
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-
-import javax.xml.parsers.DocumentBuilderFactory;
 
 /**
  * The native library is the application's choice: the library modules use LibTorch and the JNI
@@ -22,12 +20,18 @@ import javax.xml.parsers.DocumentBuilderFactory;
  */
 class PackagingTest {
 
-    /** A pom's direct dependency (not dependencyManagement): artifact id, scope, and whether a comment explains it. */
+    /**
+     * A pom's direct dependency (not dependencyManagement): artifact id, scope, and whether a
+     * comment explains it.
+     */
     private record Dependency(String artifactId, String scope, boolean commented) {}
 
     private static List<Dependency> dependencies(String module) throws Exception {
         Element project =
-                DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("..", module, "pom.xml").toFile()).getDocumentElement();
+                DocumentBuilderFactory.newInstance()
+                        .newDocumentBuilder()
+                        .parse(Path.of("..", module, "pom.xml").toFile())
+                        .getDocumentElement();
         List<Dependency> out = new ArrayList<>();
         for (Node n = project.getFirstChild(); n != null; n = n.getNextSibling()) {
             if (!"dependencies".equals(n.getNodeName())) {
@@ -43,12 +47,16 @@ class PackagingTest {
                 } else if ("dependency".equals(d.getNodeName())) {
                     Element e = (Element) d;
                     String group = e.getElementsByTagName("groupId").item(0).getTextContent();
-                    boolean commented = comment || (previousCommented && group.equals(previousGroup));
+                    boolean commented =
+                            comment || (previousCommented && group.equals(previousGroup));
                     NodeList scope = e.getElementsByTagName("scope");
-                    out.add(new Dependency(
-                            e.getElementsByTagName("artifactId").item(0).getTextContent(),
-                            scope.getLength() == 0 ? "compile" : scope.item(0).getTextContent(),
-                            commented));
+                    out.add(
+                            new Dependency(
+                                    e.getElementsByTagName("artifactId").item(0).getTextContent(),
+                                    scope.getLength() == 0
+                                            ? "compile"
+                                            : scope.item(0).getTextContent(),
+                                    commented));
                     comment = false;
                     previousGroup = group;
                     previousCommented = commented;
@@ -59,7 +67,9 @@ class PackagingTest {
     }
 
     private static boolean isNative(Dependency d) {
-        return d.artifactId().equals("${shortrun.native}") || d.artifactId().startsWith("pytorch-native") || d.artifactId().equals("pytorch-jni");
+        return d.artifactId().equals("${shortrun.native}")
+                || d.artifactId().startsWith("pytorch-native")
+                || d.artifactId().equals("pytorch-jni");
     }
 
     @Test
@@ -90,9 +100,14 @@ class PackagingTest {
 
     @Test
     void everyDependencySaysWhy() throws Exception {
-        for (String module : new String[] {"shortrun-core", "shortrun-datasets", "shortrun-eval", "shortrun-examples"}) {
+        for (String module :
+                new String[] {
+                    "shortrun-core", "shortrun-datasets", "shortrun-eval", "shortrun-examples"
+                }) {
             for (Dependency d : dependencies(module)) {
-                assertTrue(d.commented(), module + ": " + d.artifactId() + " has no comment before it");
+                assertTrue(
+                        d.commented(),
+                        module + ": " + d.artifactId() + " has no comment before it");
             }
         }
     }

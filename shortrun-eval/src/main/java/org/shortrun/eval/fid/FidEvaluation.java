@@ -2,18 +2,16 @@ package org.shortrun.eval.fid;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.util.Progress;
-
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Random;
 import org.shortrun.eval.FeatureExtraction;
 import org.shortrun.eval.FeatureReservoir;
 import org.shortrun.eval.FeatureStatistics;
 import org.shortrun.eval.FrechetDistance;
 import org.shortrun.eval.InceptionNetwork;
 import org.shortrun.eval.KernelInceptionDistance;
-
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.Objects;
-import java.util.Random;
 
 /**
  * One FID measurement (and KID, if asked for): the real images' statistics from the cache or
@@ -41,7 +39,11 @@ public final class FidEvaluation {
      * @param realCache what the cache did: "hit", "written FILE", "rebuilt (FILE is damaged:
      *     PROBLEM)" or "off"
      */
-    public record Result(FrechetDistance.Result fid, double frechetSeconds, KernelInceptionDistance.Result kid, String realCache) {}
+    public record Result(
+            FrechetDistance.Result fid,
+            double frechetSeconds,
+            KernelInceptionDistance.Result kid,
+            String realCache) {}
 
     private final Builder builder;
 
@@ -71,9 +73,30 @@ public final class FidEvaluation {
         // created first, as the command always did, so KID's subsets do not depend on the cache
         Random kidRandom = new Random(b.seed);
         RealStatistics real =
-                RealStatistics.get(b.network, b.networkFile, b.realImages, b.realCount, b.realKey, b.cacheDirectory, b.kidSubsets > 0 ? b.kidPool : 0, b.seed, b.batchSize, b.progress, manager);
-        FeatureReservoir fakePool = b.kidSubsets > 0 ? new FeatureReservoir(b.kidPool, new Random(b.seed + 1L)) : null;
-        FeatureStatistics fake = extract(b.network, b.fakeImages, b.fakeCount, b.batchSize, fakePool, manager, b.progress, b.fakeName);
+                RealStatistics.get(
+                        b.network,
+                        b.networkFile,
+                        b.realImages,
+                        b.realCount,
+                        b.realKey,
+                        b.cacheDirectory,
+                        b.kidSubsets > 0 ? b.kidPool : 0,
+                        b.seed,
+                        b.batchSize,
+                        b.progress,
+                        manager);
+        FeatureReservoir fakePool =
+                b.kidSubsets > 0 ? new FeatureReservoir(b.kidPool, new Random(b.seed + 1L)) : null;
+        FeatureStatistics fake =
+                extract(
+                        b.network,
+                        b.fakeImages,
+                        b.fakeCount,
+                        b.batchSize,
+                        fakePool,
+                        manager,
+                        b.progress,
+                        b.fakeName);
         long started = System.nanoTime();
         FrechetDistance.Result fid;
         try {
@@ -84,7 +107,14 @@ public final class FidEvaluation {
         double frechetSeconds = (System.nanoTime() - started) / 1e9;
         KernelInceptionDistance.Result kid = null;
         if (fakePool != null) {
-            kid = KernelInceptionDistance.compute(real.entry().sample(), fakePool.rows(), b.kidSubsets, b.kidSubsetSize, kidRandom, manager);
+            kid =
+                    KernelInceptionDistance.compute(
+                            real.entry().sample(),
+                            fakePool.rows(),
+                            b.kidSubsets,
+                            b.kidSubsetSize,
+                            kidRandom,
+                            manager);
         }
         return new Result(fid, frechetSeconds, kid, real.cacheStatus());
     }
@@ -103,13 +133,23 @@ public final class FidEvaluation {
      * @return the statistics
      */
     public static FeatureStatistics extract(
-            InceptionNetwork network, FeatureExtraction.Images images, int count, int batchSize, FeatureReservoir pool, NDManager manager, Progress progress, String what) {
+            InceptionNetwork network,
+            FeatureExtraction.Images images,
+            int count,
+            int batchSize,
+            FeatureReservoir pool,
+            NDManager manager,
+            Progress progress,
+            String what) {
         if (progress == null) {
-            return FeatureExtraction.statistics(network, images, count, batchSize, pool, manager, done -> {});
+            return FeatureExtraction.statistics(
+                    network, images, count, batchSize, pool, manager, done -> {});
         }
         progress.reset("Inception features of " + count + " " + what + " images", count);
         progress.start(0);
-        FeatureStatistics stats = FeatureExtraction.statistics(network, images, count, batchSize, pool, manager, progress::update);
+        FeatureStatistics stats =
+                FeatureExtraction.statistics(
+                        network, images, count, batchSize, pool, manager, progress::update);
         progress.end();
         return stats;
     }
@@ -247,13 +287,21 @@ public final class FidEvaluation {
             Objects.requireNonNull(realImages, "setReal");
             Objects.requireNonNull(fakeImages, "setFake");
             if (realCount < 2 || fakeCount < 2) {
-                throw new IllegalArgumentException("FID needs at least 2 images a side, got " + realCount + " real and " + fakeCount + " " + fakeName);
+                throw new IllegalArgumentException(
+                        "FID needs at least 2 images a side, got "
+                                + realCount
+                                + " real and "
+                                + fakeCount
+                                + " "
+                                + fakeName);
             }
             if (batchSize <= 0) {
-                throw new IllegalArgumentException("the batch size must be positive, got " + batchSize);
+                throw new IllegalArgumentException(
+                        "the batch size must be positive, got " + batchSize);
             }
             if (kidSubsets < 0 || (kidSubsets > 0 && (kidSubsetSize < 2 || kidPool <= 0))) {
-                throw new IllegalArgumentException("KID needs subsets of at least 2 vectors from a positive pool");
+                throw new IllegalArgumentException(
+                        "KID needs subsets of at least 2 vectors from a positive pool");
             }
             return new FidEvaluation(this);
         }

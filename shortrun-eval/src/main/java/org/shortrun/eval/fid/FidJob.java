@@ -2,15 +2,6 @@ package org.shortrun.eval.fid;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.util.Progress;
-
-import org.shortrun.InputException;
-import org.shortrun.data.Datasets;
-import org.shortrun.data.ImageFiles;
-import org.shortrun.data.Split;
-import org.shortrun.eval.InceptionNetwork;
-import org.shortrun.training.Checkpoint;
-import org.shortrun.training.ImageSource;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +10,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.shortrun.InputException;
+import org.shortrun.data.Datasets;
+import org.shortrun.data.ImageFiles;
+import org.shortrun.data.Split;
+import org.shortrun.eval.InceptionNetwork;
+import org.shortrun.training.Checkpoint;
+import org.shortrun.training.ImageSource;
 
 /**
  * FID (and KID) of a checkpoint's prior samples or of a folder of images against real images, as
@@ -57,7 +55,12 @@ public final class FidJob {
     private final int fakeCount;
     private final RealSide realSide;
 
-    private FidJob(Builder b, Checkpoint checkpoint, ImageFiles fakeFiles, int fakeCount, RealSide realSide) {
+    private FidJob(
+            Builder b,
+            Checkpoint checkpoint,
+            ImageFiles fakeFiles,
+            int fakeCount,
+            RealSide realSide) {
         this.b = b;
         this.checkpoint = checkpoint;
         this.fakeFiles = fakeFiles;
@@ -91,7 +94,8 @@ public final class FidJob {
             case "pytorch-fid":
                 return InceptionNetwork.Convention.PYTORCH_FID;
             default:
-                throw new InputException(option + " must be auto, tf-nvidia or pytorch-fid, got '" + text + "'");
+                throw new InputException(
+                        option + " must be auto, tf-nvidia or pytorch-fid, got '" + text + "'");
         }
     }
 
@@ -105,8 +109,8 @@ public final class FidJob {
     }
 
     /**
-     * Loads the real images, extracts both sides' features (or reads the real ones from the
-     * cache) and computes the distances. Starts the engine if it has not started.
+     * Loads the real images, extracts both sides' features (or reads the real ones from the cache)
+     * and computes the distances. Starts the engine if it has not started.
      *
      * @return the distances and the report
      * @throws IOException if the network or the cache cannot be read or written
@@ -114,23 +118,27 @@ public final class FidJob {
      */
     public Result run() throws IOException {
         ImageSource realImages = realSide.loader().get();
-        int nReal = Math.min(b.realCount != null ? b.realCount : fakeCount, realImages.imageCount());
+        int nReal =
+                Math.min(b.realCount != null ? b.realCount : fakeCount, realImages.imageCount());
         if (nReal < 2) {
             throw new InputException("FID needs at least 2 real images, got " + nReal);
         }
         long started = System.nanoTime();
         Map<String, Object> line = new LinkedHashMap<>();
         try (NDManager manager = NDManager.newBaseManager();
-                InceptionNetwork net = InceptionNetwork.load(b.inception, b.convention, b.featureDim)) {
-            FidEvaluation.Builder fid = FidEvaluation.builder()
-                    .setNetwork(net, b.inception)
-                    .setReal(realImages::batch, nReal, realSide.key())
-                    .optCacheDirectory(b.cacheDirectory)
-                    .optSeed(b.seed)
-                    .optBatchSize(b.batchSize)
-                    .optProgress(b.progress);
+                InceptionNetwork net =
+                        InceptionNetwork.load(b.inception, b.convention, b.featureDim)) {
+            FidEvaluation.Builder fid =
+                    FidEvaluation.builder()
+                            .setNetwork(net, b.inception)
+                            .setReal(realImages::batch, nReal, realSide.key())
+                            .optCacheDirectory(b.cacheDirectory)
+                            .optSeed(b.seed)
+                            .optBatchSize(b.batchSize)
+                            .optProgress(b.progress);
             if (checkpoint != null) {
-                fid.setFake(GeneratorImages.of(checkpoint, manager, b.seed), fakeCount, "generated");
+                fid.setFake(
+                        GeneratorImages.of(checkpoint, manager, b.seed), fakeCount, "generated");
             } else {
                 fid.setFake(fakeFiles::batch, fakeCount, "fake");
             }
@@ -145,7 +153,14 @@ public final class FidJob {
                 line.put("kid_subsets", result.kid().subsets());
                 line.put("kid_subset_size", result.kid().subsetSize());
             }
-            line.put("fake", checkpoint != null ? "checkpoint " + checkpoint.getDirectory() + " at iteration " + checkpoint.getIteration() : fakeFiles.getDirectory().toString());
+            line.put(
+                    "fake",
+                    checkpoint != null
+                            ? "checkpoint "
+                                    + checkpoint.getDirectory()
+                                    + " at iteration "
+                                    + checkpoint.getIteration()
+                            : fakeFiles.getDirectory().toString());
             line.put("fake_count", fakeCount);
             line.put("real", realSide.description());
             line.put("real_count", nReal);
@@ -242,8 +257,8 @@ public final class FidJob {
         }
 
         /**
-         * Sets how many real images are used, from the first (default: as many as the other
-         * side, at most all).
+         * Sets how many real images are used, from the first (default: as many as the other side,
+         * at most all).
          *
          * @param realCount the count, or null for the default
          * @return this builder
@@ -354,19 +369,36 @@ public final class FidJob {
          */
         public FidJob build() {
             if ((checkpoint == null) == (fakeDirectory == null)) {
-                throw new InputException("give exactly one of --checkpoint (to generate images) or --fake-dir (images made elsewhere)");
+                throw new InputException(
+                        "give exactly one of --checkpoint (to generate images) or --fake-dir"
+                                + " (images made elsewhere)");
             }
             Objects.requireNonNull(inception, "setInception");
             Checkpoint cp = checkpoint != null ? Checkpoint.read(checkpoint) : null;
             ImageFiles fakeFiles = fakeDirectory != null ? ImageFiles.open(fakeDirectory) : null;
-            if (fakeFiles != null && fakeFiles.imageShape().get(1) != fakeFiles.imageShape().get(2)) {
-                throw new InputException(fakeDirectory + " holds " + fakeFiles.imageShape().get(2) + "x" + fakeFiles.imageShape().get(1) + " images; they must be square");
+            if (fakeFiles != null
+                    && fakeFiles.imageShape().get(1) != fakeFiles.imageShape().get(2)) {
+                throw new InputException(
+                        fakeDirectory
+                                + " holds "
+                                + fakeFiles.imageShape().get(2)
+                                + "x"
+                                + fakeFiles.imageShape().get(1)
+                                + " images; they must be square");
             }
-            int fakeCount = cp != null ? (samples != null ? samples : DEFAULT_SAMPLES) : Math.min(samples != null ? samples : Integer.MAX_VALUE, fakeFiles.imageCount());
+            int fakeCount =
+                    cp != null
+                            ? (samples != null ? samples : DEFAULT_SAMPLES)
+                            : Math.min(
+                                    samples != null ? samples : Integer.MAX_VALUE,
+                                    fakeFiles.imageCount());
             if (fakeCount < 2) {
                 throw new InputException("FID needs at least 2 generated images, got " + fakeCount);
             }
-            int side = cp != null ? cp.getModelConfig().getImageSize() : (int) fakeFiles.imageShape().get(1);
+            int side =
+                    cp != null
+                            ? cp.getModelConfig().getImageSize()
+                            : (int) fakeFiles.imageShape().get(1);
             return new FidJob(this, cp, fakeFiles, fakeCount, realSide(cp, side, fakeFiles));
         }
 
@@ -380,18 +412,32 @@ public final class FidJob {
                 } else {
                     d.checkImageSize(side, fakeFiles.getDirectory() + " holds");
                 }
-                return new RealSide(d.label() + " " + lower, d.cacheKey(split, side), () -> d.load(split, side));
+                return new RealSide(
+                        d.label() + " " + lower,
+                        d.cacheKey(split, side),
+                        () -> d.load(split, side));
             }
             Path dir = Path.of(real);
             if (!Files.isDirectory(dir)) {
-                throw new InputException("--real must be train, test or a folder of images; " + real + " is none of these");
+                throw new InputException(
+                        "--real must be train, test or a folder of images; "
+                                + real
+                                + " is none of these");
             }
             ImageFiles files = ImageFiles.open(dir);
             long realSize = files.imageShape().get(1);
             if (realSize != side || files.imageShape().get(2) != side) {
                 throw new InputException(
-                        (cp != null ? "the checkpoint generates " + side + "x" + side : fakeFiles.getDirectory() + " holds " + side + "-pixel")
-                                + " images but " + dir + " holds " + files.imageShape().get(2) + "x" + realSize + " ones");
+                        (cp != null
+                                        ? "the checkpoint generates " + side + "x" + side
+                                        : fakeFiles.getDirectory() + " holds " + side + "-pixel")
+                                + " images but "
+                                + dir
+                                + " holds "
+                                + files.imageShape().get(2)
+                                + "x"
+                                + realSize
+                                + " ones");
             }
             return new RealSide(dir.toString(), files.cacheKey(), () -> files);
         }

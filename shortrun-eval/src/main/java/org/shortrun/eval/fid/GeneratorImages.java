@@ -1,14 +1,11 @@
 package org.shortrun.eval.fid;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-
 import org.shortrun.RandomStream;
-import org.shortrun.inference.PriorSampler;
 import org.shortrun.eval.FeatureExtraction;
+import org.shortrun.inference.PriorSampler;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.Learner;
@@ -16,8 +13,8 @@ import org.shortrun.training.Method;
 
 /**
  * Samples from a generator's prior as an image stream for feature extraction: every latent layer
- * drawn from N(0, I), or from a learner's own prior, and pushed through the generator, a batch at
- * a time.
+ * drawn from N(0, I), or from a learner's own prior, and pushed through the generator, a batch at a
+ * time.
  */
 public final class GeneratorImages implements FeatureExtraction.Images {
 
@@ -43,8 +40,8 @@ public final class GeneratorImages implements FeatureExtraction.Images {
     }
 
     /**
-     * Creates a stream of samples from a learner's own prior ({@link Learner#drawLatents}: for
-     * GLO the Gaussian fitted to its codes).
+     * Creates a stream of samples from a learner's own prior ({@link Learner#drawLatents}: for GLO
+     * the Gaussian fitted to its codes).
      *
      * @param learner the learner
      * @param seed the seed of the draws, restarted at the first batch
@@ -57,9 +54,9 @@ public final class GeneratorImages implements FeatureExtraction.Images {
     }
 
     /**
-     * Samples from a checkpoint's prior: N(0, I), for a GLO model the Gaussian fitted to its
-     * codes, and for a CLAE model short-run Langevin samples of its energy-based prior; the last
-     * two need the whole learner restored.
+     * Samples from a checkpoint's prior: N(0, I), for a GLO model the Gaussian fitted to its codes,
+     * and for a CLAE model short-run Langevin samples of its energy-based prior; the last two need
+     * the whole learner restored.
      *
      * @param checkpoint the model
      * @param manager the manager that owns its parameters
@@ -69,9 +66,11 @@ public final class GeneratorImages implements FeatureExtraction.Images {
     public static GeneratorImages of(Checkpoint checkpoint, NDManager manager, int seed) {
         Method method = checkpoint.getLearningConfig().getMethod();
         if (method == Method.GLO || method.hasEnergyPrior()) {
-            return new GeneratorImages(checkpoint.restore(checkpoint.getLearningConfig(), manager), seed);
+            return new GeneratorImages(
+                    checkpoint.restore(checkpoint.getLearningConfig(), manager), seed);
         }
-        return new GeneratorImages(checkpoint.loadGenerator(manager), new ParameterStore(manager, false), seed);
+        return new GeneratorImages(
+                checkpoint.loadGenerator(manager), new ParameterStore(manager, false), seed);
     }
 
     /** {@inheritDoc} */
@@ -81,7 +80,9 @@ public final class GeneratorImages implements FeatureExtraction.Images {
             stream = RandomStream.seeded(seed);
         }
         if (learner != null) {
-            return generator.forward(parameters, learner.drawLatents(scope, to - from, stream), false).singletonOrThrow();
+            return generator
+                    .forward(parameters, learner.drawLatents(scope, to - from, stream), false)
+                    .singletonOrThrow();
         }
         return PriorSampler.sample(generator, parameters, scope, to - from, stream);
     }

@@ -2,22 +2,20 @@ package org.shortrun.eval.fid;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.util.Progress;
-
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
 import org.shortrun.eval.FeatureExtraction;
 import org.shortrun.eval.FeatureReservoir;
 import org.shortrun.eval.FeatureStatistics;
 import org.shortrun.eval.InceptionNetwork;
 import org.shortrun.eval.StatisticsCache;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Random;
-
 /**
- * Inception statistics of real images, from the cache when an entry with the same key exists.
- * The key covers the images (source, split, count, size), the network file and its convention,
- * so a changed file or another network is a miss, never a wrong hit.
+ * Inception statistics of real images, from the cache when an entry with the same key exists. The
+ * key covers the images (source, split, count, size), the network file and its convention, so a
+ * changed file or another network is a miss, never a wrong hit.
  *
  * @param entry the statistics, with a KID sample if one was asked for
  * @param cacheStatus "hit", "written FILE", "rebuilt (FILE is damaged: PROBLEM)" when the entry
@@ -57,21 +55,41 @@ public record RealStatistics(StatisticsCache.Entry entry, String cacheStatus) {
             throws IOException {
         Path file = networkFile.toAbsolutePath().normalize();
         String key =
-                sourceKey + ";count=" + count + ";inception=" + file + ";bytes=" + Files.size(file) + ";modified=" + Files.getLastModifiedTime(file).toMillis()
-                        + ";convention=" + net.getConvention() + ";dim=" + net.getFeatureDim() + ";levels=256";
+                sourceKey
+                        + ";count="
+                        + count
+                        + ";inception="
+                        + file
+                        + ";bytes="
+                        + Files.size(file)
+                        + ";modified="
+                        + Files.getLastModifiedTime(file).toMillis()
+                        + ";convention="
+                        + net.getConvention()
+                        + ";dim="
+                        + net.getFeatureDim()
+                        + ";levels=256";
         StatisticsCache cache = cacheDir != null ? new StatisticsCache(cacheDir) : null;
         StatisticsCache.Lookup cached = cache != null ? cache.lookup(key, kidPool > 0) : null;
         if (cached != null && cached.hit()) {
             return new RealStatistics(cached.entry(), "hit");
         }
-        FeatureReservoir pool = kidPool > 0 ? new FeatureReservoir(kidPool, new Random(seed)) : null;
-        FeatureStatistics stats = FidEvaluation.extract(net, images, count, batchSize, pool, manager, progress, "real");
-        StatisticsCache.Entry entry = new StatisticsCache.Entry(stats, pool != null ? pool.rows() : null);
+        FeatureReservoir pool =
+                kidPool > 0 ? new FeatureReservoir(kidPool, new Random(seed)) : null;
+        FeatureStatistics stats =
+                FidEvaluation.extract(
+                        net, images, count, batchSize, pool, manager, progress, "real");
+        StatisticsCache.Entry entry =
+                new StatisticsCache.Entry(stats, pool != null ? pool.rows() : null);
         if (cache == null) {
             return new RealStatistics(entry, "off");
         }
         Path written = cache.write(key, entry);
         // a damaged entry is never read; the report says it was replaced, not that it was a hit
-        return new RealStatistics(entry, cached.damage() != null ? "rebuilt (" + cached.damage() + ")" : "written " + written);
+        return new RealStatistics(
+                entry,
+                cached.damage() != null
+                        ? "rebuilt (" + cached.damage() + ")"
+                        : "written " + written);
     }
 }

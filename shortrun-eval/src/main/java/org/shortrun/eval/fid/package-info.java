@@ -8,7 +8,7 @@
  * whole measurement, and is what the {@code fid} and {@code table} commands call.
  *
  * <p>The building blocks stay in {@code org.shortrun.eval}, where they were public before this
- * package existed, so code written against them keeps compiling; this package adds the entry
- * points that used to live in the command.
+ * package existed, so code written against them keeps compiling; this package adds the entry points
+ * that used to live in the command.
  */
 package org.shortrun.eval.fid;

@@ -1,15 +1,14 @@
 package org.shortrun.eval.plot;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.shortrun.eval.AnomalyDetection;
-
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.Locale;
 
 /** The ROC curve of anomaly scores, with the chance diagonal and the AUROC in the title. */
 public final class RocPlot {
@@ -28,13 +27,19 @@ public final class RocPlot {
      * @param png the file
      * @throws IOException if it cannot be written
      */
-    public static void write(double[] scores, boolean[] anomalous, String title, Path png) throws IOException {
+    public static void write(double[] scores, boolean[] anomalous, String title, Path png)
+            throws IOException {
         double[][] curve = AnomalyDetection.rocCurve(scores, anomalous);
         XYChart chart =
                 new XYChartBuilder()
                         .width(560)
                         .height(520)
-                        .title(String.format(Locale.ROOT, "%s: AUROC %.4f", title, AnomalyDetection.auroc(scores, anomalous)))
+                        .title(
+                                String.format(
+                                        Locale.ROOT,
+                                        "%s: AUROC %.4f",
+                                        title,
+                                        AnomalyDetection.auroc(scores, anomalous)))
                         .xAxisTitle("false positive rate (normal images flagged)")
                         .yAxisTitle("true positive rate (anomalies flagged)")
                         .build();

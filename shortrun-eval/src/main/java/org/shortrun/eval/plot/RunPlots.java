@@ -11,8 +11,8 @@ public final class RunPlots {
     private RunPlots() {}
 
     /**
-     * Draws what the run's logs allow. A picture that cannot be drawn is reported, not thrown,
-     * so that it neither hides why training stopped nor stops a finished run.
+     * Draws what the run's logs allow. A picture that cannot be drawn is reported, not thrown, so
+     * that it neither hides why training stopped nor stops a finished run.
      *
      * @param run the run directory
      * @return one message per picture that was not drawn; empty if all were

@@ -4,14 +4,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.markers.SeriesMarkers;
-import org.shortrun.training.TrainingRun;
-
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,12 +13,18 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.shortrun.training.TrainingRun;
 
 /**
- * The paper's Fig. 6 for a run: the chosen step size over the iterations (a, b), and the
- * objective against s at a few of the searches (c), drawn from the run's stepsize.jsonl. For a
- * run that tunes a size per step, the first shows every s_k over the iterations, and a third plot
- * shows s_k against k at a few of the searches.
+ * The paper's Fig. 6 for a run: the chosen step size over the iterations (a, b), and the objective
+ * against s at a few of the searches (c), drawn from the run's stepsize.jsonl. For a run that tunes
+ * a size per step, the first shows every s_k over the iterations, and a third plot shows s_k
+ * against k at a few of the searches.
  */
 public final class StepSizePlots {
 
@@ -127,8 +125,10 @@ public final class StepSizePlots {
         if (searches.isEmpty()) {
             return List.of();
         }
-        double[] iterations = searches.stream().mapToDouble(o -> o.get("iteration").getAsDouble()).toArray();
-        double[] chosen = searches.stream().mapToDouble(o -> o.get("chosen").getAsDouble()).toArray();
+        double[] iterations =
+                searches.stream().mapToDouble(o -> o.get("iteration").getAsDouble()).toArray();
+        double[] chosen =
+                searches.stream().mapToDouble(o -> o.get("chosen").getAsDouble()).toArray();
         long end = lastIteration(run.resolve("metrics.csv"));
         if (end > iterations[iterations.length - 1]) {
             // the last s holds to the end of the run
@@ -144,7 +144,10 @@ public final class StepSizePlots {
             perStepChosen = new double[iterations.length][];
             for (int i = 0; i < searches.size(); i++) {
                 JsonObject o = searches.get(i);
-                perStepChosen[i] = o.has("chosen_per_step") ? doubles(o.getAsJsonArray("chosen_per_step")) : null;
+                perStepChosen[i] =
+                        o.has("chosen_per_step")
+                                ? doubles(o.getAsJsonArray("chosen_per_step"))
+                                : null;
             }
             if (iterations.length > searches.size()) {
                 perStepChosen[iterations.length - 1] = perStepChosen[iterations.length - 2];
@@ -158,7 +161,10 @@ public final class StepSizePlots {
         List<Integer> spread = spread(searches.size(), curves);
         for (int index : spread) {
             JsonObject search = searches.get(index);
-            Curve c = Curve.of("iteration " + search.get("iteration").getAsLong(), search.getAsJsonArray("estimates"));
+            Curve c =
+                    Curve.of(
+                            "iteration " + search.get("iteration").getAsLong(),
+                            search.getAsJsonArray("estimates"));
             if (c.s().length > 0 && shown.stream().noneMatch(x -> x.label().equals(c.label()))) {
                 shown.add(c);
             }
@@ -182,7 +188,10 @@ public final class StepSizePlots {
         return List.of(over, objective, schedule);
     }
 
-    /** Up to {@code count} indices of {@code n}, spread evenly from the first to the last, without repeats. */
+    /**
+     * Up to {@code count} indices of {@code n}, spread evenly from the first to the last, without
+     * repeats.
+     */
     private static List<Integer> spread(int n, int count) {
         List<Integer> indices = new ArrayList<>();
         int shown = Math.min(count, n);
@@ -222,8 +231,16 @@ public final class StepSizePlots {
      * @param png the file
      * @throws IOException if it cannot be written
      */
-    public static void writeOverIterations(double[] iterations, double[] chosen, Path png) throws IOException {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Step size chosen by the variational objective").xAxisTitle("iteration").yAxisTitle("s").build();
+    public static void writeOverIterations(double[] iterations, double[] chosen, Path png)
+            throws IOException {
+        XYChart chart =
+                new XYChartBuilder()
+                        .width(WIDTH)
+                        .height(HEIGHT)
+                        .title("Step size chosen by the variational objective")
+                        .xAxisTitle("iteration")
+                        .yAxisTitle("s")
+                        .build();
         chart.getStyler().setLegendVisible(false);
         chart.getStyler().setYAxisMin(0.0);
         XYSeries series = chart.addSeries("s", iterations, chosen);
@@ -241,8 +258,16 @@ public final class StepSizePlots {
      * @param png the file
      * @throws IOException if it cannot be written
      */
-    public static void writePerStepOverIterations(double[] iterations, double[][] chosen, Path png) throws IOException {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Per-step sizes chosen by the variational objective").xAxisTitle("iteration").yAxisTitle("s_k").build();
+    public static void writePerStepOverIterations(double[] iterations, double[][] chosen, Path png)
+            throws IOException {
+        XYChart chart =
+                new XYChartBuilder()
+                        .width(WIDTH)
+                        .height(HEIGHT)
+                        .title("Per-step sizes chosen by the variational objective")
+                        .xAxisTitle("iteration")
+                        .yAxisTitle("s_k")
+                        .build();
         chart.getStyler().setYAxisMin(0.0);
         List<Double> xs = new ArrayList<>();
         List<double[]> rows = new ArrayList<>();
@@ -277,8 +302,16 @@ public final class StepSizePlots {
      * @param png the file
      * @throws IOException if it cannot be written
      */
-    public static void writePerStep(List<String> labels, List<double[]> schedules, Path png) throws IOException {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Per-step sizes s_k against the step k").xAxisTitle("Langevin step k").yAxisTitle("s_k").build();
+    public static void writePerStep(List<String> labels, List<double[]> schedules, Path png)
+            throws IOException {
+        XYChart chart =
+                new XYChartBuilder()
+                        .width(WIDTH)
+                        .height(HEIGHT)
+                        .title("Per-step sizes s_k against the step k")
+                        .xAxisTitle("Langevin step k")
+                        .yAxisTitle("s_k")
+                        .build();
         chart.getStyler().setYAxisMin(0.0);
         for (int i = 0; i < schedules.size(); i++) {
             double[] s = schedules.get(i);
@@ -319,7 +352,8 @@ public final class StepSizePlots {
      * @param xAxisTitle the x axis's title
      * @throws IOException if it cannot be written
      */
-    public static void writeObjective(List<Curve> curves, Path png, String xAxisTitle) throws IOException {
+    public static void writeObjective(List<Curve> curves, Path png, String xAxisTitle)
+            throws IOException {
         XYChart chart =
                 new XYChartBuilder()
                         .width(WIDTH)
@@ -366,8 +400,8 @@ public final class StepSizePlots {
 
     /**
      * Writes the noise gap against s: the paper's objective (the noise integrated out), the
-     * expectation of the fixed-noise estimate, and their difference I(e_K; eps), all in nats, as
-     * a closed form gives them for a linear generator.
+     * expectation of the fixed-noise estimate, and their difference I(e_K; eps), all in nats, as a
+     * closed form gives them for a linear generator.
      *
      * @param s the step sizes, increasing
      * @param objective the paper's objective at each
@@ -377,8 +411,22 @@ public final class StepSizePlots {
      * @param png the file
      * @throws IOException if it cannot be written
      */
-    public static void writeNoiseGap(double[] s, double[] objective, double[] fixedNoise, String title, double yMax, Path png) throws IOException {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("s").yAxisTitle("nats").build();
+    public static void writeNoiseGap(
+            double[] s,
+            double[] objective,
+            double[] fixedNoise,
+            String title,
+            double yMax,
+            Path png)
+            throws IOException {
+        XYChart chart =
+                new XYChartBuilder()
+                        .width(WIDTH)
+                        .height(HEIGHT)
+                        .title(title)
+                        .xAxisTitle("s")
+                        .yAxisTitle("nats")
+                        .build();
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
         double[] gap = new double[s.length];
         double floor = Double.POSITIVE_INFINITY;
@@ -387,8 +435,16 @@ public final class StepSizePlots {
             floor = Math.min(floor, objective[i]);
         }
         double shift = floor;
-        addLine(chart, "paper's objective - its minimum (noise integrated)", s, Arrays.stream(objective).map(v -> v - shift).toArray());
-        addLine(chart, "fixed-noise estimate - the same minimum", s, Arrays.stream(fixedNoise).map(v -> v - shift).toArray());
+        addLine(
+                chart,
+                "paper's objective - its minimum (noise integrated)",
+                s,
+                Arrays.stream(objective).map(v -> v - shift).toArray());
+        addLine(
+                chart,
+                "fixed-noise estimate - the same minimum",
+                s,
+                Arrays.stream(fixedNoise).map(v -> v - shift).toArray());
         addLine(chart, "noise gap I(e_K; eps)", s, gap);
         chart.getStyler().setYAxisMin(0.0);
         chart.getStyler().setYAxisMax(yMax);

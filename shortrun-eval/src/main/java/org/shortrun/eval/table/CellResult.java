@@ -2,20 +2,25 @@ package org.shortrun.eval.table;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-
-import org.shortrun.eval.PaperResults;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
+import org.shortrun.eval.PaperResults;
 
-/** What a finished cell leaves in its {@code result.json}: the figures, timings, or why it failed. */
+/**
+ * What a finished cell leaves in its {@code result.json}: the figures, timings, or why it failed.
+ */
 public final class CellResult {
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
+    private static final Gson GSON =
+            new GsonBuilder()
+                    .setPrettyPrinting()
+                    .disableHtmlEscaping()
+                    .serializeSpecialFloatingPointValues()
+                    .create();
 
     /** The largest result.json read back; an error message is the longest thing in one. */
     static final int MAX_BYTES = 1 << 20;
@@ -25,8 +30,10 @@ public final class CellResult {
     int layers;
     int steps;
     String method;
+
     /** Null in results written before seeds were a dimension of the grid. */
     Long seed;
+
     long iterations;
     Double mse;
     Double mse01;
@@ -75,8 +82,8 @@ public final class CellResult {
     }
 
     /**
-     * Reads a cell's result; a missing or damaged file gives null, so the cell is measured again.
-     * A file larger than any result (a few hundred bytes; {@value #MAX_BYTES} at most) is not read,
+     * Reads a cell's result; a missing or damaged file gives null, so the cell is measured again. A
+     * file larger than any result (a few hundred bytes; {@value #MAX_BYTES} at most) is not read,
      * and a result that names another cell than its directory's is not believed.
      */
     static CellResult read(Path cellDir) {
@@ -88,8 +95,11 @@ public final class CellResult {
             if (Files.size(file) > MAX_BYTES) {
                 return null;
             }
-            CellResult result = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), CellResult.class);
-            if (result == null || result.cell == null || !cellDir.getFileName().toString().equals(result.cell)) {
+            CellResult result =
+                    GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), CellResult.class);
+            if (result == null
+                    || result.cell == null
+                    || !cellDir.getFileName().toString().equals(result.cell)) {
                 return null;
             }
             return result;
@@ -102,15 +112,25 @@ public final class CellResult {
     void write(Path cellDir) throws IOException {
         Path tmp = cellDir.resolve("result.json.tmp");
         Files.writeString(tmp, GSON.toJson(this), StandardCharsets.UTF_8);
-        Files.move(tmp, cellDir.resolve("result.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(
+                tmp,
+                cellDir.resolve("result.json"),
+                StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** The paper's figure for a row, formatted as the tables print it, or "" where it reports none. */
+    /**
+     * The paper's figure for a row, formatted as the tables print it, or "" where it reports none.
+     */
     static String paperValue(String dataset, int size, int l, int k, String method, boolean fid) {
         return PaperResults.lookup(dataset, size, l, k, method)
                 .map(e -> fid ? e.fid() : e.mse())
                 .filter(v -> !Double.isNaN(v))
-                .map(v -> fid ? String.format(Locale.ROOT, "%.2f", v) : String.format(Locale.ROOT, "%.3f", v))
+                .map(
+                        v ->
+                                fid
+                                        ? String.format(Locale.ROOT, "%.2f", v)
+                                        : String.format(Locale.ROOT, "%.3f", v))
                 .orElse("");
     }
 }

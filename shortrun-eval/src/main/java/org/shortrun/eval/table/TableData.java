@@ -1,14 +1,13 @@
 package org.shortrun.eval.table;
 
+import java.nio.file.Path;
 import org.shortrun.data.Datasets;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
 
-import java.nio.file.Path;
-
 /**
- * Where a table job gets a dataset's images. The command implements it with its dataset options,
- * so a table reads MNIST, SVHN and CelebA exactly as {@code train} does.
+ * Where a table job gets a dataset's images. The command implements it with its dataset options, so
+ * a table reads MNIST, SVHN and CelebA exactly as {@code train} does.
  */
 @FunctionalInterface
 public interface TableData {
@@ -57,7 +56,7 @@ public interface TableData {
          * @return e.g. "embedded MNIST test set"
          */
         String identity();
-    
+
         /**
          * A dataset of the library's registry, read as {@code train} reads it.
          *

@@ -2,25 +2,6 @@ package org.shortrun.eval.table;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.util.Progress;
-
-import org.shortrun.io.DirectoryLock;
-import org.shortrun.InputException;
-import org.shortrun.data.ImageDataset;
-import org.shortrun.data.Split;
-import org.shortrun.eval.InceptionNetwork;
-import org.shortrun.eval.Reconstruction;
-import org.shortrun.eval.TrainingSession;
-import org.shortrun.eval.fid.FidEvaluation;
-import org.shortrun.eval.fid.GeneratorImages;
-import org.shortrun.model.LadderConfig;
-import org.shortrun.training.Checkpoint;
-import org.shortrun.training.DivergenceException;
-import org.shortrun.training.Learner;
-import org.shortrun.training.LearningRateSchedule;
-import org.shortrun.training.LearningConfig;
-import org.shortrun.training.Method;
-import org.shortrun.training.TrainingRun;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,22 +16,38 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.shortrun.InputException;
+import org.shortrun.data.ImageDataset;
+import org.shortrun.data.Split;
+import org.shortrun.eval.InceptionNetwork;
+import org.shortrun.eval.Reconstruction;
+import org.shortrun.eval.TrainingSession;
+import org.shortrun.eval.fid.FidEvaluation;
+import org.shortrun.eval.fid.GeneratorImages;
+import org.shortrun.io.DirectoryLock;
+import org.shortrun.model.LadderConfig;
+import org.shortrun.training.Checkpoint;
+import org.shortrun.training.DivergenceException;
+import org.shortrun.training.Learner;
+import org.shortrun.training.LearningConfig;
+import org.shortrun.training.LearningRateSchedule;
+import org.shortrun.training.TrainingRun;
 
 /**
- * A table job: trains and measures the cells of a {@link TableSpec}'s grid in a job directory,
- * and writes {@code table.md} and {@code table.csv} in the paper's layout after every cell.
+ * A table job: trains and measures the cells of a {@link TableSpec}'s grid in a job directory, and
+ * writes {@code table.md} and {@code table.csv} in the paper's layout after every cell.
  *
- * <p>A job resumes where it stopped: cells with a {@code result.json} are kept, an interrupted
- * cell continues from its checkpoint, a failed one runs again. One cell can run alone ({@link
+ * <p>A job resumes where it stopped: cells with a {@code result.json} are kept, an interrupted cell
+ * continues from its checkpoint, a failed one runs again. One cell can run alone ({@link
  * Builder#optCell}), so a grid can run as a cluster job array; the tables are rebuilt from every
- * cell's {@code result.json} on disk, so cells run separately give the same {@code table.md} as
- * one run of all of them.
+ * cell's {@code result.json} on disk, so cells run separately give the same {@code table.md} as one
+ * run of all of them.
  *
- * <p>Locks keep two processes from corrupting a directory: building the job takes the lock of
- * every cell it will run ({@code locks/cell-<id>.lock}) and refuses at once if another process
- * holds one; {@code spec.json} and the tables are written under a short job-wide lock
- * ({@code locks/job.lock}) that waits instead. Cells of one job may therefore run concurrently.
- * Close the job to release its locks.
+ * <p>Locks keep two processes from corrupting a directory: building the job takes the lock of every
+ * cell it will run ({@code locks/cell-<id>.lock}) and refuses at once if another process holds one;
+ * {@code spec.json} and the tables are written under a short job-wide lock ({@code locks/job.lock})
+ * that waits instead. Cells of one job may therefore run concurrently. Close the job to release its
+ * locks.
  */
 public final class TableJob implements AutoCloseable {
 
@@ -166,12 +163,13 @@ public final class TableJob implements AutoCloseable {
         for (LadderConfig model : cells.stream().map(c -> config(spec, c)).distinct().toList()) {
             modelCheck.accept(model);
         }
-        underTableLock(() -> {
-            Path savedSpec = dir.resolve("spec.json");
-            checkSavedSpec(savedSpec);
-            Files.createDirectories(dir.resolve("cells"));
-            Files.writeString(savedSpec, spec.canonical, StandardCharsets.UTF_8);
-        });
+        underTableLock(
+                () -> {
+                    Path savedSpec = dir.resolve("spec.json");
+                    checkSavedSpec(savedSpec);
+                    Files.createDirectories(dir.resolve("cells"));
+                    Files.writeString(savedSpec, spec.canonical, StandardCharsets.UTF_8);
+                });
         Map<String, CellResult> ran = new HashMap<>();
         writeTables(ran);
         Map<String, ImageDataset[]> loaded = new HashMap<>();
@@ -188,15 +186,26 @@ public final class TableJob implements AutoCloseable {
             }
             listener.onCellStart(number, cells.size(), c.id());
             TableData.Source source = data.get(c.dataset());
-            ImageDataset[] splits = loaded.computeIfAbsent(c.dataset(), d -> new ImageDataset[] {
-                source.load(Split.TRAIN, spec.imageSize), source.load(Split.TEST, spec.imageSize)});
+            ImageDataset[] splits =
+                    loaded.computeIfAbsent(
+                            c.dataset(),
+                            d ->
+                                    new ImageDataset[] {
+                                        source.load(Split.TRAIN, spec.imageSize),
+                                        source.load(Split.TEST, spec.imageSize)
+                                    });
             CellResult result = runCell(c, cellDir, splits[0], splits[1], source);
             ran.put(c.id(), result);
             writeTables(ran);
             listener.onCellDone(result);
         }
         Map<String, CellResult> all = results(ran);
-        return new Summary(spec.name, cells.size(), all.values().stream().filter(r -> r.error != null).count(), dir.resolve("table.md"), dir.resolve("table.csv"));
+        return new Summary(
+                spec.name,
+                cells.size(),
+                all.values().stream().filter(r -> r.error != null).count(),
+                dir.resolve("table.md"),
+                dir.resolve("table.csv"));
     }
 
     /**
@@ -229,7 +238,8 @@ public final class TableJob implements AutoCloseable {
     /** Runs a write of spec.json or the tables while holding the short job-wide lock. */
     private void underTableLock(TableWrite write) throws IOException {
         Path file = dir.resolve("locks").resolve("job.lock");
-        DirectoryLock lock = DirectoryLock.acquireWaiting(file, "job directory " + dir, TABLE_LOCK_WAIT_MILLIS);
+        DirectoryLock lock =
+                DirectoryLock.acquireWaiting(file, "job directory " + dir, TABLE_LOCK_WAIT_MILLIS);
         try {
             if (lock.getStaleOwner() != null) {
                 listener.onStaleLock(file, lock.getStaleOwner());
@@ -247,8 +257,13 @@ public final class TableJob implements AutoCloseable {
         // compared as bytes, and read only when the sizes agree: a damaged or huge spec.json is
         // another spec, never decoded or held in memory whole
         byte[] expected = spec.canonical.getBytes(StandardCharsets.UTF_8);
-        if (Files.size(savedSpec) != expected.length || !Arrays.equals(Files.readAllBytes(savedSpec), expected)) {
-            throw new InputException("--out " + dir + " holds a job with another spec; choose another --out to run this one");
+        if (Files.size(savedSpec) != expected.length
+                || !Arrays.equals(Files.readAllBytes(savedSpec), expected)) {
+            throw new InputException(
+                    "--out "
+                            + dir
+                            + " holds a job with another spec; choose another --out to run this"
+                            + " one");
         }
     }
 
@@ -256,7 +271,10 @@ public final class TableJob implements AutoCloseable {
     private Map<String, CellResult> results(Map<String, CellResult> ran) {
         Map<String, CellResult> results = new LinkedHashMap<>();
         for (TableSpec.Cell c : cells) {
-            CellResult r = ran.containsKey(c.id()) ? ran.get(c.id()) : CellResult.read(dir.resolve("cells").resolve(c.id()));
+            CellResult r =
+                    ran.containsKey(c.id())
+                            ? ran.get(c.id())
+                            : CellResult.read(dir.resolve("cells").resolve(c.id()));
             if (r != null) {
                 results.put(c.id(), r);
             }
@@ -264,15 +282,21 @@ public final class TableJob implements AutoCloseable {
         return results;
     }
 
-    /** Rebuilds both tables from every cell's result, so whichever process writes last writes them whole. */
+    /**
+     * Rebuilds both tables from every cell's result, so whichever process writes last writes them
+     * whole.
+     */
     private void writeTables(Map<String, CellResult> ran) throws IOException {
         Map<String, String> described = new HashMap<>();
         data.forEach((name, d) -> described.put(name, d.describe()));
-        underTableLock(() -> {
-            Map<String, CellResult> results = results(ran);
-            replace(dir.resolve("table.md"), TableWriter.markdown(spec, results, described));
-            replace(dir.resolve("table.csv"), TableWriter.csv(spec, results));
-        });
+        underTableLock(
+                () -> {
+                    Map<String, CellResult> results = results(ran);
+                    replace(
+                            dir.resolve("table.md"),
+                            TableWriter.markdown(spec, results, described));
+                    replace(dir.resolve("table.csv"), TableWriter.csv(spec, results));
+                });
     }
 
     private static void replace(Path file, String text) throws IOException {
@@ -281,17 +305,35 @@ public final class TableJob implements AutoCloseable {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private CellResult runCell(TableSpec.Cell c, Path cellDir, ImageDataset train, ImageDataset test, TableData.Source source) throws IOException {
+    private CellResult runCell(
+            TableSpec.Cell c,
+            Path cellDir,
+            ImageDataset train,
+            ImageDataset test,
+            TableData.Source source)
+            throws IOException {
         ImageDataset fidReal = spec.fidReal.equals("test") ? test : train;
         LadderConfig model = config(spec, c);
         LearningConfig training = training(spec, c).toBuilder().optData(source.identity()).build();
         if (train.imageCount() < training.getBatchSize()) {
-            throw new InputException("budget.batch_size " + training.getBatchSize() + " is larger than the " + train.imageCount() + " training images of " + c.dataset());
+            throw new InputException(
+                    "budget.batch_size "
+                            + training.getBatchSize()
+                            + " is larger than the "
+                            + train.imageCount()
+                            + " training images of "
+                            + c.dataset());
         }
         Checkpoint resume = Checkpoint.exists(cellDir) ? Checkpoint.read(cellDir) : null;
-        if (resume != null && (!resume.getModelConfig().equals(model) || !resume.getLearningConfig().isResumableAs(training))) {
+        if (resume != null
+                && (!resume.getModelConfig().equals(model)
+                        || !resume.getLearningConfig().isResumableAs(training))) {
             // said here in the table's words; TrainingSession would refuse it too
-            throw new InputException("cell " + cellDir + " holds a checkpoint of other settings; remove it or choose another --out");
+            throw new InputException(
+                    "cell "
+                            + cellDir
+                            + " holds a checkpoint of other settings; remove it or choose another"
+                            + " --out");
         }
         CellResult result = new CellResult();
         result.cell = c.id();
@@ -301,7 +343,13 @@ public final class TableJob implements AutoCloseable {
         result.method = c.method();
         result.seed = c.seed();
         Files.createDirectories(cellDir);
-        TrainingSession.Builder build = TrainingSession.builder().setModel(model).setLearning(training).setTrainImages(train).optResume(resume).optOutput(cellDir);
+        TrainingSession.Builder build =
+                TrainingSession.builder()
+                        .setModel(model)
+                        .setLearning(training)
+                        .setTrainImages(train)
+                        .optResume(resume)
+                        .optOutput(cellDir);
         if (trainingListener != null) {
             build.addListener(trainingListener);
         }
@@ -328,19 +376,29 @@ public final class TableJob implements AutoCloseable {
             result.mse01 = error.mse01();
             result.evalImages = error.images();
             if (spec.fidSamples > 0) {
-                String key = source.cacheKey(spec.fidReal.equals("test") ? Split.TEST : Split.TRAIN, spec.imageSize);
+                String key =
+                        source.cacheKey(
+                                spec.fidReal.equals("test") ? Split.TEST : Split.TRAIN,
+                                spec.imageSize);
                 try (InceptionNetwork net = InceptionNetwork.load(inception, null, featureDim)) {
-                    result.fid = FidEvaluation.builder()
-                            .setNetwork(net, inception)
-                            .setReal(fidReal::batch, Math.min(spec.fidSamples, fidReal.imageCount()), key)
-                            .setFake(new GeneratorImages(learner, (int) c.seed()), spec.fidSamples, "generated")
-                            .optCacheDirectory(cacheDirectory)
-                            .optSeed((int) c.seed())
-                            .optProgress(progress)
-                            .build()
-                            .compute(root)
-                            .fid()
-                            .distance();
+                    result.fid =
+                            FidEvaluation.builder()
+                                    .setNetwork(net, inception)
+                                    .setReal(
+                                            fidReal::batch,
+                                            Math.min(spec.fidSamples, fidReal.imageCount()),
+                                            key)
+                                    .setFake(
+                                            new GeneratorImages(learner, (int) c.seed()),
+                                            spec.fidSamples,
+                                            "generated")
+                                    .optCacheDirectory(cacheDirectory)
+                                    .optSeed((int) c.seed())
+                                    .optProgress(progress)
+                                    .build()
+                                    .compute(root)
+                                    .fid()
+                                    .distance();
                 }
             }
             result.evalSeconds = (System.nanoTime() - started) / 1e9;
@@ -368,20 +426,26 @@ public final class TableJob implements AutoCloseable {
         try {
             schedule = LearningRateSchedule.valueOf(spec.lrSchedule.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new InputException("spec: budget.lr_schedule must be released, paper or constant, got '" + spec.lrSchedule + "'", e);
+            throw new InputException(
+                    "spec: budget.lr_schedule must be released, paper or constant, got '"
+                            + spec.lrSchedule
+                            + "'",
+                    e);
         }
         try {
-            LearningConfig.Builder builder = LearningConfig.builder()
-                    .setIterations(spec.iterations)
-                    .optBatchSize(spec.batchSize)
-                    .optSteps(cell.steps())
-                    .optStepSize(spec.stepSize)
-                    .optSigma(spec.sigma)
-                    .optLearningRate(schedule, spec.lr)
-                    .optSeed(cell.seed())
-                    .optCheckpointEvery(spec.checkpointEvery)
-                    // at the spec's K, s and sigma like every other cell: the same budget, only the inference differs
-                    .optMethod(TableSpec.METHODS.get(cell.method()));
+            LearningConfig.Builder builder =
+                    LearningConfig.builder()
+                            .setIterations(spec.iterations)
+                            .optBatchSize(spec.batchSize)
+                            .optSteps(cell.steps())
+                            .optStepSize(spec.stepSize)
+                            .optSigma(spec.sigma)
+                            .optLearningRate(schedule, spec.lr)
+                            .optSeed(cell.seed())
+                            .optCheckpointEvery(spec.checkpointEvery)
+                            // at the spec's K, s and sigma like every other cell: the same budget,
+                            // only the inference differs
+                            .optMethod(TableSpec.METHODS.get(cell.method()));
             // set only when given, so a spec without them trains with the learner's defaults
             if (spec.klWarmup != null) {
                 builder.optKlWarmup(spec.klWarmup);
@@ -493,8 +557,8 @@ public final class TableJob implements AutoCloseable {
         }
 
         /**
-         * Checks each of the grid's models before any cell trains, e.g. the engine's gradients
-         * at its shapes (default: none); it throws to stop the job.
+         * Checks each of the grid's models before any cell trains, e.g. the engine's gradients at
+         * its shapes (default: none); it throws to stop the job.
          *
          * @param check the check
          * @return this builder
@@ -538,13 +602,13 @@ public final class TableJob implements AutoCloseable {
         }
 
         /**
-         * Checks everything that can be checked before the engine starts, then takes the lock
-         * of every cell the job will run. Nothing is written for a job that is refused.
+         * Checks everything that can be checked before the engine starts, then takes the lock of
+         * every cell the job will run. Nothing is written for a job that is refused.
          *
          * @return the job, holding its cells' locks until closed
-         * @throws InputException for a directory that is a file or holds another spec, a
-         *     missing network, an unknown dataset directory, a setting no model or training
-         *     accepts, a cell number out of range, or a cell another process holds
+         * @throws InputException for a directory that is a file or holds another spec, a missing
+         *     network, an unknown dataset directory, a setting no model or training accepts, a cell
+         *     number out of range, or a cell another process holds
          * @throws IOException if a lock file cannot be written
          */
         public TableJob build() throws IOException {
@@ -558,14 +622,25 @@ public final class TableJob implements AutoCloseable {
             TableJob job = new TableJob(this, sources);
             job.checkSavedSpec(directory.resolve("spec.json"));
             if (spec.fidSamples > 0 && inception == null) {
-                throw new InputException("the spec asks for FID (budget.fid_samples " + spec.fidSamples + "): pass --inception FILE; " + InceptionNetwork.WHERE_TO_GET);
+                throw new InputException(
+                        "the spec asks for FID (budget.fid_samples "
+                                + spec.fidSamples
+                                + "): pass --inception FILE; "
+                                + InceptionNetwork.WHERE_TO_GET);
             }
             for (String dataset : spec.datasets) {
                 sources.put(dataset, open(dataset));
             }
             for (String name : dataDirectories.keySet()) {
                 if (!spec.datasets.contains(name)) {
-                    throw new InputException("--data " + name + "=...: the spec has no dataset '" + name + "' (it has " + String.join(", ", spec.datasets) + ")");
+                    throw new InputException(
+                            "--data "
+                                    + name
+                                    + "=...: the spec has no dataset '"
+                                    + name
+                                    + "' (it has "
+                                    + String.join(", ", spec.datasets)
+                                    + ")");
                 }
             }
             for (TableSpec.Cell c : job.cells) {
@@ -573,14 +648,20 @@ public final class TableJob implements AutoCloseable {
                 training(spec, c);
             }
             if (cell != null && (cell < 1 || cell > job.cells.size())) {
-                throw new InputException("--cell must be between 1 and " + job.cells.size() + " (the spec's cells, numbered from 1), got " + cell);
+                throw new InputException(
+                        "--cell must be between 1 and "
+                                + job.cells.size()
+                                + " (the spec's cells, numbered from 1), got "
+                                + cell);
             }
             try {
                 for (int number = 1; number <= job.cells.size(); number++) {
                     if (cell == null || cell == number) {
                         String id = job.cells.get(number - 1).id();
                         Path file = directory.resolve("locks").resolve("cell-" + id + ".lock");
-                        DirectoryLock lock = DirectoryLock.acquire(file, "cell " + id + " of job directory " + directory);
+                        DirectoryLock lock =
+                                DirectoryLock.acquire(
+                                        file, "cell " + id + " of job directory " + directory);
                         job.cellLocks.add(lock);
                         if (lock.getStaleOwner() != null) {
                             listener.onStaleLock(file, lock.getStaleOwner());
@@ -597,13 +678,20 @@ public final class TableJob implements AutoCloseable {
         private TableData.Source open(String dataset) {
             Path fromCaller = dataDirectories.get(dataset);
             String fromSpec = spec.dataDirs.get(dataset);
-            Path directory = fromCaller != null ? fromCaller : fromSpec != null ? Path.of(fromSpec) : null;
+            Path directory =
+                    fromCaller != null ? fromCaller : fromSpec != null ? Path.of(fromSpec) : null;
             if (directory != null && !Files.isDirectory(directory)) {
-                throw new InputException(dataset + " data directory " + directory + " does not exist");
+                throw new InputException(
+                        dataset + " data directory " + directory + " does not exist");
             }
             TableData.Source source = data.open(dataset, directory, spec.celebaFirst);
             if ((dataset.equals("mnist") || dataset.equals("svhn")) && spec.imageSize != 32) {
-                throw new InputException("spec " + spec.source + ": " + dataset + " is evaluated at 32x32; image_size 64 is for celeba only");
+                throw new InputException(
+                        "spec "
+                                + spec.source
+                                + ": "
+                                + dataset
+                                + " is evaluated at 32x32; image_size 64 is for celeba only");
             }
             return source;
         }

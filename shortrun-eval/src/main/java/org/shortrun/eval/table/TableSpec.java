@@ -10,10 +10,6 @@ import com.google.gson.JsonParser;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
-
-import org.shortrun.InputException;
-import org.shortrun.training.Method;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
@@ -34,26 +30,66 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.shortrun.InputException;
+import org.shortrun.training.Method;
 
 /**
  * A table job's grid and budget, read from JSON: datasets x L x K x methods x seeds, each cell
- * trained for the same budget and then measured. Unknown keys are refused rather than ignored, so
- * a typo cannot silently run the wrong experiment. The format is in docs/EVALUATION.md.
+ * trained for the same budget and then measured. Unknown keys are refused rather than ignored, so a
+ * typo cannot silently run the wrong experiment. The format is in docs/EVALUATION.md.
  */
 public final class TableSpec {
 
     /** Methods the library can train. */
-    static final Map<String, Method> METHODS = Map.of("short-run", Method.SHORTRUN, "abp", Method.ABP, "ladder-vae", Method.LVAE, "vae", Method.VAE, "glo", Method.GLO);
+    static final Map<String, Method> METHODS =
+            Map.of(
+                    "short-run",
+                    Method.SHORTRUN,
+                    "abp",
+                    Method.ABP,
+                    "ladder-vae",
+                    Method.LVAE,
+                    "vae",
+                    Method.VAE,
+                    "glo",
+                    Method.GLO);
 
     /** Methods the paper compares against; they appear as rows holding only the paper's numbers. */
-    static final Set<String> PAPER_ONLY = Set.of("ladder-vae", "glow", "abp", "glo", "vae", "vae-iaf");
+    static final Set<String> PAPER_ONLY =
+            Set.of("ladder-vae", "glow", "abp", "glo", "vae", "vae-iaf");
 
     private static final Set<String> TOP_KEYS =
-            Set.of("name", "description", "datasets", "layers", "steps", "methods", "compare_methods", "image_size", "z_dims", "budget", "data_dirs", "celeba_first");
+            Set.of(
+                    "name",
+                    "description",
+                    "datasets",
+                    "layers",
+                    "steps",
+                    "methods",
+                    "compare_methods",
+                    "image_size",
+                    "z_dims",
+                    "budget",
+                    "data_dirs",
+                    "celeba_first");
     private static final Set<String> BUDGET_KEYS =
             Set.of(
-                    "iterations", "batch_size", "lr", "lr_schedule", "step_size", "sigma", "channels", "seed", "seeds", "checkpoint_every",
-                    "eval_images", "fid_samples", "fid_real", "kl_warmup", "code_lr");
+                    "iterations",
+                    "batch_size",
+                    "lr",
+                    "lr_schedule",
+                    "step_size",
+                    "sigma",
+                    "channels",
+                    "seed",
+                    "seeds",
+                    "checkpoint_every",
+                    "eval_images",
+                    "fid_samples",
+                    "fid_real",
+                    "kl_warmup",
+                    "code_lr");
+
     /** The largest spec read; the paper's tables take under 2 KiB. */
     static final int MAX_BYTES = 1 << 20;
 
@@ -64,7 +100,13 @@ public final class TableSpec {
     private static final int MAX_NUMBER_CHARS = 40;
 
     private static final Map<Integer, int[]> DEFAULT_Z_DIMS =
-            Map.of(1, new int[] {128}, 3, new int[] {32, 64, 128}, 5, new int[] {64, 64, 64, 96, 128});
+            Map.of(
+                    1,
+                    new int[] {128},
+                    3,
+                    new int[] {32, 64, 128},
+                    5,
+                    new int[] {64, 64, 64, 96, 128});
 
     String name;
     String description = "";
@@ -85,18 +127,24 @@ public final class TableSpec {
     float stepSize = 0.05f;
     float sigma = 0.15f;
     int channels = 64;
+
     /** Each seed trains its own cells; one seed unless the budget lists several. */
     List<Long> seeds = List.of(1L);
+
     long checkpointEvery = 1000;
     int evalImages = 1000;
     int fidSamples;
     String fidReal = "train";
+
     /** Null unless the budget sets it, so the learner's own default applies. */
     Long klWarmup;
+
     /** Null unless the budget sets it, so the learner's own default applies. */
     Float codeLearningRate;
 
-    /** The canonical form, saved beside the results so a resumed job can prove it is the same job. */
+    /**
+     * The canonical form, saved beside the results so a resumed job can prove it is the same job.
+     */
     String canonical;
 
     /** The file the spec was read from, named in messages about it. */
@@ -108,9 +156,9 @@ public final class TableSpec {
      *
      * @param file the JSON file
      * @return the spec
-     * @throws InputException for a missing, oversized, malformed or too deeply nested file,
-     *     unknown or repeated keys, values of the wrong type, or impossible values; one line
-     *     naming the file and the field
+     * @throws InputException for a missing, oversized, malformed or too deeply nested file, unknown
+     *     or repeated keys, values of the wrong type, or impossible values; one line naming the
+     *     file and the field
      */
     public static TableSpec read(Path file) {
         String where = "spec " + file;
@@ -118,10 +166,18 @@ public final class TableSpec {
         unknownKeys(where, root, TOP_KEYS);
         TableSpec spec = new TableSpec();
         spec.source = file;
-        spec.name = root.has("name") ? string(where, "name", root.get("name")) : file.getFileName().toString().replaceFirst("\\.json$", "");
-        if (spec.name.isEmpty() || spec.name.equals(".") || spec.name.equals("..") || spec.name.contains("/") || spec.name.contains("\\")) {
+        spec.name =
+                root.has("name")
+                        ? string(where, "name", root.get("name"))
+                        : file.getFileName().toString().replaceFirst("\\.json$", "");
+        if (spec.name.isEmpty()
+                || spec.name.equals(".")
+                || spec.name.equals("..")
+                || spec.name.contains("/")
+                || spec.name.contains("\\")) {
             // it names the default job directory under runs/, so it must stay there
-            throw new InputException(where + ": name must be a file name, without / or \\, got '" + spec.name + "'");
+            throw new InputException(
+                    where + ": name must be a file name, without / or \\, got '" + spec.name + "'");
         }
         if (root.has("description")) {
             spec.description = string(where, "description", root.get("description"));
@@ -129,7 +185,8 @@ public final class TableSpec {
         for (JsonElement e : array(where, root, "datasets")) {
             String d = string(where, "datasets", e).toLowerCase(Locale.ROOT);
             if (!List.of("mnist", "svhn", "celeba").contains(d)) {
-                throw new InputException(where + ": unknown dataset '" + d + "' (mnist, svhn or celeba)");
+                throw new InputException(
+                        where + ": unknown dataset '" + d + "' (mnist, svhn or celeba)");
             }
             spec.datasets.add(d);
         }
@@ -142,7 +199,13 @@ public final class TableSpec {
         for (JsonElement e : array(where, root, "methods")) {
             String m = string(where, "methods", e).toLowerCase(Locale.ROOT);
             if (!METHODS.containsKey(m)) {
-                throw new InputException(where + ": method '" + m + "' cannot be trained here (known: " + String.join(", ", new java.util.TreeSet<>(METHODS.keySet())) + ")");
+                throw new InputException(
+                        where
+                                + ": method '"
+                                + m
+                                + "' cannot be trained here (known: "
+                                + String.join(", ", new java.util.TreeSet<>(METHODS.keySet()))
+                                + ")");
             }
             spec.methods.add(m);
         }
@@ -153,30 +216,61 @@ public final class TableSpec {
             for (JsonElement e : root.getAsJsonArray("compare_methods")) {
                 String m = string(where, "compare_methods", e).toLowerCase(Locale.ROOT);
                 if (!PAPER_ONLY.contains(m)) {
-                    throw new InputException(where + ": compare_methods: '" + m + "' is not a method the paper reports (" + String.join(", ", PAPER_ONLY) + ")");
+                    throw new InputException(
+                            where
+                                    + ": compare_methods: '"
+                                    + m
+                                    + "' is not a method the paper reports ("
+                                    + String.join(", ", PAPER_ONLY)
+                                    + ")");
                 }
                 if (spec.methods.contains(m)) {
-                    throw new InputException(where + ": '" + m + "' is in methods, trained, and in compare_methods; a trained method's rows show the paper's numbers already");
+                    throw new InputException(
+                            where
+                                    + ": '"
+                                    + m
+                                    + "' is in methods, trained, and in compare_methods; a trained"
+                                    + " method's rows show the paper's numbers already");
                 }
                 spec.compareMethods.add(m);
             }
         }
         if (root.has("image_size")) {
-            spec.imageSize = (int) integer(where, "image_size", root.get("image_size"), Integer.MIN_VALUE, Integer.MAX_VALUE);
+            spec.imageSize =
+                    (int)
+                            integer(
+                                    where,
+                                    "image_size",
+                                    root.get("image_size"),
+                                    Integer.MIN_VALUE,
+                                    Integer.MAX_VALUE);
             if (spec.imageSize != 32 && spec.imageSize != 64) {
-                throw new InputException(where + ": image_size must be 32 or 64, got " + spec.imageSize);
+                throw new InputException(
+                        where + ": image_size must be 32 or 64, got " + spec.imageSize);
             }
         }
         if (root.has("celeba_first")) {
-            spec.celebaFirst = (int) integer(where, "celeba_first", root.get("celeba_first"), 1, Integer.MAX_VALUE);
+            spec.celebaFirst =
+                    (int)
+                            integer(
+                                    where,
+                                    "celeba_first",
+                                    root.get("celeba_first"),
+                                    1,
+                                    Integer.MAX_VALUE);
         }
         if (root.has("z_dims")) {
-            for (Map.Entry<String, JsonElement> e : object(where, "z_dims", root.get("z_dims")).entrySet()) {
+            for (Map.Entry<String, JsonElement> e :
+                    object(where, "z_dims", root.get("z_dims")).entrySet()) {
                 int l;
                 try {
                     l = Integer.parseInt(e.getKey());
                 } catch (NumberFormatException ex) {
-                    throw new InputException(where + ": unknown key 'z_dims." + e.getKey() + "' (keys are layer counts, e.g. \"3\")");
+                    throw new InputException(
+                            where
+                                    + ": unknown key 'z_dims."
+                                    + e.getKey()
+                                    + "' (keys are layer counts, e.g. \"3\")");
                 }
                 String field = "z_dims." + e.getKey();
                 if (!e.getValue().isJsonArray()) {
@@ -184,7 +278,14 @@ public final class TableSpec {
                 }
                 JsonArray dims = e.getValue().getAsJsonArray();
                 if (dims.size() != l) {
-                    throw new InputException(where + ": " + field + " lists " + dims.size() + " dimensions, not " + l);
+                    throw new InputException(
+                            where
+                                    + ": "
+                                    + field
+                                    + " lists "
+                                    + dims.size()
+                                    + " dimensions, not "
+                                    + l);
                 }
                 int[] z = new int[dims.size()];
                 for (int i = 0; i < z.length; i++) {
@@ -194,35 +295,105 @@ public final class TableSpec {
             }
         }
         if (root.has("data_dirs")) {
-            for (Map.Entry<String, JsonElement> e : object(where, "data_dirs", root.get("data_dirs")).entrySet()) {
+            for (Map.Entry<String, JsonElement> e :
+                    object(where, "data_dirs", root.get("data_dirs")).entrySet()) {
                 if (!List.of("mnist", "svhn", "celeba").contains(e.getKey())) {
-                    throw new InputException(where + ": unknown key 'data_dirs." + e.getKey() + "'");
+                    throw new InputException(
+                            where + ": unknown key 'data_dirs." + e.getKey() + "'");
                 }
-                spec.dataDirs.put(e.getKey(), e.getValue().isJsonNull() ? null : string(where, "data_dirs." + e.getKey(), e.getValue()));
+                spec.dataDirs.put(
+                        e.getKey(),
+                        e.getValue().isJsonNull()
+                                ? null
+                                : string(where, "data_dirs." + e.getKey(), e.getValue()));
             }
         }
         if (!root.has("budget")) {
-            throw new InputException(where + ": 'budget' is missing (at least {\"iterations\": N})");
+            throw new InputException(
+                    where + ": 'budget' is missing (at least {\"iterations\": N})");
         }
         JsonObject b = object(where, "budget", root.get("budget"));
         unknownKeys(where + ": budget", b, BUDGET_KEYS);
         if (!b.has("iterations")) {
             throw new InputException(where + ": budget.iterations is missing");
         }
-        spec.iterations = integer(where, "budget.iterations", b.get("iterations"), 1, Long.MAX_VALUE);
-        spec.batchSize = b.has("batch_size") ? (int) integer(where, "budget.batch_size", b.get("batch_size"), 1, Integer.MAX_VALUE) : spec.batchSize;
+        spec.iterations =
+                integer(where, "budget.iterations", b.get("iterations"), 1, Long.MAX_VALUE);
+        spec.batchSize =
+                b.has("batch_size")
+                        ? (int)
+                                integer(
+                                        where,
+                                        "budget.batch_size",
+                                        b.get("batch_size"),
+                                        1,
+                                        Integer.MAX_VALUE)
+                        : spec.batchSize;
         spec.lr = b.has("lr") ? positive(where, "budget.lr", b.get("lr")) : spec.lr;
-        spec.lrSchedule = b.has("lr_schedule") ? string(where, "budget.lr_schedule", b.get("lr_schedule")) : spec.lrSchedule;
-        spec.stepSize = b.has("step_size") ? (float) positive(where, "budget.step_size", b.get("step_size")) : spec.stepSize;
-        spec.sigma = b.has("sigma") ? (float) positive(where, "budget.sigma", b.get("sigma")) : spec.sigma;
-        spec.channels = b.has("channels") ? (int) integer(where, "budget.channels", b.get("channels"), 1, Integer.MAX_VALUE) : spec.channels;
+        spec.lrSchedule =
+                b.has("lr_schedule")
+                        ? string(where, "budget.lr_schedule", b.get("lr_schedule"))
+                        : spec.lrSchedule;
+        spec.stepSize =
+                b.has("step_size")
+                        ? (float) positive(where, "budget.step_size", b.get("step_size"))
+                        : spec.stepSize;
+        spec.sigma =
+                b.has("sigma")
+                        ? (float) positive(where, "budget.sigma", b.get("sigma"))
+                        : spec.sigma;
+        spec.channels =
+                b.has("channels")
+                        ? (int)
+                                integer(
+                                        where,
+                                        "budget.channels",
+                                        b.get("channels"),
+                                        1,
+                                        Integer.MAX_VALUE)
+                        : spec.channels;
         spec.seeds = seeds(where, b);
-        spec.checkpointEvery = b.has("checkpoint_every") ? integer(where, "budget.checkpoint_every", b.get("checkpoint_every"), 0, Long.MAX_VALUE) : spec.checkpointEvery;
-        spec.evalImages = b.has("eval_images") ? (int) integer(where, "budget.eval_images", b.get("eval_images"), 1, Integer.MAX_VALUE) : spec.evalImages;
-        spec.fidSamples = b.has("fid_samples") ? (int) integer(where, "budget.fid_samples", b.get("fid_samples"), 0, Integer.MAX_VALUE) : 0;
-        spec.fidReal = b.has("fid_real") ? string(where, "budget.fid_real", b.get("fid_real")) : spec.fidReal;
-        spec.klWarmup = b.has("kl_warmup") ? integer(where, "budget.kl_warmup", b.get("kl_warmup"), 0, Long.MAX_VALUE) : null;
-        spec.codeLearningRate = b.has("code_lr") ? (float) positive(where, "budget.code_lr", b.get("code_lr")) : null;
+        spec.checkpointEvery =
+                b.has("checkpoint_every")
+                        ? integer(
+                                where,
+                                "budget.checkpoint_every",
+                                b.get("checkpoint_every"),
+                                0,
+                                Long.MAX_VALUE)
+                        : spec.checkpointEvery;
+        spec.evalImages =
+                b.has("eval_images")
+                        ? (int)
+                                integer(
+                                        where,
+                                        "budget.eval_images",
+                                        b.get("eval_images"),
+                                        1,
+                                        Integer.MAX_VALUE)
+                        : spec.evalImages;
+        spec.fidSamples =
+                b.has("fid_samples")
+                        ? (int)
+                                integer(
+                                        where,
+                                        "budget.fid_samples",
+                                        b.get("fid_samples"),
+                                        0,
+                                        Integer.MAX_VALUE)
+                        : 0;
+        spec.fidReal =
+                b.has("fid_real")
+                        ? string(where, "budget.fid_real", b.get("fid_real"))
+                        : spec.fidReal;
+        spec.klWarmup =
+                b.has("kl_warmup")
+                        ? integer(where, "budget.kl_warmup", b.get("kl_warmup"), 0, Long.MAX_VALUE)
+                        : null;
+        spec.codeLearningRate =
+                b.has("code_lr")
+                        ? (float) positive(where, "budget.code_lr", b.get("code_lr"))
+                        : null;
         // positive as doubles, but possibly 0 or infinite once rounded to the float training takes
         floatRange(where, "budget.step_size", b, spec.stepSize);
         floatRange(where, "budget.sigma", b, spec.sigma);
@@ -230,14 +401,19 @@ public final class TableSpec {
             floatRange(where, "budget.code_lr", b, spec.codeLearningRate);
         }
         if (spec.fidSamples == 1) {
-            throw new InputException(where + ": budget.fid_samples must be 0 (no FID) or at least 2, got " + spec.fidSamples);
+            throw new InputException(
+                    where
+                            + ": budget.fid_samples must be 0 (no FID) or at least 2, got "
+                            + spec.fidSamples);
         }
         if (!List.of("train", "test").contains(spec.fidReal)) {
-            throw new InputException(where + ": budget.fid_real must be train or test, got '" + spec.fidReal + "'");
+            throw new InputException(
+                    where + ": budget.fid_real must be train or test, got '" + spec.fidReal + "'");
         }
         for (int l : spec.layers) {
             if (!spec.zDims.containsKey(l) && !DEFAULT_Z_DIMS.containsKey(l)) {
-                throw new InputException(where + ": no z_dims for L = " + l + " (defaults exist for 1, 3 and 5)");
+                throw new InputException(
+                        where + ": no z_dims for L = " + l + " (defaults exist for 1, 3 and 5)");
             }
         }
         Gson gson = new GsonBuilder().disableHtmlEscaping().create();
@@ -253,11 +429,18 @@ public final class TableSpec {
         String text;
         try {
             if (!Files.isRegularFile(file)) {
-                throw new InputException(where + (Files.exists(file) ? " is not a file" : " does not exist"));
+                throw new InputException(
+                        where + (Files.exists(file) ? " is not a file" : " does not exist"));
             }
             long size = Files.size(file);
             if (size > MAX_BYTES) {
-                throw new InputException(where + " is " + size + " bytes; a spec is at most " + MAX_BYTES + " (1 MiB)");
+                throw new InputException(
+                        where
+                                + " is "
+                                + size
+                                + " bytes; a spec is at most "
+                                + MAX_BYTES
+                                + " (1 MiB)");
             }
             byte[] bytes;
             try (InputStream in = Files.newInputStream(file)) {
@@ -265,13 +448,16 @@ public final class TableSpec {
                 bytes = in.readNBytes(MAX_BYTES + 1);
             }
             if (bytes.length > MAX_BYTES) {
-                throw new InputException(where + " is over " + MAX_BYTES + " bytes; a spec is at most 1 MiB");
+                throw new InputException(
+                        where + " is over " + MAX_BYTES + " bytes; a spec is at most 1 MiB");
             }
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes))
-                    .toString();
+            text =
+                    StandardCharsets.UTF_8
+                            .newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(bytes))
+                            .toString();
         } catch (CharacterCodingException e) {
             throw new InputException(where + " is not UTF-8 text", e);
         } catch (IOException e) {
@@ -292,9 +478,9 @@ public final class TableSpec {
     }
 
     /**
-     * Walks the document without building it: refuses nesting deeper than {@link #MAX_DEPTH}
-     * before the tree (and the recursion that formats it) is built, and a key given twice in one
-     * object, which JSON parsers resolve by silently keeping one of them.
+     * Walks the document without building it: refuses nesting deeper than {@link #MAX_DEPTH} before
+     * the tree (and the recursion that formats it) is built, and a key given twice in one object,
+     * which JSON parsers resolve by silently keeping one of them.
      */
     private static void checkStructure(String where, String text) throws IOException {
         JsonReader reader = new JsonReader(new StringReader(text));
@@ -307,7 +493,13 @@ public final class TableSpec {
             switch (token) {
                 case BEGIN_OBJECT, BEGIN_ARRAY -> {
                     if (++depth > MAX_DEPTH) {
-                        throw new InputException(where + " nests deeper than " + MAX_DEPTH + " levels at " + reader.getPath() + "; a spec needs 3");
+                        throw new InputException(
+                                where
+                                        + " nests deeper than "
+                                        + MAX_DEPTH
+                                        + " levels at "
+                                        + reader.getPath()
+                                        + "; a spec needs 3");
                     }
                     if (token == JsonToken.BEGIN_OBJECT) {
                         reader.beginObject();
@@ -328,7 +520,13 @@ public final class TableSpec {
                 case NAME -> {
                     String name = reader.nextName();
                     if (!objects.peek().add(name)) {
-                        throw new InputException(where + ": key '" + name + "' is given twice (at " + reader.getPath() + ")");
+                        throw new InputException(
+                                where
+                                        + ": key '"
+                                        + name
+                                        + "' is given twice (at "
+                                        + reader.getPath()
+                                        + ")");
                     }
                 }
                 case END_DOCUMENT -> {
@@ -337,7 +535,10 @@ public final class TableSpec {
                 default -> reader.skipValue();
             }
             if (depth == 0 && reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new InputException(where + " is not valid JSON: more follows the top-level value at " + reader.getPath());
+                throw new InputException(
+                        where
+                                + " is not valid JSON: more follows the top-level value at "
+                                + reader.getPath());
             }
         }
     }
@@ -348,10 +549,19 @@ public final class TableSpec {
      */
     private static List<Long> seeds(String where, JsonObject budget) {
         if (budget.has("seed") && budget.has("seeds")) {
-            throw new InputException(where + ": budget.seed and budget.seeds are both given; list every seed in seeds");
+            throw new InputException(
+                    where
+                            + ": budget.seed and budget.seeds are both given; list every seed in"
+                            + " seeds");
         }
         if (budget.has("seed")) {
-            return List.of(integer(where, "budget.seed", budget.get("seed"), Integer.MIN_VALUE, Integer.MAX_VALUE));
+            return List.of(
+                    integer(
+                            where,
+                            "budget.seed",
+                            budget.get("seed"),
+                            Integer.MIN_VALUE,
+                            Integer.MAX_VALUE));
         }
         if (!budget.has("seeds")) {
             return List.of(1L);
@@ -365,7 +575,8 @@ public final class TableSpec {
         for (JsonElement e : list.getAsJsonArray()) {
             long seed = integer(where, "budget.seeds", e, Integer.MIN_VALUE, Integer.MAX_VALUE);
             if (!seeds.add(seed)) {
-                // a repeated seed would be one cell under two names, or the same cell counted twice in the mean
+                // a repeated seed would be one cell under two names, or the same cell counted twice
+                // in the mean
                 throw new InputException(where + ": budget.seeds lists " + seed + " twice");
             }
         }
@@ -404,9 +615,9 @@ public final class TableSpec {
     }
 
     /**
-     * Returns the cells, in the order they run: datasets, then methods, then L, then K, then
-     * seeds. Cell number n (1-based, as progress messages and {@code table --cell} count) is
-     * element n - 1.
+     * Returns the cells, in the order they run: datasets, then methods, then L, then K, then seeds.
+     * Cell number n (1-based, as progress messages and {@code table --cell} count) is element n -
+     * 1.
      *
      * @return the cells
      */
@@ -426,7 +637,9 @@ public final class TableSpec {
 
     /** The cells of one row of the table, one per seed. */
     List<Cell> cellsAt(String dataset, int l, int k, String method) {
-        return seeds.stream().map(s -> new Cell(dataset, l, k, method, s, seeds.size() > 1)).toList();
+        return seeds.stream()
+                .map(s -> new Cell(dataset, l, k, method, s, seeds.size() > 1))
+                .toList();
     }
 
     /**
@@ -440,7 +653,8 @@ public final class TableSpec {
      * @param seedInId whether the id names the seed: only when the spec lists several, so that
      *     one-seed jobs keep the cell names (and resume directories) they had before seeds existed
      */
-    public record Cell(String dataset, int layers, int steps, String method, long seed, boolean seedInId) {
+    public record Cell(
+            String dataset, int layers, int steps, String method, long seed, boolean seedInId) {
         /**
          * Creates the cell of a one-seed spec at the default seed, 1.
          *
@@ -456,11 +670,18 @@ public final class TableSpec {
         /**
          * Returns the cell's name, also its directory's name under {@code cells/}.
          *
-         * @return e.g. {@code mnist-L3-K25-short-run}, or {@code mnist-L3-K25-short-run-s2}
-         *     when the spec lists several seeds
+         * @return e.g. {@code mnist-L3-K25-short-run}, or {@code mnist-L3-K25-short-run-s2} when
+         *     the spec lists several seeds
          */
         public String id() {
-            return dataset + "-L" + layers + "-K" + steps + "-" + method + (seedInId ? "-s" + seed : "");
+            return dataset
+                    + "-L"
+                    + layers
+                    + "-K"
+                    + steps
+                    + "-"
+                    + method
+                    + (seedInId ? "-s" + seed : "");
         }
     }
 
@@ -486,30 +707,53 @@ public final class TableSpec {
     }
 
     /**
-     * Reads an integer exactly: from the number's text, never through a double or a narrowing
-     * cast, so 4294967297 or 1e39 is refused rather than read as 1 or 0. 1.0 and 1e3 are exact
-     * integers and accepted.
+     * Reads an integer exactly: from the number's text, never through a double or a narrowing cast,
+     * so 4294967297 or 1e39 is refused rather than read as 1 or 0. 1.0 and 1e3 are exact integers
+     * and accepted.
      */
     private static long integer(String where, String field, JsonElement e, long min, long max) {
-        String range = min == 0 ? "an integer from 0 to " + max : min == 1 ? "a positive integer up to " + max : "an integer from " + min + " to " + max;
+        String range =
+                min == 0
+                        ? "an integer from 0 to " + max
+                        : min == 1
+                                ? "a positive integer up to " + max
+                                : "an integer from " + min + " to " + max;
         if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
             throw wrongType(where, field, range, e);
         }
         String text = e.getAsJsonPrimitive().getAsString();
         if (text.length() > MAX_NUMBER_CHARS) {
             // BigDecimal's parsing is quadratic in the digits, and no integer here needs 40
-            throw new InputException(where + ": " + field + " must be " + range + ", got a number of " + text.length() + " characters");
+            throw new InputException(
+                    where
+                            + ": "
+                            + field
+                            + " must be "
+                            + range
+                            + ", got a number of "
+                            + text.length()
+                            + " characters");
         }
         BigDecimal value;
         try {
             value = new BigDecimal(text);
         } catch (NumberFormatException ex) {
-            throw new InputException(where + ": " + field + " must be " + range + ", got " + text, ex);
+            throw new InputException(
+                    where + ": " + field + " must be " + range + ", got " + text, ex);
         }
         if (value.signum() != 0 && value.stripTrailingZeros().scale() > 0) {
-            throw new InputException(where + ": " + field + " must be " + range + ", got " + text + ", which is not an integer");
+            throw new InputException(
+                    where
+                            + ": "
+                            + field
+                            + " must be "
+                            + range
+                            + ", got "
+                            + text
+                            + ", which is not an integer");
         }
-        if (value.compareTo(BigDecimal.valueOf(min)) < 0 || value.compareTo(BigDecimal.valueOf(max)) > 0) {
+        if (value.compareTo(BigDecimal.valueOf(min)) < 0
+                || value.compareTo(BigDecimal.valueOf(max)) > 0) {
             throw new InputException(where + ": " + field + " must be " + range + ", got " + text);
         }
         return value.longValueExact();
@@ -525,10 +769,16 @@ public final class TableSpec {
         try {
             value = Double.parseDouble(text);
         } catch (NumberFormatException ex) {
-            throw new InputException(where + ": " + field + " must be a positive number, got " + shorten(text), ex);
+            throw new InputException(
+                    where + ": " + field + " must be a positive number, got " + shorten(text), ex);
         }
         if (!(value > 0) || !Double.isFinite(value)) {
-            throw new InputException(where + ": " + field + " must be a positive finite number, got " + shorten(text));
+            throw new InputException(
+                    where
+                            + ": "
+                            + field
+                            + " must be a positive finite number, got "
+                            + shorten(text));
         }
         return value;
     }
@@ -536,12 +786,19 @@ public final class TableSpec {
     private static void floatRange(String where, String field, JsonObject budget, float value) {
         if (!(value > 0) || !Float.isFinite(value)) {
             String key = field.substring(field.indexOf('.') + 1);
-            throw new InputException(where + ": " + field + " must be a positive number a float holds (1.4e-45 to 3.4e38), got " + shorten(budget.get(key).toString()));
+            throw new InputException(
+                    where
+                            + ": "
+                            + field
+                            + " must be a positive number a float holds (1.4e-45 to 3.4e38), got "
+                            + shorten(budget.get(key).toString()));
         }
     }
 
-    private static InputException wrongType(String where, String field, String expected, JsonElement e) {
-        return new InputException(where + ": " + field + " must be " + expected + ", got " + shorten(e.toString()));
+    private static InputException wrongType(
+            String where, String field, String expected, JsonElement e) {
+        return new InputException(
+                where + ": " + field + " must be " + expected + ", got " + shorten(e.toString()));
     }
 
     private static String shorten(String text) {
@@ -556,7 +813,13 @@ public final class TableSpec {
     private static void unknownKeys(String where, JsonObject object, Set<String> known) {
         for (String key : object.keySet()) {
             if (!known.contains(key)) {
-                throw new InputException(where + ": unknown key '" + key + "' (known: " + String.join(", ", new java.util.TreeSet<>(known)) + ")");
+                throw new InputException(
+                        where
+                                + ": unknown key '"
+                                + key
+                                + "' (known: "
+                                + String.join(", ", new java.util.TreeSet<>(known))
+                                + ")");
             }
         }
     }

@@ -9,12 +9,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.util.Progress;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.shortrun.eval.FeatureExtraction;
-import org.shortrun.eval.InceptionNetwork;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -22,6 +16,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shortrun.eval.FeatureExtraction;
+import org.shortrun.eval.InceptionNetwork;
 
 /** The FID measurement as a library user calls it: progress, the cache, and the distances. */
 class FidEvaluationTest {
@@ -85,74 +83,111 @@ class FidEvaluationTest {
         try (NDManager manager = NDManager.newBaseManager();
                 InceptionNetwork net = InceptionNetwork.load(file, null, 64)) {
             Recorder progress = new Recorder();
-            FidEvaluation.Result first = FidEvaluation.builder()
-                    .setNetwork(net, file)
-                    .setReal(images(1), 20, "test-images-1")
-                    .setFake(images(2), 12, "other")
-                    .optCacheDirectory(cache)
-                    .optKid(3, 6, 20)
-                    .optBatchSize(8)
-                    .optProgress(progress)
-                    .build()
-                    .compute(manager);
+            FidEvaluation.Result first =
+                    FidEvaluation.builder()
+                            .setNetwork(net, file)
+                            .setReal(images(1), 20, "test-images-1")
+                            .setFake(images(2), 12, "other")
+                            .optCacheDirectory(cache)
+                            .optKid(3, 6, 20)
+                            .optBatchSize(8)
+                            .optProgress(progress)
+                            .build()
+                            .compute(manager);
             assertEquals(
-                    List.of("reset Inception features of 20 real images 20", "start 0", "update 8", "update 16", "update 20", "end",
-                            "reset Inception features of 12 other images 12", "start 0", "update 8", "update 12", "end"),
+                    List.of(
+                            "reset Inception features of 20 real images 20",
+                            "start 0",
+                            "update 8",
+                            "update 16",
+                            "update 20",
+                            "end",
+                            "reset Inception features of 12 other images 12",
+                            "start 0",
+                            "update 8",
+                            "update 12",
+                            "end"),
                     progress.events);
             assertTrue(first.realCache().startsWith("written "), first.realCache());
-            assertTrue(first.fid().distance() > 0 && Double.isFinite(first.fid().distance()), first.toString());
+            assertTrue(
+                    first.fid().distance() > 0 && Double.isFinite(first.fid().distance()),
+                    first.toString());
             assertNotNull(first.kid());
             assertEquals(3, first.kid().subsets());
 
             Recorder again = new Recorder();
-            FidEvaluation.Result second = FidEvaluation.builder()
-                    .setNetwork(net, file)
-                    .setReal(images(1), 20, "test-images-1")
-                    .setFake(images(2), 12, "other")
-                    .optCacheDirectory(cache)
-                    .optKid(3, 6, 20)
-                    .optBatchSize(8)
-                    .optProgress(again)
-                    .build()
-                    .compute(manager);
+            FidEvaluation.Result second =
+                    FidEvaluation.builder()
+                            .setNetwork(net, file)
+                            .setReal(images(1), 20, "test-images-1")
+                            .setFake(images(2), 12, "other")
+                            .optCacheDirectory(cache)
+                            .optKid(3, 6, 20)
+                            .optBatchSize(8)
+                            .optProgress(again)
+                            .build()
+                            .compute(manager);
             assertEquals("hit", second.realCache());
-            assertEquals(first.fid().distance(), second.fid().distance(), 0.0, "the cached real side gives the same FID");
-            assertEquals(first.kid().mean(), second.kid().mean(), 0.0, "and the same KID, subsets drawn from the same seed");
-            assertEquals("reset Inception features of 12 other images 12", again.events.get(0), "only the scored side goes through Inception");
+            assertEquals(
+                    first.fid().distance(),
+                    second.fid().distance(),
+                    0.0,
+                    "the cached real side gives the same FID");
+            assertEquals(
+                    first.kid().mean(),
+                    second.kid().mean(),
+                    0.0,
+                    "and the same KID, subsets drawn from the same seed");
+            assertEquals(
+                    "reset Inception features of 12 other images 12",
+                    again.events.get(0),
+                    "only the scored side goes through Inception");
 
             // one flipped bit in the cached covariance: never read, rebuilt, and the FID is right
             Path entry = Path.of(first.realCache().substring("written ".length()));
             byte[] bytes = Files.readAllBytes(entry);
             bytes[bytes.length / 2] ^= 4;
             Files.write(entry, bytes);
-            FidEvaluation.Result damaged = FidEvaluation.builder()
-                    .setNetwork(net, file)
-                    .setReal(images(1), 20, "test-images-1")
-                    .setFake(images(2), 12, "other")
-                    .optCacheDirectory(cache)
-                    .optKid(3, 6, 20)
-                    .optBatchSize(8)
-                    .build()
-                    .compute(manager);
-            assertEquals("rebuilt (" + entry + " is damaged: its SHA-256 does not match its contents (damaged or truncated))", damaged.realCache());
-            assertEquals(first.fid().distance(), damaged.fid().distance(), 0.0, "the rebuilt real side gives the same FID");
-            FidEvaluation.Result rebuilt = FidEvaluation.builder()
-                    .setNetwork(net, file)
-                    .setReal(images(1), 20, "test-images-1")
-                    .setFake(images(2), 12, "other")
-                    .optCacheDirectory(cache)
-                    .optKid(3, 6, 20)
-                    .optBatchSize(8)
-                    .build()
-                    .compute(manager);
+            FidEvaluation.Result damaged =
+                    FidEvaluation.builder()
+                            .setNetwork(net, file)
+                            .setReal(images(1), 20, "test-images-1")
+                            .setFake(images(2), 12, "other")
+                            .optCacheDirectory(cache)
+                            .optKid(3, 6, 20)
+                            .optBatchSize(8)
+                            .build()
+                            .compute(manager);
+            assertEquals(
+                    "rebuilt ("
+                            + entry
+                            + " is damaged: its SHA-256 does not match its contents (damaged or"
+                            + " truncated))",
+                    damaged.realCache());
+            assertEquals(
+                    first.fid().distance(),
+                    damaged.fid().distance(),
+                    0.0,
+                    "the rebuilt real side gives the same FID");
+            FidEvaluation.Result rebuilt =
+                    FidEvaluation.builder()
+                            .setNetwork(net, file)
+                            .setReal(images(1), 20, "test-images-1")
+                            .setFake(images(2), 12, "other")
+                            .optCacheDirectory(cache)
+                            .optKid(3, 6, 20)
+                            .optBatchSize(8)
+                            .build()
+                            .compute(manager);
             assertEquals("hit", rebuilt.realCache(), "the rebuilt entry is read again");
 
-            FidEvaluation.Result same = FidEvaluation.builder()
-                    .setNetwork(net, file)
-                    .setReal(images(1), 20, "test-images-1")
-                    .setFake(images(1), 20, "the same")
-                    .build()
-                    .compute(manager);
+            FidEvaluation.Result same =
+                    FidEvaluation.builder()
+                            .setNetwork(net, file)
+                            .setReal(images(1), 20, "test-images-1")
+                            .setFake(images(1), 20, "the same")
+                            .build()
+                            .compute(manager);
             assertEquals("off", same.realCache());
             assertEquals(0, same.fid().distance(), 1e-6, "the same images are at distance 0");
             assertNull(same.kid());
@@ -161,11 +196,19 @@ class FidEvaluationTest {
 
     @Test
     void generatorImagesGiveTheSameSamplesForASeed() {
-        org.shortrun.model.LadderConfig config = org.shortrun.model.LadderConfig.builder().setZDims(4, 6).optChannels(16).optImageChannels(1).build();
+        org.shortrun.model.LadderConfig config =
+                org.shortrun.model.LadderConfig.builder()
+                        .setZDims(4, 6)
+                        .optChannels(16)
+                        .optImageChannels(1)
+                        .build();
         try (NDManager manager = NDManager.newBaseManager()) {
-            org.shortrun.model.LadderGenerator generator = new org.shortrun.model.LadderGenerator(config);
-            generator.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, generator.inputShapes(1));
-            ai.djl.training.ParameterStore store = new ai.djl.training.ParameterStore(manager, false);
+            org.shortrun.model.LadderGenerator generator =
+                    new org.shortrun.model.LadderGenerator(config);
+            generator.initialize(
+                    manager, ai.djl.ndarray.types.DataType.FLOAT32, generator.inputShapes(1));
+            ai.djl.training.ParameterStore store =
+                    new ai.djl.training.ParameterStore(manager, false);
             float[] a;
             float[] b;
             try (NDManager scope = manager.newSubManager()) {

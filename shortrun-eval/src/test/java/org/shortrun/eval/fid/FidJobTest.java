@@ -5,12 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.shortrun.InputException;
-import org.shortrun.data.Datasets;
-import org.shortrun.eval.InceptionNetwork;
-
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,8 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
-
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shortrun.InputException;
+import org.shortrun.data.Datasets;
+import org.shortrun.eval.InceptionNetwork;
 
 /** The FID job without the command: folders, the real side's checks, and the report. */
 class FidJobTest {
@@ -52,7 +50,14 @@ class FidJobTest {
     @Test
     void aFolderAgainstItselfScoresZeroAndTheReportNamesBothSides() throws IOException {
         Path a = images(dir.resolve("a"), 6, 32, 1);
-        FidJob job = FidJob.builder().setFakeDirectory(a).setRealDirectory(a).setInception(network()).optFeatureDim(64).optSamples(5).build();
+        FidJob job =
+                FidJob.builder()
+                        .setFakeDirectory(a)
+                        .setRealDirectory(a)
+                        .setInception(network())
+                        .optFeatureDim(64)
+                        .optSamples(5)
+                        .build();
         assertEquals(5, job.getFakeCount());
         FidJob.Result result = job.run();
         Map<String, Object> report = result.report();
@@ -70,25 +75,61 @@ class FidJobTest {
         Path a = images(dir.resolve("a"), 4, 32, 1);
         Path small = images(dir.resolve("small"), 4, 16, 2);
         Path net = network();
-        InputException size = assertThrows(InputException.class, () -> FidJob.builder().setFakeDirectory(a).setRealDirectory(small).setInception(net).build());
+        InputException size =
+                assertThrows(
+                        InputException.class,
+                        () ->
+                                FidJob.builder()
+                                        .setFakeDirectory(a)
+                                        .setRealDirectory(small)
+                                        .setInception(net)
+                                        .build());
         assertTrue(size.getMessage().endsWith("holds 16x16 ones"), size.getMessage());
-        InputException neither = assertThrows(InputException.class, () -> FidJob.builder().setInception(net).build());
+        InputException neither =
+                assertThrows(
+                        InputException.class, () -> FidJob.builder().setInception(net).build());
         assertTrue(neither.getMessage().startsWith("give exactly one of"), neither.getMessage());
-        InputException one = assertThrows(InputException.class, () -> FidJob.builder().setFakeDirectory(a).optSamples(1).setInception(net).build());
+        InputException one =
+                assertThrows(
+                        InputException.class,
+                        () ->
+                                FidJob.builder()
+                                        .setFakeDirectory(a)
+                                        .optSamples(1)
+                                        .setInception(net)
+                                        .build());
         assertEquals("FID needs at least 2 generated images, got 1", one.getMessage());
         InputException svhn =
-                assertThrows(InputException.class, () -> FidJob.builder().setFakeDirectory(a).setReal(Datasets.builder().setName(Datasets.Name.SVHN), "test").setInception(net).build());
+                assertThrows(
+                        InputException.class,
+                        () ->
+                                FidJob.builder()
+                                        .setFakeDirectory(a)
+                                        .setReal(
+                                                Datasets.builder().setName(Datasets.Name.SVHN),
+                                                "test")
+                                        .setInception(net)
+                                        .build());
         assertTrue(svhn.getMessage().contains("needs --data-dir"), svhn.getMessage());
         // a folder as the real side never looks at the dataset's settings
-        FidJob.builder().setFakeDirectory(a).setReal(Datasets.builder().setName(Datasets.Name.SVHN), a.toString()).setInception(net).build();
+        FidJob.builder()
+                .setFakeDirectory(a)
+                .setReal(Datasets.builder().setName(Datasets.Name.SVHN), a.toString())
+                .setInception(net)
+                .build();
     }
 
     @Test
     void conventionsParseAsTheCommandTakesThem() {
         assertNull(FidJob.parseConvention("--inception-kind", "auto"));
-        assertEquals(InceptionNetwork.Convention.TF_NVIDIA, FidJob.parseConvention("--inception-kind", "TF_NVIDIA"));
+        assertEquals(
+                InceptionNetwork.Convention.TF_NVIDIA,
+                FidJob.parseConvention("--inception-kind", "TF_NVIDIA"));
         assertEquals(
                 "--inception-kind must be auto, tf-nvidia or pytorch-fid, got 'x'",
-                assertThrows(InputException.class, () -> FidJob.parseConvention("--inception-kind", "x")).getMessage());
+                assertThrows(
+                                InputException.class,
+                                () -> FidJob.parseConvention("--inception-kind", "x"))
+                        .getMessage());
     }
 }

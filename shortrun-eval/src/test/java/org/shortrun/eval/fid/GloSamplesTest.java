@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shortrun.RandomStream;
@@ -18,12 +22,6 @@ import org.shortrun.training.LearningConfig;
 import org.shortrun.training.LearningRateSchedule;
 import org.shortrun.training.Method;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
-
 /** GLO's samples, for FID, come from the Gaussian fitted to its codes, not from N(0, I). */
 class GloSamplesTest {
 
@@ -31,18 +29,40 @@ class GloSamplesTest {
 
     @Test
     void aGloModelsSamplesAreDrawnFromItsCodeGaussian() throws IOException {
-        LadderConfig model = LadderConfig.builder().setZDims(4, 6).optChannels(16).optImageChannels(1).build();
-        LearningConfig glo = LearningConfig.builder().setIterations(3).optBatchSize(8).optMethod(Method.GLO)
-                .optLearningRate(LearningRateSchedule.CONSTANT, 1e-3).optCheckpointEvery(0).build();
+        LadderConfig model =
+                LadderConfig.builder().setZDims(4, 6).optChannels(16).optImageChannels(1).build();
+        LearningConfig glo =
+                LearningConfig.builder()
+                        .setIterations(3)
+                        .optBatchSize(8)
+                        .optMethod(Method.GLO)
+                        .optLearningRate(LearningRateSchedule.CONSTANT, 1e-3)
+                        .optCheckpointEvery(0)
+                        .build();
         Path run = dir.resolve("glo");
-        try (TrainingSession session = TrainingSession.builder().setModel(model).setLearning(glo).setTrainImages(MnistImages.embedded(32).slice(0, 64)).optOutput(run).build()) {
+        try (TrainingSession session =
+                TrainingSession.builder()
+                        .setModel(model)
+                        .setLearning(glo)
+                        .setTrainImages(MnistImages.embedded(32).slice(0, 64))
+                        .optOutput(run)
+                        .build()) {
             session.train();
             Learner learner = session.learner();
             try (NDManager scope = session.getManager().newSubManager()) {
                 float[] images = new GeneratorImages(learner, 5).get(scope, 0, 4).toFloatArray();
-                NDArray expected = learner.getGenerator().forward(learner.getParameterStore(), learner.drawLatents(scope, 4, RandomStream.seeded(5)), false).singletonOrThrow();
+                NDArray expected =
+                        learner.getGenerator()
+                                .forward(
+                                        learner.getParameterStore(),
+                                        learner.drawLatents(scope, 4, RandomStream.seeded(5)),
+                                        false)
+                                .singletonOrThrow();
                 assertArrayEquals(expected.toFloatArray(), images, 0f);
-                float[] standardNormal = new GeneratorImages(learner.getGenerator(), learner.getParameterStore(), 5).get(scope, 0, 4).toFloatArray();
+                float[] standardNormal =
+                        new GeneratorImages(learner.getGenerator(), learner.getParameterStore(), 5)
+                                .get(scope, 0, 4)
+                                .toFloatArray();
                 assertFalse(Arrays.equals(standardNormal, images));
             }
         }
@@ -52,7 +72,14 @@ class GloSamplesTest {
         }
         Path real = FidJobTest.images(dir.resolve("real"), 6, 32, 1);
         // the fid command's path for a GLO checkpoint restores the learner and its codes
-        FidJob job = FidJob.builder().setCheckpoint(run).setRealDirectory(real).setInception(network).optFeatureDim(64).optSamples(5).build();
+        FidJob job =
+                FidJob.builder()
+                        .setCheckpoint(run)
+                        .setRealDirectory(real)
+                        .setInception(network)
+                        .optFeatureDim(64)
+                        .optSamples(5)
+                        .build();
         double fid = (Double) job.run().report().get("fid");
         assertTrue(Double.isFinite(fid) && fid >= 0, "fid " + fid);
     }

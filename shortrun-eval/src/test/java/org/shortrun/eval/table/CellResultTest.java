@@ -3,14 +3,15 @@ package org.shortrun.eval.table;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** A cell's result.json is believed only when it is whole, of a sane size and about its own cell. */
+/**
+ * A cell's result.json is believed only when it is whole, of a sane size and about its own cell.
+ */
 class CellResultTest {
 
     @TempDir Path dir;
@@ -41,7 +42,9 @@ class CellResultTest {
     void anotherCellsResultIsNotBelieved() throws IOException {
         Path cell = cellDir();
         result("mnist-L2-K3-short-run").write(cell);
-        assertNull(CellResult.read(cell), "a result copied from another cell would put its figures in the wrong row");
+        assertNull(
+                CellResult.read(cell),
+                "a result copied from another cell would put its figures in the wrong row");
     }
 
     @Test
@@ -49,7 +52,11 @@ class CellResultTest {
         Path cell = cellDir();
         result("mnist-L2-K2-short-run").write(cell);
         String good = Files.readString(cell.resolve("result.json"));
-        Files.writeString(cell.resolve("result.json"), good.replace("\"method\"", "\"padding\": \"" + "x".repeat(CellResult.MAX_BYTES) + "\", \"method\""));
+        Files.writeString(
+                cell.resolve("result.json"),
+                good.replace(
+                        "\"method\"",
+                        "\"padding\": \"" + "x".repeat(CellResult.MAX_BYTES) + "\", \"method\""));
         assertNull(CellResult.read(cell));
         Files.writeString(cell.resolve("result.json"), good.substring(0, good.length() / 2));
         assertNull(CellResult.read(cell));
