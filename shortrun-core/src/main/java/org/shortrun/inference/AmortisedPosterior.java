@@ -4,10 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import org.shortrun.RandomStream;
-import org.shortrun.model.LadderEncoder;
 import org.shortrun.model.LadderGenerator;
+import org.shortrun.model.LatentGenerator;
 import org.shortrun.model.Parameterisation;
 
 /**
@@ -69,8 +70,10 @@ public final class AmortisedPosterior {
      * Infers the posterior of a batch, draws its latents (or takes their means) and generates from
      * them.
      *
-     * @param generator the generator
-     * @param encoder the encoder of the same architecture
+     * @param generator the generator; for the ladder merge a {@link LadderGenerator} of the
+     *     released parameterisation, whose layers have Gaussian priors
+     * @param encoder the encoder: images to {@code (mu_l, sd_l)} per latent, top first, each of the
+     *     latent's shape
      * @param parameterStore the store both read their parameters from
      * @param x the images; every array made here goes to their manager
      * @param stream where the reparameterisation noise comes from; null for the posterior means
@@ -79,50 +82,79 @@ public final class AmortisedPosterior {
      * @throws IllegalArgumentException for the ladder merge on a generator without Gaussian priors
      */
     public Pass pass(
-            LadderGenerator generator,
-            LadderEncoder encoder,
+            LatentGenerator generator,
+            Block encoder,
             ParameterStore parameterStore,
             NDArray x,
             RandomStream stream,
             boolean training) {
-        if (ladder
-                && generator.getConfig().getLayers() > 1
-                && generator.getConfig().getParameterisation() != Parameterisation.RELEASED) {
-            throw new IllegalArgumentException(
-                    "Ladder-VAE merges Gaussian priors, which only the released parameterisation"
-                            + " has");
-        }
         NDManager manager = x.getManager();
         NDList bottomUp = encoder.forward(parameterStore, new NDList(x), training);
         NDList latents = new NDList();
         NDArray[] kl = new NDArray[1];
-        NDArray reconstruction =
-                generator.generate(
-                        parameterStore,
-                        training,
-                        (layer, priorMean, priorSd) -> {
-                            NDArray muHat = bottomUp.get(2 * layer);
-                            NDArray sdHat = bottomUp.get(2 * layer + 1);
-                            NDList q =
-                                    ladder && priorSd != null
-                                            ? merge(muHat, sdHat, priorMean, priorSd)
-                                            : new NDList(muHat, sdHat);
-                            NDArray m = q.get(0);
-                            NDArray v = q.get(1);
-                            NDArray layerKl = klFromStandardNormal(m, v);
-                            kl[0] = kl[0] == null ? layerKl : kl[0].add(layerKl);
-                            NDArray e = m;
-                            if (stream != null) {
-                                e =
-                                        m.add(
-                                                v.mul(
-                                                        stream.normal(manager, m.getShape())
-                                                                .toType(m.getDataType(), false)));
-                            }
-                            latents.add(e);
-                            return e;
-                        });
+        LadderGenerator.LatentChoice choice =
+                (layer, priorMean, priorSd) -> {
+                    NDArray muHat = bottomUp.get(2 * layer);
+                    NDArray sdHat = bottomUp.get(2 * layer + 1);
+                    NDList q =
+                            ladder && priorSd != null
+                                    ? merge(muHat, sdHat, priorMean, priorSd)
+                                    : new NDList(muHat, sdHat);
+                    NDArray m = q.get(0);
+                    NDArray v = q.get(1);
+                    NDArray layerKl = klFromStandardNormal(m, v);
+                    kl[0] = kl[0] == null ? layerKl : kl[0].add(layerKl);
+                    NDArray e = m;
+                    if (stream != null) {
+                        e =
+                                m.add(
+                                        v.mul(
+                                                stream.normal(manager, m.getShape())
+                                                        .toType(m.getDataType(), false)));
+                    }
+                    latents.add(e);
+                    return e;
+                };
+        NDArray reconstruction;
+        if (ladder) {
+            reconstruction = requireLadder(generator).generate(parameterStore, training, choice);
+        } else {
+            for (int l = 0; l < generator.getLatentShapes().size(); l++) {
+                choice.choose(l, null, null);
+            }
+            reconstruction =
+                    generator.forward(parameterStore, latents, training).singletonOrThrow();
+        }
         return new Pass(reconstruction, latents, kl[0]);
+    }
+
+    /**
+     * The generator the ladder merge needs: a ladder whose layers below the top have Gaussian
+     * priors.
+     *
+     * @param generator the generator
+     * @return it, as a ladder
+     * @throws IllegalArgumentException if it is another generator, or a ladder of the ladder
+     *     parameterisation with more than one layer
+     */
+    public static LadderGenerator requireLadder(LatentGenerator generator) {
+        if (!(generator instanceof LadderGenerator ladder)) {
+            throw new IllegalArgumentException(
+                    "Ladder-VAE merges the ladder generator's top-down Gaussian priors, and "
+                            + generator
+                            + " is not a ladder generator; use a VAE");
+        }
+        if (ladder.getConfig().getLayers() > 1
+                && ladder.getConfig().getParameterisation() != Parameterisation.RELEASED) {
+            throw new IllegalArgumentException(
+                    "Ladder-VAE merges each layer's Gaussian prior with its encoder's, and the "
+                            + ladder.getConfig()
+                                    .getParameterisation()
+                                    .name()
+                                    .toLowerCase(java.util.Locale.ROOT)
+                            + " parameterisation has none; use the released one");
+        }
+        return ladder;
     }
 
     /**
@@ -155,6 +187,10 @@ public final class AmortisedPosterior {
      */
     public static NDArray klFromStandardNormal(NDArray m, NDArray v) {
         NDArray half = m.getManager().full(new Shape(), 0.5f, m.getDataType());
+        if (m.getShape().dimension() != 2) {
+            m = m.reshape(m.getShape().get(0), -1);
+            v = v.reshape(v.getShape().get(0), -1);
+        }
         NDArray v2 = v.square();
         return m.square().add(v2).sub(v2.log()).sub(1f).sum(new int[] {1}).mul(half);
     }

@@ -9,7 +9,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import java.util.Arrays;
 import org.shortrun.RandomStream;
-import org.shortrun.model.LadderGenerator;
+import org.shortrun.model.LatentGenerator;
 
 /**
  * Noise-initialised short-run Langevin dynamics on the whitened latents of a generator.
@@ -120,6 +120,36 @@ public final class Langevin {
     }
 
     /**
+     * The sampler an evaluation takes when its caller overrides some of a trained sampler's
+     * settings: this one unless K or s is given; a given s is shared by every step; another K keeps
+     * this sampler's s, which it can only if every step shares it.
+     *
+     * @param steps K, or null for this sampler's
+     * @param stepSize s for every step, or null for this sampler's
+     * @return the sampler
+     * @throws IllegalArgumentException if K or s is not positive, or K differs from this sampler's
+     *     per-step sizes and no s is given
+     */
+    public Langevin overriding(Integer steps, Float stepSize) {
+        int k = steps != null ? steps : this.steps;
+        if (stepSize != null) {
+            return builder().setSteps(k).setStepSize(stepSize).build();
+        }
+        if (k == this.steps) {
+            return this;
+        }
+        if (!hasSharedStepSize()) {
+            throw new IllegalArgumentException(
+                    "the sampler has a step size per step for its K = "
+                            + this.steps
+                            + " steps, which cannot be used for K = "
+                            + k
+                            + "; give a step size too");
+        }
+        return builder().setSteps(k).setStepSize(stepSizes[0]).build();
+    }
+
+    /**
      * The mean of step sizes, in double precision and rounded once to float: the one number a
      * per-step schedule reports as its step size, and the shared s itself when all are equal.
      *
@@ -157,7 +187,7 @@ public final class Langevin {
 
     /**
      * Infers the latents of a batch, drawing from the engine's random generator; {@link
-     * #infer(LadderGenerator, ParameterStore, NDArray, NDArray, float, boolean, RandomStream)}
+     * #infer(LatentGenerator, ParameterStore, NDArray, NDArray, float, boolean, RandomStream)}
      * draws from a seeded stream instead.
      *
      * @param generator the generator; its parameters are left untouched
@@ -169,7 +199,7 @@ public final class Langevin {
      * @return the final latents (in x's manager) and the energies if asked
      */
     public Result infer(
-            LadderGenerator generator,
+            LatentGenerator generator,
             ParameterStore parameterStore,
             NDArray x,
             NDArray mask,
@@ -191,7 +221,7 @@ public final class Langevin {
      * @return the final latents (in x's manager) and the energies if asked
      */
     public Result infer(
-            LadderGenerator generator,
+            LatentGenerator generator,
             ParameterStore parameterStore,
             NDArray x,
             NDArray mask,
@@ -201,7 +231,7 @@ public final class Langevin {
         NDManager manager = x.getManager();
         long n = x.getShape().get(0);
         NDList e = new NDList();
-        for (Shape shape : generator.inputShapes(n)) {
+        for (Shape shape : generator.latentShapes(n)) {
             e.add(normal(stream, manager, shape));
         }
         return run(generator, parameterStore, x, mask, sigma, recordEnergy, stream, e);
@@ -221,7 +251,7 @@ public final class Langevin {
      * @return the final latents (in x's manager)
      */
     public Result continueFrom(
-            LadderGenerator generator,
+            LatentGenerator generator,
             ParameterStore parameterStore,
             NDArray x,
             NDList start,
@@ -237,7 +267,7 @@ public final class Langevin {
     }
 
     private Result run(
-            LadderGenerator generator,
+            LatentGenerator generator,
             ParameterStore parameterStore,
             NDArray x,
             NDArray mask,

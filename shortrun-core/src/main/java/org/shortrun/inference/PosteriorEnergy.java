@@ -1,13 +1,13 @@
 package org.shortrun.inference;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import org.shortrun.model.EnergyPrior;
-import org.shortrun.model.LadderGenerator;
+import org.shortrun.model.LatentGenerator;
+import org.shortrun.model.Latents;
 
 /**
  * The energy of an example's latents, {@code U(x, e) = ||x - g(e)||^2 / (2 sigma^2) + ||e||^2 / 2 +
@@ -34,7 +34,7 @@ public record PosteriorEnergy(NDArray squaredError, NDArray total) {
      * @return the squared errors and the energies
      */
     public static PosteriorEnergy of(
-            LadderGenerator generator,
+            LatentGenerator generator,
             ParameterStore parameterStore,
             NDArray x,
             NDList latents,
@@ -68,7 +68,7 @@ public record PosteriorEnergy(NDArray squaredError, NDArray total) {
             boolean training) {
         NDManager manager = x.getManager();
         NDArray squaredError = x.sub(reconstruction).square().sum(new int[] {1, 2, 3});
-        NDArray e = latents.size() == 1 ? latents.get(0) : NDArrays.concat(latents, 1);
+        NDArray e = Latents.concat(latents);
         NDArray total =
                 squaredError
                         .mul(manager.full(new Shape(), 1f / (2f * sigma * sigma), x.getDataType()))
@@ -80,5 +80,15 @@ public record PosteriorEnergy(NDArray squaredError, NDArray total) {
             total = total.add(prior.energy(parameterStore, e, training));
         }
         return new PosteriorEnergy(squaredError, total);
+    }
+
+    /**
+     * Adds a learned prior's energy {@code E(e)} of each example.
+     *
+     * @param priorEnergy {@code [n]}
+     * @return the squared errors and the energies with it
+     */
+    public PosteriorEnergy withPriorEnergy(NDArray priorEnergy) {
+        return new PosteriorEnergy(squaredError, total.add(priorEnergy));
     }
 }

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import org.shortrun.RandomStream;
-import org.shortrun.model.LadderGenerator;
+import org.shortrun.model.LatentGenerator;
 
 /**
  * Ancestral sampling from the generator's prior: every whitened latent {@code e_l ~ N(0, I)}, then
@@ -27,12 +27,12 @@ public final class PriorSampler {
      * @return one {@code [count, z_l]} array per layer, top first
      */
     public static NDList latents(
-            LadderGenerator generator, NDManager manager, int count, RandomStream stream) {
+            LatentGenerator generator, NDManager manager, int count, RandomStream stream) {
         if (count <= 0) {
             throw new IllegalArgumentException("count must be positive, got " + count);
         }
         NDList e = new NDList();
-        for (Shape s : generator.inputShapes(count)) {
+        for (Shape s : generator.latentShapes(count)) {
             e.add(stream.normal(manager, s));
         }
         return e;
@@ -49,7 +49,7 @@ public final class PriorSampler {
      * @return {@code [count, c, size, size]} in [-1, 1]
      */
     public static NDArray sample(
-            LadderGenerator generator,
+            LatentGenerator generator,
             ParameterStore parameterStore,
             NDManager manager,
             int count,

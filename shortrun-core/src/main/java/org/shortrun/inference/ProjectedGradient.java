@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import org.shortrun.model.LadderGenerator;
+import org.shortrun.model.LatentGenerator;
 
 /**
  * GLO's code update (Bojanowski et al. 2018): a gradient step on the summed squared error, then
@@ -78,7 +78,11 @@ public final class ProjectedGradient {
      * @return the rows divided by their norms, in the code's manager
      */
     public static NDArray onSphere(NDArray code) {
-        return code.div(code.norm(new int[] {1}, true).maximum(1e-12f));
+        int[] axes = new int[code.getShape().dimension() - 1];
+        for (int i = 0; i < axes.length; i++) {
+            axes[i] = i + 1;
+        }
+        return code.div(code.norm(axes, true).maximum(1e-12f));
     }
 
     /**
@@ -91,7 +95,7 @@ public final class ProjectedGradient {
      * @return the codes after K steps
      */
     public NDList infer(
-            LadderGenerator generator, ParameterStore parameterStore, NDArray x, NDList start) {
+            LatentGenerator generator, ParameterStore parameterStore, NDArray x, NDList start) {
         NDManager manager = x.getManager();
         NDList codes = new NDList(start.size());
         for (NDArray code : start) {

@@ -61,6 +61,24 @@ public final class SealedJson {
      */
     public static String read(Path file, String kind, int format, long maxBytes)
             throws IOException {
+        return read(file, kind, format, format, maxBytes);
+    }
+
+    /**
+     * Reads a sealed file written in any of a range of formats, checking its kind and its SHA-256.
+     *
+     * @param file the file
+     * @param kind what it must hold
+     * @param oldest the oldest format this build still reads
+     * @param format the format this build writes
+     * @param maxBytes the most bytes such a file can have
+     * @return the content, whose own fields say its format
+     * @throws IOException if it cannot be read
+     * @throws DamagedFileException if it is not a sealed file of this kind and a format in range,
+     *     or its content does not match its SHA-256
+     */
+    public static String read(Path file, String kind, int oldest, int format, long maxBytes)
+            throws IOException {
         long size = Files.size(file);
         if (size > maxBytes) {
             throw new DamagedFileException(
@@ -96,10 +114,16 @@ public final class SealedJson {
             throw new DamagedFileException(file, "it holds " + m.group(1) + ", not " + kind);
         }
         int stored = Integer.parseInt(m.group(2));
-        if (stored != format) {
+        if (stored < oldest || stored > format) {
             throw new DamagedFileException(
                     file,
-                    "it is " + kind + " format " + stored + ", this build reads format " + format);
+                    "it is "
+                            + kind
+                            + " format "
+                            + stored
+                            + ", this build reads format "
+                            + (oldest == format ? "" : oldest + " to ")
+                            + format);
         }
         String content = text.substring(m.end(), text.length() - END.length());
         if (!Sha256.hex(content).equals(m.group(3))) {

@@ -8,13 +8,11 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
-import org.shortrun.RandomStream;
 
 /**
  * The ladder generator g(e) of the released script, as a DJL Block.
@@ -27,7 +25,7 @@ import org.shortrun.RandomStream;
  * and stride-2 transposed convolutions to the image, with tanh. Output: {@code [n, c, size, size]}
  * in [-1, 1].
  */
-public final class LadderGenerator extends AbstractBlock {
+public final class LadderGenerator extends AbstractBlock implements LatentGenerator {
 
     private static final byte VERSION = 1;
 
@@ -41,7 +39,7 @@ public final class LadderGenerator extends AbstractBlock {
 
     /**
      * Creates an uninitialised generator; call {@link #initialize(NDManager, DataType, Shape...)}
-     * with {@link #inputShapes(long)} or load parameters before use.
+     * with {@link #latentShapes(long)} or load parameters before use.
      *
      * @param config the architecture
      */
@@ -100,63 +98,33 @@ public final class LadderGenerator extends AbstractBlock {
         return config;
     }
 
-    /**
-     * Returns the shapes of the latents for a batch of {@code n}, top first.
-     *
-     * @param n the batch size
-     * @return one shape per layer
-     */
-    public Shape[] inputShapes(long n) {
-        int[] z = config.getZDims();
-        Shape[] shapes = new Shape[z.length];
-        for (int i = 0; i < z.length; i++) {
-            shapes[i] = new Shape(n, z[i]);
+    /** {@inheritDoc} */
+    @Override
+    public List<Shape> getLatentShapes() {
+        List<Shape> shapes = new ArrayList<>();
+        for (int z : config.getZDims()) {
+            shapes.add(new Shape(z));
         }
         return shapes;
     }
 
-    /**
-     * Initialises the parameters as PyTorch initialises its layers, drawing from {@code stream}
-     * rather than from the engine's generator, so that the same seed gives the same parameters
-     * without touching any other code's random numbers.
-     *
-     * @param manager the manager that owns the parameters
-     * @param dataType the parameters' data type
-     * @param stream where the draws come from
-     * @param inputShapes the latents' shapes, {@link #inputShapes(long)}
-     */
-    public void initialize(
-            NDManager manager, DataType dataType, RandomStream stream, Shape... inputShapes) {
-        Layers.drawInitialValuesFrom(this, stream);
-        initialize(manager, dataType, inputShapes);
+    /** {@inheritDoc} */
+    @Override
+    public Shape getImageShape() {
+        int side = config.getImageSize();
+        return new Shape(config.getImageChannels(), side, side);
     }
 
-    /**
-     * Makes an initialised copy of this generator whose parameters hold this one's values in
-     * another data type, for example float64 to check float32 arithmetic against.
-     *
-     * @param dataType the copy's data type
-     * @param manager the manager that owns the copy's parameters
-     * @return the copy
-     */
+    /** {@inheritDoc} */
+    @Override
+    public LadderGenerator newInstance() {
+        return new LadderGenerator(config);
+    }
+
+    /** {@inheritDoc} */
+    @Override
     public LadderGenerator copyAs(DataType dataType, NDManager manager) {
-        LadderGenerator copy = new LadderGenerator(config);
-        copy.initialize(manager, dataType, copy.inputShapes(1));
-        Layers.copyValues(this, copy, dataType);
-        return copy;
-    }
-
-    /**
-     * Counts the scalar parameters.
-     *
-     * @return the number of parameters
-     */
-    public long countParameters() {
-        long count = 0;
-        for (Parameter p : getParameters().values()) {
-            count += p.getArray().size();
-        }
-        return count;
+        return (LadderGenerator) LatentGenerator.super.copyAs(dataType, manager);
     }
 
     /**

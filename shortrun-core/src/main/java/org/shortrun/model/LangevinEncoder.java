@@ -23,8 +23,11 @@ import org.shortrun.RandomStream;
  * gradient steps; W is sampled by amortised Langevin dynamics ({@link
  * org.shortrun.inference.AmortisedLangevin}), so the optimiser leaves it alone.
  *
- * <p>Input: images {@code [n, c, size, size]} in [-1, 1]. Output: {@code e}, {@code [n, d]}; {@link
- * #split} gives the generator's latents.
+ * <p>For a generator other than the ladder, the trunk is dense: the flattened image, a Linear layer
+ * with GELU to {@value #FEATURES} features, and another.
+ *
+ * <p>Input: images {@code [n, c, h, w]} in [-1, 1]. Output: {@code e}, {@code [n, d]}; {@link
+ * Latents#split} gives the generator's latents.
  */
 public final class LangevinEncoder extends AbstractBlock {
 
@@ -33,54 +36,80 @@ public final class LangevinEncoder extends AbstractBlock {
 
     private static final byte VERSION = 1;
 
+    // null for a generator other than the ladder
     private final LadderConfig config;
+    private final Shape imageShape;
+    private final int latentDimension;
     private final Block trunk;
     private final Parameter projection;
 
     /**
-     * Creates an uninitialised encoder for a generator's architecture.
+     * Creates an uninitialised encoder for a ladder generator's architecture.
      *
      * @param config the generator's architecture, whose image and latent shapes it mirrors
      */
     public LangevinEncoder(LadderConfig config) {
+        this(
+                config,
+                new Shape(config.getImageChannels(), config.getImageSize(), config.getImageSize()),
+                config.getTotalLatentDim());
+    }
+
+    /**
+     * Creates an uninitialised encoder for a generator: the ladder's convolutional trunk for a
+     * {@link LadderGenerator}, a dense one for any other.
+     *
+     * @param generator the generator whose image and latent shapes it mirrors
+     * @return the encoder
+     */
+    public static LangevinEncoder of(LatentGenerator generator) {
+        if (generator instanceof LadderGenerator ladder) {
+            return new LangevinEncoder(ladder.getConfig());
+        }
+        return new LangevinEncoder(null, generator.getImageShape(), generator.getLatentDimension());
+    }
+
+    private LangevinEncoder(LadderConfig config, Shape imageShape, int latentDimension) {
         super(VERSION);
         this.config = config;
-        int nf = config.getChannels();
-        SequentialBlock body = Layers.encoderStem(config);
-        int side = LadderConfig.GRID / 2;
-        body.add(Layers.residual(nf))
-                .add(Layers.conv(nf, nf, 4, 1, 2))
-                .add(Activation::gelu)
-                .add(Blocks.batchFlattenBlock())
-                .add(Layers.linear(nf * side * side, FEATURES))
-                .add(Activation::gelu);
+        this.imageShape = imageShape;
+        this.latentDimension = latentDimension;
+        SequentialBlock body;
+        if (config != null) {
+            int nf = config.getChannels();
+            body = Layers.encoderStem(config);
+            int side = LadderConfig.GRID / 2;
+            body.add(Layers.residual(nf))
+                    .add(Layers.conv(nf, nf, 4, 1, 2))
+                    .add(Activation::gelu)
+                    .add(Blocks.batchFlattenBlock())
+                    .add(Layers.linear(nf * side * side, FEATURES))
+                    .add(Activation::gelu);
+        } else {
+            body =
+                    new SequentialBlock()
+                            .add(Blocks.batchFlattenBlock())
+                            .add(Layers.linear(Math.toIntExact(imageShape.size()), FEATURES))
+                            .add(Activation::gelu)
+                            .add(Layers.linear(FEATURES, FEATURES))
+                            .add(Activation::gelu);
+        }
         trunk = addChildBlock("trunk", body);
         projection =
                 addParameter(
                         Parameter.builder()
                                 .setName("projection")
                                 .setType(Parameter.Type.WEIGHT)
-                                .optShape(new Shape(latentDimension(), FEATURES))
+                                .optShape(new Shape(latentDimension, FEATURES))
                                 .optInitializer(new FanInUniform(FEATURES))
                                 .build());
     }
 
     /**
-     * @return the architecture it mirrors
-     */
-    public LadderConfig getConfig() {
-        return config;
-    }
-
-    /**
-     * @return d, the number of whitened latent dimensions of all layers
+     * @return d, the number of whitened latent values of all latents
      */
     public int latentDimension() {
-        int d = 0;
-        for (int z : config.getZDims()) {
-            d += z;
-        }
-        return d;
+        return latentDimension;
     }
 
     /**
@@ -114,7 +143,7 @@ public final class LangevinEncoder extends AbstractBlock {
      * @return the copy
      */
     public LangevinEncoder copyAs(DataType dataType, NDManager manager) {
-        LangevinEncoder copy = new LangevinEncoder(config);
+        LangevinEncoder copy = new LangevinEncoder(config, imageShape, latentDimension);
         copy.initialize(manager, dataType, inputShape(1));
         Layers.copyValues(this, copy, dataType);
         return copy;
@@ -127,8 +156,7 @@ public final class LangevinEncoder extends AbstractBlock {
      * @return {@code [n, c, size, size]}
      */
     public Shape inputShape(long n) {
-        return new Shape(
-                n, config.getImageChannels(), config.getImageSize(), config.getImageSize());
+        return new Shape(n).addAll(imageShape);
     }
 
     /**
@@ -152,26 +180,6 @@ public final class LangevinEncoder extends AbstractBlock {
      */
     public static NDArray project(NDArray features, NDArray w) {
         return features.matMul(w.transpose());
-    }
-
-    /**
-     * Splits concatenated latents into the generator's layers.
-     *
-     * @param e {@code [n, d]}, top layer first
-     * @param zDims each layer's dimension, top first
-     * @return one {@code [n, z_l]} array per layer, top first
-     */
-    public static NDList split(NDArray e, int[] zDims) {
-        if (zDims.length == 1) {
-            return new NDList(e);
-        }
-        long[] cuts = new long[zDims.length - 1];
-        long at = 0;
-        for (int l = 0; l < cuts.length; l++) {
-            at += zDims[l];
-            cuts[l] = at;
-        }
-        return e.split(cuts, 1);
     }
 
     /** {@inheritDoc} */

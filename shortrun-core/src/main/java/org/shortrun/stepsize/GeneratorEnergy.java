@@ -8,8 +8,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import java.util.List;
 import org.ejml.data.DMatrixRMaj;
 import org.shortrun.model.LadderGenerator;
+import org.shortrun.model.LatentGenerator;
+import org.shortrun.model.Latents;
 import org.shortrun.model.Parameterisation;
 
 /**
@@ -22,7 +25,8 @@ import org.shortrun.model.Parameterisation;
 public final class GeneratorEnergy implements LatentEnergy, AutoCloseable {
 
     private final NDManager manager;
-    private final LadderGenerator generator;
+    private final LatentGenerator generator;
+    private final List<Shape> shapes;
     private final ParameterStore store;
     private final int[] dims;
     private final int dimension;
@@ -38,7 +42,7 @@ public final class GeneratorEnergy implements LatentEnergy, AutoCloseable {
      * @param sigma the observation noise
      * @param parent the manager the copy lives under until {@link #close}
      */
-    public GeneratorEnergy(LadderGenerator source, double sigma, NDManager parent) {
+    public GeneratorEnergy(LatentGenerator source, double sigma, NDManager parent) {
         this(source, sigma, DataType.FLOAT64, parent);
     }
 
@@ -52,7 +56,7 @@ public final class GeneratorEnergy implements LatentEnergy, AutoCloseable {
      * @param parent the manager the copy lives under until {@link #close}
      */
     public GeneratorEnergy(
-            LadderGenerator source, double sigma, DataType dataType, NDManager parent) {
+            LatentGenerator source, double sigma, DataType dataType, NDManager parent) {
         if (dataType != DataType.FLOAT64 && dataType != DataType.FLOAT32) {
             throw new IllegalArgumentException(
                     "the energy is evaluated in float64 or float32, not " + dataType);
@@ -63,12 +67,9 @@ public final class GeneratorEnergy implements LatentEnergy, AutoCloseable {
         this.generator = source.copyAs(dataType, manager);
         generator.freezeParameters(true);
         this.store = new ParameterStore(manager, false);
-        this.dims = source.getConfig().getZDims();
-        int d = 0;
-        for (int z : dims) {
-            d += z;
-        }
-        this.dimension = d;
+        this.shapes = source.getLatentShapes();
+        this.dims = Latents.sizes(shapes);
+        this.dimension = Latents.dimension(shapes);
     }
 
     /**
@@ -119,7 +120,9 @@ public final class GeneratorEnergy implements LatentEnergy, AutoCloseable {
                     System.arraycopy(
                             points, i * dimension + offset, columns[l], i * dims[l], dims[l]);
                 }
-                NDArray e = scope.create(columns[l], new Shape(m, dims[l])).toType(dataType, false);
+                NDArray e =
+                        scope.create(columns[l], new Shape(m).addAll(shapes.get(l)))
+                                .toType(dataType, false);
                 e.setRequiresGradient(true);
                 latents.add(e);
                 offset += dims[l];
@@ -170,7 +173,9 @@ public final class GeneratorEnergy implements LatentEnergy, AutoCloseable {
      * difference is taken within one batch.
      *
      * <p>The ladder parameterisation concatenates a layer's mean with its latent, which does not
-     * broadcast; there the layers above are repeated per point, and only the symmetry saves work.
+     * broadcast; there the layers above are repeated per point, and only the symmetry saves work. A
+     * generator other than the ladder, whose structure is unknown, takes the plain differences of
+     * {@link LatentEnergy}.
      */
     @Override
     public void forwardDifferenceHessian(
@@ -178,7 +183,11 @@ public final class GeneratorEnergy implements LatentEnergy, AutoCloseable {
         if (x == null) {
             throw new IllegalStateException("setImage first");
         }
-        boolean broadcast = generator.getConfig().getParameterisation() != Parameterisation.LADDER;
+        if (!(generator instanceof LadderGenerator ladder)) {
+            LatentEnergy.super.forwardDifferenceHessian(e, spacing, gradient, hessian);
+            return;
+        }
+        boolean broadcast = ladder.getConfig().getParameterisation() != Parameterisation.LADDER;
         double inverseTwoVariance = 1 / (2 * sigma * sigma);
         int top = 0;
         for (int layer = 0; layer < dims.length; layer++) {

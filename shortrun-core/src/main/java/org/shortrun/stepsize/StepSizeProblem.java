@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.shortrun.model.LadderGenerator;
+import org.shortrun.model.LatentGenerator;
 
 /**
  * The Monte Carlo step-size objective of a generator over a set of examples and chains: the average
@@ -175,7 +175,7 @@ public final class StepSizeProblem implements AutoCloseable {
      * @param manager the manager the float64 copy lives under until {@link #close}
      */
     public StepSizeProblem(
-            LadderGenerator generator,
+            LatentGenerator generator,
             double sigma,
             List<NDArray> images,
             int chainsPerExample,
@@ -208,7 +208,7 @@ public final class StepSizeProblem implements AutoCloseable {
      * @param manager the manager the copies live under until {@link #close}
      */
     public StepSizeProblem(
-            LadderGenerator generator,
+            LatentGenerator generator,
             double sigma,
             List<NDArray> images,
             int chainsPerExample,

@@ -1,6 +1,6 @@
 package org.shortrun.training;
 
-import ai.djl.ndarray.NDManager;
+import ai.djl.Device;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,8 +10,10 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.shortrun.ImageSource;
 import org.shortrun.engine.EngineCheck;
 import org.shortrun.inference.Langevin;
+import org.shortrun.method.LangevinLearning;
 import org.shortrun.model.LadderConfig;
 
 /**
@@ -29,6 +31,7 @@ public final class Benchmark {
     private final int warmup;
     private final List<Long> residentAt;
     private final boolean freezeParameters;
+    private final Device device;
 
     private Benchmark(Builder builder) {
         model = builder.model;
@@ -37,6 +40,7 @@ public final class Benchmark {
         warmup = builder.warmup;
         residentAt = List.copyOf(builder.residentAt);
         freezeParameters = builder.freezeParameters;
+        device = builder.device;
     }
 
     /**
@@ -60,40 +64,44 @@ public final class Benchmark {
         Map<String, Double> resident = new LinkedHashMap<>();
         float[] lastMse = new float[1];
         long parameters;
-        try (NDManager root = NDManager.newBaseManager();
-                Learner learner = new Learner(model, config, root)) {
-            parameters = learner.getGenerator().countParameters();
-            if (!freezeParameters) {
-                learner.setLangevin(
-                        Langevin.builder()
-                                .setSteps(config.getSteps())
-                                .setStepSize(config.getStepSize())
-                                .optFreezeParameters(false)
-                                .build());
-            }
-            // IterationStats.seconds() counts from the run's start; an iteration's time is the
-            // difference
-            double[] previous = {0};
-            TrainingRun.Listener timer =
-                    new TrainingRun.Listener() {
-                        @Override
-                        public void onIteration(IterationStats stats) {
-                            if (stats.iteration() > warmup) {
-                                times.add(stats.seconds() - previous[0]);
-                            }
-                            previous[0] = stats.seconds();
-                            lastMse[0] = stats.mse();
-                            if (residentAt.contains(stats.iteration())) {
-                                resident.put(Long.toString(stats.iteration()), residentMegabytes());
-                            }
+        // IterationStats.seconds() counts from the run's start; an iteration's time is the
+        // difference
+        double[] previous = {0};
+        TrainingJob.Listener timer =
+                new TrainingJob.Listener() {
+                    @Override
+                    public void onIteration(IterationStats stats) {
+                        if (stats.iteration() > warmup) {
+                            times.add(stats.seconds() - previous[0]);
                         }
-                    };
-            TrainingRun.builder()
-                    .setLearner(learner)
-                    .setSource(source)
-                    .optListener(timer)
-                    .build()
-                    .run(root);
+                        previous[0] = stats.seconds();
+                        lastMse[0] = stats.mse();
+                        if (residentAt.contains(stats.iteration())) {
+                            resident.put(Long.toString(stats.iteration()), residentMegabytes());
+                        }
+                    }
+                };
+        try (TrainingJob job =
+                TrainingJob.builder()
+                        .setModel(model)
+                        .setLearning(config)
+                        .setTrainImages(source)
+                        .addListener(timer)
+                        .optDevice(device)
+                        .build()) {
+            Learner learner = job.getLearner();
+            parameters = learner.getGenerator().countParameters();
+            Langevin langevin = learner.getLangevin();
+            if (!freezeParameters && langevin != null) {
+                learner.getMethodState()
+                        .setLangevin(
+                                Langevin.builder()
+                                        .setSteps(langevin.getSteps())
+                                        .optStepSizes(langevin.getStepSizes())
+                                        .optFreezeParameters(false)
+                                        .build());
+            }
+            job.train();
         }
         return new Result(
                 model,
@@ -190,7 +198,11 @@ public final class Benchmark {
             line.put("avx512", engine.cpu().hasAvx512());
             line.put("threads", threads);
             line.put("batch", config.getBatchSize());
-            line.put("K", config.getSteps());
+            line.put(
+                    "K",
+                    config.getMethod() instanceof LangevinLearning langevin
+                            ? langevin.getSteps()
+                            : null);
             line.put("zdims", model.getZDims());
             line.put("channels", model.getChannels());
             line.put("params", parameters);
@@ -218,8 +230,20 @@ public final class Benchmark {
         private int warmup = 2;
         private List<Long> residentAt = List.of();
         private boolean freezeParameters = true;
+        private Device device;
 
         private Builder() {}
+
+        /**
+         * Sets the device the run's parameters and arrays go to (default: the engine's default).
+         *
+         * @param device the device
+         * @return this builder
+         */
+        public Builder optDevice(Device device) {
+            this.device = device;
+            return this;
+        }
 
         /**
          * Sets the generator to train.

@@ -3,8 +3,10 @@ package org.shortrun.training;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
@@ -13,7 +15,6 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -29,34 +30,42 @@ import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.shortrun.DivergenceException;
 import org.shortrun.InputException;
+import org.shortrun.RandomStream;
+import org.shortrun.inference.Langevin;
 import org.shortrun.io.DamagedFileException;
 import org.shortrun.io.SealedFile;
 import org.shortrun.io.SealedJson;
 import org.shortrun.io.Sha256;
 import org.shortrun.io.WriteFailure;
-import org.shortrun.model.EnergyPrior;
+import org.shortrun.method.LangevinLearning;
+import org.shortrun.method.LatentModel;
+import org.shortrun.method.MethodContext;
+import org.shortrun.method.MethodState;
+import org.shortrun.method.StateFiles;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
-import org.shortrun.model.LangevinAutoencoder;
-import org.shortrun.model.LangevinEncoder;
+import org.shortrun.model.LatentGenerator;
 
 /**
- * A saved learning state: parameters, Adam's moments and update count, the step size (and the
- * per-step sizes s_1..s_K when the steps' sizes differ), the iteration, the seed, both
- * configurations, for {@link Method#ABP} the persistent latents and for {@link Method#GLO} the
- * codes ({@code latents.bin}), and for {@link Method#LVAE}, {@link Method#VAE}, {@link Method#LAE}
- * and {@link Method#CLAE} the encoder's parameters ({@code encoder.bin}, W included), and for CLAE
- * the energy-based prior's ({@code prior.bin}). A directory holding {@code state.json}, {@code
- * parameters.bin} and {@code optimizer.bin}. The state is sealed ({@link SealedJson}: kind, format
- * and a SHA-256 of its content) and records each binary file's SHA-256, so a damaged checkpoint is
- * refused rather than half read; nothing that is not finite is ever saved.
+ * A saved learning state: the generator's parameters, Adam's moments and update count, the
+ * iteration, the seed, the generator's description and the training settings, and what the learning
+ * method keeps in files of its own (an encoder, a prior, persistent latents; {@link
+ * org.shortrun.method.LearningMethod#getCheckpointFiles}); for a method that infers by Langevin
+ * dynamics, its current step size (and the per-step sizes s_1..s_K when the steps' sizes differ). A
+ * directory holding {@code state.json}, {@code parameters.bin}, {@code optimizer.bin} and the
+ * method's files. The state is sealed ({@link SealedJson}: kind, format and a SHA-256 of its
+ * content) and records each binary file's SHA-256, so a damaged checkpoint is refused rather than
+ * half read; nothing that is not finite is ever saved. Checkpoints of format 2, written before
+ * methods were objects, are read too.
  *
  * <p>{@link #save} writes into a sibling temporary directory and renames it into place, keeping the
  * previous checkpoint as {@code NAME.prev} until the rename is done, so a killed run always leaves
@@ -67,15 +76,13 @@ public final class Checkpoint {
     /** The name of the directory a run keeps its checkpoint in. */
     public static final String DIRECTORY = "checkpoint";
 
-    private static final int FORMAT = 2;
+    private static final int FORMAT = 3;
+    private static final int OLDEST_FORMAT = 2;
     private static final String KIND = "checkpoint state";
     private static final long MAX_STATE_BYTES = 1 << 20;
     private static final String STATE = "state.json";
     private static final String PARAMETERS = "parameters.bin";
     private static final String OPTIMIZER = "optimizer.bin";
-    private static final String LATENTS = "latents.bin";
-    private static final String ENCODER = "encoder.bin";
-    private static final String PRIOR = "prior.bin";
     private static final Gson GSON =
             new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
 
@@ -87,32 +94,83 @@ public final class Checkpoint {
         this.state = state;
     }
 
-    /** The JSON form of a checkpoint's metadata. */
     private static final class State {
         int format;
         long iteration;
-        // the shared s, or the mean of stepSizes: what readers before per-step sizes take
-        float stepSize;
-        // null when every step shares stepSize, and in checkpoints written before per-step sizes
+        // a Langevin method's current s, or the mean of stepSizes; in format 2, every method's
+        Float stepSize;
+        // null when every step shares stepSize
         float[] stepSizes;
         long seed;
+        // the ladder's architecture; null for another generator
         LadderConfig model;
+        // another generator's shapes; null for the ladder
+        GeneratorDescription generator;
         LearningConfig training;
         Map<String, String> sha256;
     }
 
     /**
-     * @return the directory read
+     * What a checkpoint records of a generator other than the ladder, which the loader must supply
+     * again.
+     *
+     * @param block the class of its block
+     * @param latentShapes the latents' shapes, without the batch axis
+     * @param imageShape one image's shape
+     * @param parameters the number of its scalar parameters
+     */
+    public record GeneratorDescription(
+            String block, long[][] latentShapes, long[] imageShape, long parameters) {
+
+        static GeneratorDescription of(LatentGenerator generator) {
+            List<Shape> shapes = generator.getLatentShapes();
+            long[][] latents = new long[shapes.size()][];
+            for (int i = 0; i < latents.length; i++) {
+                latents[i] = shapes.get(i).getShape();
+            }
+            return new GeneratorDescription(
+                    generator.toString(),
+                    latents,
+                    generator.getImageShape().getShape(),
+                    generator.countParameters());
+        }
+
+        /**
+         * Whether a generator has the shapes recorded.
+         *
+         * @param generator the generator
+         * @return true if its latent and image shapes are these
+         */
+        public boolean matches(LatentGenerator generator) {
+            GeneratorDescription other = of(generator);
+            return Arrays.deepEquals(latentShapes, other.latentShapes)
+                    && Arrays.equals(imageShape, other.imageShape);
+        }
+
+        @Override
+        public String toString() {
+            return block
+                    + " (latents "
+                    + Arrays.deepToString(latentShapes)
+                    + ", image "
+                    + Arrays.toString(imageShape)
+                    + ")";
+        }
+    }
+
+    /**
+     * @return the checkpoint directory
      */
     public Path getDirectory() {
         return directory;
     }
 
     /**
-     * The run directory this checkpoint belongs to: the parent of {@code checkpoint/} (or of the
-     * {@code checkpoint.prev} an interrupted save left), else the directory itself.
+     * Returns the run directory the checkpoint belongs to: the parent of {@code checkpoint/} (or of
+     * the {@code checkpoint.prev} an interrupted save left), or the directory itself if it is not
+     * so named.
      *
-     * @return an absolute path
+     * @return the run directory
      */
     public Path getRunDirectory() {
         Path dir = directory.toAbsolutePath();
@@ -120,14 +178,39 @@ public final class Checkpoint {
     }
 
     /**
-     * @return the architecture
+     * Returns the ladder generator's architecture.
+     *
+     * @return the architecture, or null when the generator is another (see {@link
+     *     #getGeneratorDescription})
      */
     public LadderConfig getModelConfig() {
         return state.model;
     }
 
     /**
-     * @return the training settings the checkpoint was written under
+     * Returns the shape of one image the checkpoint's generator makes.
+     *
+     * @return {@code [c, h, w]}
+     */
+    public Shape getImageShape() {
+        if (state.model != null) {
+            int side = state.model.getImageSize();
+            return new Shape(state.model.getImageChannels(), side, side);
+        }
+        return new Shape(state.generator.imageShape());
+    }
+
+    /**
+     * Returns what the checkpoint records of a generator other than the ladder.
+     *
+     * @return its description, or null for the ladder
+     */
+    public GeneratorDescription getGeneratorDescription() {
+        return state.generator;
+    }
+
+    /**
+     * @return the training settings
      */
     public LearningConfig getLearningConfig() {
         return state.training;
@@ -141,81 +224,48 @@ public final class Checkpoint {
     }
 
     /**
-     * Returns the Langevin step size s at the time of saving: shared by every step, or the mean of
-     * {@link #getStepSizes()} when the steps' sizes differ.
+     * The sampler a Langevin method had when the checkpoint was written: its K, and its step size
+     * as tuned so far (per step where the steps' sizes differ).
      *
-     * @return the step size
+     * @return the sampler, or null for a method that infers otherwise
      */
-    public float getStepSize() {
-        return state.stepSize;
-    }
-
-    /**
-     * Returns s_1..s_K at the time of saving, each step's size; all equal to {@link #getStepSize()}
-     * when the steps share one s.
-     *
-     * @return K step sizes
-     */
-    public float[] getStepSizes() {
-        if (state.stepSizes != null) {
-            return state.stepSizes.clone();
+    public Langevin getLangevin() {
+        if (!(state.training.getMethod() instanceof LangevinLearning method)) {
+            return null;
         }
-        float[] shared = new float[state.training.getSteps()];
-        java.util.Arrays.fill(shared, state.stepSize);
-        return shared;
+        Langevin.Builder b = Langevin.builder().setSteps(method.getSteps());
+        if (state.stepSizes != null) {
+            b.optStepSizes(state.stepSizes);
+        } else {
+            b.setStepSize(state.stepSize != null ? state.stepSize : method.getStepSize());
+        }
+        return b.build();
     }
 
     /**
-     * Whether the steps have sizes of their own, which a sampler of another K cannot take.
-     *
-     * @return true if the checkpoint holds distinct per-step sizes
-     */
-    public boolean hasPerStepSizes() {
-        return state.stepSizes != null && !langevin().hasSharedStepSize();
-    }
-
-    /**
-     * The sampler the checkpoint's model was trained with at the time of saving: its K and its step
-     * sizes, per step when they differ.
-     *
-     * @return the sampler
-     */
-    public org.shortrun.inference.Langevin langevin() {
-        return org.shortrun.inference.Langevin.builder()
-                .setSteps(state.training.getSteps())
-                .optStepSizes(getStepSizes())
-                .build();
-    }
-
-    /**
-     * The observation noise sigma the run's schedule gives at the checkpoint's iteration: the sigma
-     * to infer with unless told otherwise.
-     *
-     * @return sigma
+     * @return sigma at the checkpoint's iteration
      */
     public float getSigma() {
         return (float) state.training.sigma().valueAt(state.iteration);
     }
 
     /**
-     * Whether a directory holds a checkpoint, or the remains of one interrupted while being
-     * replaced.
+     * Whether a directory (a checkpoint or a run directory) holds a checkpoint.
      *
      * @param directory the directory
-     * @return true if {@link #read} would find something
+     * @return true if {@link #read} would find one there
      */
     public static boolean exists(Path directory) {
         return find(directory) != null;
     }
 
     /**
-     * Reads and verifies a checkpoint. Accepts the checkpoint directory itself or a run's output
-     * directory containing {@code checkpoint/}; falls back to {@code checkpoint.prev} left by an
-     * interrupted save.
+     * Reads a checkpoint's state and checks every file's SHA-256; the parameters are read later, by
+     * {@link #loadModel} or {@link #restore}.
      *
-     * @param path the directory
+     * @param path a checkpoint directory or a run directory holding {@code checkpoint/}
      * @return the checkpoint
-     * @throws InputException if it is missing, damaged or of another format
+     * @throws InputException if there is none, or it is damaged (one line naming the file)
      */
     public static Checkpoint read(Path path) {
         Path dir = locate(path);
@@ -238,16 +288,11 @@ public final class Checkpoint {
         return new Checkpoint(dir, state);
     }
 
-    /**
-     * Reads state.json: sealed, so any change is refused before it is parsed; then every entry is
-     * checked for presence, type and range, so that not even a resealed file can make the loader
-     * allocate what no model needs.
-     */
     private static State readState(Path dir) {
         Path file = dir.resolve(STATE);
         String content;
         try {
-            content = SealedJson.read(file, KIND, FORMAT, MAX_STATE_BYTES);
+            content = SealedJson.read(file, KIND, OLDEST_FORMAT, FORMAT, MAX_STATE_BYTES);
         } catch (IOException e) {
             throw new InputException("cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -258,7 +303,7 @@ public final class Checkpoint {
                 throw new DamagedFileException(file, "its content is not a JSON object");
             }
             JsonObject object = root.getAsJsonObject();
-            for (String key : new String[] {"iteration", "stepSize", "seed"}) {
+            for (String key : new String[] {"iteration", "seed"}) {
                 if (!object.has(key)
                         || !object.get(key).isJsonPrimitive()
                         || !object.getAsJsonPrimitive(key).isNumber()) {
@@ -266,7 +311,8 @@ public final class Checkpoint {
                             file, "\"" + key + "\" is missing or not a number");
                 }
             }
-            for (String key : new String[] {"model", "training", "sha256"}) {
+            String architecture = object.has("generator") ? "generator" : "model";
+            for (String key : new String[] {architecture, "training", "sha256"}) {
                 if (!object.has(key) || !object.get(key).isJsonObject()) {
                     throw new DamagedFileException(
                             file, "\"" + key + "\" is missing or not an object");
@@ -284,7 +330,12 @@ public final class Checkpoint {
             throw new DamagedFileException(file, "its content does not parse (" + reason + ")", e);
         }
         try {
-            state.model.toBuilder().build();
+            if (state.model != null) {
+                state.model.toBuilder().build();
+            } else if (state.generator.latentShapes() == null
+                    || state.generator.imageShape() == null) {
+                throw new IllegalArgumentException("the generator's shapes are missing");
+            }
             state.training.toBuilder().build();
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new DamagedFileException(
@@ -299,18 +350,22 @@ public final class Checkpoint {
                             + state.training.getIterations()
                             + "]");
         }
-        if (!(state.stepSize > 0) || !Float.isFinite(state.stepSize)) {
+        boolean langevin = state.training.getMethod() instanceof LangevinLearning;
+        if (state.stepSize == null
+                ? langevin || state.format < FORMAT
+                : !(state.stepSize > 0) || !Float.isFinite(state.stepSize)) {
             throw new DamagedFileException(
                     file, "step size " + state.stepSize + " is not a positive number");
         }
         if (state.stepSizes != null) {
-            if (state.stepSizes.length != state.training.getSteps()) {
+            int steps = langevin ? ((LangevinLearning) state.training.getMethod()).getSteps() : -1;
+            if (state.stepSizes.length != steps) {
                 throw new DamagedFileException(
                         file,
                         "it holds "
                                 + state.stepSizes.length
                                 + " per-step sizes for K = "
-                                + state.training.getSteps()
+                                + steps
                                 + " steps");
             }
             for (float s : state.stepSizes) {
@@ -338,18 +393,10 @@ public final class Checkpoint {
     }
 
     /** The binary files a checkpoint of these settings holds. */
-    private static String[] files(LearningConfig training) {
+    private static List<String> files(LearningConfig training) {
         List<String> files = new ArrayList<>(List.of(PARAMETERS, OPTIMIZER));
-        if (training.getMethod().isPersistent()) {
-            files.add(LATENTS);
-        }
-        if (training.getMethod().isAmortised()) {
-            files.add(ENCODER);
-        }
-        if (training.getMethod().hasEnergyPrior()) {
-            files.add(PRIOR);
-        }
-        return files.toArray(new String[0]);
+        files.addAll(training.getMethod().getCheckpointFiles());
+        return files;
     }
 
     private static Path locate(Path path) {
@@ -378,110 +425,177 @@ public final class Checkpoint {
     }
 
     /**
-     * Builds the generator and loads its parameters.
+     * Makes a fresh generator of the checkpoint's architecture, uninitialised.
+     *
+     * @return a ladder generator
+     * @throws InputException if the checkpoint's generator is not the ladder, which only the caller
+     *     can build again
+     */
+    public LadderGenerator newGenerator() {
+        if (state.model == null) {
+            throw new InputException(
+                    "checkpoint "
+                            + directory
+                            + " holds a generator of the user's own, "
+                            + state.generator
+                            + "; give a generator of that architecture to load it");
+        }
+        return new LadderGenerator(state.model);
+    }
+
+    /**
+     * Builds the checkpoint's ladder generator and loads its parameters.
      *
      * @param manager the manager that will own the parameters
      * @return the generator, ready for inference
+     * @throws InputException if the generator is not the ladder, or a file is corrupt
      */
-    public LadderGenerator loadGenerator(NDManager manager) {
-        LadderGenerator generator = new LadderGenerator(state.model);
-        generator.initialize(manager, DataType.FLOAT32, generator.inputShapes(1));
+    public LatentGenerator loadGenerator(NDManager manager) {
+        return loadGenerator(newGenerator(), manager);
+    }
+
+    /**
+     * Loads the checkpoint's parameters into a generator of its architecture.
+     *
+     * @param generator a fresh generator of the checkpoint's architecture, uninitialised
+     * @param manager the manager that will own the parameters
+     * @return the generator, ready for inference
+     * @throws InputException if the generator is not of the checkpoint's shapes, or a file is
+     *     corrupt
+     */
+    public LatentGenerator loadGenerator(LatentGenerator generator, NDManager manager) {
+        checkGenerator(generator);
+        generator.initialize(manager, DataType.FLOAT32, generator.latentShapes(1));
         loadParameters(generator, manager, PARAMETERS);
         return generator;
     }
 
     /**
-     * Builds a Langevin autoencoder's encoder, generator and (for CLAE) prior and loads their
-     * parameters, W included, for inference.
+     * Loads the model for inference and sampling: the ladder generator and what its method keeps
+     * beside it; no optimiser state.
      *
      * @param manager the manager that will own the parameters
-     * @return the autoencoder
-     * @throws InputException if the checkpoint is not of a Langevin autoencoder or a file is
-     *     corrupt
+     * @return the model, its Langevin sampler (where it has one) at the saved step size
+     * @throws InputException if the generator is not the ladder, or a file is corrupt
      */
-    public LangevinAutoencoder loadLangevinAutoencoder(NDManager manager) {
-        Method method = state.training.getMethod();
-        if (!method.isLangevinAutoencoder()) {
-            throw new InputException(
-                    "checkpoint "
-                            + directory
-                            + " holds a model trained by "
-                            + method.name().toLowerCase(java.util.Locale.ROOT)
-                            + ", not a Langevin autoencoder (lae or clae)");
-        }
-        LadderGenerator generator = loadGenerator(manager);
-        LangevinEncoder encoder = new LangevinEncoder(state.model);
-        encoder.initialize(manager, DataType.FLOAT32, encoder.inputShape(1));
-        loadParameters(encoder, manager, ENCODER);
-        EnergyPrior prior = null;
-        if (method.hasEnergyPrior()) {
-            prior = new EnergyPrior(encoder.latentDimension());
-            prior.initialize(
-                    manager,
-                    DataType.FLOAT32,
-                    new ai.djl.ndarray.types.Shape(1, encoder.latentDimension()));
-            loadParameters(prior, manager, PRIOR);
-        }
-        return new LangevinAutoencoder(encoder, generator, prior);
+    public LatentModel loadModel(NDManager manager) {
+        return loadModel(newGenerator(), manager);
     }
 
     /**
-     * Restores a learner from this checkpoint: parameters, optimiser, step size and iteration.
+     * Loads the model for inference and sampling into a generator of the checkpoint's architecture.
+     *
+     * @param generator a fresh generator of the checkpoint's architecture, uninitialised
+     * @param manager the manager that will own the parameters
+     * @return the model, its Langevin sampler (where it has one) at the saved step size
+     * @throws InputException if the generator is not of the checkpoint's shapes, or a file is
+     *     corrupt
+     */
+    public LatentModel loadModel(LatentGenerator generator, NDManager manager) {
+        loadGenerator(generator, manager);
+        ParameterStore store = new ParameterStore(manager, false);
+        MethodState methodState =
+                state.training
+                        .getMethod()
+                        .newState(
+                                new MethodContext(
+                                        generator,
+                                        store,
+                                        manager,
+                                        RandomStream.seeded(state.training.getSeed()),
+                                        1,
+                                        state.training.getSeed()));
+        try {
+            methodState.load(new CheckpointFiles(manager), false);
+        } catch (IOException | RuntimeException e) {
+            methodState.close();
+            throw corrupt(e);
+        }
+        Langevin langevin = getLangevin();
+        if (langevin != null) {
+            methodState.setLangevin(langevin);
+        }
+        return new LatentModel(
+                generator, state.training.getMethod(), methodState, store, getSigma());
+    }
+
+    private void checkGenerator(LatentGenerator generator) {
+        boolean fits =
+                state.model != null
+                        ? generator instanceof LadderGenerator ladder
+                                && ladder.getConfig().equals(state.model)
+                        : state.generator.matches(generator);
+        if (!fits) {
+            throw new InputException(
+                    "checkpoint "
+                            + directory
+                            + " holds a generator of another architecture ("
+                            + (state.model != null ? state.model : state.generator)
+                            + "), not "
+                            + generator);
+        }
+    }
+
+    /**
+     * Restores a learner from a checkpoint of the ladder generator.
      *
      * @param training the settings to continue under; must match the checkpoint's apart from the
      *     number of iterations and the checkpoint interval
      * @param parent the manager that will own the parameters
      * @return the learner, positioned after the saved iteration
-     * @throws InputException if the settings differ from the checkpoint's
+     * @throws InputException if the settings differ from the checkpoint's, or a file is corrupt
      */
     public Learner restore(LearningConfig training, NDManager parent) {
+        return restore(newGenerator(), training, parent);
+    }
+
+    /**
+     * Restores a learner: parameters, optimiser, what the method keeps, step size and iteration.
+     *
+     * @param generator a fresh generator of the checkpoint's architecture, uninitialised
+     * @param training the settings to continue under; must match the checkpoint's apart from the
+     *     number of iterations and the checkpoint interval
+     * @param parent the manager that will own the parameters
+     * @return the learner, positioned after the saved iteration
+     * @throws InputException if the generator or the settings differ from the checkpoint's, or a
+     *     file is corrupt
+     */
+    public Learner restore(LatentGenerator generator, LearningConfig training, NDManager parent) {
+        checkGenerator(generator);
         if (!state.training.isResumableAs(training)) {
             throw new InputException(
                     "checkpoint "
                             + directory
-                            + " was written with different training settings; resume with the same"
-                            + " ones");
+                            + " was written with different training settings; resume with the"
+                            + " same ones");
         }
-        Learner learner = new Learner(state.model, training, parent);
+        Learner learner = new Learner(generator, training, parent);
         try {
-            loadParameters(learner.getGenerator(), learner.getManager(), PARAMETERS);
-            if (learner.encoderBlock() != null) {
-                loadParameters(learner.encoderBlock(), learner.getManager(), ENCODER);
-            }
-            if (learner.getPrior() != null) {
-                loadParameters(learner.getPrior(), learner.getManager(), PRIOR);
-            }
+            loadParameters(generator, learner.getManager(), PARAMETERS);
+            learner.getMethodState().load(new CheckpointFiles(learner.getManager()), true);
             try (DataInputStream in =
                     new DataInputStream(
                             new BufferedInputStream(
                                     Files.newInputStream(directory.resolve(OPTIMIZER))))) {
                 learner.getAdam().load(learner.getTrainableParameters(), in);
             }
-            if (state.training.getMethod().isPersistent()) {
-                Path latents = directory.resolve(LATENTS);
-                try (DataInputStream in =
-                        new DataInputStream(
-                                new BufferedInputStream(Files.newInputStream(latents), 1 << 20))) {
-                    learner.setPersistentLatents(
-                            PersistentLatents.read(
-                                    in, state.model.getZDims(), Files.size(latents)));
-                }
-            }
         } catch (IOException | RuntimeException e) {
             learner.close();
-            if (e instanceof InputException) {
-                throw (InputException) e;
-            }
-            throw new InputException(
-                    "checkpoint " + directory + " is corrupt: " + e.getMessage(), e);
+            throw corrupt(e);
         }
         learner.setIteration(state.iteration);
-        if (state.stepSizes != null) {
-            learner.setStepSizes(state.stepSizes);
-        } else {
-            learner.setStepSize(state.stepSize);
+        Langevin langevin = getLangevin();
+        if (langevin != null) {
+            learner.getMethodState().setLangevin(langevin);
         }
         return learner;
+    }
+
+    private InputException corrupt(Exception e) {
+        if (e instanceof InputException input) {
+            return input;
+        }
+        return new InputException("checkpoint " + directory + " is corrupt: " + e.getMessage(), e);
     }
 
     private void loadParameters(Block block, NDManager manager, String file) {
@@ -491,7 +605,8 @@ public final class Checkpoint {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(directory.resolve(file));
-            block.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(bytes)));
+            block.loadParameters(
+                    manager, new DataInputStream(new java.io.ByteArrayInputStream(bytes)));
         } catch (IOException | MalformedModelException | RuntimeException e) {
             throw new InputException(
                     "checkpoint "
@@ -506,6 +621,37 @@ public final class Checkpoint {
         block.freezeParameters(false);
     }
 
+    /** A checkpoint's files as a method reads them. */
+    private final class CheckpointFiles implements StateFiles {
+        private final NDManager manager;
+
+        CheckpointFiles(NDManager manager) {
+            this.manager = manager;
+        }
+
+        @Override
+        public void write(String name, SealedFile.Body body) {
+            throw new UnsupportedOperationException("a checkpoint being read is not written");
+        }
+
+        @Override
+        public DataInputStream read(String name) throws IOException {
+            return new DataInputStream(
+                    new BufferedInputStream(
+                            Files.newInputStream(directory.resolve(name)), 1 << 20));
+        }
+
+        @Override
+        public long size(String name) throws IOException {
+            return Files.size(directory.resolve(name));
+        }
+
+        @Override
+        public void loadParameters(String name, Block block, NDManager target) {
+            Checkpoint.this.loadParameters(block, target != null ? target : manager, name);
+        }
+    }
+
     /**
      * Saves a learner's state atomically to {@code target}.
      *
@@ -513,8 +659,8 @@ public final class Checkpoint {
      * @param target the checkpoint directory, e.g. {@code out/checkpoint}
      * @throws IOException if writing fails, with a message naming the file and the cause; the
      *     previous checkpoint is then left as it was
-     * @throws DivergenceException if a parameter or optimiser moment is not finite; nothing is
-     *     written
+     * @throws DivergenceException if a parameter, optimiser moment or kept latent is not finite;
+     *     nothing is written
      */
     public static void save(Learner learner, Path target) throws IOException {
         String nonFinite = learner.describeNonFinite();
@@ -556,45 +702,44 @@ public final class Checkpoint {
         try (DataOutputStream out = new DataOutputStream(optimizer)) {
             learner.getAdam().save(learner.getTrainableParameters(), out);
         }
-        ByteArrayOutputStream encoder = new ByteArrayOutputStream();
-        if (learner.encoderBlock() != null) {
-            try (DataOutputStream out = new DataOutputStream(encoder)) {
-                learner.encoderBlock().saveParameters(out);
-            }
-        }
-        ByteArrayOutputStream prior = new ByteArrayOutputStream();
-        if (learner.getPrior() != null) {
-            try (DataOutputStream out = new DataOutputStream(prior)) {
-                learner.getPrior().saveParameters(out);
-            }
-        }
         State state = new State();
         state.format = FORMAT;
         state.iteration = learner.getIteration();
-        state.stepSize = learner.getLangevin().getStepSize();
-        state.stepSizes =
-                learner.getLangevin().hasSharedStepSize()
-                        ? null
-                        : learner.getLangevin().getStepSizes();
+        Langevin langevin = learner.getLangevin();
+        if (langevin != null) {
+            state.stepSize = langevin.getStepSize();
+            state.stepSizes = langevin.hasSharedStepSize() ? null : langevin.getStepSizes();
+        }
         state.seed = learner.getConfig().getSeed();
-        state.model = learner.getGenerator().getConfig();
+        describe(learner.getGenerator(), state);
         state.training = learner.getConfig();
         state.sha256 = new LinkedHashMap<>();
         state.sha256.put(PARAMETERS, Sha256.hex(parameters.toByteArray()));
         state.sha256.put(OPTIMIZER, Sha256.hex(optimizer.toByteArray()));
-        if (learner.encoderBlock() != null) {
-            state.sha256.put(ENCODER, Sha256.hex(encoder.toByteArray()));
-            writeSynced(tmp.resolve(ENCODER), encoder.toByteArray());
-        }
-        if (learner.getPrior() != null) {
-            state.sha256.put(PRIOR, Sha256.hex(prior.toByteArray()));
-            writeSynced(tmp.resolve(PRIOR), prior.toByteArray());
-        }
-        PersistentLatents persistent = learner.getPersistentLatents();
-        if (persistent != null) {
-            // streamed, not buffered: CelebA's latents at the released d are 271 MB
-            state.sha256.put(LATENTS, writeSynced(tmp.resolve(LATENTS), persistent::write));
-        }
+        learner.getMethodState()
+                .save(
+                        new StateFiles() {
+                            @Override
+                            public void write(String name, SealedFile.Body body)
+                                    throws IOException {
+                                state.sha256.put(name, writeSynced(tmp.resolve(name), body));
+                            }
+
+                            @Override
+                            public DataInputStream read(String name) {
+                                throw new UnsupportedOperationException();
+                            }
+
+                            @Override
+                            public long size(String name) {
+                                throw new UnsupportedOperationException();
+                            }
+
+                            @Override
+                            public void loadParameters(String name, Block block, NDManager m) {
+                                throw new UnsupportedOperationException();
+                            }
+                        });
         writeSynced(tmp.resolve(PARAMETERS), parameters.toByteArray());
         writeSynced(tmp.resolve(OPTIMIZER), optimizer.toByteArray());
         writeSynced(tmp.resolve(STATE), SealedJson.seal(KIND, FORMAT, GSON.toJson(state)));
@@ -607,18 +752,31 @@ public final class Checkpoint {
         deleteRecursively(prev);
     }
 
+    private static void describe(LatentGenerator generator, State state) {
+        if (generator instanceof LadderGenerator ladder) {
+            state.model = ladder.getConfig();
+        } else {
+            state.generator = GeneratorDescription.of(generator);
+        }
+    }
+
     /**
-     * Returns the JSON of a model and training configuration, as written to config.json.
+     * Returns the JSON of a generator's description and training settings, as written to
+     * config.json.
      *
-     * @param model the architecture
+     * @param generator the generator
      * @param training the training settings
      * @param extra further top-level entries (dataset and such), or null
      * @return pretty-printed JSON
      */
     public static String configJson(
-            LadderConfig model, LearningConfig training, Map<String, Object> extra) {
+            LatentGenerator generator, LearningConfig training, Map<String, Object> extra) {
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("model", model);
+        if (generator instanceof LadderGenerator ladder) {
+            root.put("model", ladder.getConfig());
+        } else {
+            root.put("generator", GeneratorDescription.of(generator));
+        }
         root.put("training", training);
         if (extra != null) {
             root.putAll(extra);

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /** Saves the learner to checkpoint/ every N iterations and at the end. */
-final class CheckpointSaver implements TrainingRun.Listener {
+final class CheckpointSaver implements TrainingJob.Listener {
 
     private final Learner learner;
     private final Path output;

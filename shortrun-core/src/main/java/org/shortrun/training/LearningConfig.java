@@ -1,16 +1,36 @@
 package org.shortrun.training;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonDeserializationContext;
+import com.google.gson.JsonDeserializer;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonSerializationContext;
+import com.google.gson.JsonSerializer;
+import com.google.gson.annotations.JsonAdapter;
+import java.lang.reflect.Type;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import org.shortrun.InputException;
+import org.shortrun.Schedule;
+import org.shortrun.method.LangevinAutoencoders;
+import org.shortrun.method.LearningMethod;
+import org.shortrun.method.Methods;
+import org.shortrun.method.ShortRun;
 
 /**
- * The settings of a learning run. Immutable; serialised with the model configuration into
- * config.json and every checkpoint. Defaults are the released script's. (Not named after DJL's
- * {@code ai.djl.training.TrainingConfig}, a trainer's loss, optimiser and listeners, which a
- * shortrun run does not use.)
+ * The settings of a learning run that every method shares (length, batch, observation noise,
+ * learning rate, seed, checkpoints, data) and the {@link LearningMethod}, which carries its own.
+ * Immutable; saved as JSON in config.json and every checkpoint, and compared on resume. Defaults
+ * are the released script's. (Not named after DJL's {@code ai.djl.training.TrainingConfig}, a
+ * trainer's loss, optimiser and listeners, which a shortrun run does not use.)
  */
+@JsonAdapter(LearningConfig.Json.class)
 public final class LearningConfig {
 
     /**
@@ -19,27 +39,8 @@ public final class LearningConfig {
      */
     public static final int MAX_BATCH_SIZE = 1 << 16;
 
-    /** The most Langevin steps K a configuration may ask for. */
-    public static final int MAX_STEPS = 100_000;
-
-    /** The KL warm-up of {@link Method#LVAE} and {@link Method#VAE} unless set, in iterations. */
-    public static final long DEFAULT_KL_WARMUP = 1000;
-
-    /**
-     * The prior's learning rate as a multiple of the learning rate, for {@link Method#CLAE}, unless
-     * set.
-     */
-    public static final float DEFAULT_PRIOR_LEARNING_RATE_SCALE = 0.2f;
-
-    /** The step size of {@link Method#GLO}'s code updates unless set. */
-    public static final float DEFAULT_CODE_LEARNING_RATE = 0.01f;
-
     private final long iterations;
     private final int batchSize;
-    private final int steps;
-    private final float stepSize;
-    // nullable: absent, every step starts at stepSize
-    private final float[] stepSizes;
     private final float sigma;
     private final Float sigmaStart;
     private final long sigmaAnnealIterations;
@@ -48,27 +49,12 @@ public final class LearningConfig {
     private final float beta1;
     private final long seed;
     private final long checkpointEvery;
-    private final StepSizeTuning stepSizeTuning;
     private final String data;
-    // nullable: a configuration read without it (Gson leaves fields unset) is short-run's
-    private final Method method;
-    // nullable as method is: absent means the default
-    private final Long klWarmup;
-    private final Float codeLearningRate;
-    private final Boolean metropolis;
-    private final Integer priorSteps;
-    private final Float priorStepSize;
-    private final Float priorLearningRateScale;
+    private final LearningMethod method;
 
     private LearningConfig(Builder b) {
         iterations = b.iterations;
         batchSize = b.batchSize;
-        steps = b.steps;
-        stepSize =
-                b.stepSizes != null
-                        ? org.shortrun.inference.Langevin.meanOf(b.stepSizes)
-                        : b.stepSize;
-        stepSizes = b.stepSizes == null ? null : b.stepSizes.clone();
         sigma = b.sigma;
         sigmaStart = b.sigmaStart;
         sigmaAnnealIterations = b.sigmaAnnealIterations;
@@ -77,15 +63,8 @@ public final class LearningConfig {
         beta1 = b.beta1;
         seed = b.seed;
         checkpointEvery = b.checkpointEvery;
-        stepSizeTuning = b.stepSizeTuning;
         data = b.data;
         method = b.method;
-        klWarmup = b.klWarmup;
-        codeLearningRate = b.codeLearningRate;
-        metropolis = b.metropolis;
-        priorSteps = b.priorSteps;
-        priorStepSize = b.priorStepSize;
-        priorLearningRateScale = b.priorLearningRateScale;
     }
 
     /**
@@ -107,39 +86,15 @@ public final class LearningConfig {
                 new Builder()
                         .setIterations(iterations)
                         .optBatchSize(batchSize)
-                        .optSteps(steps)
-                        .optStepSize(stepSize)
                         .optSigma(sigma)
                         .optLearningRate(lrSchedule, learningRate)
                         .optBeta1(beta1)
                         .optSeed(seed)
                         .optCheckpointEvery(checkpointEvery)
-                        .optStepSizeTuning(stepSizeTuning)
                         .optData(data)
-                        .optMethod(getMethod());
-        if (klWarmup != null) {
-            b.optKlWarmup(klWarmup);
-        }
-        if (codeLearningRate != null) {
-            b.optCodeLearningRate(codeLearningRate);
-        }
-        if (metropolis != null) {
-            b.optMetropolis(metropolis);
-        }
-        if (priorSteps != null) {
-            b.optPriorSteps(priorSteps);
-        }
-        if (priorStepSize != null) {
-            b.optPriorStepSize(priorStepSize);
-        }
-        if (priorLearningRateScale != null) {
-            b.optPriorLearningRateScale(priorLearningRateScale);
-        }
+                        .optMethod(method);
         if (sigmaStart != null) {
             b.optSigmaAnneal(sigmaStart, sigmaAnnealIterations);
-        }
-        if (stepSizes != null) {
-            b.optStepSizes(stepSizes);
         }
         return b;
     }
@@ -156,32 +111,6 @@ public final class LearningConfig {
      */
     public int getBatchSize() {
         return batchSize;
-    }
-
-    /**
-     * @return K, the Langevin steps per inference
-     */
-    public int getSteps() {
-        return steps;
-    }
-
-    /**
-     * Returns s, the Langevin noise standard deviation at the start of the run: shared by every
-     * step, or the mean of {@link #getStepSizes()}.
-     *
-     * @return the starting step size
-     */
-    public float getStepSize() {
-        return stepSize;
-    }
-
-    /**
-     * Returns s_1..s_K at the start of the run, when each step starts with a size of its own.
-     *
-     * @return a copy of the K step sizes, or null when every step starts at {@link #getStepSize()}
-     */
-    public float[] getStepSizes() {
-        return stepSizes == null ? null : stepSizes.clone();
     }
 
     /**
@@ -227,89 +156,10 @@ public final class LearningConfig {
     }
 
     /**
-     * @return how s is re-optimised during the run, or null if it stays fixed
+     * @return how the generator is learned, with the method's own options
      */
-    public StepSizeTuning getStepSizeTuning() {
-        return stepSizeTuning;
-    }
-
-    /**
-     * @return how the latents of a training batch are inferred
-     */
-    public Method getMethod() {
-        return method == null ? Method.SHORTRUN : method;
-    }
-
-    /**
-     * The iterations over which the KL term's weight rises linearly from 0 to 1 (KL warm-up,
-     * Sønderby et al.), for {@link Method#LVAE} and {@link Method#VAE}.
-     *
-     * @return the warm-up length; 0 for the full ELBO from the start
-     */
-    public long getKlWarmup() {
-        return klWarmup == null ? DEFAULT_KL_WARMUP : klWarmup;
-    }
-
-    /**
-     * The step size of {@link Method#GLO}'s gradient steps on a code, on the code's summed squared
-     * error.
-     *
-     * @return the code learning rate
-     */
-    public float getCodeLearningRate() {
-        return codeLearningRate == null ? DEFAULT_CODE_LEARNING_RATE : codeLearningRate;
-    }
-
-    /**
-     * Whether {@link Method#LAE} and {@link Method#CLAE} correct each proposal of W by
-     * Metropolis-Hastings.
-     *
-     * @return true for the correction, the default (the authors' code's)
-     */
-    public boolean isMetropolis() {
-        return metropolis == null || metropolis;
-    }
-
-    /**
-     * The steps of short-run Langevin sampling from {@link Method#CLAE}'s energy-based prior.
-     *
-     * @return K of the prior's sampler
-     */
-    public int getPriorSteps() {
-        return priorSteps == null ? org.shortrun.inference.PriorLangevin.DEFAULT_STEPS : priorSteps;
-    }
-
-    /**
-     * The step size s of short-run Langevin sampling from {@link Method#CLAE}'s energy-based prior.
-     *
-     * @return s of the prior's sampler
-     */
-    public float getPriorStepSize() {
-        return priorStepSize == null
-                ? org.shortrun.inference.PriorLangevin.DEFAULT_STEP_SIZE
-                : priorStepSize;
-    }
-
-    /**
-     * The learning rate of {@link Method#CLAE}'s energy-based prior as a multiple of the learning
-     * rate (Pang et al. 2020 learn their prior at a fifth of their generator's rate).
-     *
-     * @return the multiple; {@value #DEFAULT_PRIOR_LEARNING_RATE_SCALE} unless set
-     */
-    public float getPriorLearningRateScale() {
-        return priorLearningRateScale == null
-                ? DEFAULT_PRIOR_LEARNING_RATE_SCALE
-                : priorLearningRateScale;
-    }
-
-    /**
-     * The weight of the KL term at an iteration.
-     *
-     * @return the KL warm-up as a schedule
-     */
-    public Schedule klWeight() {
-        long warmup = getKlWarmup();
-        return warmup == 0 ? Schedule.constant(1) : Schedule.linear(0, 1, warmup);
+    public LearningMethod getMethod() {
+        return method;
     }
 
     /**
@@ -353,8 +203,8 @@ public final class LearningConfig {
     /**
      * The settings in which {@code asked} differs from this configuration, a checkpoint's, and
      * which a resumed run therefore cannot take: everything but the length and the checkpoint
-     * interval. The step size is the run's starting s; where the run tunes s, the current value
-     * lives in the checkpoint's sampler state, not here.
+     * interval. A Langevin method's step size is the run's starting s; where the run tunes s, the
+     * current value lives in the checkpoint's sampler state, not here.
      *
      * @param asked the configuration a resumed run was asked to continue with
      * @return one entry per differing setting, "name: this value in the checkpoint, that asked";
@@ -363,9 +213,6 @@ public final class LearningConfig {
     public List<String> resumeConflicts(LearningConfig asked) {
         List<String> conflicts = new ArrayList<>();
         conflict(conflicts, "batch size", batchSize, asked.batchSize);
-        conflict(conflicts, "Langevin steps", steps, asked.steps);
-        conflict(conflicts, "step size", stepSize, asked.stepSize);
-        conflict(conflicts, "per-step sizes", describe(stepSizes), describe(asked.stepSizes));
         conflict(conflicts, "sigma", sigma, asked.sigma);
         conflict(conflicts, "sigma annealed from", sigmaStart, asked.sigmaStart);
         conflict(
@@ -377,32 +224,9 @@ public final class LearningConfig {
         conflict(conflicts, "learning rate", learningRate, asked.learningRate);
         conflict(conflicts, "Adam's beta1", beta1, asked.beta1);
         conflict(conflicts, "seed", seed, asked.seed);
-        conflict(conflicts, "step-size tuning", stepSizeTuning, asked.stepSizeTuning);
         conflict(conflicts, "data", data, asked.data);
-        conflict(conflicts, "method", getMethod(), asked.getMethod());
-        conflict(conflicts, "KL warm-up", getKlWarmup(), asked.getKlWarmup());
-        conflict(
-                conflicts,
-                "code learning rate",
-                getCodeLearningRate(),
-                asked.getCodeLearningRate());
-        conflict(conflicts, "Metropolis-Hastings correction", isMetropolis(), asked.isMetropolis());
-        conflict(conflicts, "prior's Langevin steps", getPriorSteps(), asked.getPriorSteps());
-        conflict(
-                conflicts,
-                "prior's Langevin step size",
-                getPriorStepSize(),
-                asked.getPriorStepSize());
-        conflict(
-                conflicts,
-                "prior's learning-rate scale",
-                getPriorLearningRateScale(),
-                asked.getPriorLearningRateScale());
+        conflicts.addAll(Methods.conflicts(method, asked.method));
         return conflicts;
-    }
-
-    private static String describe(float[] stepSizes) {
-        return stepSizes == null ? null : Arrays.toString(stepSizes);
     }
 
     private static void conflict(
@@ -412,14 +236,74 @@ public final class LearningConfig {
         }
     }
 
+    /**
+     * Lays settings given later (a resumed run's, a command's) over this configuration: the one
+     * place where that is done. Shared settings are named as in the JSON ({@code "iterations"},
+     * {@code "batchSize"}, ...), the method's options in a {@code "method"} object; a method of
+     * another name replaces this one, starting from its published options.
+     *
+     * <p>Another learning-rate schedule without a rate takes that schedule's base rate; sigma
+     * annealed without a length is annealed over the first half of the run.
+     *
+     * @param changes the settings to change; null values leave a setting as it is
+     * @return the configuration with those settings
+     * @throws InputException if a setting is unknown, of the wrong type or out of range
+     */
+    public LearningConfig with(JsonObject changes) {
+        JsonObject merged = Json.GSON.toJsonTree(this).getAsJsonObject();
+        changes = changes.deepCopy();
+        if (has(changes, "lrSchedule")
+                && !has(changes, "learningRate")
+                && !changes.get("lrSchedule").getAsString().equalsIgnoreCase(lrSchedule.name())) {
+            // another schedule without a rate: that schedule's own base rate
+            changes.addProperty("learningRate", 0);
+        }
+        if (has(changes, "sigmaStart") && !has(changes, "sigmaAnnealIterations")) {
+            // annealed over the first half of the run unless told
+            long total =
+                    has(changes, "iterations") ? changes.get("iterations").getAsLong() : iterations;
+            changes.addProperty("sigmaAnnealIterations", Math.max(1, total / 2));
+        }
+        for (Map.Entry<String, JsonElement> e : changes.entrySet()) {
+            if (e.getValue().isJsonNull() || e.getKey().equals("method")) {
+                continue;
+            }
+            if (!merged.has(e.getKey()) && !Json.OPTIONAL.contains(e.getKey())) {
+                throw new InputException("no training setting is called '" + e.getKey() + "'");
+            }
+            merged.add(e.getKey(), e.getValue());
+        }
+        LearningMethod next = method;
+        JsonElement methodChanges = changes.get("method");
+        if (methodChanges != null && methodChanges.isJsonObject()) {
+            JsonObject options = methodChanges.getAsJsonObject();
+            if (options.has("name")
+                    && !options.get("name").getAsString().equalsIgnoreCase(method.getName())) {
+                next =
+                        Methods.withOptions(
+                                Methods.published(options.get("name").getAsString()), options);
+            } else {
+                next = Methods.withOptions(method, options);
+            }
+        }
+        merged.add("method", Methods.toJson(next));
+        try {
+            return Json.GSON.fromJson(merged, LearningConfig.class);
+        } catch (JsonParseException e) {
+            String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            throw new InputException("the training settings do not parse (" + reason + ")", e);
+        }
+    }
+
+    private static boolean has(JsonObject json, String key) {
+        return json.has(key) && !json.get(key).isJsonNull();
+    }
+
     /** Builds a {@link LearningConfig}. */
     public static final class Builder {
         private long iterations = 1000;
         private int batchSize = 100;
-        private int steps = Method.SHORTRUN.getSteps();
-        private float stepSize = Method.SHORTRUN.getStepSize();
-        private float[] stepSizes;
-        private float sigma = Method.SHORTRUN.getSigma();
+        private float sigma = 0.15f;
         private Float sigmaStart;
         private long sigmaAnnealIterations;
         private LearningRateSchedule lrSchedule = LearningRateSchedule.RELEASED;
@@ -427,15 +311,8 @@ public final class LearningConfig {
         private float beta1 = 0.5f;
         private long seed = 1;
         private long checkpointEvery = 1000;
-        private StepSizeTuning stepSizeTuning;
         private String data;
-        private Method method = Method.SHORTRUN;
-        private Long klWarmup;
-        private Float codeLearningRate;
-        private Boolean metropolis;
-        private Integer priorSteps;
-        private Float priorStepSize;
-        private Float priorLearningRateScale;
+        private LearningMethod method = ShortRun.builder().build();
 
         Builder() {}
 
@@ -458,42 +335,6 @@ public final class LearningConfig {
          */
         public Builder optBatchSize(int batchSize) {
             this.batchSize = batchSize;
-            return this;
-        }
-
-        /**
-         * Sets K (default 25).
-         *
-         * @param steps the Langevin steps
-         * @return this builder
-         */
-        public Builder optSteps(int steps) {
-            this.steps = steps;
-            return this;
-        }
-
-        /**
-         * Sets s, the Langevin noise standard deviation shared by every step (default 0.05),
-         * replacing any per-step sizes.
-         *
-         * @param stepSize the step size
-         * @return this builder
-         */
-        public Builder optStepSize(float stepSize) {
-            this.stepSize = stepSize;
-            this.stepSizes = null;
-            return this;
-        }
-
-        /**
-         * Starts the run with a step size per Langevin step, s_1..s_K (default: none, every step
-         * takes {@link #optStepSize}'s s); the run's step size is then their mean.
-         *
-         * @param stepSizes K positive sizes, step k taking {@code stepSizes[k - 1]}; copied
-         * @return this builder
-         */
-        public Builder optStepSizes(float[] stepSizes) {
-            this.stepSizes = stepSizes.clone();
             return this;
         }
 
@@ -568,17 +409,6 @@ public final class LearningConfig {
         }
 
         /**
-         * Re-optimises s during the run (default: null, s stays at its starting value).
-         *
-         * @param tuning when and how, or null
-         * @return this builder
-         */
-        public Builder optStepSizeTuning(StepSizeTuning tuning) {
-            this.stepSizeTuning = tuning;
-            return this;
-        }
-
-        /**
          * Records what the run trains on (a dataset and its source), so that a resumed run cannot
          * silently train on other images: it is one of the settings {@link #resumeConflicts}
          * compares.
@@ -592,99 +422,27 @@ public final class LearningConfig {
         }
 
         /**
-         * Sets how the latents of a training batch are inferred (default: short-run inference).
+         * Sets how the generator is learned (default: short-run inference with the released
+         * script's K = 25 and s = 0.05).
          *
-         * @param method the method
+         * @param method the method, with its options
          * @return this builder
          */
-        public Builder optMethod(Method method) {
-            this.method = java.util.Objects.requireNonNull(method, "method");
+        public Builder optMethod(LearningMethod method) {
+            this.method = Objects.requireNonNull(method, "method");
             return this;
         }
 
         /**
-         * Sets the iterations over which the KL weight of {@link Method#LVAE} and {@link
-         * Method#VAE} rises from 0 to 1 (default {@value #DEFAULT_KL_WARMUP}; 0 for none).
+         * Sets a method with the settings it was published with, sigma included.
          *
-         * @param iterations the warm-up length
+         * @param name the method's name, as {@link Methods} knows it
          * @return this builder
+         * @throws InputException if no method has that name
          */
-        public Builder optKlWarmup(long iterations) {
-            this.klWarmup = iterations;
-            return this;
-        }
-
-        /**
-         * Sets the step size of {@link Method#GLO}'s gradient steps on the codes (default {@value
-         * #DEFAULT_CODE_LEARNING_RATE}).
-         *
-         * @param rate the code learning rate
-         * @return this builder
-         */
-        public Builder optCodeLearningRate(float rate) {
-            this.codeLearningRate = rate;
-            return this;
-        }
-
-        /**
-         * Sets the method together with the K, s and sigma it was published with.
-         *
-         * @param method the method
-         * @return this builder
-         */
-        /**
-         * Whether {@link Method#LAE} and {@link Method#CLAE} correct each proposal of W by
-         * Metropolis-Hastings (default true, as the authors' code does).
-         *
-         * @param metropolis true for the correction
-         * @return this builder
-         */
-        public Builder optMetropolis(boolean metropolis) {
-            this.metropolis = metropolis;
-            return this;
-        }
-
-        /**
-         * Sets the steps of short-run Langevin sampling from {@link Method#CLAE}'s prior (default
-         * 60, Pang et al.'s).
-         *
-         * @param steps K of the prior's sampler
-         * @return this builder
-         */
-        public Builder optPriorSteps(int steps) {
-            this.priorSteps = steps;
-            return this;
-        }
-
-        /**
-         * Sets the step size of short-run Langevin sampling from {@link Method#CLAE}'s prior
-         * (default 0.4, Pang et al.'s).
-         *
-         * @param stepSize s of the prior's sampler
-         * @return this builder
-         */
-        public Builder optPriorStepSize(float stepSize) {
-            this.priorStepSize = stepSize;
-            return this;
-        }
-
-        /**
-         * Sets the learning rate of {@link Method#CLAE}'s prior as a multiple of the learning rate
-         * (default {@value LearningConfig#DEFAULT_PRIOR_LEARNING_RATE_SCALE}).
-         *
-         * @param scale the multiple
-         * @return this builder
-         */
-        public Builder optPriorLearningRateScale(float scale) {
-            this.priorLearningRateScale = scale;
-            return this;
-        }
-
-        public Builder optMethodAsPublished(Method method) {
-            return optMethod(method)
-                    .optSteps(method.getSteps())
-                    .optStepSize(method.getStepSize())
-                    .optSigma(method.getSigma());
+        public Builder optMethodAsPublished(String name) {
+            LearningMethod published = Methods.published(name);
+            return optMethod(published).optSigma(published.getPublishedSigma());
         }
 
         /**
@@ -696,33 +454,9 @@ public final class LearningConfig {
         public LearningConfig build() {
             positive("iterations", iterations);
             positive("batch size", batchSize);
-            positive("steps K", steps);
             if (batchSize > MAX_BATCH_SIZE) {
                 throw new IllegalArgumentException(
                         "batch size must be at most " + MAX_BATCH_SIZE + ", got " + batchSize);
-            }
-            if (steps > MAX_STEPS) {
-                throw new IllegalArgumentException(
-                        "steps K must be at most " + MAX_STEPS + ", got " + steps);
-            }
-            positive("step size", stepSize);
-            if (stepSizes != null) {
-                if (stepSizes.length != steps) {
-                    throw new IllegalArgumentException(
-                            stepSizes.length
-                                    + " per-step sizes for K = "
-                                    + steps
-                                    + " Langevin steps");
-                }
-                for (int k = 0; k < steps; k++) {
-                    if (!(stepSizes[k] > 0) || Float.isInfinite(stepSizes[k])) {
-                        throw new IllegalArgumentException(
-                                "step size s_"
-                                        + (k + 1)
-                                        + " must be positive, got "
-                                        + stepSizes[k]);
-                    }
-                }
             }
             positive("sigma", sigma);
             if (sigmaStart != null) {
@@ -740,29 +474,7 @@ public final class LearningConfig {
                 throw new IllegalArgumentException(
                         "checkpoint interval must be >= 0, got " + checkpointEvery);
             }
-            if (klWarmup != null && klWarmup < 0) {
-                throw new IllegalArgumentException(
-                        "KL warm-up must be >= 0 iterations, got " + klWarmup);
-            }
-            if (codeLearningRate != null) {
-                positive("code learning rate", codeLearningRate);
-            }
-            if (priorSteps != null) {
-                positive("prior's Langevin steps", priorSteps);
-                if (priorSteps > MAX_STEPS) {
-                    throw new IllegalArgumentException(
-                            "the prior's Langevin steps must be at most "
-                                    + MAX_STEPS
-                                    + ", got "
-                                    + priorSteps);
-                }
-            }
-            if (priorStepSize != null) {
-                positive("prior's Langevin step size", priorStepSize);
-            }
-            if (priorLearningRateScale != null) {
-                positive("prior's learning-rate scale", priorLearningRateScale);
-            }
+            method.validate();
             return new LearningConfig(this);
         }
 
@@ -770,6 +482,133 @@ public final class LearningConfig {
             if (!(value > 0) || Double.isInfinite(value)) {
                 throw new IllegalArgumentException(name + " must be positive, got " + value);
             }
+        }
+    }
+
+    /**
+     * The JSON of a configuration: the shared settings, and the method as an object of its own
+     * ({@link Methods#toJson}). Reads too the flat form of the checkpoints written before methods
+     * were objects, where the method was a name and its options sat beside the shared settings.
+     */
+    static final class Json
+            implements JsonSerializer<LearningConfig>, JsonDeserializer<LearningConfig> {
+
+        static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+
+        /** Settings that may be absent, being null in the configuration. */
+        static final List<String> OPTIONAL = List.of("sigmaStart", "data");
+
+        /** The shared settings, as the JSON holds them. */
+        private static final class Fields {
+            long iterations;
+            int batchSize;
+            float sigma;
+            Float sigmaStart;
+            long sigmaAnnealIterations;
+            LearningRateSchedule lrSchedule;
+            double learningRate;
+            float beta1;
+            long seed;
+            long checkpointEvery;
+            String data;
+        }
+
+        /** The flat form's options of each method, by their names there. */
+        private static final List<String> LEGACY_OPTIONS =
+                List.of(
+                        "steps",
+                        "stepSize",
+                        "stepSizes",
+                        "stepSizeTuning",
+                        "klWarmup",
+                        "codeLearningRate",
+                        "metropolis",
+                        "priorSteps",
+                        "priorStepSize",
+                        "priorLearningRateScale");
+
+        @Override
+        public JsonElement serialize(
+                LearningConfig c, Type type, JsonSerializationContext context) {
+            Fields f = new Fields();
+            f.iterations = c.iterations;
+            f.batchSize = c.batchSize;
+            f.sigma = c.sigma;
+            f.sigmaStart = c.sigmaStart;
+            f.sigmaAnnealIterations = c.sigmaAnnealIterations;
+            f.lrSchedule = c.lrSchedule;
+            f.learningRate = c.learningRate;
+            f.beta1 = c.beta1;
+            f.seed = c.seed;
+            f.checkpointEvery = c.checkpointEvery;
+            f.data = c.data;
+            JsonObject json = GSON.toJsonTree(f).getAsJsonObject();
+            json.add("method", Methods.toJson(c.method));
+            return json;
+        }
+
+        @Override
+        public LearningConfig deserialize(
+                JsonElement element, Type type, JsonDeserializationContext context) {
+            if (!element.isJsonObject()) {
+                throw new JsonParseException("the training settings are not a JSON object");
+            }
+            JsonObject json = element.getAsJsonObject();
+            Fields f = GSON.fromJson(json, Fields.class);
+            JsonElement m = json.get("method");
+            LearningMethod method;
+            try {
+                method =
+                        m != null && m.isJsonObject()
+                                ? Methods.fromJson(m.getAsJsonObject())
+                                : legacy(json, m);
+            } catch (InputException e) {
+                throw new JsonParseException(e.getMessage(), e);
+            }
+            if (f.lrSchedule == null) {
+                throw new JsonParseException("the learning-rate schedule is missing");
+            }
+            Builder b =
+                    builder()
+                            .setIterations(f.iterations)
+                            .optBatchSize(f.batchSize)
+                            .optSigma(f.sigma)
+                            .optLearningRate(f.lrSchedule, f.learningRate)
+                            .optBeta1(f.beta1)
+                            .optSeed(f.seed)
+                            .optCheckpointEvery(f.checkpointEvery)
+                            .optData(f.data)
+                            .optMethod(method);
+            if (f.sigmaStart != null) {
+                b.optSigmaAnneal(f.sigmaStart, f.sigmaAnnealIterations);
+            }
+            try {
+                return b.build();
+            } catch (IllegalArgumentException e) {
+                throw new JsonParseException(e.getMessage(), e);
+            }
+        }
+
+        /**
+         * The method of the flat form: its name (short-run inference if none), its options beside.
+         */
+        private static LearningMethod legacy(JsonObject json, JsonElement name) {
+            String methodName =
+                    name == null || name.isJsonNull()
+                            ? ShortRun.NAME
+                            : name.getAsString().toLowerCase(Locale.ROOT);
+            LearningMethod published = Methods.published(methodName);
+            JsonObject options = new JsonObject();
+            for (String key : LEGACY_OPTIONS) {
+                String own =
+                        key.equals("stepSize") && published instanceof LangevinAutoencoders
+                                ? "eta"
+                                : key;
+                if (json.has(key) && Methods.optionNames(published).contains(own)) {
+                    options.add(own, json.get(key));
+                }
+            }
+            return Methods.withOptions(published, options);
         }
     }
 }

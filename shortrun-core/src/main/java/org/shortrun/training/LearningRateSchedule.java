@@ -1,5 +1,7 @@
 package org.shortrun.training;
 
+import org.shortrun.Schedule;
+
 /** The named learning-rate schedules. */
 public enum LearningRateSchedule {
     /**

@@ -8,7 +8,7 @@ import java.util.Locale;
 final class MetricsLog extends RunLog {
 
     MetricsLog(Path output, long resumedAt) {
-        super(output.resolve(TrainingRun.METRICS_FILE), resumedAt);
+        super(output.resolve(TrainingJob.METRICS_FILE), resumedAt);
     }
 
     /**
@@ -22,7 +22,7 @@ final class MetricsLog extends RunLog {
 
     @Override
     String header() {
-        return TrainingRun.METRICS_HEADER;
+        return TrainingJob.METRICS_HEADER;
     }
 
     /** {@inheritDoc} */
@@ -31,11 +31,14 @@ final class MetricsLog extends RunLog {
         write(
                 String.format(
                         Locale.ROOT,
-                        "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.3f",
+                        "%d,%.6g,%.6g,%s,%.6g,%.6g,%.3f",
                         stats.iteration(),
                         stats.loss(),
                         stats.mse(),
-                        stats.stepSize(),
+                        // empty for a method without a step size
+                        Float.isNaN(stats.stepSize())
+                                ? ""
+                                : String.format(Locale.ROOT, "%.6g", stats.stepSize()),
                         stats.sigma(),
                         stats.learningRate(),
                         stats.seconds()));

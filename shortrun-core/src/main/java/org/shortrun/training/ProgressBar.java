@@ -10,7 +10,7 @@ import java.util.Locale;
  * step-size search, which stops the iterations for a while, it reports every evaluation of the
  * objective instead: in place on a terminal, a line each on a log.
  */
-public final class ProgressBar implements TrainingRun.Listener {
+public final class ProgressBar implements TrainingJob.Listener {
 
     private static final int WIDTH = 30;
 
@@ -135,7 +135,7 @@ public final class ProgressBar implements TrainingRun.Listener {
     }
 
     @Override
-    public void onStepSizeEstimate(TrainingRun.StepSizeProgress progress) {
+    public void onStepSizeEstimate(TrainingJob.StepSizeProgress progress) {
         String line = describe(progress);
         boolean last = progress.evaluation() == progress.evaluations();
         if (terminal) {
@@ -156,7 +156,7 @@ public final class ProgressBar implements TrainingRun.Listener {
      * One evaluation of a step-size search as a line: where the search is, the s evaluated (the
      * mean of s_1..s_K for per-step sizes), its objective and the time left.
      */
-    static String describe(TrainingRun.StepSizeProgress progress) {
+    static String describe(TrainingJob.StepSizeProgress progress) {
         var e = progress.estimate();
         double[] s = e.stepSizes();
         boolean shared = java.util.Arrays.stream(s).allMatch(v -> v == s[0]);

@@ -16,7 +16,7 @@ import org.shortrun.io.WriteFailure;
  * keeps the lines a predicate accepts, as a run that died after its last checkpoint left lines the
  * resumed run writes again.
  */
-abstract class RunLog implements TrainingRun.Listener {
+abstract class RunLog implements TrainingJob.Listener {
 
     private final Path file;
     private final long resumedAt;

@@ -16,7 +16,7 @@ final class StepSizeLog extends RunLog {
     private static final Gson GSON = new Gson();
 
     StepSizeLog(Path output, long resumedAt) {
-        super(output.resolve(TrainingRun.STEP_SIZE_LOG), resumedAt);
+        super(output.resolve(TrainingJob.STEP_SIZE_LOG), resumedAt);
     }
 
     /** The search before iteration {@code resumedAt} ran after the checkpoint; it runs again. */
@@ -28,7 +28,7 @@ final class StepSizeLog extends RunLog {
 
     /** {@inheritDoc} */
     @Override
-    public void onStepSizeSearch(TrainingRun.StepSizeSearchRecord record) throws IOException {
+    public void onStepSizeSearch(TrainingJob.StepSizeSearchRecord record) throws IOException {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("iteration", record.iteration());
         line.put("previous", record.previous());

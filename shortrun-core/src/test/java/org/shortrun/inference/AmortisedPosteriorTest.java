@@ -90,8 +90,7 @@ class AmortisedPosteriorTest {
                 LadderConfig.builder().setZDims(8).optChannels(16).optImageChannels(1).build();
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator generator = new LadderGenerator(config);
-            generator.initialize(
-                    manager, DataType.FLOAT32, RandomStream.seeded(1), generator.inputShapes(2));
+            generator.initialize(manager, DataType.FLOAT32, RandomStream.seeded(1), 2);
             LadderEncoder encoder = new LadderEncoder(config);
             encoder.initialize(manager, DataType.FLOAT32, RandomStream.seeded(2), 2);
             ParameterStore store = new ParameterStore(manager, false);
@@ -128,8 +127,7 @@ class AmortisedPosteriorTest {
                         .build();
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator generator = new LadderGenerator(config);
-            generator.initialize(
-                    manager, DataType.FLOAT32, RandomStream.seeded(1), generator.inputShapes(2));
+            generator.initialize(manager, DataType.FLOAT32, RandomStream.seeded(1), 2);
             LadderEncoder encoder = new LadderEncoder(config);
             encoder.initialize(manager, DataType.FLOAT32, RandomStream.seeded(2), 2);
             NDArray x = manager.zeros(encoder.inputShape(2));
@@ -193,7 +191,7 @@ class AmortisedPosteriorTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator g32 = new LadderGenerator(config);
             RandomStream init = RandomStream.seeded(7);
-            g32.initialize(manager, DataType.FLOAT32, init, g32.inputShapes(batch));
+            g32.initialize(manager, DataType.FLOAT32, init, batch);
             LadderEncoder e32 = new LadderEncoder(config);
             e32.initialize(manager, DataType.FLOAT32, init, batch);
             LadderGenerator g64 = g32.copyAs(DataType.FLOAT64, manager);

@@ -92,7 +92,7 @@ class LangevinTest {
                                 .optChannels(16)
                                 .optImageChannels(1)
                                 .build());
-        g.initialize(manager, DataType.FLOAT32, g.inputShapes(2));
+        g.initialize(manager, DataType.FLOAT32, g.latentShapes(2));
         return g;
     }
 
@@ -196,7 +196,7 @@ class LangevinTest {
                                     .optChannels(16)
                                     .optImageChannels(1)
                                     .build());
-            g.initialize(manager, DataType.FLOAT32, g.inputShapes(1));
+            g.initialize(manager, DataType.FLOAT32, g.latentShapes(1));
             LadderGenerator reference = g.copyAs(DataType.FLOAT64, manager);
             NDArray x = manager.randomUniform(-1, 1, new Shape(16, 1, 32, 32));
             Engine.getInstance().setRandomSeed(22);
@@ -211,10 +211,10 @@ class LangevinTest {
             Engine.getInstance().setRandomSeed(22);
             NDList start = new NDList();
             NDList noise = new NDList();
-            for (Shape shape : g.inputShapes(16)) {
+            for (Shape shape : g.latentShapes(16)) {
                 start.add(manager.randomNormal(shape));
             }
-            for (Shape shape : g.inputShapes(16)) {
+            for (Shape shape : g.latentShapes(16)) {
                 noise.add(manager.randomNormal(shape));
             }
             NDList start64 = new NDList();
@@ -327,7 +327,7 @@ class LangevinTest {
                                 .optChannels(16)
                                 .optImageChannels(1)
                                 .build());
-        g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(31), g.inputShapes(1));
+        g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(31), 1);
         return g;
     }
 
@@ -424,7 +424,7 @@ class LangevinTest {
                                     .getLatents());
             // the sampler's draws: e_0 layer by layer, then each step's noise layer by layer
             RandomStream stream = RandomStream.seeded(35);
-            List<Shape> shapes = List.of(g.inputShapes(BATCH));
+            List<Shape> shapes = List.of(g.latentShapes(BATCH));
             List<double[]> start = new ArrayList<>();
             for (Shape shape : shapes) {
                 start.add(

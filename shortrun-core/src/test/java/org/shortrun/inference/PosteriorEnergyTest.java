@@ -22,6 +22,7 @@ import org.shortrun.model.EnergyPrior;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.model.LangevinEncoder;
+import org.shortrun.model.Latents;
 
 /** The energy LAE and CLAE learn from: its terms, and its gradients against float64. */
 class PosteriorEnergyTest {
@@ -35,8 +36,7 @@ class PosteriorEnergyTest {
                 LadderConfig.builder().setZDims(4, 6).optChannels(16).optImageChannels(1).build();
         try (NDManager manager = NDManager.newBaseManager()) {
             LadderGenerator generator = new LadderGenerator(config);
-            generator.initialize(
-                    manager, DataType.FLOAT32, RandomStream.seeded(1), generator.inputShapes(3));
+            generator.initialize(manager, DataType.FLOAT32, RandomStream.seeded(1), 3);
             EnergyPrior prior = new EnergyPrior(10);
             prior.initialize(manager, DataType.FLOAT32, RandomStream.seeded(2), 3);
             ParameterStore store = new ParameterStore(manager, false);
@@ -49,7 +49,7 @@ class PosteriorEnergyTest {
                                     DataType.FLOAT32);
             NDArray e =
                     RandomStream.seeded(4).normal(manager, new ai.djl.ndarray.types.Shape(3, 10));
-            NDList latents = LangevinEncoder.split(e, config.getZDims());
+            NDList latents = Latents.split(e, generator.getLatentShapes());
             PosteriorEnergy u =
                     PosteriorEnergy.of(generator, store, x, latents, 0.3f, prior, false);
             float[] g = generator.forward(store, latents, false).singletonOrThrow().toFloatArray();
@@ -94,7 +94,7 @@ class PosteriorEnergyTest {
                 try (NDManager manager = NDManager.newBaseManager()) {
                     RandomStream init = RandomStream.seeded(7);
                     LadderGenerator g32 = new LadderGenerator(config);
-                    g32.initialize(manager, DataType.FLOAT32, init, g32.inputShapes(batch));
+                    g32.initialize(manager, DataType.FLOAT32, init, batch);
                     LangevinEncoder e32 = new LangevinEncoder(config);
                     e32.initialize(manager, DataType.FLOAT32, init, batch);
                     EnergyPrior p32 = null;
@@ -151,7 +151,7 @@ class PosteriorEnergyTest {
                                         generator,
                                         store,
                                         images,
-                                        LangevinEncoder.split(e, generator.getConfig().getZDims()),
+                                        Latents.split(e, generator.getLatentShapes()),
                                         0.15f,
                                         prior,
                                         true)

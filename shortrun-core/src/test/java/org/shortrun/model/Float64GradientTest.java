@@ -98,7 +98,7 @@ class Float64GradientTest {
                 c -> {
                     Engine.getInstance().setRandomSeed(CONFIGS.indexOf(c) + 1);
                     LadderGenerator single = new LadderGenerator(c);
-                    single.initialize(MANAGER, DataType.FLOAT32, single.inputShapes(1));
+                    single.initialize(MANAGER, DataType.FLOAT32, single.latentShapes(1));
                     return new LadderGenerator[] {single, single.copyAs(DataType.FLOAT64, MANAGER)};
                 });
     }
@@ -200,7 +200,7 @@ class Float64GradientTest {
     void generatorGradientsAgreeWithFloat64AtBatch16(LadderConfig config) {
         LadderGenerator[] g = generators(config);
         GradientCheck.Result r =
-                GradientCheck.compare(g[0], g[1], g[0].inputShapes(16), 16, MANAGER);
+                GradientCheck.compare(g[0], g[1], g[0].latentShapes(16), 16, MANAGER);
         assertTrue(r.agrees(), config + ": " + r);
     }
 
@@ -216,11 +216,11 @@ class Float64GradientTest {
             Random random = new Random(9);
             NDList e = new NDList();
             NDList direction = new NDList();
-            for (Shape s : g.inputShapes(2)) {
+            for (Shape s : g.latentShapes(2)) {
                 e.add(scope.create(gaussian(random, s), s));
                 direction.add(scope.create(gaussian(random, s), s));
             }
-            Shape imageShape = g.getOutputShapes(g.inputShapes(2))[0];
+            Shape imageShape = g.getOutputShapes(g.latentShapes(2))[0];
             NDArray x = scope.create(gaussian(random, imageShape), imageShape);
             ParameterStore store = new ParameterStore(scope, false);
             double slope = 0;

@@ -38,9 +38,9 @@ class LadderGeneratorTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             manager.getEngine().setRandomSeed(z.hashCode() + channels);
             LadderGenerator g = new LadderGenerator(config);
-            g.initialize(manager, DataType.FLOAT32, g.inputShapes(3));
+            g.initialize(manager, DataType.FLOAT32, g.latentShapes(3));
             NDList e = new NDList();
-            for (Shape s : g.inputShapes(3)) {
+            for (Shape s : g.latentShapes(3)) {
                 e.add(manager.randomNormal(s));
             }
             NDArray x = g.forward(new ParameterStore(manager, false), e, false).singletonOrThrow();
@@ -68,7 +68,7 @@ class LadderGeneratorTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             manager.getEngine().setRandomSeed(9);
             LadderGenerator single = new LadderGenerator(config);
-            single.initialize(manager, DataType.FLOAT32, single.inputShapes(1));
+            single.initialize(manager, DataType.FLOAT32, single.latentShapes(1));
             LadderGenerator g = single.copyAs(DataType.FLOAT64, manager);
             ParameterStore ps = new ParameterStore(manager, false);
             NDArray top = manager.randomNormal(new Shape(3, 4)).toType(DataType.FLOAT64, false);
@@ -149,7 +149,7 @@ class LadderGeneratorTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             manager.getEngine().setRandomSeed(2);
             LadderGenerator g = new LadderGenerator(config);
-            g.initialize(manager, DataType.FLOAT32, g.inputShapes(1));
+            g.initialize(manager, DataType.FLOAT32, g.latentShapes(1));
             ParameterStore ps = new ParameterStore(manager, false);
             NDArray top = manager.randomNormal(new Shape(1, 4));
             NDArray a =

@@ -87,7 +87,7 @@ class LangevinEncoderTest {
                 }
             }
             assertArrayEquals(expected, e.toFloatArray(), 1e-4f);
-            NDList layers = LangevinEncoder.split(e, config.getZDims());
+            NDList layers = Latents.split(e, new LadderGenerator(config).getLatentShapes());
             assertEquals(new Shape(3, 4), layers.get(0).getShape());
             assertEquals(new Shape(3, 6), layers.get(1).getShape());
             float[] all = e.toFloatArray();

@@ -91,7 +91,7 @@ class FastLogDeterminantTest {
                                 .optChannels(16)
                                 .optImageChannels(1)
                                 .build());
-        g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(seed), g.inputShapes(1));
+        g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(seed), 1);
         return g;
     }
 
@@ -103,7 +103,7 @@ class FastLogDeterminantTest {
                                 .optChannels(8)
                                 .optImageChannels(1)
                                 .build());
-        g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(seed), g.inputShapes(1));
+        g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(seed), 1);
         return g;
     }
 
@@ -308,7 +308,7 @@ class FastLogDeterminantTest {
                                     .optImageChannels(1)
                                     .optParameterisation(Parameterisation.LADDER)
                                     .build());
-            g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(91), g.inputShapes(1));
+            g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(91), 1);
             assertStructuredDifferencesMatch(g, manager, 92, 1e-2);
         }
     }
@@ -398,14 +398,14 @@ class FastLogDeterminantTest {
                             .expandDims(0)
                             .concat(explainedImage(g, manager, 53).expandDims(0));
             double[] grid =
-                    org.shortrun.training.StepSizeTuning.parseGrid("--grid", "0.01:0.15:0.02");
-            List<StepSizeStudy.Result> results = new ArrayList<>();
+                    org.shortrun.stepsize.StepSizeTuning.parseGrid("--grid", "0.01:0.15:0.02");
+            List<StepSizeJob.Result> results = new ArrayList<>();
             for (LogDeterminant method : LogDeterminant.values()) {
                 // sigma 0.05, the image's own noise: the stiffest curvature is then about 2 /
                 // 0.05^2,
                 // so that the fold lies inside the grid as on trained models
                 results.add(
-                        StepSizeStudy.builder()
+                        StepSizeJob.builder()
                                 .setGenerator(g)
                                 .setImages(images)
                                 .setSteps(4)
@@ -415,8 +415,8 @@ class FastLogDeterminantTest {
                                 .build()
                                 .run(manager));
             }
-            StepSizeStudy.Result exact = results.get(0);
-            StepSizeStudy.Result fast = results.get(1);
+            StepSizeJob.Result exact = results.get(0);
+            StepSizeJob.Result fast = results.get(1);
             assertEquals("exact", exact.summary().get("log_det"));
             assertEquals("fast", fast.summary().get("log_det"));
             // the case is only a test if the fold lies inside the grid, so that the two rules

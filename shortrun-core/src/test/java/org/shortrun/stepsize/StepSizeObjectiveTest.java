@@ -89,7 +89,7 @@ class StepSizeObjectiveTest {
                                 .optChannels(8)
                                 .optImageChannels(1)
                                 .build());
-        g.initialize(manager, DataType.FLOAT32, g.inputShapes(1));
+        g.initialize(manager, DataType.FLOAT32, g.latentShapes(1));
         return g;
     }
 

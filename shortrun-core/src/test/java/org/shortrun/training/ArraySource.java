@@ -4,12 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Random;
+import org.shortrun.ImageSource;
 
 /**
  * Random images in [-1, 1] for tests; optionally fails when asked for a given batch, or serves NaN
  * pixels from a given batch on.
  */
-final class ArraySource implements ImageSource {
+public final class ArraySource implements ImageSource {
 
     private final float[][] images;
     private final int failAtCall;
@@ -17,7 +18,7 @@ final class ArraySource implements ImageSource {
     private final float scale;
     private int calls;
 
-    ArraySource(int count, long seed, int failAtCall) {
+    public ArraySource(int count, long seed, int failAtCall) {
         this(count, seed, failAtCall, -1);
     }
 
@@ -25,7 +26,7 @@ final class ArraySource implements ImageSource {
      * A source whose batches hold NaN from the {@code nanFromCall}-th on, so that the loss
      * diverges.
      */
-    static ArraySource poisoned(int count, long seed, int nanFromCall) {
+    public static ArraySource poisoned(int count, long seed, int nanFromCall) {
         return new ArraySource(count, seed, -1, nanFromCall);
     }
 

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +19,7 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.shortrun.DivergenceException;
 import org.shortrun.InputException;
 import org.shortrun.io.DamagedFileException;
 import org.shortrun.io.Fuzz;
@@ -28,21 +31,20 @@ import org.shortrun.io.SealedJson;
  */
 class CheckpointTest {
 
+    /** The format of the checkpoints this build writes. */
+    private static final int FORMAT = 3;
+
     @TempDir static Path shared;
     static Path good;
 
     @BeforeAll
     static void writeACheckpoint() throws IOException {
         good = shared.resolve("good");
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner =
-                        new Learner(TrainingRunTest.MODEL, TrainingRunTest.config(2, 1), manager)) {
-            TrainingRun.builder()
-                    .setLearner(learner)
-                    .setSource(new ArraySource(10, 3, -1))
-                    .optOutput(good)
-                    .build()
-                    .run(manager);
+        try (TrainingJob job =
+                TrainingRunTest.job(TrainingRunTest.config(2, 1), new ArraySource(10, 3, -1))
+                        .optOutput(good)
+                        .build()) {
+            job.train();
         }
     }
 
@@ -53,10 +55,10 @@ class CheckpointTest {
     private static Path resealed(Path dir, UnaryOperator<String> edit) throws IOException {
         Path copy = copy(dir);
         Path state = copy.resolve("state.json");
-        String content = SealedJson.read(state, "checkpoint state", 2, 1 << 20);
+        String content = SealedJson.read(state, "checkpoint state", FORMAT, 1 << 20);
         String edited = edit.apply(content);
         assertFalse(edited.equals(content), "the edit changed nothing");
-        Files.write(state, SealedJson.seal("checkpoint state", 2, edited));
+        Files.write(state, SealedJson.seal("checkpoint state", FORMAT, edited));
         return copy;
     }
 
@@ -70,6 +72,17 @@ class CheckpointTest {
                     StandardCopyOption.REPLACE_EXISTING);
         }
         return copy;
+    }
+
+    /** A checkpoint's state.json, as JSON. */
+    private static JsonObject stateOf(Path checkpoint) throws IOException {
+        return JsonParser.parseString(
+                        SealedJson.read(
+                                checkpoint.resolve("state.json"),
+                                "checkpoint state",
+                                FORMAT,
+                                1 << 20))
+                .getAsJsonObject();
     }
 
     private static String refusal(Path checkpoint) {
@@ -114,9 +127,10 @@ class CheckpointTest {
         assertTrue(
                 refusal(resealed(dir, c -> c.replace("\"iteration\": 2", "\"iteration\": -5")))
                         .endsWith(state + "iteration -5 is outside [0, 2]"));
+        // the state's own step size, the first; the method's, last in its object, stays
         assertTrue(
-                refusal(resealed(dir, c -> c.replaceAll("\"stepSize\": [^,]*,", "")))
-                        .endsWith(state + "\"stepSize\" is missing or not a number"));
+                refusal(resealed(dir, c -> c.replaceFirst("\"stepSize\": [^,]*,", "")))
+                        .endsWith(state + "step size null is not a positive number"));
         assertTrue(
                 refusal(resealed(dir, c -> c.replace("\"iteration\": 2", "\"iteration\": 2x")))
                         .endsWith(state + "\"iteration\" is missing or not a number"));
@@ -175,15 +189,9 @@ class CheckpointTest {
                         .optLearningRate(LearningRateSchedule.CONSTANT, 1e38)
                         .build();
         Path out = dir.resolve("run");
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner = new Learner(TrainingRunTest.MODEL, config, manager)) {
-            TrainingRun run =
-                    TrainingRun.builder()
-                            .setLearner(learner)
-                            .setSource(new ArraySource(10, 3, -1))
-                            .optOutput(out)
-                            .build();
-            DivergenceException e = assertThrows(DivergenceException.class, () -> run.run(manager));
+        try (TrainingJob job =
+                TrainingRunTest.job(config, new ArraySource(10, 3, -1)).optOutput(out).build()) {
+            DivergenceException e = assertThrows(DivergenceException.class, job::train);
             System.out.println("divergence: " + e.getMessage());
             assertTrue(
                     e.getMessage()
@@ -238,28 +246,28 @@ class CheckpointTest {
     void perStepSizesRoundTripAndCheckpointsWithoutThemStillLoad(@TempDir Path dir)
             throws IOException {
         Checkpoint shared = Checkpoint.read(good);
-        assertFalse(shared.hasPerStepSizes());
+        assertTrue(shared.getLangevin().hasSharedStepSize());
         assertFalse(
                 Files.readString(good.resolve("checkpoint/state.json")).contains("stepSizes"),
                 "a shared s writes no per-step sizes");
-        assertArrayEquals(new float[] {0.1f, 0.1f, 0.1f}, shared.getStepSizes());
-        assertArrayEquals(new float[] {0.1f, 0.1f, 0.1f}, shared.langevin().getStepSizes());
+        assertArrayEquals(new float[] {0.1f, 0.1f, 0.1f}, shared.getLangevin().getStepSizes());
         float[] sizes = {0.03f, 0.2f, 0.1123456f};
         Path target = dir.resolve("perstep");
         try (NDManager manager = NDManager.newBaseManager();
                 Learner learner = shared.restore(TrainingRunTest.config(2, 1), manager)) {
             assertTrue(learner.getLangevin().hasSharedStepSize());
-            learner.setStepSizes(sizes);
+            learner.getMethodState().setLangevin(learner.getLangevin().withStepSizes(sizes));
             Checkpoint.save(learner, target);
         }
         Checkpoint read = Checkpoint.read(target);
-        assertTrue(read.hasPerStepSizes());
-        assertArrayEquals(sizes, read.getStepSizes());
+        assertFalse(read.getLangevin().hasSharedStepSize());
+        assertArrayEquals(sizes, read.getLangevin().getStepSizes());
         assertEquals(
                 org.shortrun.inference.Langevin.meanOf(sizes),
-                read.getStepSize(),
+                stateOf(target).get("stepSize").getAsFloat(),
                 "step size is the mean, for readers that know no per-step sizes");
-        assertArrayEquals(sizes, read.langevin().getStepSizes());
+        assertEquals(
+                org.shortrun.inference.Langevin.meanOf(sizes), read.getLangevin().getStepSize());
         try (NDManager manager = NDManager.newBaseManager();
                 Learner learner = read.restore(TrainingRunTest.config(2, 1), manager)) {
             assertArrayEquals(sizes, learner.getLangevin().getStepSizes());
@@ -306,7 +314,8 @@ class CheckpointTest {
                                 c.replaceFirst(
                                         "\"stepSize\": ([^,]*),",
                                         "\"stepSize\": $1, \"stepSizes\": [0.1, 0.2, 0.3],"));
-        assertArrayEquals(new float[] {0.1f, 0.2f, 0.3f}, Checkpoint.read(fine).getStepSizes());
+        assertArrayEquals(
+                new float[] {0.1f, 0.2f, 0.3f}, Checkpoint.read(fine).getLangevin().getStepSizes());
     }
 
     @Test

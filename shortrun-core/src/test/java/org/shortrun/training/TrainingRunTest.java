@@ -19,28 +19,72 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.shortrun.DivergenceException;
+import org.shortrun.ImageSource;
 import org.shortrun.InputException;
 import org.shortrun.inference.Langevin;
+import org.shortrun.method.LangevinLearning;
+import org.shortrun.method.ShortRun;
 import org.shortrun.model.LadderConfig;
+import org.shortrun.model.LadderGenerator;
+import org.shortrun.stepsize.StepSizeTuning;
 
-class TrainingRunTest {
+public class TrainingRunTest {
 
-    static final LadderConfig MODEL =
+    public static final LadderConfig MODEL =
             LadderConfig.builder().setZDims(4, 6).optChannels(16).optImageChannels(1).build();
 
-    static LearningConfig config(long iterations, long checkpointEvery) {
+    public static LearningConfig config(long iterations, long checkpointEvery) {
+        return config(iterations, checkpointEvery, shortRun().build());
+    }
+
+    /** The settings of {@link #config(long, long)} with another method. */
+    public static LearningConfig config(
+            long iterations, long checkpointEvery, org.shortrun.method.LearningMethod method) {
         return LearningConfig.builder()
                 .setIterations(iterations)
                 .optBatchSize(4)
-                .optSteps(3)
-                .optStepSize(0.1f)
+                .optMethod(method)
                 .optLearningRate(LearningRateSchedule.CONSTANT, 1e-3)
                 .optSeed(11)
                 .optCheckpointEvery(checkpointEvery)
                 .build();
     }
 
-    static List<float[]> parameters(Learner learner) {
+    /** Short-run inference as {@link #config(long, long)} sets it: K = 3, s = 0.1. */
+    static ShortRun.Builder shortRun() {
+        return ShortRun.builder().optSteps(3).optStepSize(0.1f);
+    }
+
+    /** The settings of {@link #config(long, long)} whose short-run inference tunes s. */
+    static LearningConfig tuned(long iterations, StepSizeTuning tuning) {
+        return config(iterations, 0, shortRun().optStepSizeTuning(tuning).build());
+    }
+
+    /** A learner of a ladder generator of {@link #MODEL}. */
+    public static Learner learner(LearningConfig config, NDManager manager) {
+        return new Learner(new LadderGenerator(MODEL), config, manager);
+    }
+
+    /** A fresh run of a ladder generator of {@link #MODEL}. */
+    public static TrainingJob.Builder job(LearningConfig config, ImageSource source) {
+        return TrainingJob.builder().setModel(MODEL).setLearning(config).setTrainImages(source);
+    }
+
+    /** A run resumed from a checkpoint. */
+    public static TrainingJob.Builder resumed(
+            Checkpoint checkpoint, LearningConfig config, ImageSource source) {
+        return TrainingJob.builder()
+                .optResume(checkpoint)
+                .setLearning(config)
+                .setTrainImages(source);
+    }
+
+    private static LangevinLearning langevin(LearningConfig config) {
+        return (LangevinLearning) config.getMethod();
+    }
+
+    public static List<float[]> parameters(Learner learner) {
         List<float[]> out = new ArrayList<>();
         for (Pair<String, Parameter> p : learner.getGenerator().getParameters()) {
             out.add(p.getValue().getArray().toFloatArray());
@@ -52,8 +96,8 @@ class TrainingRunTest {
     @Test
     void listenersHearEveryIterationAndTheEndEvenOfAFailedRun() throws IOException {
         List<String> heard = new ArrayList<>();
-        TrainingRun.Listener recorder =
-                new TrainingRun.Listener() {
+        TrainingJob.Listener recorder =
+                new TrainingJob.Listener() {
                     @Override
                     public void onStart(long from, long to) {
                         heard.add("start " + from + " " + to);
@@ -69,26 +113,15 @@ class TrainingRunTest {
                         heard.add("end");
                     }
                 };
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner = new Learner(MODEL, config(2, 0), manager)) {
-            TrainingRun.builder()
-                    .setLearner(learner)
-                    .setSource(new ArraySource(10, 3, -1))
-                    .addListener(recorder)
-                    .build()
-                    .run(manager);
+        try (TrainingJob job =
+                job(config(2, 0), new ArraySource(10, 3, -1)).addListener(recorder).build()) {
+            job.train();
         }
         assertEquals(List.of("start 0 2", "iteration 1", "iteration 2", "end"), heard);
         heard.clear();
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner = new Learner(MODEL, config(4, 0), manager)) {
-            TrainingRun run =
-                    TrainingRun.builder()
-                            .setLearner(learner)
-                            .setSource(ArraySource.poisoned(10, 3, 2))
-                            .addListener(recorder)
-                            .build();
-            assertThrows(DivergenceException.class, () -> run.run(manager));
+        try (TrainingJob job =
+                job(config(4, 0), ArraySource.poisoned(10, 3, 2)).addListener(recorder).build()) {
+            assertThrows(DivergenceException.class, job::train);
         }
         assertEquals("end", heard.get(heard.size() - 1), heard.toString());
     }
@@ -103,12 +136,8 @@ class TrainingRunTest {
             ai.djl.engine.Engine.getInstance().setRandomSeed(42);
             float[] before = manager.randomNormal(new ai.djl.ndarray.types.Shape(8)).toFloatArray();
             ai.djl.engine.Engine.getInstance().setRandomSeed(42);
-            try (Learner learner = new Learner(MODEL, config(2, 0), manager)) {
-                TrainingRun.builder()
-                        .setLearner(learner)
-                        .setSource(new ArraySource(10, 3, -1))
-                        .build()
-                        .run(manager);
+            try (TrainingJob job = job(config(2, 0), new ArraySource(10, 3, -1)).build()) {
+                job.train();
             }
             float[] after = manager.randomNormal(new ai.djl.ndarray.types.Shape(8)).toFloatArray();
             assertArrayEquals(before, after);
@@ -119,10 +148,9 @@ class TrainingRunTest {
     @Test
     void initialParametersFollowTheSeed() {
         try (NDManager manager = NDManager.newBaseManager();
-                Learner a = new Learner(MODEL, config(1, 0), manager);
-                Learner b = new Learner(MODEL, config(1, 0), manager);
-                Learner c =
-                        new Learner(MODEL, config(1, 0).toBuilder().optSeed(12).build(), manager)) {
+                Learner a = learner(config(1, 0), manager);
+                Learner b = learner(config(1, 0), manager);
+                Learner c = learner(config(1, 0).toBuilder().optSeed(12).build(), manager)) {
             List<float[]> pa = parameters(a);
             List<float[]> pb = parameters(b);
             List<float[]> pc = parameters(c);
@@ -137,39 +165,27 @@ class TrainingRunTest {
     void resumedRunRepeatsAnUninterruptedOne(@TempDir Path dir) throws IOException {
         ArraySource source = new ArraySource(10, 3, -1);
         List<float[]> straight;
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner = new Learner(MODEL, config(4, 0), manager)) {
-            TrainingRun.builder().setLearner(learner).setSource(source).build().run(manager);
-            straight = parameters(learner);
+        try (TrainingJob job = job(config(4, 0), source).build()) {
+            job.train();
+            straight = parameters(job.getLearner());
         }
         Path out = dir.resolve("run");
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner = new Learner(MODEL, config(2, 0), manager)) {
-            TrainingRun.builder()
-                    .setLearner(learner)
-                    .setSource(source)
-                    .optOutput(out)
-                    .build()
-                    .run(manager);
+        try (TrainingJob job = job(config(2, 0), source).optOutput(out).build()) {
+            job.train();
         }
         Checkpoint checkpoint = Checkpoint.read(out);
         assertEquals(2, checkpoint.getIteration());
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner = checkpoint.restore(config(4, 0), manager)) {
+        try (TrainingJob job = resumed(checkpoint, config(4, 0), source).optOutput(out).build()) {
+            Learner learner = job.getLearner();
             assertEquals(2, learner.getIteration());
-            TrainingRun.builder()
-                    .setLearner(learner)
-                    .setSource(source)
-                    .optOutput(out)
-                    .build()
-                    .run(manager);
+            job.train();
             List<float[]> resumed = parameters(learner);
             for (int i = 0; i < straight.size(); i++) {
                 assertArrayEquals(straight.get(i), resumed.get(i), "parameter " + i);
             }
         }
         List<String> metrics = Files.readAllLines(out.resolve("metrics.csv"));
-        assertEquals(TrainingRun.METRICS_HEADER, metrics.get(0));
+        assertEquals(TrainingJob.METRICS_HEADER, metrics.get(0));
         assertEquals(5, metrics.size(), "header and four iterations");
         assertTrue(metrics.get(4).startsWith("4,"));
     }
@@ -187,7 +203,7 @@ class TrainingRunTest {
 
     private static List<JsonObject> searches(Path out) throws IOException {
         List<JsonObject> lines = new ArrayList<>();
-        for (String line : Files.readAllLines(out.resolve(TrainingRun.STEP_SIZE_LOG))) {
+        for (String line : Files.readAllLines(out.resolve(TrainingJob.STEP_SIZE_LOG))) {
             lines.add(JsonParser.parseString(line).getAsJsonObject());
         }
         return lines;
@@ -199,20 +215,13 @@ class TrainingRunTest {
         Path straightOut = dir.resolve("straight");
         List<float[]> straight;
         SearchRecorder recorder = new SearchRecorder();
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner =
-                        new Learner(
-                                MODEL,
-                                config(4, 0).toBuilder().optStepSizeTuning(TUNING).build(),
-                                manager)) {
-            TrainingRun.builder()
-                    .setLearner(learner)
-                    .setSource(source)
-                    .optOutput(straightOut)
-                    .addListener(recorder)
-                    .build()
-                    .run(manager);
-            straight = parameters(learner);
+        try (TrainingJob job =
+                job(tuned(4, TUNING), source)
+                        .optOutput(straightOut)
+                        .addListener(recorder)
+                        .build()) {
+            job.train();
+            straight = parameters(job.getLearner());
         }
         List<JsonObject> expected = searches(straightOut);
         assertEquals(2, expected.size(), "searches before iterations 0 and 2");
@@ -249,44 +258,28 @@ class TrainingRunTest {
         }
 
         Path out = dir.resolve("resumed");
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner =
-                        new Learner(
-                                MODEL,
-                                config(2, 0).toBuilder().optStepSizeTuning(TUNING).build(),
-                                manager)) {
-            TrainingRun.builder()
-                    .setLearner(learner)
-                    .setSource(source)
-                    .optOutput(out)
-                    .build()
-                    .run(manager);
+        try (TrainingJob job = job(tuned(2, TUNING), source).optOutput(out).build()) {
+            job.train();
         }
         // what a run that died after its checkpoint leaves behind: the resumed run redoes both
         Files.writeString(
-                out.resolve(TrainingRun.STEP_SIZE_LOG),
+                out.resolve(TrainingJob.STEP_SIZE_LOG),
                 "{\"iteration\":2,\"chosen\":9}\n{\"iter",
                 StandardOpenOption.APPEND);
         Files.writeString(out.resolve("metrics.csv"), "3,1,1,9,1,1,1\n", StandardOpenOption.APPEND);
         Checkpoint checkpoint = Checkpoint.read(out);
-        assertEquals(TUNING, checkpoint.getLearningConfig().getStepSizeTuning());
-        assertEquals((float) expected.get(0).get("chosen").getAsDouble(), checkpoint.getStepSize());
+        assertEquals(TUNING, langevin(checkpoint.getLearningConfig()).getStepSizeTuning());
+        assertEquals(
+                (float) expected.get(0).get("chosen").getAsDouble(),
+                checkpoint.getLangevin().getStepSize());
         assertEquals(
                 0.15f,
                 checkpoint.getSigma(),
                 "the default constant sigma, as inference takes it from the checkpoint");
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner =
-                        checkpoint.restore(
-                                config(4, 0).toBuilder().optStepSizeTuning(TUNING).build(),
-                                manager)) {
-            TrainingRun.builder()
-                    .setLearner(learner)
-                    .setSource(source)
-                    .optOutput(out)
-                    .build()
-                    .run(manager);
-            List<float[]> resumed = parameters(learner);
+        try (TrainingJob job =
+                resumed(checkpoint, tuned(4, TUNING), source).optOutput(out).build()) {
+            job.train();
+            List<float[]> resumed = parameters(job.getLearner());
             for (int i = 0; i < straight.size(); i++) {
                 assertArrayEquals(straight.get(i), resumed.get(i), "parameter " + i);
             }
@@ -301,7 +294,7 @@ class TrainingRunTest {
         assertEquals(5, resumedMetrics.size(), "header and four iterations: " + resumedMetrics);
         assertEquals(
                 (float) expected.get(1).get("chosen").getAsDouble(),
-                Checkpoint.read(out).getStepSize());
+                Checkpoint.read(out).getLangevin().getStepSize());
     }
 
     @Test
@@ -310,18 +303,9 @@ class TrainingRunTest {
                 new StepSizeTuning(
                         5, StepSizeTuning.Search.GRADIENT, List.of(), 1, 1, 2, 0.1, null);
         Path out = dir.resolve("run");
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner =
-                        new Learner(
-                                MODEL,
-                                config(1, 0).toBuilder().optStepSizeTuning(gradient).build(),
-                                manager)) {
-            TrainingRun.builder()
-                    .setLearner(learner)
-                    .setSource(new ArraySource(10, 3, -1))
-                    .optOutput(out)
-                    .build()
-                    .run(manager);
+        try (TrainingJob job =
+                job(tuned(1, gradient), new ArraySource(10, 3, -1)).optOutput(out).build()) {
+            job.train();
         }
         JsonObject search = searches(out).get(0);
         var estimates = search.getAsJsonArray("estimates");
@@ -341,21 +325,21 @@ class TrainingRunTest {
             }
         }
         assertEquals(argmin, search.get("chosen").getAsDouble(), 0);
-        assertEquals((float) argmin, Checkpoint.read(out).getStepSize());
+        assertEquals((float) argmin, Checkpoint.read(out).getLangevin().getStepSize());
     }
 
     /** Hears every evaluation of every search, and every search. */
-    private static final class SearchRecorder implements TrainingRun.Listener {
-        final List<TrainingRun.StepSizeProgress> evaluations = new ArrayList<>();
-        final List<TrainingRun.StepSizeSearchRecord> searches = new ArrayList<>();
+    private static final class SearchRecorder implements TrainingJob.Listener {
+        final List<TrainingJob.StepSizeProgress> evaluations = new ArrayList<>();
+        final List<TrainingJob.StepSizeSearchRecord> searches = new ArrayList<>();
 
         @Override
-        public void onStepSizeEstimate(TrainingRun.StepSizeProgress progress) {
+        public void onStepSizeEstimate(TrainingJob.StepSizeProgress progress) {
             evaluations.add(progress);
         }
 
         @Override
-        public void onStepSizeSearch(TrainingRun.StepSizeSearchRecord search) {
+        public void onStepSizeSearch(TrainingJob.StepSizeSearchRecord search) {
             searches.add(search);
         }
 
@@ -366,8 +350,8 @@ class TrainingRunTest {
         void assertEveryEvaluationWasHeard(String kind, int perSearch) {
             assertEquals(perSearch * searches.size(), evaluations.size());
             for (int i = 0; i < evaluations.size(); i++) {
-                TrainingRun.StepSizeProgress p = evaluations.get(i);
-                TrainingRun.StepSizeSearchRecord search = searches.get(i / perSearch);
+                TrainingJob.StepSizeProgress p = evaluations.get(i);
+                TrainingJob.StepSizeSearchRecord search = searches.get(i / perSearch);
                 assertEquals(search.iteration(), p.iteration());
                 assertEquals(kind, p.search());
                 assertEquals(i % perSearch + 1, p.evaluation());
@@ -414,28 +398,21 @@ class TrainingRunTest {
     @Test
     void perStepSearchesSetEachStepsSizeAndSurviveAResume(@TempDir Path dir) throws IOException {
         ArraySource source = new ArraySource(10, 3, -1);
-        LearningConfig fourIterations =
-                config(4, 0).toBuilder().optStepSizeTuning(PER_STEP_TUNING).build();
+        LearningConfig fourIterations = tuned(4, PER_STEP_TUNING);
         Path straightOut = dir.resolve("straight");
         List<float[]> straight;
         float[] straightSizes;
         SearchRecorder recorder = new SearchRecorder();
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner = new Learner(MODEL, fourIterations, manager)) {
-            TrainingRun.builder()
-                    .setLearner(learner)
-                    .setSource(source)
-                    .optOutput(straightOut)
-                    .addListener(recorder)
-                    .build()
-                    .run(manager);
-            straight = parameters(learner);
-            straightSizes = learner.getLangevin().getStepSizes();
+        try (TrainingJob job =
+                job(fourIterations, source).optOutput(straightOut).addListener(recorder).build()) {
+            job.train();
+            straight = parameters(job.getLearner());
+            straightSizes = job.getLearner().getLangevin().getStepSizes();
         }
         List<JsonObject> expected = searches(straightOut);
         assertEquals(2, expected.size(), "searches before iterations 0 and 2");
         recorder.assertEveryEvaluationWasHeard("gradient", 3);
-        for (TrainingRun.StepSizeProgress p : recorder.evaluations) {
+        for (TrainingJob.StepSizeProgress p : recorder.evaluations) {
             double[] s = p.estimate().stepSizes();
             boolean perStep = s[0] != s[1] || s[1] != s[2];
             assertEquals(
@@ -504,38 +481,24 @@ class TrainingRunTest {
                 "step_size is the mean");
 
         Path out = dir.resolve("resumed");
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner =
-                        new Learner(
-                                MODEL,
-                                config(2, 0).toBuilder().optStepSizeTuning(PER_STEP_TUNING).build(),
-                                manager)) {
-            TrainingRun.builder()
-                    .setLearner(learner)
-                    .setSource(source)
-                    .optOutput(out)
-                    .build()
-                    .run(manager);
+        try (TrainingJob job = job(tuned(2, PER_STEP_TUNING), source).optOutput(out).build()) {
+            job.train();
         }
         Checkpoint checkpoint = Checkpoint.read(out);
-        assertTrue(checkpoint.hasPerStepSizes());
+        assertFalse(checkpoint.getLangevin().hasSharedStepSize(), "per-step sizes");
         double[] afterFirst = doubles(expected.get(0).getAsJsonArray("chosen_per_step"));
         for (int k = 0; k < 3; k++) {
             assertEquals(
                     (float) afterFirst[k],
-                    checkpoint.getStepSizes()[k],
+                    checkpoint.getLangevin().getStepSizes()[k],
                     "the checkpoint's s_" + (k + 1));
         }
-        assertEquals(PER_STEP_TUNING, checkpoint.getLearningConfig().getStepSizeTuning());
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner = checkpoint.restore(fourIterations, manager)) {
-            assertArrayEquals(checkpoint.getStepSizes(), learner.getLangevin().getStepSizes());
-            TrainingRun.builder()
-                    .setLearner(learner)
-                    .setSource(source)
-                    .optOutput(out)
-                    .build()
-                    .run(manager);
+        assertEquals(PER_STEP_TUNING, langevin(checkpoint.getLearningConfig()).getStepSizeTuning());
+        try (TrainingJob job = resumed(checkpoint, fourIterations, source).optOutput(out).build()) {
+            Learner learner = job.getLearner();
+            assertArrayEquals(
+                    checkpoint.getLangevin().getStepSizes(), learner.getLangevin().getStepSizes());
+            job.train();
             List<float[]> resumed = parameters(learner);
             for (int i = 0; i < straight.size(); i++) {
                 assertArrayEquals(straight.get(i), resumed.get(i), "parameter " + i);
@@ -551,18 +514,10 @@ class TrainingRunTest {
         }
         // the resumed run may not tune a shared s instead
         LearningConfig shared =
-                config(4, 0).toBuilder()
-                        .optStepSizeTuning(
-                                new StepSizeTuning(
-                                        2,
-                                        StepSizeTuning.Search.GRADIENT,
-                                        List.of(),
-                                        2,
-                                        1,
-                                        2,
-                                        0.1,
-                                        null))
-                        .build();
+                tuned(
+                        4,
+                        new StepSizeTuning(
+                                2, StepSizeTuning.Search.GRADIENT, List.of(), 2, 1, 2, 0.1, null));
         assertTrue(
                 checkpoint
                         .getLearningConfig()
@@ -576,35 +531,32 @@ class TrainingRunTest {
     @Test
     void aRunStartsFromPerStepSizesAndKeepsThemOnResume(@TempDir Path dir) throws IOException {
         float[] sizes = {0.12f, 0.08f, 0.05f};
-        LearningConfig perStep = config(2, 0).toBuilder().optStepSizes(sizes).build();
-        assertEquals(Langevin.meanOf(sizes), perStep.getStepSize());
-        assertArrayEquals(sizes, perStep.toBuilder().build().getStepSizes());
+        LearningConfig perStep = config(2, 0, shortRun().optStepSizes(sizes).build());
+        assertEquals(Langevin.meanOf(sizes), langevin(perStep).getStepSize());
+        assertArrayEquals(sizes, langevin(perStep.toBuilder().build()).getStepSizes());
         Path out = dir.resolve("run");
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner = new Learner(MODEL, perStep, manager)) {
-            assertArrayEquals(sizes, learner.getLangevin().getStepSizes());
-            TrainingRun.builder()
-                    .setLearner(learner)
-                    .setSource(new ArraySource(10, 3, -1))
-                    .optOutput(out)
-                    .build()
-                    .run(manager);
+        try (TrainingJob job = job(perStep, new ArraySource(10, 3, -1)).optOutput(out).build()) {
+            assertArrayEquals(sizes, job.getLearner().getLangevin().getStepSizes());
+            job.train();
         }
         Checkpoint checkpoint = Checkpoint.read(out);
-        assertArrayEquals(sizes, checkpoint.getStepSizes());
-        assertArrayEquals(sizes, checkpoint.getLearningConfig().getStepSizes());
+        assertArrayEquals(sizes, checkpoint.getLangevin().getStepSizes());
+        assertArrayEquals(sizes, langevin(checkpoint.getLearningConfig()).getStepSizes());
         assertEquals(
                 List.of(),
                 checkpoint
                         .getLearningConfig()
-                        .resumeConflicts(config(3, 0).toBuilder().optStepSizes(sizes).build()));
+                        .resumeConflicts(config(3, 0, shortRun().optStepSizes(sizes).build())));
         List<String> conflicts =
                 checkpoint
                         .getLearningConfig()
                         .resumeConflicts(
-                                config(3, 0).toBuilder()
-                                        .optStepSizes(new float[] {0.05f, 0.08f, 0.12f})
-                                        .build());
+                                config(
+                                        3,
+                                        0,
+                                        shortRun()
+                                                .optStepSizes(new float[] {0.05f, 0.08f, 0.12f})
+                                                .build()));
         assertEquals(
                 List.of(
                         "per-step sizes: [0.12, 0.08, 0.05] in the checkpoint, [0.05, 0.08, 0.12]"
@@ -614,17 +566,14 @@ class TrainingRunTest {
                 "2 per-step sizes for K = 3 Langevin steps",
                 assertThrows(
                                 IllegalArgumentException.class,
-                                () ->
-                                        config(2, 0).toBuilder()
-                                                .optStepSizes(new float[] {0.1f, 0.1f})
-                                                .build())
+                                () -> shortRun().optStepSizes(new float[] {0.1f, 0.1f}).build())
                         .getMessage());
         assertEquals(
                 "step size s_3 must be positive, got -0.1",
                 assertThrows(
                                 IllegalArgumentException.class,
                                 () ->
-                                        config(2, 0).toBuilder()
+                                        shortRun()
                                                 .optStepSizes(new float[] {0.1f, 0.1f, -0.1f})
                                                 .build())
                         .getMessage());
@@ -635,7 +584,7 @@ class TrainingRunTest {
         ArraySource source = new ArraySource(10, 3, -1);
         BatchOrder order = new BatchOrder(10, 4, 1);
         try (NDManager manager = NDManager.newBaseManager();
-                Learner learner = new Learner(MODEL, config(10, 0), manager)) {
+                Learner learner = learner(config(10, 0), manager)) {
             int[] counts = new int[4];
             for (int i = 0; i < counts.length; i++) {
                 try (NDManager scope = manager.newSubManager()) {
@@ -655,15 +604,8 @@ class TrainingRunTest {
     void aFailedRunLeavesTheLastCheckpoint(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("run");
         ArraySource failing = new ArraySource(10, 3, 4);
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner = new Learner(MODEL, config(6, 2), manager)) {
-            TrainingRun run =
-                    TrainingRun.builder()
-                            .setLearner(learner)
-                            .setSource(failing)
-                            .optOutput(out)
-                            .build();
-            assertThrows(IllegalStateException.class, () -> run.run(manager));
+        try (TrainingJob job = job(config(6, 2), failing).optOutput(out).build()) {
+            assertThrows(IllegalStateException.class, job::train);
         }
         Checkpoint checkpoint = Checkpoint.read(out);
         assertEquals(2, checkpoint.getIteration());
@@ -673,15 +615,9 @@ class TrainingRunTest {
     @Test
     void aDivergenceSaysWhichCheckpointIsKept(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("run");
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner = new Learner(MODEL, config(6, 2), manager)) {
-            TrainingRun run =
-                    TrainingRun.builder()
-                            .setLearner(learner)
-                            .setSource(ArraySource.poisoned(10, 3, 4))
-                            .optOutput(out)
-                            .build();
-            DivergenceException e = assertThrows(DivergenceException.class, () -> run.run(manager));
+        try (TrainingJob job =
+                job(config(6, 2), ArraySource.poisoned(10, 3, 4)).optOutput(out).build()) {
+            DivergenceException e = assertThrows(DivergenceException.class, job::train);
             assertEquals(
                     "the loss is NaN at iteration 4; stopped; the checkpoint of iteration 2 is"
                             + " kept",
@@ -689,29 +625,19 @@ class TrainingRunTest {
         }
         assertEquals(2, Checkpoint.read(out).getIteration());
         Path early = dir.resolve("early");
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner = new Learner(MODEL, config(6, 2), manager)) {
-            TrainingRun run =
-                    TrainingRun.builder()
-                            .setLearner(learner)
-                            .setSource(ArraySource.poisoned(10, 3, 1))
-                            .optOutput(early)
-                            .build();
-            DivergenceException e = assertThrows(DivergenceException.class, () -> run.run(manager));
+        try (TrainingJob job =
+                job(config(6, 2), ArraySource.poisoned(10, 3, 1)).optOutput(early).build()) {
+            DivergenceException e = assertThrows(DivergenceException.class, job::train);
             assertEquals(
                     "the loss is NaN at iteration 1; stopped before any checkpoint was written",
                     e.getMessage());
         }
         assertFalse(Checkpoint.exists(early));
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner = Checkpoint.read(out).restore(config(6, 2), manager)) {
-            TrainingRun run =
-                    TrainingRun.builder()
-                            .setLearner(learner)
-                            .setSource(ArraySource.poisoned(10, 3, 1))
-                            .optOutput(out)
-                            .build();
-            DivergenceException e = assertThrows(DivergenceException.class, () -> run.run(manager));
+        try (TrainingJob job =
+                resumed(Checkpoint.read(out), config(6, 2), ArraySource.poisoned(10, 3, 1))
+                        .optOutput(out)
+                        .build()) {
+            DivergenceException e = assertThrows(DivergenceException.class, job::train);
             assertEquals(
                     "the loss is NaN at iteration 3; stopped; the checkpoint of iteration 2 is"
                             + " kept",
@@ -722,14 +648,9 @@ class TrainingRunTest {
     @Test
     void anInterruptedSaveFallsBackToThePreviousCheckpoint(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("run");
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner = new Learner(MODEL, config(1, 0), manager)) {
-            TrainingRun.builder()
-                    .setLearner(learner)
-                    .setSource(new ArraySource(10, 3, -1))
-                    .optOutput(out)
-                    .build()
-                    .run(manager);
+        try (TrainingJob job =
+                job(config(1, 0), new ArraySource(10, 3, -1)).optOutput(out).build()) {
+            job.train();
         }
         // the state between the two renames of a save: only checkpoint.prev exists
         Files.move(out.resolve("checkpoint"), out.resolve("checkpoint.prev"));
@@ -740,14 +661,9 @@ class TrainingRunTest {
     @Test
     void damagedCheckpointsAreRefused(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("run");
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner = new Learner(MODEL, config(1, 0), manager)) {
-            TrainingRun.builder()
-                    .setLearner(learner)
-                    .setSource(new ArraySource(10, 3, -1))
-                    .optOutput(out)
-                    .build()
-                    .run(manager);
+        try (TrainingJob job =
+                job(config(1, 0), new ArraySource(10, 3, -1)).optOutput(out).build()) {
+            job.train();
         }
         Path parameters = out.resolve("checkpoint/parameters.bin");
         byte[] bytes = Files.readAllBytes(parameters);
@@ -775,18 +691,13 @@ class TrainingRunTest {
     @Test
     void resumingUnderOtherSettingsIsRefused(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("run");
-        try (NDManager manager = NDManager.newBaseManager();
-                Learner learner = new Learner(MODEL, config(1, 0), manager)) {
-            TrainingRun.builder()
-                    .setLearner(learner)
-                    .setSource(new ArraySource(10, 3, -1))
-                    .optOutput(out)
-                    .build()
-                    .run(manager);
+        try (TrainingJob job =
+                job(config(1, 0), new ArraySource(10, 3, -1)).optOutput(out).build()) {
+            job.train();
         }
         Checkpoint checkpoint = Checkpoint.read(out);
         try (NDManager manager = NDManager.newBaseManager()) {
-            LearningConfig other = config(2, 0).toBuilder().optSteps(5).build();
+            LearningConfig other = config(2, 0, shortRun().optSteps(5).build());
             assertThrows(InputException.class, () -> checkpoint.restore(other, manager));
         }
     }

@@ -1,5 +1,6 @@
 package org.shortrun.data;
 
+import ai.djl.ndarray.types.Shape;
 import ai.djl.util.Progress;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -7,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.shortrun.InputException;
-import org.shortrun.model.LadderConfig;
 
 /**
  * The registry of the datasets shortrun reads: one of MNIST, SVHN or CelebA in a directory (or
@@ -260,25 +260,35 @@ public final class Datasets {
      * another size than the one it is evaluated at (32 for MNIST and SVHN, as in the paper; 32 or
      * 64 for CelebA).
      *
-     * @param model the model's architecture
+     * @param imageShape one image of the model, {@code [c, h, w]}
      * @throws InputException if it does not fit
      */
-    public void checkModel(LadderConfig model) {
-        checkChannels(model);
-        checkImageSize(model.getImageSize(), "the checkpoint generates");
+    public void checkModel(Shape imageShape) {
+        checkChannels((int) imageShape.get(0));
+        if (imageShape.get(1) != imageShape.get(2)) {
+            throw new InputException(
+                    "the checkpoint generates "
+                            + imageShape.get(2)
+                            + "x"
+                            + imageShape.get(1)
+                            + " images, and "
+                            + label()
+                            + "'s are square");
+        }
+        checkImageSize((int) imageShape.get(1), "the checkpoint generates");
     }
 
     /**
      * Refuses a model whose images have other channels than this dataset's.
      *
-     * @param model the model's architecture
+     * @param channels the model's image channels
      * @throws InputException if they differ
      */
-    public void checkChannels(LadderConfig model) {
-        if (model.getImageChannels() != imageChannels()) {
+    public void checkChannels(int channels) {
+        if (channels != imageChannels()) {
             throw new InputException(
                     "the model has "
-                            + model.getImageChannels()
+                            + channels
                             + " image channels but "
                             + describe()
                             + " has "

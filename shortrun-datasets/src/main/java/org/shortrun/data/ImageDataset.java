@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
-import org.shortrun.training.ImageSource;
+import org.shortrun.ImageSource;
 
 /**
  * Unsigned-byte images held in memory and served as float32 NCHW in [-1, 1], resized bilinearly to

@@ -15,8 +15,8 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import org.shortrun.ImageSource;
 import org.shortrun.InputException;
-import org.shortrun.training.ImageSource;
 
 /**
  * A folder of PNG or JPEG images, all of one size, served in [-1, 1]: images made elsewhere, to be

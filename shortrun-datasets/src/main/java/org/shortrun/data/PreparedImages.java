@@ -8,7 +8,7 @@ import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
 import java.nio.file.Path;
-import org.shortrun.training.ImageSource;
+import org.shortrun.ImageSource;
 
 /**
  * A DJL dataset of images read from their files by {@link #prepare(Progress)} and then held in

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.shortrun.InputException;
-import org.shortrun.model.LadderConfig;
+import ai.djl.ndarray.types.Shape;
 
 /** The dataset registry as a library user calls it: the embedded split, checks, keys. */
 class DatasetsTest {
@@ -58,12 +58,11 @@ class DatasetsTest {
                         .optDirectory(Path.of("svhn"))
                         .build();
         assertEquals(3, svhn.imageChannels());
-        LadderConfig grey = LadderConfig.builder().setZDims(2).optImageChannels(1).build();
+        Shape grey = new Shape(1, 32, 32);
         InputException channels = assertThrows(InputException.class, () -> svhn.checkModel(grey));
         assertEquals(
                 "the model has 1 image channels but svhn from svhn has 3", channels.getMessage());
-        LadderConfig large =
-                LadderConfig.builder().setZDims(2).optImageChannels(3).optImageSize(64).build();
+        Shape large = new Shape(3, 64, 64);
         InputException size = assertThrows(InputException.class, () -> svhn.checkModel(large));
         assertTrue(
                 size.getMessage().endsWith("(only celeba has a 64x64 setting)"), size.getMessage());

@@ -11,10 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.shortrun.ImageSource;
 import org.shortrun.RandomStream;
 import org.shortrun.inference.Langevin;
-import org.shortrun.model.LadderGenerator;
-import org.shortrun.training.ImageSource;
+import org.shortrun.model.LatentGenerator;
 
 /**
  * Inpainting by short-run inference (the paper's Fig. 4): the latents are inferred from the
@@ -67,7 +67,7 @@ public final class Inpainting {
         }
     }
 
-    private final LadderGenerator generator;
+    private final LatentGenerator generator;
     private final ParameterStore parameterStore;
     private final Langevin langevin;
     private final float sigma;
@@ -86,7 +86,7 @@ public final class Inpainting {
      *     Mask#BLOCKS}
      */
     public Inpainting(
-            LadderGenerator generator,
+            LatentGenerator generator,
             ParameterStore parameterStore,
             Langevin langevin,
             float sigma,

@@ -1,5 +1,6 @@
 package org.shortrun.eval;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.shortrun.InputException;
 import org.shortrun.RandomStream;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.Checkpoint;
@@ -62,17 +64,29 @@ public final class LayerVariation {
      * @param columns draws of the varied layer per grid
      * @param directory where the PNGs go; created if missing
      * @param seed the seed of each grid's draws
+     * @param device the device the generator and the grids go to; null for the engine's default
      * @return the grids written
      * @throws IOException if a PNG cannot be written
      */
     public static Grids writeGrids(
-            Checkpoint checkpoint, int rows, int columns, Path directory, long seed)
+            Checkpoint checkpoint, int rows, int columns, Path directory, long seed, Device device)
             throws IOException {
+        if (Files.exists(directory) && !Files.isDirectory(directory)) {
+            throw new InputException(directory + " is a file, not a directory");
+        }
+        if (checkpoint.getModelConfig() == null) {
+            throw new InputException(
+                    "layer-wise variation shows the ladder generator's hierarchy (the paper's Fig."
+                            + " 5), and checkpoint "
+                            + checkpoint.getDirectory()
+                            + " holds another generator");
+        }
         Files.createDirectories(directory);
         int[] dims = checkpoint.getModelConfig().getZDims();
         List<Path> files = new ArrayList<>();
-        try (NDManager manager = NDManager.newBaseManager()) {
-            LadderGenerator generator = checkpoint.loadGenerator(manager);
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            LadderGenerator generator =
+                    (LadderGenerator) checkpoint.loadGenerator(checkpoint.newGenerator(), manager);
             ParameterStore store = new ParameterStore(manager, false);
             for (int layer = 0; layer < dims.length; layer++) {
                 Path png = directory.resolve("layer-" + (layer + 1) + ".png");
@@ -116,7 +130,7 @@ public final class LayerVariation {
             int columns,
             NDManager manager,
             RandomStream stream) {
-        Shape[] shapes = generator.inputShapes(1);
+        Shape[] shapes = generator.latentShapes(1);
         if (layer < 0 || layer >= shapes.length) {
             throw new IllegalArgumentException("layer " + layer + " of " + shapes.length);
         }

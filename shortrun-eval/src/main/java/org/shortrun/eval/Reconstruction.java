@@ -1,7 +1,7 @@
 package org.shortrun.eval;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Progress;
@@ -10,18 +10,20 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.shortrun.ImageSource;
+import org.shortrun.InputException;
 import org.shortrun.RandomStream;
 import org.shortrun.inference.Langevin;
 import org.shortrun.inference.LatentInference;
-import org.shortrun.model.LadderGenerator;
+import org.shortrun.method.LatentModel;
+import org.shortrun.model.LatentGenerator;
 import org.shortrun.training.Checkpoint;
-import org.shortrun.training.ImageSource;
 import org.shortrun.training.Learner;
-import org.shortrun.training.Method;
 
 /**
- * Reconstruction by short-run inference: infer the latents of held-out images with the same K and s
- * as in training, generate from them, and measure the per-pixel squared error.
+ * Reconstruction of held-out images by a model's own inference (short-run Langevin dynamics with
+ * the K and s of training, an encoder, a code search), and the per-pixel squared error of the
+ * images generated from the inferred latents.
  *
  * <p>Two scales are reported: {@code mse} on the [-1, 1] scale the model works in, and {@code
  * mse01} on [0, 1], which is a quarter of it.
@@ -45,23 +47,17 @@ public final class Reconstruction {
      *
      * @param error the error
      * @param method the method the model was trained with, whose inference was used
-     * @param steps Langevin's K
-     * @param stepSize Langevin's s
+     * @param langevin the Langevin sampler inference took, or null if the method infers otherwise
      * @param sigma sigma for inference
      * @param iteration the checkpoint's training iteration
      * @param png the originals above their reconstructions
      */
     public record Report(
-            Error error,
-            Method method,
-            int steps,
-            float stepSize,
-            float sigma,
-            long iteration,
-            Path png) {
+            Error error, String method, Langevin langevin, float sigma, long iteration, Path png) {
 
         /**
-         * The JSON line {@code shortrun reconstruct} prints.
+         * The JSON line {@code shortrun reconstruct} prints; {@code steps} and {@code step_size}
+         * only for a model that infers by Langevin dynamics.
          *
          * @return the line's keys and values, in order
          */
@@ -70,9 +66,11 @@ public final class Reconstruction {
             line.put("images", error.images());
             line.put("mse", error.mse());
             line.put("mse01", error.mse01());
-            line.put("inference", method.name().toLowerCase(java.util.Locale.ROOT));
-            line.put("steps", steps);
-            line.put("step_size", stepSize);
+            line.put("inference", method);
+            if (langevin != null) {
+                line.put("steps", langevin.getSteps());
+                line.put("step_size", langevin.getStepSize());
+            }
             line.put("sigma", sigma);
             line.put("iteration", iteration);
             line.put("png", png.toString());
@@ -83,24 +81,26 @@ public final class Reconstruction {
     private Reconstruction() {}
 
     /**
-     * Loads a checkpoint's generator, measures its reconstruction error on the first {@code count}
-     * images of a source (by short-run inference with the given sampler, or for a model trained by
-     * VAE, Ladder-VAE or GLO by that method's own inference), and writes the first {@link
+     * Loads a checkpoint's model, measures its reconstruction error on the first {@code count}
+     * images of a source by the model's own inference, and writes the first {@link
      * #COMPARISON_IMAGES} above their reconstructions. Measuring and the picture each draw from
      * their own stream of the seed, so the picture's reconstructions do not depend on how many
      * images were measured.
      *
-     * @param checkpoint the generator to load
-     * @param langevin the sampler (K and s)
+     * @param checkpoint the model to load
+     * @param langevin the sampler to infer with instead of the model's (see {@link
+     *     Langevin#overriding}), or null for the model's own inference
      * @param sigma sigma for inference
      * @param source the images
      * @param count how many images to measure, from the first
      * @param batchSize images per inference batch
      * @param png the picture to write
-     * @param seed the seed of Langevin's draws
+     * @param seed the seed of the inference's draws
      * @param progress told the measured images as they are done; null for none
+     * @param device the device the model and every array go to; null for the engine's default
      * @return the error, with how it was measured
      * @throws IOException if the picture cannot be written
+     * @throws org.shortrun.InputException if a sampler is given for a model that infers otherwise
      */
     public static Report evaluate(
             Checkpoint checkpoint,
@@ -111,33 +111,24 @@ public final class Reconstruction {
             int batchSize,
             Path png,
             long seed,
-            Progress progress)
+            Progress progress,
+            Device device)
             throws IOException {
         Error error;
-        Method method = checkpoint.getLearningConfig().getMethod();
-        try (NDManager manager = NDManager.newBaseManager()) {
-            LadderGenerator generator;
-            ParameterStore store;
-            LatentInference inference;
-            if (method.isAmortised() || method == Method.GLO) {
-                // the method's own inference: its encoder, or its codes' Gaussian for the search
-                Learner learner = checkpoint.restore(checkpoint.getLearningConfig(), manager);
-                generator = learner.getGenerator();
-                store = learner.getParameterStore();
-                inference = learner::inferLatents;
-            } else {
-                LadderGenerator loaded = checkpoint.loadGenerator(manager);
-                ParameterStore loadedStore = new ParameterStore(manager, false);
-                generator = loaded;
-                store = loadedStore;
-                inference =
-                        (x, stream) ->
-                                inferLatents(loaded, loadedStore, langevin, sigma, x, stream);
-            }
+        Langevin used;
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            LatentModel model = checkpoint.loadModel(manager);
+            requireLangevin(model, langevin);
+            used =
+                    langevin != null
+                            ? langevin
+                            : model.infersByLangevin() ? model.getLangevin() : null;
+            LatentInference inference =
+                    (x, stream) -> model.inferLatents(x, sigma, stream, langevin);
             error =
                     measure(
-                            generator,
-                            store,
+                            model.getGenerator(),
+                            model.getParameterStore(),
                             inference,
                             source,
                             count,
@@ -146,8 +137,8 @@ public final class Reconstruction {
                             RandomStream.seeded(seed),
                             progress);
             writeComparison(
-                    generator,
-                    store,
+                    model.getGenerator(),
+                    model.getParameterStore(),
                     inference,
                     source,
                     COMPARISON_IMAGES,
@@ -157,12 +148,51 @@ public final class Reconstruction {
         }
         return new Report(
                 error,
-                method,
-                langevin.getSteps(),
-                langevin.getStepSize(),
+                checkpoint.getLearningConfig().getMethod().getName(),
+                used,
                 sigma,
                 checkpoint.getIteration(),
                 png);
+    }
+
+    /**
+     * Refuses another Langevin sampler for a model that infers otherwise.
+     *
+     * @param model the model
+     * @param langevin the sampler asked for, or null for none
+     * @throws InputException if one is asked for and the model's method infers otherwise
+     */
+    public static void requireLangevin(LatentModel model, Langevin langevin) {
+        if (langevin != null && !model.infersByLangevin()) {
+            throw new InputException(
+                    "the model was learned by "
+                            + model.getMethod().getName()
+                            + ", which does not infer by Langevin dynamics; leave out the"
+                            + " Langevin settings (steps, step size)");
+        }
+    }
+
+    /**
+     * The test reconstruction error of a learner as a run reports it: its own inference at its
+     * current sigma, the draws from the run's seed, in batches of 100.
+     *
+     * @param learner the learner
+     * @param source the test images
+     * @param count how many, from the first
+     * @param manager the manager each batch's scope is opened under
+     * @return the error
+     */
+    public static Error of(Learner learner, ImageSource source, int count, NDManager manager) {
+        return measure(
+                learner.getGenerator(),
+                learner.getParameterStore(),
+                learner::inferLatents,
+                source,
+                count,
+                100,
+                manager,
+                RandomStream.seeded(learner.getConfig().getSeed()),
+                null);
     }
 
     /**
@@ -182,7 +212,7 @@ public final class Reconstruction {
      * @return the error
      */
     public static Error measure(
-            LadderGenerator generator,
+            LatentGenerator generator,
             ParameterStore parameterStore,
             LatentInference inference,
             ImageSource source,
@@ -222,29 +252,6 @@ public final class Reconstruction {
     }
 
     /**
-     * Infers the latents of a batch by short-run Langevin dynamics, the first half of {@link
-     * #reconstruct}; generating from them gives the reconstructions.
-     *
-     * @param generator the generator
-     * @param parameterStore its parameter store
-     * @param langevin the sampler
-     * @param sigma sigma for inference
-     * @param x the images; the latents go to their manager
-     * @param stream where Langevin's draws come from
-     * @return the latents, top first
-     */
-    public static NDList inferLatents(
-            LadderGenerator generator,
-            ParameterStore parameterStore,
-            Langevin langevin,
-            float sigma,
-            NDArray x,
-            RandomStream stream) {
-        return langevin.infer(generator, parameterStore, x, null, sigma, false, stream)
-                .getLatents();
-    }
-
-    /**
      * The summed squared error of each image against its reconstruction, the quantity {@link
      * #measure} adds up; every caller that reports a reconstruction error uses it, so that the
      * figures agree to the last bit.
@@ -263,32 +270,6 @@ public final class Reconstruction {
     }
 
     /**
-     * Reconstructs a batch.
-     *
-     * @param generator the generator
-     * @param parameterStore its parameter store
-     * @param langevin the sampler
-     * @param sigma sigma for inference
-     * @param x the images; the result goes to their manager
-     * @param stream where Langevin's draws come from
-     * @return the reconstructions, same shape as x
-     */
-    public static NDArray reconstruct(
-            LadderGenerator generator,
-            ParameterStore parameterStore,
-            Langevin langevin,
-            float sigma,
-            NDArray x,
-            RandomStream stream) {
-        return generator
-                .forward(
-                        parameterStore,
-                        inferLatents(generator, parameterStore, langevin, sigma, x, stream),
-                        false)
-                .singletonOrThrow();
-    }
-
-    /**
      * Writes the first {@code count} images of a source above their reconstructions, as a PNG.
      *
      * @param generator the generator
@@ -302,7 +283,7 @@ public final class Reconstruction {
      * @throws IOException if writing fails
      */
     public static void writeComparison(
-            LadderGenerator generator,
+            LatentGenerator generator,
             ParameterStore parameterStore,
             LatentInference inference,
             ImageSource source,

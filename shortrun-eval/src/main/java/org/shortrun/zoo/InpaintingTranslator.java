@@ -1,16 +1,14 @@
 package org.shortrun.zoo;
 
-import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
 import ai.djl.translate.Batchifier;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 import java.util.Random;
 import org.shortrun.eval.Inpainting;
-import org.shortrun.model.LadderGenerator;
+import org.shortrun.method.LatentModel;
 
 /**
  * Inpainting by short-run inference as a DJL {@link Translator}: pre-processing draws the masks and
@@ -19,7 +17,8 @@ import org.shortrun.model.LadderGenerator;
  * post-processing measures the errors with {@link Inpainting#squaredErrors}, as {@code shortrun
  * inpaint} does.
  *
- * <p>K, s and sigma come from the model's properties unless the builder overrides them.
+ * <p>The sampler is the model's own for a model that infers by Langevin dynamics, and otherwise K =
+ * 25 and s = 0.05; K, s and sigma may be overridden by the builder.
  */
 public final class InpaintingTranslator implements Translator<InpaintRequest, Inpainted> {
 
@@ -55,15 +54,13 @@ public final class InpaintingTranslator implements Translator<InpaintRequest, In
     @Override
     public NDList processInput(TranslatorContext ctx, InpaintRequest input)
             throws TranslateException {
-        Model model = ctx.getModel();
-        LangevinSettings.requireGeneratorBlock(model);
-        LadderGenerator generator = ShortrunModels.generator(model);
-        LangevinSettings.checkShape(generator.getConfig(), input.images());
+        LatentModel model = ShortrunModels.latentModel(ctx.getModel());
+        LangevinSettings.checkShape(model.getGenerator(), input.images());
         Inpainting inpainting =
                 new Inpainting(
-                        generator,
-                        new ParameterStore(ctx.getNDManager(), false),
-                        settings.langevinFor(model),
+                        model.getGenerator(),
+                        model.getParameterStore(),
+                        settings.inpaintingSamplerFor(model),
                         settings.sigmaFor(model),
                         input.mask(),
                         input.maskParameter());

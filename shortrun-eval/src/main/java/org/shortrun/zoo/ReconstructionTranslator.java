@@ -1,31 +1,24 @@
 package org.shortrun.zoo;
 
-import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
 import ai.djl.translate.Batchifier;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 import org.shortrun.eval.Reconstruction;
-import org.shortrun.model.LadderGenerator;
-import org.shortrun.model.LangevinAutoencoder;
-import org.shortrun.model.LangevinEncoder;
+import org.shortrun.method.LatentModel;
 
 /**
- * Reconstruction by short-run inference as a DJL {@link Translator}. Pre-processing infers the
- * latents of the batch with {@link Reconstruction#inferLatents} (K Langevin steps from noise), the
- * predictor's forward pass generates from them, and post-processing measures the error with {@link
- * Reconstruction#squaredErrors}: the same calls, in the same order, as {@code shortrun
- * reconstruct}, so the same images and seed give the same MSE.
+ * Reconstruction as a DJL {@link Translator}. Pre-processing infers the latents of the batch by the
+ * model's own inference ({@link org.shortrun.method.LatentModel#inferLatents}: K Langevin steps
+ * from noise, an encoder, a code search), the predictor's forward pass generates from them, and
+ * post-processing measures the error with {@link Reconstruction#squaredErrors}: the same calls, in
+ * the same order, as {@code shortrun reconstruct}, so the same images and seed give the same MSE.
  *
- * <p>A Langevin autoencoder (lae, clae) loaded for images has a {@link LangevinAutoencoder} as its
- * block: its inference is one encoder pass, which the predictor's forward pass makes together with
- * the generator's, so pre-processing hands on the images and nothing is drawn.
- *
- * <p>K, s and sigma come from the model's properties (see {@link ShortrunModels}) unless the
- * builder overrides them.
+ * <p>The model's K, s and sigma are used unless the builder overrides them ({@link
+ * org.shortrun.inference.Langevin#overriding}); K and s only for a model that infers by Langevin
+ * dynamics.
  */
 public final class ReconstructionTranslator implements Translator<ImageBatch, Reconstructed> {
 
@@ -60,22 +53,13 @@ public final class ReconstructionTranslator implements Translator<ImageBatch, Re
     /** {@inheritDoc} */
     @Override
     public NDList processInput(TranslatorContext ctx, ImageBatch input) throws TranslateException {
-        Model model = ctx.getModel();
-        LadderGenerator generator = ShortrunModels.generator(model);
-        LangevinSettings.checkShape(generator.getConfig(), input);
+        LatentModel model = ShortrunModels.latentModel(ctx.getModel());
+        LangevinSettings.checkShape(model.getGenerator(), input);
         NDArray x = input.toNDArray(ctx.getNDManager());
         ctx.setAttachment(IMAGES, x);
-        if (ShortrunModels.autoencoder(model) != null) {
-            return new NDList(x);
-        }
         NDList latents =
-                Reconstruction.inferLatents(
-                        generator,
-                        new ParameterStore(ctx.getNDManager(), false),
-                        settings.langevinFor(model),
-                        settings.sigmaFor(model),
-                        x,
-                        settings.stream());
+                model.inferLatents(
+                        x, settings.sigmaFor(model), settings.stream(), settings.samplerFor(model));
         ctx.setAttachment(LATENTS, LangevinSettings.latents(latents));
         return latents;
     }
@@ -84,20 +68,8 @@ public final class ReconstructionTranslator implements Translator<ImageBatch, Re
     @Override
     public Reconstructed processOutput(TranslatorContext ctx, NDList list) {
         NDArray x = (NDArray) ctx.getAttachment(IMAGES);
-        LangevinAutoencoder autoencoder = ShortrunModels.autoencoder(ctx.getModel());
-        NDArray reconstruction;
-        float[][][] latents;
-        if (autoencoder != null) {
-            reconstruction = list.get(0);
-            latents =
-                    LangevinSettings.latents(
-                            LangevinEncoder.split(
-                                    list.get(1),
-                                    autoencoder.getGenerator().getConfig().getZDims()));
-        } else {
-            reconstruction = list.singletonOrThrow();
-            latents = (float[][][]) ctx.getAttachment(LATENTS);
-        }
+        NDArray reconstruction = list.singletonOrThrow();
+        float[][][] latents = (float[][][]) ctx.getAttachment(LATENTS);
         double[] sums = Reconstruction.squaredErrors(x, reconstruction);
         double pixels = (double) x.size() / sums.length;
         double[] mse = new double[sums.length];

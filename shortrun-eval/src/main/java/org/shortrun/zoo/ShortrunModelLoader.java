@@ -79,8 +79,12 @@ public final class ShortrunModelLoader implements ModelLoader {
                         ? criteria.getModelName()
                         : ShortrunModels.ARTIFACT_ID;
         Model model = Model.newInstance(name, criteria.getDevice(), engine);
+        if (criteria.getBlock() != null) {
+            // a run of a generator of the user's own loads into the one given
+            model.setBlock(criteria.getBlock());
+        }
         try {
-            ShortrunModels.load(model, dir, criteria.getInputClass());
+            ShortrunModels.load(model, dir);
             Map<String, Object> arguments = criteria.getArguments();
             Translator<I, O> translator =
                     factory.newInstance(

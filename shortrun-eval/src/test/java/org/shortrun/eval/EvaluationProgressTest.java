@@ -12,11 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.shortrun.ImageSource;
 import org.shortrun.RandomStream;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
-import org.shortrun.training.ImageSource;
 
 /** Reconstruction and inpainting tell a progress bar the image count, each batch, and the end. */
 class EvaluationProgressTest {

@@ -1,204 +1,121 @@
 package org.shortrun.cli;
 
+import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.shortrun.InputException;
+import org.shortrun.data.Datasets;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
 import org.shortrun.engine.EngineCheck;
-import org.shortrun.eval.AnomalyDetection;
+import org.shortrun.eval.AnomalyJob;
 import org.shortrun.model.LadderConfig;
+import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.Checkpoint;
-import org.shortrun.training.Learner;
 import org.shortrun.training.LearningConfig;
 import org.shortrun.training.LearningRateSchedule;
-import org.shortrun.training.Method;
 import org.shortrun.training.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code shortrun anomaly}: one-class anomaly detection on MNIST, the AUROC as one JSON line. */
+/** {@code shortrun anomaly}: one-class anomaly detection, the Langevin autoencoders' task. */
 @Command(
         name = "anomaly",
         mixinStandardHelpOptions = true,
+        showDefaultValues = true,
         description =
                 "Train on one class (or take a trained model) and score every test image by the"
-                    + " energy of its inferred latent; prints the AUROC with that class as normal"
-                    + " as JSON.")
+                        + " energy of its inferred latent; prints the AUROC with that class as"
+                        + " normal as JSON.")
 final class AnomalyCommand implements Callable<Integer> {
 
-    @Option(
-            names = "--method",
-            paramLabel = "NAME",
-            description = "lae, clae or shortrun (or any train --method) (default: shortrun).")
-    Method method = Method.SHORTRUN;
+    @Mixin Options.Data data = new Options.Data();
+    @Mixin Options.Model model = new Options.Model();
+    @Mixin Options.Method method = new Options.Method();
+    @Mixin Options.Settings settings = new Options.Settings();
+    @Mixin Options.Engine engine = new Options.Engine();
 
-    @Option(
-            names = "--normal-class",
-            required = true,
-            paramLabel = "K",
-            description = "The class trained on and normal at test time, 0 to 9 for MNIST.")
+    @Option(names = "--normal-class", required = true, paramLabel = "K", description = "0..9.")
     int normalClass;
 
-    @Option(
-            names = "--iterations",
-            paramLabel = "N",
-            description = "Training iterations (default: 300).")
-    Long iterations;
-
-    @Option(
-            names = "--checkpoint",
-            paramLabel = "DIR",
-            description = "Score with this trained model instead of training one.")
+    @Option(names = "--checkpoint", paramLabel = "DIR", description = "Score with this model.")
     Path checkpoint;
 
-    @Option(
-            names = "--out",
-            paramLabel = "DIR",
-            description =
-                    "Where the training run's files, scores.csv and roc.png go (default: nothing"
-                            + " written).")
+    @Option(names = "--out", paramLabel = "DIR", description = "The run, scores.csv, roc.png.")
     Path out;
 
-    @Option(
-            names = "--test-images",
-            paramLabel = "N",
-            description = "Score the first N test images (default: all).")
+    @Option(names = "--test-images", paramLabel = "N", description = "The first N; 0: all.")
     int testImages;
-
-    @Option(
-            names = "--batch-size",
-            paramLabel = "N",
-            description = "Training images per batch (default: 64).")
-    int batchSize = 64;
-
-    @Option(
-            names = "--lr",
-            paramLabel = "RATE",
-            description = "Adam's learning rate, constant (default: 5e-4).")
-    double lr = 5e-4;
-
-    @Option(names = "--seed", paramLabel = "N", description = "Seed (default: 1).")
-    long seed = 1;
-
-    @Mixin Options.Autoencoder autoencoder = new Options.Autoencoder();
-    @Mixin Options.Data data = new Options.Data();
-    @Mixin Options.Model modelOptions = new Options.Model();
-    @Mixin Options.Sampler sampler = new Options.Sampler();
-    @Mixin Options.Engine engine = new Options.Engine();
 
     @Override
     public Integer call() throws Exception {
-        if (normalClass < 0) {
-            throw new InputException("--normal-class must be 0 or more, got " + normalClass);
+        if (normalClass < 0 || testImages < 0) {
+            throw new InputException("--normal-class and --test-images must be 0 or more");
         }
-        if (testImages < 0) {
-            throw new InputException("--test-images must be 0 (all) or more, got " + testImages);
-        }
-        if (checkpoint != null && iterations != null) {
+        if (checkpoint != null && settings.iterations != null) {
             throw new InputException(
-                    "--iterations trains a model and --checkpoint takes a trained one; give one of"
-                            + " them");
+                    "--iterations trains a model and --checkpoint takes a trained one; give one");
         }
-        data.validate();
-        AnomalyDetection.Builder job =
-                AnomalyDetection.builder()
+        Datasets source = data.source();
+        AnomalyJob.Builder job =
+                AnomalyJob.builder()
                         .setNormalClass(normalClass)
                         .optTestImages(testImages)
                         .optOutput(out)
-                        .optProgress(
-                                new ProgressBar(System.err, "img")
-                                        .asProgress("shortrun anomaly: "));
-        LadderConfig model;
-        LearningConfig learning = null;
+                        .optProgress(new ProgressBar(System.err, "img").asProgress());
+        LadderConfig architecture;
         if (checkpoint != null) {
             Checkpoint cp = Checkpoint.read(checkpoint);
-            model = cp.getModelConfig();
+            architecture = cp.getModelConfig();
             job.optCheckpoint(cp);
         } else {
-            model = modelOptions.build(null, data.imageChannels(), 32);
-            learning = learning();
-            Learner.checkCompatible(model, learning);
-            job.setModel(model).setLearning(learning).optListener(new ProgressBar(System.err));
+            architecture = model.build(null, data.dataset.channels());
+            job.setGenerator(new LadderGenerator(architecture)).setLearning(learning(source));
+            job.optListener(new ProgressBar(System.err));
         }
-        data.checkModel(model);
-        if (out != null) {
-            TrainJob.checkOutput(out, null);
+        if (architecture == null) {
+            throw new InputException(checkpoint + " holds a user's own generator");
         }
+        source.checkModel(new LadderGenerator(architecture).getImageShape());
         engine.start(data.download);
-        ImageDataset test = data.load(Split.TEST, model.getImageSize());
-        if (test.label(0) < 0) {
-            throw new InputException(
-                    data.describe() + " has no labels, and one-class tasks need them");
-        }
+        ImageDataset test = source.load(Split.TEST, architecture.getImageSize());
         job.setTestImages(test);
         if (checkpoint == null) {
-            job.setTrainImages(data.load(Split.TRAIN, model.getImageSize()));
+            job.setTrainImages(source.load(Split.TRAIN, architecture.getImageSize()));
         }
-        AnomalyDetection detection = build(job);
-        EngineCheck.Report check = engine.check(model);
-        if (out == null) {
-            Json.print(detection.run().toMap());
-            return 0;
-        }
-        LearningConfig trained = learning;
-        LadderConfig architecture = model;
-        TrainJob.underLock(
-                out,
-                null,
-                () -> {
-                    if (trained != null) {
-                        Map<String, Object> extra = new LinkedHashMap<>();
-                        extra.put("data", data.describe());
-                        extra.put("normal_class", normalClass);
-                        extra.put("engine_check", check.toMap());
-                        extra.putAll(engine.record(check));
-                        TrainJob.writeConfig(out, architecture, trained, extra);
-                    }
-                    Json.print(detection.run().toMap());
-                });
+        EngineCheck.Report check = engine.check(architecture);
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("data", source.describe());
+        record.put("normal_class", normalClass);
+        record.put("engine_check", check.toMap());
+        record.putAll(engine.record(check));
+        Json.print(
+                Options.inputError(job.optRecord(record).optDevice(engine.device())::build)
+                        .run()
+                        .toMap());
         return 0;
     }
 
-    private static AnomalyDetection build(AnomalyDetection.Builder job) {
-        try {
-            return job.build();
-        } catch (IllegalArgumentException e) {
-            throw new InputException(e.getMessage(), e);
-        }
-    }
-
-    private LearningConfig learning() {
-        LearningConfig.Builder b = LearningConfig.builder().optMethodAsPublished(method);
-        if (iterations != null) {
-            Options.positive("--iterations", iterations);
-        }
-        b.setIterations(iterations != null ? iterations : 300);
-        b.optBatchSize(Options.positive("--batch-size", batchSize));
-        if (sampler.steps != null) {
-            b.optSteps(Options.positive("--steps", sampler.steps));
-        }
-        if (sampler.stepSize != null) {
-            b.optStepSize(Options.positive("--step-size", sampler.stepSize));
-        }
-        if (sampler.sigma != null) {
-            b.optSigma(Options.positive("--sigma", sampler.sigma));
-        }
-        if (!(lr > 0)) {
-            throw new InputException("--lr must be positive, got " + lr);
-        }
-        b.optLearningRate(LearningRateSchedule.CONSTANT, lr)
-                .optSeed(seed)
-                .optCheckpointEvery(0)
-                .optData(data.identity());
-        autoencoder.apply(b);
-        try {
-            return b.build();
-        } catch (IllegalArgumentException e) {
-            throw new InputException(e.getMessage(), e);
-        }
+    /** The method's published settings, 300 iterations of 64 at a constant 5e-4 unless given. */
+    private LearningConfig learning(Datasets source) {
+        LearningConfig base =
+                Options.inputError(
+                        () ->
+                                LearningConfig.builder()
+                                        .optMethodAsPublished(
+                                                method.name != null ? method.name : "shortrun")
+                                        .setIterations(300)
+                                        .optBatchSize(64)
+                                        .optLearningRate(LearningRateSchedule.CONSTANT, 5e-4)
+                                        .optCheckpointEvery(0)
+                                        .build());
+        JsonObject changes = Options.json(settings, Set.of());
+        changes.addProperty("data", source.identity());
+        changes.add("method", method.json());
+        return base.with(changes);
     }
 }

@@ -2,6 +2,7 @@ package org.shortrun.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.shortrun.data.Datasets;
 import org.shortrun.data.Split;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.LearningConfig;
@@ -10,70 +11,51 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/**
- * {@code shortrun demo}: a small model on the embedded MNIST test set, a few minutes on two cores,
- * with the test reconstruction error before and after.
- */
+/** {@code shortrun demo}: the small MNIST run of the README. */
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
+        showDefaultValues = true,
         description =
                 "Train a small model on the embedded MNIST (9,000 images; 1,000 held out) and"
                         + " report the test reconstruction MSE before and after.")
 final class DemoCommand implements Callable<Integer> {
 
-    static final int ITERATIONS = 300;
-    static final int EVAL_IMAGES = 500;
-
-    @Option(
-            names = "--out",
-            paramLabel = "DIR",
-            description = "Output directory (default: runs/demo).")
+    @Option(names = "--out", paramLabel = "DIR", description = "The run directory.")
     Path out = Path.of("runs", "demo");
 
-    @Option(
-            names = "--iterations",
-            paramLabel = "N",
-            description = "Iterations (default: " + ITERATIONS + ").")
-    int iterations = ITERATIONS;
+    @Option(names = "--iterations", paramLabel = "N", converter = Options.PositiveLong.class)
+    long iterations = 300;
 
     @Mixin Options.Engine engine = new Options.Engine();
 
     @Override
     public Integer call() throws Exception {
-        Options.positive("--iterations", iterations);
-        TrainJob.checkOutput(out, null);
+        Datasets embedded = new Options.Data().source();
         LadderConfig model =
                 LadderConfig.builder()
                         .setZDims(16, 32, 64)
                         .optChannels(16)
                         .optImageChannels(1)
-                        .optImageSize(32)
                         .build();
-        Options.Data embedded = new Options.Data();
         LearningConfig training =
                 LearningConfig.builder()
                         .setIterations(iterations)
                         .optBatchSize(64)
-                        .optSteps(25)
-                        .optStepSize(0.05f)
-                        .optSigma(0.15f)
                         .optLearningRate(LearningRateSchedule.CONSTANT, 5e-4)
                         .optCheckpointEvery(200)
                         .optData(embedded.identity())
                         .build();
         engine.start(false);
-        new TrainJob(
+        TrainCommand.Run run =
+                new TrainCommand.Run(
                         model,
                         training,
+                        null,
                         embedded.load(Split.TRAIN, 32),
                         embedded.load(Split.TEST, 32),
-                        out,
-                        null,
-                        embedded.describe() + " (9,000 train / 1,000 held out)",
-                        EVAL_IMAGES,
-                        engine)
-                .run(true);
+                        embedded.describe() + " (9,000 train / 1,000 held out)");
+        TrainCommand.run(run, out, 500, true, engine);
         return 0;
     }
 }

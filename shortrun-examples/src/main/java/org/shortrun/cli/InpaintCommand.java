@@ -6,99 +6,82 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.shortrun.InputException;
+import org.shortrun.data.ImageDataset;
 import org.shortrun.eval.Inpainting;
 import org.shortrun.eval.Mask;
-import org.shortrun.model.LadderGenerator;
+import org.shortrun.model.LatentGenerator;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/**
- * {@code shortrun inpaint}: fill in occluded test images by short-run inference on what is seen.
- */
+/** {@code shortrun inpaint}: inference from the observed pixels alone, per mask. */
 @Command(
         name = "inpaint",
         mixinStandardHelpOptions = true,
+        showDefaultValues = true,
         description =
                 "Inpaint occluded test images; writes one PNG per mask (original / occluded /"
-                    + " inpainted rows) and prints the MSE on occluded and observed pixels as JSON,"
-                    + " a line per mask.")
+                        + " inpainted rows) and prints the MSE on occluded and observed pixels,"
+                        + " a JSON line per mask.")
 final class InpaintCommand implements Callable<Integer> {
 
     @Mixin Options.CheckpointInput input = new Options.CheckpointInput();
-
     @Mixin Options.Data data = new Options.Data();
     @Mixin Options.Sampler sampler = new Options.Sampler();
+    @Mixin Options.TestImages images = new Options.TestImages();
+    @Mixin Options.Engine engine = new Options.Engine();
 
     @Option(
             names = "--mask",
             split = ",",
             paramLabel = "KIND",
-            description =
-                    "center, pixels, left, right, top, bottom, blocks; comma-separated (default:"
-                            + " all).")
+            description = "Masks; all by default.")
     Mask[] masks = Mask.values();
 
-    @Option(
-            names = "--fraction",
-            paramLabel = "F",
-            description = "pixels: fraction occluded (default: 0.5).")
+    @Option(names = "--fraction", paramLabel = "F", description = "pixels: the share occluded.")
     double fraction = 0.5;
 
-    @Option(
-            names = "--blocks",
-            paramLabel = "N",
-            description = "blocks: number of quarter-side squares occluded (default: 4).")
+    @Option(names = "--blocks", paramLabel = "N", converter = Options.PositiveInt.class)
     int blocks = 4;
 
-    @Mixin Options.TestImages images = new Options.TestImages();
-
-    @Option(
-            names = "--out",
-            paramLabel = "DIR",
-            description = "Directory for inpaint-<mask>.png (default: inpaint).")
+    @Option(names = "--out", paramLabel = "DIR", description = "For inpaint-<mask>.png.")
     Path out = Path.of("inpaint");
-
-    @Mixin Options.Engine engine = new Options.Engine();
 
     @Override
     public Integer call() throws Exception {
-        images.validate();
-        Options.positive("--blocks", blocks);
         if (!(fraction > 0 && fraction < 1)) {
             throw new InputException("--fraction must be between 0 and 1, got " + fraction);
         }
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new InputException("--out " + out + " is a file, not a directory");
-        }
-        Options.Evaluation evaluation = Options.Evaluation.open(input, data, sampler, engine);
-        Checkpoint cp = evaluation.checkpoint();
+        Checkpoint cp = input.read();
+        ImageDataset test = Options.testImages(cp, data, engine);
         Files.createDirectories(out);
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = engine.manager()) {
+            LatentGenerator generator = cp.loadGenerator(manager);
             ParameterStore store = new ParameterStore(manager, false);
-            LadderGenerator generator = cp.loadGenerator(manager);
             for (Mask mask : masks) {
+                double parameter = mask == Mask.BLOCKS ? blocks : fraction;
                 Inpainting inpainting =
                         new Inpainting(
                                 generator,
                                 store,
-                                evaluation.langevin(),
-                                evaluation.sigma(),
+                                sampler.inpainting(cp),
+                                sampler.sigma(cp),
                                 mask,
-                                mask == Mask.BLOCKS ? blocks : fraction);
+                                parameter);
                 Path png = out.resolve("inpaint-" + mask.label() + ".png");
+                ProgressBar bar = new ProgressBar(System.err, "img");
                 Json.print(
                         inpainting
                                 .evaluate(
-                                        evaluation.test(),
+                                        test,
                                         images.count,
                                         images.batchSize,
                                         input.seed,
                                         manager,
                                         png,
-                                        new ProgressBar(System.err, "img").asProgress())
+                                        bar.asProgress())
                                 .toMap(cp.getIteration()));
             }
         }

@@ -1,80 +1,64 @@
 package org.shortrun.cli;
 
+import ai.djl.Device;
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.shortrun.InputException;
 import org.shortrun.data.Datasets;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
 import org.shortrun.engine.EngineCheck;
 import org.shortrun.inference.Langevin;
+import org.shortrun.method.Methods;
 import org.shortrun.model.LadderConfig;
+import org.shortrun.model.LatentGenerator;
 import org.shortrun.model.Parameterisation;
 import org.shortrun.model.SdHead;
+import org.shortrun.stepsize.StepSizeTuning;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.LearningConfig;
+import org.shortrun.training.LearningRateSchedule;
 import org.shortrun.training.ProgressBar;
 import picocli.CommandLine;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
-/** Option groups shared by the subcommands, and the checks that turn them into settings. */
+/** Option groups shared by the subcommands. */
 final class Options {
 
     private Options() {}
 
-    /** Where the images come from: the flags of {@link Datasets}. */
+    /** Where the images come from: the settings of {@link Datasets}. */
     static final class Data {
-        @Option(
-                names = "--dataset",
-                paramLabel = "NAME",
-                description = "mnist, svhn or celeba (default: mnist).")
+        @Option(names = "--dataset", paramLabel = "NAME", description = "mnist, svhn or celeba.")
         Datasets.Name dataset = Datasets.Name.MNIST;
 
         @Option(
                 names = "--data-dir",
                 paramLabel = "DIR",
-                description =
-                        "Directory with the dataset's files. MNIST's default: its test set embedded"
-                                + " in the jar.")
+                description = "The dataset's files (MNIST's default: its test set in the jar).")
         Path dataDir;
 
-        @Option(
-                names = "--download",
-                description =
-                        "Download MNIST through DJL when no --data-dir is given (needs the"
-                                + " network).")
+        @Option(names = "--download", description = "MNIST without --data-dir: download it.")
         boolean download;
 
-        @Option(
-                names = "--svhn-extra",
-                description = "SVHN: add extra_32x32.mat to the training split.")
+        @Option(names = "--svhn-extra", description = "SVHN: add extra_32x32.mat to training.")
         boolean svhnExtra;
 
-        @Option(
-                names = "--celeba-first",
-                paramLabel = "N",
-                description =
-                        "CelebA: train on the first N images in file order (the released script:"
-                                + " 40000).")
+        @Option(names = "--celeba-first", paramLabel = "N", description = "CelebA: first N only.")
         int celebaFirst;
 
-        @Option(
-                names = "--cache-dir",
-                paramLabel = "DIR",
-                description =
-                        "CelebA: where decoded images are cached (default: ~/.cache/shortrun).")
+        @Option(names = "--cache-dir", paramLabel = "DIR", description = "Decoded CelebA images.")
         Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "shortrun");
 
-        /** The dataset these flags name; checks what can be checked before anything is read. */
-        Datasets source() {
-            return settings().build();
-        }
-
-        /** The dataset's settings, unchecked. */
         Datasets.Builder settings() {
             return Datasets.builder()
                     .setName(dataset)
@@ -86,99 +70,47 @@ final class Options {
                     .optProgress(new ProgressBar(System.err, "img").asProgress());
         }
 
-        ImageDataset load(Split split, int imageSize) {
-            return source().load(split, imageSize);
-        }
-
-        void validate() {
-            source();
-        }
-
-        int imageChannels() {
-            return dataset.channels();
-        }
-
-        void checkModel(LadderConfig model) {
-            source().checkModel(model);
-        }
-
-        void checkImageSize(int side, String what) {
-            source().checkImageSize(side, what);
-        }
-
-        String name() {
-            return dataset.name().toLowerCase(java.util.Locale.ROOT);
-        }
-
-        String cacheKey(Split split, int side) {
-            return source().cacheKey(split, side);
-        }
-
-        String describe() {
-            return source().describe();
-        }
-
-        /** What a run trains on, as its checkpoint records it: see {@link Datasets#identity()}. */
-        String identity() {
-            return source().identity();
+        Datasets source() {
+            return settings().build();
         }
     }
 
-    /** The architecture; unset values come from a checkpoint being resumed, else defaults. */
+    /** The ladder generator's architecture; unset values are a resumed run's, else defaults. */
     static final class Model {
-        @Option(
-                names = "--z-dims",
-                paramLabel = "D,D,..",
-                description = "Latent dimensions per layer, top first (default: 16,32,64).")
+        @Option(names = "--z-dims", paramLabel = "D,D,..", description = "Latents, top first.")
         String zDims;
 
-        @Option(
-                names = "--channels",
-                paramLabel = "N",
-                description = "Channel width n_f (default: 16).")
+        @Option(names = "--channels", paramLabel = "N", converter = PositiveInt.class)
         Integer channels;
 
-        @Option(
-                names = "--sd-head",
-                paramLabel = "HEAD",
-                description = "Standard-deviation head: released or softplus (default: released).")
+        @Option(names = "--sd-head", paramLabel = "HEAD", description = "released or softplus.")
         SdHead sdHead;
 
-        @Option(
-                names = "--image-size",
-                paramLabel = "N",
-                description =
-                        "Image side the model generates: 32 or 64 (default: 32; MNIST's 28 is"
-                                + " resized).")
+        @Option(names = "--image-size", paramLabel = "N", description = "32 or 64.")
         Integer imageSize;
 
         @Option(
                 names = "--parameterisation",
                 paramLabel = "NAME",
-                description =
-                        "How a layer's latent is formed: released (z = mu + sd * e) or ladder (z ="
-                            + " GELU(Linear([mu; e])), the paper's Fig. 5) (default: released).")
+                description = "released, ladder.")
         Parameterisation parameterisation;
 
-        @Option(
-                names = "--no-skip",
-                description = "Leave out the skip connections between layers' feature maps.")
+        @Option(names = "--no-skip", description = "No skip connections between the layers.")
         Boolean noSkip;
 
-        LadderConfig build(LadderConfig base, int imageChannels, int defaultImageSize) {
+        LadderConfig build(LadderConfig base, int imageChannels) {
             LadderConfig.Builder b =
                     base != null
                             ? base.toBuilder()
                             : LadderConfig.builder()
                                     .setZDims(16, 32, 64)
                                     .optChannels(16)
-                                    .optImageChannels(imageChannels)
-                                    .optImageSize(defaultImageSize);
+                                    .optImageChannels(imageChannels);
             if (zDims != null) {
                 b.setZDims(LadderConfig.parseZDims("--z-dims", zDims));
             }
             if (channels != null) {
-                b.optChannels(positive("--channels", channels));
+                b.optChannels(channels);
             }
             if (sdHead != null) {
                 b.optSdHead(sdHead);
@@ -192,154 +124,265 @@ final class Options {
             if (noSkip != null) {
                 b.optSkipConnections(!noSkip);
             }
-            try {
-                return b.build();
-            } catch (IllegalArgumentException e) {
-                throw new InputException(e.getMessage(), e);
-            }
+            return inputError(b::build);
         }
     }
 
-    /** The Langevin sampler and sigma; unset values come from a checkpoint, else defaults. */
-    static final class Sampler {
+    /**
+     * A learning method and its options, by the options' JSON names ({@link Methods}), so that they
+     * reach the library as they are.
+     */
+    static final class Method {
+        @Option(
+                names = "--method",
+                paramLabel = "NAME",
+                description = "shortrun, abp, lvae, vae, glo, lae, clae (docs/DESIGN.md#methods).")
+        String name;
+
         @Option(
                 names = "--steps",
                 paramLabel = "K",
-                description = "Langevin steps K (default: 25).")
+                converter = PositiveInt.class,
+                description = "Langevin steps; glo: a held-out code's; lae, clae: W's updates.")
         Integer steps;
 
         @Option(
                 names = "--step-size",
                 paramLabel = "S",
-                description =
-                        "Langevin noise standard deviation s; the paper's step size is s^2/2"
-                                + " (default: 0.05).")
+                converter = PositiveFloat.class,
+                description = "Langevin noise standard deviation s (the paper's step: s^2/2).")
         Float stepSize;
 
         @Option(
-                names = "--sigma",
-                paramLabel = "SIGMA",
-                description = "Observation noise sigma (default: 0.15).")
-        Float sigma;
+                names = "--eta",
+                paramLabel = "E",
+                converter = PositiveFloat.class,
+                description = "lae, clae: W's step.")
+        Float eta;
 
-        /**
-         * The sampler to evaluate a checkpoint with: its K and step sizes (per step, where it has
-         * sizes of its own) unless overridden; a given --step-size is shared by all steps.
-         */
-        Langevin langevin(Checkpoint cp) {
-            int trainedSteps = cp.getLearningConfig().getSteps();
-            int k = positive("--steps", orElse(steps, trainedSteps));
-            if (stepSize != null) {
-                return Langevin.builder()
-                        .setSteps(k)
-                        .setStepSize(positive("--step-size", stepSize))
-                        .build();
-            }
-            if (k == trainedSteps) {
-                return cp.langevin();
-            }
-            if (cp.hasPerStepSizes()) {
-                throw new InputException(
-                        "--steps "
-                                + k
-                                + ": the checkpoint has a step size per step for its K = "
-                                + trainedSteps
-                                + " steps, which cannot be used for another K; give --step-size S"
-                                + " too");
-            }
-            return Langevin.builder().setSteps(k).setStepSize(cp.getStepSize()).build();
-        }
+        @Option(names = "--kl-warmup", paramLabel = "N", description = "lvae, vae: KL warm-up.")
+        Long klWarmup;
 
-        /**
-         * Sigma to evaluate a checkpoint with: its value at the checkpoint's iteration unless
-         * overridden.
-         */
-        float sigma(Checkpoint cp) {
-            return positive("--sigma", orElse(sigma, cp.getSigma()));
-        }
-    }
-
-    /** The settings of the Langevin autoencoders, {@code lae} and {@code clae}. */
-    static final class Autoencoder {
         @Option(
-                names = "--metropolis",
-                negatable = true,
-                description =
-                        "lae and clae: correct each Langevin proposal of W by Metropolis-Hastings;"
-                                + " --no-metropolis leaves it out (default: on).")
+                names = "--code-lr",
+                paramLabel = "R",
+                converter = PositiveFloat.class,
+                description = "glo.")
+        Float codeLearningRate;
+
+        @Option(names = "--metropolis", negatable = true, description = "lae, clae (default: on).")
         Boolean metropolis;
 
-        @Option(
-                names = "--prior-steps",
-                paramLabel = "K",
-                description =
-                        "clae: short-run Langevin steps from noise for the prior's samples"
-                                + " (default: 60).")
+        @Option(names = "--prior-steps", paramLabel = "K", converter = PositiveInt.class)
         Integer priorSteps;
 
-        @Option(
-                names = "--prior-step-size",
-                paramLabel = "S",
-                description = "clae: step size s of the prior's Langevin steps (default: 0.4).")
+        @Option(names = "--prior-step-size", paramLabel = "S", converter = PositiveFloat.class)
         Float priorStepSize;
 
-        @Option(
-                names = "--prior-lr-scale",
-                paramLabel = "F",
-                description =
-                        "clae: the prior's learning rate as a multiple of --lr (default: 0.2).")
+        @Option(names = "--prior-lr-scale", paramLabel = "F", converter = PositiveFloat.class)
         Float priorLearningRateScale;
 
-        /** Checks the values given and sets them; those left out keep the builder's. */
-        void apply(LearningConfig.Builder b) {
-            if (metropolis != null) {
-                b.optMetropolis(metropolis);
+        /** The method's options given, its name among them when given. */
+        JsonObject json() {
+            JsonObject json = Options.json(this, Set.of("name"));
+            if (name != null) {
+                json.addProperty("name", name);
             }
-            if (priorSteps != null) {
-                b.optPriorSteps(positive("--prior-steps", priorSteps));
-            }
-            if (priorStepSize != null) {
-                b.optPriorStepSize(positive("--prior-step-size", priorStepSize));
-            }
-            if (priorLearningRateScale != null) {
-                b.optPriorLearningRateScale(positive("--prior-lr-scale", priorLearningRateScale));
-            }
+            return json;
         }
     }
 
-    /** The engine's thread count, shared by every subcommand. */
+    /** The Langevin sampler and sigma an evaluation of a checkpoint infers with. */
+    static final class Sampler {
+        @Option(names = "--steps", paramLabel = "K", converter = PositiveInt.class)
+        Integer steps;
+
+        @Option(names = "--step-size", paramLabel = "S", converter = PositiveFloat.class)
+        Float stepSize;
+
+        @Option(names = "--sigma", paramLabel = "SIGMA", converter = PositiveFloat.class)
+        Float sigma;
+
+        /** The sampler replacing the model's, by {@link Langevin#overriding}; null if none. */
+        Langevin langevin(Checkpoint cp) {
+            if (steps == null && stepSize == null) {
+                return null;
+            }
+            Langevin trained = cp.getLangevin();
+            if (trained == null) {
+                throw new InputException(
+                        cp.getLearningConfig().getMethod().getName()
+                                + " does not infer by Langevin dynamics; leave out --steps and"
+                                + " --step-size");
+            }
+            return inputError(() -> trained.overriding(steps, stepSize));
+        }
+
+        /** The sampler inference from observed pixels takes: the checkpoint's or the default. */
+        Langevin inpainting(Checkpoint cp) {
+            Langevin trained = cp.getLangevin();
+            Langevin base = trained != null ? trained : Langevin.builder().build();
+            return inputError(() -> base.overriding(steps, stepSize));
+        }
+
+        float sigma(Checkpoint cp) {
+            return sigma != null ? sigma : cp.getSigma();
+        }
+    }
+
+    /** How a run re-optimises s by the variational objective; see {@link StepSizeTuning}. */
+    static final class Tuning {
+        @Option(
+                names = "--step-size-every",
+                paramLabel = "T",
+                description = "Search before 0, T, 2T..")
+        Long every;
+
+        @Option(names = "--step-size-search", paramLabel = "NAME", description = "grid, gradient.")
+        String search;
+
+        @Option(names = "--step-size-per-step", description = "gradient: an s per step.")
+        Boolean perStep;
+
+        @Option(names = "--step-size-grid", paramLabel = "FROM:TO:STEP|S,..")
+        String grid;
+
+        @Option(
+                names = "--step-size-select",
+                paramLabel = "RULE",
+                description = "lowest, admissible.")
+        String select;
+
+        @Option(names = "--step-size-log-det", paramLabel = "METHOD", description = "exact, fast.")
+        String logDet;
+
+        @Option(names = "--step-size-examples", paramLabel = "N", description = "Images (4).")
+        Integer examples;
+
+        @Option(names = "--step-size-chains", paramLabel = "N", description = "Chains per image.")
+        Integer chains;
+
+        @Option(names = "--step-size-gradient-iterations", paramLabel = "N")
+        Integer gradientIterations;
+
+        @Option(names = "--step-size-gradient-rate", paramLabel = "R")
+        Double gradientRate;
+
+        StepSizeTuning over(StepSizeTuning base) {
+            return StepSizeTuning.overriding(
+                    base,
+                    every,
+                    search,
+                    perStep,
+                    grid,
+                    examples,
+                    chains,
+                    gradientIterations,
+                    gradientRate,
+                    select,
+                    logDet);
+        }
+    }
+
+    /** The shared training settings, by their JSON names in {@link LearningConfig}. */
+    static final class Settings {
+        @Option(names = "--iterations", paramLabel = "N", converter = PositiveLong.class)
+        Long iterations;
+
+        @Option(names = "--batch-size", paramLabel = "N", converter = PositiveInt.class)
+        Integer batchSize;
+
+        @Option(names = "--sigma", paramLabel = "SIGMA", converter = PositiveFloat.class)
+        Float sigma;
+
+        @Option(names = "--lr", paramLabel = "RATE", converter = PositiveDouble.class)
+        Double learningRate;
+
+        @Option(
+                names = "--lr-schedule",
+                paramLabel = "NAME",
+                description = "released, paper, constant.")
+        LearningRateSchedule lrSchedule;
+
+        @Option(
+                names = "--seed",
+                paramLabel = "N",
+                description = "Seed of every draw (default: 1).")
+        Long seed;
+    }
+
+    /** The engine: threads, device, the offline switch and the gradient check. */
     static final class Engine {
         @Option(
                 names = "--threads",
                 paramLabel = "N",
-                description = "Intra-op threads (default: all cores).")
+                description = "Intra-op threads (all cores).")
         int threads;
+
+        @Option(
+                names = "--device",
+                paramLabel = "NAME",
+                description = "cpu, gpu, gpu1.. (default: the engine's).")
+        String device;
 
         @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
         CommandLine.Model.CommandSpec command;
 
         private int started;
 
-        /**
-         * Starts the engine with what must reach DJL before it starts: the offline switch (on
-         * unless a download was asked for) and the intra-op thread count, which it returns.
-         */
+        /** Starts the engine with the offline switch and the thread count, which it returns. */
         int start(boolean allowDownload) {
             if (threads < 0) {
                 throw new InputException("--threads must be 0 (all cores) or more, got " + threads);
             }
             System.setProperty("ai.djl.offline", Boolean.toString(!allowDownload));
-            int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(n));
+            started = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(started));
             ai.djl.engine.Engine.getEngine("PyTorch");
-            started = n;
-            return n;
+            return started;
         }
 
-        /**
-         * What a run records of how it was started: the versions, the command line as given, the
-         * thread count and the CPU, for config.json.
-         */
+        /** The device every array goes to: the one named, else the engine's default. */
+        Device device() {
+            ai.djl.engine.Engine engine = ai.djl.engine.Engine.getEngine("PyTorch");
+            if (device == null) {
+                return engine.defaultDevice();
+            }
+            Device named;
+            try {
+                named = Device.fromName(device, engine);
+            } catch (RuntimeException e) {
+                throw new InputException("--device " + device + " is not a device name", e);
+            }
+            if (named.isGpu() && named.getDeviceId() >= engine.getGpuCount()) {
+                throw new InputException("--device " + device + ": this machine has no such GPU");
+            }
+            return named;
+        }
+
+        /** A manager on the chosen device. */
+        NDManager manager() {
+            try {
+                return NDManager.newBaseManager(device());
+            } catch (EngineException e) {
+                throw new InputException("--device " + device + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** The gradient check at the generator's shapes; refuses a wrong engine (exit 2). */
+        EngineCheck.Report check(LatentGenerator generator) {
+            try (NDManager manager = manager()) {
+                EngineCheck.Report report = EngineCheck.require(generator, manager);
+                System.err.println("shortrun: " + report.describe());
+                return report;
+            }
+        }
+
+        EngineCheck.Report check(LadderConfig model) {
+            return check(new org.shortrun.model.LadderGenerator(model));
+        }
+
+        /** What a run records of how it was started, for config.json. */
         Map<String, Object> record(EngineCheck.Report check) {
             List<String> args = new ArrayList<>(List.of("shortrun"));
             if (command != null && command.root().commandLine().getParseResult() != null) {
@@ -347,46 +390,11 @@ final class Options {
             }
             return check.runRecord(ShortrunCommand.VERSION, args, started);
         }
-
-        /**
-         * Checks the engine's gradients at the model's shapes before long work (docs/DESIGN.md,
-         * "Wrong convolution gradients in the engine") and says on standard error what it found.
-         *
-         * @throws InputException if the float32 gradients disagree with float64: one line, exit 2
-         */
-        EngineCheck.Report check(LadderConfig model) {
-            EngineCheck.Report report;
-            try (NDManager manager = NDManager.newBaseManager()) {
-                report = EngineCheck.run(model, manager);
-            }
-            require(report);
-            System.err.printf(
-                    Locale.ROOT,
-                    "shortrun: engine check passed in %.1f s (float32 gradients within %.1e of"
-                            + " float64)%s%n",
-                    report.seconds(),
-                    report.generator().worst(),
-                    report.engineHasConvolutionBug()
-                            ? "; this machine's oneDNN gets convolution gradients wrong, which"
-                                    + " shortrun works around"
-                            : "");
-            return report;
-        }
-
-        static void require(EngineCheck.Report report) {
-            if (!report.ok()) {
-                throw new InputException(report.problem());
-            }
-        }
     }
 
-    /** A checkpoint to read, and the seed of the random draws made from it. */
+    /** A checkpoint to read, and the seed of the draws made from it. */
     static final class CheckpointInput {
-        @Option(
-                names = "--checkpoint",
-                required = true,
-                paramLabel = "DIR",
-                description = "A run directory or its checkpoint/.")
+        @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run.")
         Path checkpoint;
 
         @Option(names = "--seed", paramLabel = "N", description = "Seed (default: 1).")
@@ -399,69 +407,116 @@ final class Options {
 
     /** How many test images an evaluation measures, and in what batches. */
     static final class TestImages {
-        @Option(
-                names = "--count",
-                paramLabel = "N",
-                description = "Test images measured, from the first (default: 1000).")
+        @Option(names = "--count", paramLabel = "N", converter = PositiveInt.class)
         int count = 1000;
 
-        @Option(
-                names = "--batch-size",
-                paramLabel = "N",
-                description = "Images per inference batch (default: 100).")
+        @Option(names = "--batch-size", paramLabel = "N", converter = PositiveInt.class)
         int batchSize = 100;
-
-        void validate() {
-            positive("--count", count);
-            positive("--batch-size", batchSize);
-        }
     }
 
-    /**
-     * What an evaluation of a checkpoint on test images starts from: the checkpoint, its sampler
-     * and sigma (or the overrides), and the test split at the model's image size.
-     */
-    record Evaluation(Checkpoint checkpoint, Langevin langevin, float sigma, ImageDataset test) {
+    /** A checkpoint's test images, the engine started and checked at its generator's shapes. */
+    static ImageDataset testImages(Checkpoint cp, Data data, Engine engine) {
+        return images(cp, data, engine, Split.TEST);
+    }
 
-        /** Checks everything, starts the engine and loads the test split. */
-        static Evaluation open(CheckpointInput input, Data data, Sampler sampler, Engine engine) {
-            Checkpoint cp = input.read();
-            Langevin langevin = sampler.langevin(cp);
-            float sigma = sampler.sigma(cp);
-            data.validate();
-            data.checkModel(cp.getModelConfig());
-            engine.start(data.download);
-            ImageDataset test = data.load(Split.TEST, cp.getModelConfig().getImageSize());
-            if (test.imageCount() == 0) {
-                throw new InputException(data.describe() + " has no test images");
+    /** A split's images for a checkpoint, the engine started and checked at its shapes. */
+    static ImageDataset images(Checkpoint cp, Data data, Engine engine, Split split) {
+        Datasets source = data.source();
+        LadderConfig model = cp.getModelConfig();
+        if (model == null) {
+            throw new InputException(
+                    "checkpoint "
+                            + cp.getDirectory()
+                            + " holds a generator of the user's own, which only the library can"
+                            + " load");
+        }
+        source.checkModel(new org.shortrun.model.LadderGenerator(model).getImageShape());
+        engine.start(data.download);
+        ImageDataset test = source.load(split, model.getImageSize());
+        if (test.imageCount() == 0) {
+            throw new InputException(
+                    source.describe()
+                            + " has no "
+                            + split.name().toLowerCase(java.util.Locale.ROOT)
+                            + " images");
+        }
+        engine.check(model);
+        return test;
+    }
+
+    /** The options of a mixin that were given, by their fields' names, which are JSON names. */
+    static JsonObject json(Object mixin, Set<String> skipped) {
+        JsonObject json = new JsonObject();
+        for (Field f : mixin.getClass().getDeclaredFields()) {
+            Object value;
+            try {
+                value = f.get(mixin);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
             }
-            engine.check(cp.getModelConfig());
-            return new Evaluation(cp, langevin, sigma, test);
+            if (value == null
+                    || skipped.contains(f.getName())
+                    || f.getAnnotation(Option.class) == null) {
+                continue;
+            }
+            json.add(f.getName(), Json.tree(value instanceof Enum<?> e ? e.name() : value));
+        }
+        return json;
+    }
+
+    /** Turns a library's refusal of a value into the command's: one line, exit 2. */
+    static <T> T inputError(java.util.function.Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            throw new InputException(e.getMessage(), e);
         }
     }
 
-    static int positive(String flag, int value) {
-        if (value <= 0) {
-            throw new InputException(flag + " must be positive, got " + value);
+    /** A number that must be positive, refused by picocli with the option's name. */
+    abstract static class Positive<T extends Number> implements ITypeConverter<T> {
+        abstract T parse(String value);
+
+        @Override
+        public T convert(String value) {
+            T v;
+            try {
+                v = parse(value);
+            } catch (NumberFormatException e) {
+                throw new TypeConversionException("'" + value + "' is not a number");
+            }
+            if (!(v.doubleValue() > 0) || Double.isInfinite(v.doubleValue())) {
+                throw new TypeConversionException("must be positive, got " + value);
+            }
+            return v;
         }
-        return value;
     }
 
-    static long positive(String flag, long value) {
-        if (value <= 0) {
-            throw new InputException(flag + " must be positive, got " + value);
+    static final class PositiveInt extends Positive<Integer> {
+        @Override
+        Integer parse(String value) {
+            return Integer.valueOf(value);
         }
-        return value;
     }
 
-    static float positive(String flag, float value) {
-        if (!(value > 0) || Float.isInfinite(value)) {
-            throw new InputException(flag + " must be positive, got " + value);
+    static final class PositiveLong extends Positive<Long> {
+        @Override
+        Long parse(String value) {
+            return Long.valueOf(value);
         }
-        return value;
     }
 
-    static <T> T orElse(T value, T fallback) {
-        return value != null ? value : fallback;
+    static final class PositiveFloat extends Positive<Float> {
+        @Override
+        Float parse(String value) {
+            return Float.valueOf(value);
+        }
+    }
+
+    static final class PositiveDouble extends Positive<Double> {
+        @Override
+        Double parse(String value) {
+            return Double.valueOf(value);
+        }
     }
 }

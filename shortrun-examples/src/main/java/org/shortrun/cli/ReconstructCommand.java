@@ -2,51 +2,49 @@ package org.shortrun.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.shortrun.data.ImageDataset;
 import org.shortrun.eval.Reconstruction;
+import org.shortrun.training.Checkpoint;
 import org.shortrun.training.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code shortrun reconstruct}: short-run inference on test images, and its error. */
+/** {@code shortrun reconstruct}: the test reconstruction error of a checkpoint's model. */
 @Command(
         name = "reconstruct",
         mixinStandardHelpOptions = true,
+        showDefaultValues = true,
         description =
-                "Reconstruct test images by short-run inference; prints the per-pixel MSE as JSON"
-                        + " and writes originals above reconstructions.")
+                "Reconstruct test images by the model's own inference; prints the per-pixel MSE as"
+                        + " JSON and writes originals above reconstructions.")
 final class ReconstructCommand implements Callable<Integer> {
 
     @Mixin Options.CheckpointInput input = new Options.CheckpointInput();
-
     @Mixin Options.Data data = new Options.Data();
     @Mixin Options.Sampler sampler = new Options.Sampler();
-
     @Mixin Options.TestImages images = new Options.TestImages();
-
-    @Option(
-            names = "--out",
-            paramLabel = "FILE",
-            description = "PNG of the first 16 (default: reconstructions.png).")
-    Path out = Path.of("reconstructions.png");
-
     @Mixin Options.Engine engine = new Options.Engine();
+
+    @Option(names = "--out", paramLabel = "FILE", description = "PNG of the first 16.")
+    Path out = Path.of("reconstructions.png");
 
     @Override
     public Integer call() throws Exception {
-        images.validate();
-        Options.Evaluation evaluation = Options.Evaluation.open(input, data, sampler, engine);
+        Checkpoint cp = input.read();
+        ImageDataset test = Options.testImages(cp, data, engine);
         Json.print(
                 Reconstruction.evaluate(
-                                evaluation.checkpoint(),
-                                evaluation.langevin(),
-                                evaluation.sigma(),
-                                evaluation.test(),
+                                cp,
+                                sampler.langevin(cp),
+                                sampler.sigma(cp),
+                                test,
                                 images.count,
                                 images.batchSize,
                                 out,
                                 input.seed,
-                                new ProgressBar(System.err, "img").asProgress())
+                                new ProgressBar(System.err, "img").asProgress(),
+                                engine.device())
                         .toMap());
         return 0;
     }

@@ -12,36 +12,31 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code shortrun sample}: draws from the prior of a checkpoint's model. */
+/** {@code shortrun sample}: prior samples of a checkpoint's model as a PNG grid. */
 @Command(
         name = "sample",
         mixinStandardHelpOptions = true,
-        description = "Write prior samples of a checkpoint's model as a PNG grid.")
+        showDefaultValues = true,
+        description = "Write samples from the prior of a checkpoint's model as a PNG grid.")
 final class SampleCommand implements Callable<Integer> {
 
     @Mixin Options.CheckpointInput input = new Options.CheckpointInput();
+    @Mixin Options.Engine engine = new Options.Engine();
 
-    @Option(names = "--count", paramLabel = "N", description = "Number of samples (default: 64).")
+    @Option(names = "--count", paramLabel = "N", converter = Options.PositiveInt.class)
     int count = 64;
 
-    @Option(names = "--columns", paramLabel = "N", description = "Images per row (default: 8).")
+    @Option(names = "--columns", paramLabel = "N", converter = Options.PositiveInt.class)
     int columns = 8;
 
-    @Option(
-            names = "--out",
-            paramLabel = "FILE",
-            description = "PNG to write (default: samples.png).")
+    @Option(names = "--out", paramLabel = "FILE", description = "The PNG to write.")
     Path out = Path.of("samples.png");
-
-    @Mixin Options.Engine engine = new Options.Engine();
 
     @Override
     public Integer call() throws Exception {
-        Options.positive("--count", count);
-        Options.positive("--columns", columns);
         Checkpoint cp = input.read();
         engine.start(false);
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = engine.manager()) {
             ImageGrid.write(
                     GeneratorImages.of(cp, manager, input.seed).get(manager, 0, count),
                     columns,

@@ -2,8 +2,8 @@ package org.shortrun.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import org.shortrun.DivergenceException;
 import org.shortrun.InputException;
-import org.shortrun.training.DivergenceException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

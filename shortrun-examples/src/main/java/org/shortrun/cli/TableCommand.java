@@ -3,12 +3,11 @@ package org.shortrun.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.shortrun.data.Datasets;
-import org.shortrun.eval.InceptionNetwork;
+import org.shortrun.eval.fid.InceptionNetwork;
 import org.shortrun.eval.table.CellResult;
 import org.shortrun.eval.table.TableData;
 import org.shortrun.eval.table.TableJob;
@@ -30,60 +29,33 @@ import picocli.CommandLine.Option;
                         + " table.csv to --out and resumes there if interrupted.")
 final class TableCommand implements Callable<Integer> {
 
-    @Option(
-            names = "--spec",
-            required = true,
-            paramLabel = "FILE",
-            description = "The job's JSON spec (docs/specs/ has the paper's tables).")
+    @Mixin Options.Engine engine = new Options.Engine();
+
+    @Option(names = "--spec", required = true, paramLabel = "FILE", description = "docs/specs/.")
     Path specFile;
 
-    @Option(
-            names = "--out",
-            paramLabel = "DIR",
-            description = "Output directory (default: runs/<spec name>).")
+    @Option(names = "--out", paramLabel = "DIR", description = "runs/<spec name> by default.")
     Path out;
 
-    @Option(
-            names = "--cell",
-            paramLabel = "I",
-            description =
-                    "Run only cell I, numbered from 1 as the progress lines count them (for a job"
-                            + " array); other cells can run at the same time into the same --out.")
+    @Option(names = "--cell", paramLabel = "I", description = "Only cell I, from 1 (job arrays).")
     Integer cell;
 
-    @Option(
-            names = "--data",
-            paramLabel = "NAME=DIR",
-            description =
-                    "Where a dataset's files are, e.g. --data svhn=/data/svhn; overrides the spec's"
-                            + " data_dirs.")
+    @Option(names = "--data", paramLabel = "NAME=DIR", description = "A dataset's directory.")
     Map<String, Path> dataDirs = new HashMap<>();
 
-    @Option(
-            names = "--cache-dir",
-            paramLabel = "DIR",
-            description = "CelebA images and FID statistics cache (default: ~/.cache/shortrun).")
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "CelebA, FID statistics.")
     Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "shortrun");
 
-    @Option(
-            names = "--inception",
-            paramLabel = "FILE",
-            description =
-                    "TorchScript Inception for FID; required when the spec's budget.fid_samples is"
-                            + " above 0.")
+    @Option(names = "--inception", paramLabel = "FILE", description = "For FID cells.")
     Path inception;
 
-    @Option(
-            names = "--feature-dim",
-            paramLabel = "N",
-            description = "Features per image the network must give (default: 2048).")
+    @Option(names = "--feature-dim", paramLabel = "N", converter = Options.PositiveInt.class)
     int featureDim = InceptionNetwork.POOL3_FEATURES;
-
-    @Mixin Options.Engine engine = new Options.Engine();
 
     @Override
     public Integer call() throws IOException {
         TableSpec spec = TableSpec.read(specFile);
+        engine.start(false);
         TableJob.Summary summary;
         try (TableJob job =
                 TableJob.builder()
@@ -95,20 +67,14 @@ final class TableCommand implements Callable<Integer> {
                         .optInception(inception, featureDim)
                         .optCacheDirectory(cacheDir)
                         .optModelCheck(engine::check)
+                        .optDevice(engine.device())
                         .optTrainingListener(new ProgressBar(System.err))
                         .optProgress(new ProgressBar(System.err, "img").asProgress("shortrun: "))
                         .optListener(new Log())
                         .build()) {
-            engine.start(false);
             summary = job.run();
         }
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("spec", summary.spec());
-        line.put("cells", summary.cells());
-        line.put("failed", summary.failed());
-        line.put("markdown", summary.markdown().toString());
-        line.put("csv", summary.csv().toString());
-        Json.print(line);
+        Json.print(summary.toMap());
         return 0;
     }
 
@@ -126,10 +92,7 @@ final class TableCommand implements Callable<Integer> {
     private static final class Log implements TableJob.Listener {
         @Override
         public void onStaleLock(Path file, String owner) {
-            System.err.printf(
-                    "shortrun table: took over the stale lock %s of %s, which is no longer"
-                            + " running%n",
-                    file, owner);
+            System.err.printf("shortrun table: took over the stale lock %s of %s%n", file, owner);
         }
 
         @Override
@@ -150,12 +113,7 @@ final class TableCommand implements Callable<Integer> {
 
         @Override
         public void onCellDone(CellResult result) {
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("cell", result.getCell());
-            line.put("mse", result.getMse());
-            line.put("fid", result.getFid());
-            line.put("error", result.getError());
-            Json.print(line);
+            Json.print(result.toMap());
         }
     }
 }

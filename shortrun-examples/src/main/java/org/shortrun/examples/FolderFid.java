@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.shortrun.data.ImageFiles;
-import org.shortrun.eval.FeatureStatistics;
-import org.shortrun.eval.FrechetDistance;
-import org.shortrun.eval.InceptionNetwork;
+import org.shortrun.eval.fid.FeatureStatistics;
+import org.shortrun.eval.fid.FrechetDistance;
+import org.shortrun.eval.fid.InceptionNetwork;
 
 /**
  * The Frechet Inception distance between two folders of images, through a TorchScript Inception-v3
@@ -31,7 +31,7 @@ public final class FolderFid {
         int featureDim =
                 args.length > 3 ? Integer.parseInt(args[3]) : InceptionNetwork.POOL3_FEATURES;
         try (InceptionNetwork inception =
-                        InceptionNetwork.load(Path.of(args[0]), null, featureDim);
+                        InceptionNetwork.load(Path.of(args[0]), null, featureDim, null);
                 NDManager manager = NDManager.newBaseManager()) {
             FeatureStatistics a = statistics(inception, ImageFiles.open(Path.of(args[1])), manager);
             FeatureStatistics b = statistics(inception, ImageFiles.open(Path.of(args[2])), manager);

@@ -5,9 +5,9 @@ import ai.djl.training.util.ProgressBar;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.shortrun.data.MnistDataset;
-import org.shortrun.eval.TrainingSession;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.LearningConfig;
+import org.shortrun.training.TrainingJob;
 
 /**
  * Trains a three-layer model on MNIST and saves it: {@code TrainMnist [OUT [ITERATIONS [BATCH
@@ -18,7 +18,7 @@ public final class TrainMnist {
     private TrainMnist() {}
 
     /**
-     * Trains and writes {@code OUT/checkpoint/} and {@code metrics.csv}.
+     * Trains and writes {@code OUT/checkpoint/}, {@code config.json} and {@code metrics.csv}.
      *
      * @param args output directory (runs/mnist), iterations (300), batch size (64), a directory of
      *     MNIST's IDX files (default: the test set embedded in shortrun-datasets, its first 9,000
@@ -45,14 +45,14 @@ public final class TrainMnist {
                         .build();
         LearningConfig learning =
                 LearningConfig.builder().setIterations(iterations).optBatchSize(batchSize).build();
-        try (TrainingSession session =
-                TrainingSession.builder()
+        try (TrainingJob job =
+                TrainingJob.builder()
                         .setModel(model)
                         .setLearning(learning)
                         .setTrainImages(train)
                         .optOutput(out)
                         .build()) {
-            session.train();
+            job.train();
         }
         System.out.println("trained " + iterations + " iterations; the model is in " + out);
     }

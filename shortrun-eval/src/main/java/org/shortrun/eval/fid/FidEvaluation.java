@@ -6,19 +6,13 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Random;
-import org.shortrun.eval.FeatureExtraction;
-import org.shortrun.eval.FeatureReservoir;
-import org.shortrun.eval.FeatureStatistics;
-import org.shortrun.eval.FrechetDistance;
-import org.shortrun.eval.InceptionNetwork;
-import org.shortrun.eval.KernelInceptionDistance;
 
 /**
  * One FID measurement (and KID, if asked for): the real images' statistics from the cache or
  * through Inception, the other images' statistics through Inception, then the distances.
  *
  * <pre>{@code
- * try (InceptionNetwork net = InceptionNetwork.load(file, null, InceptionNetwork.POOL3_FEATURES)) {
+ * try (InceptionNetwork net = InceptionNetwork.load(file, null, InceptionNetwork.POOL3_FEATURES, null)) {
  *     FidEvaluation.Result r = FidEvaluation.builder()
  *             .setNetwork(net, file)
  *             .setReal(realImages::batch, 10_000, "my-real-images")

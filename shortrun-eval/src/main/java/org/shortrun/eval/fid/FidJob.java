@@ -1,5 +1,6 @@
 package org.shortrun.eval.fid;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.util.Progress;
 import java.io.IOException;
@@ -8,15 +9,13 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.Supplier;
+import org.shortrun.ImageSource;
 import org.shortrun.InputException;
 import org.shortrun.data.Datasets;
 import org.shortrun.data.ImageFiles;
 import org.shortrun.data.Split;
-import org.shortrun.eval.InceptionNetwork;
 import org.shortrun.training.Checkpoint;
-import org.shortrun.training.ImageSource;
 
 /**
  * FID (and KID) of a checkpoint's prior samples or of a folder of images against real images, as
@@ -117,6 +116,18 @@ public final class FidJob {
      * @throws InputException if there are fewer than 2 real images
      */
     public Result run() throws IOException {
+        return run(null);
+    }
+
+    /**
+     * {@link #run()} on a device: the generator, the network and every array.
+     *
+     * @param device the device, or null for the engine's default
+     * @return the distances and the report
+     * @throws IOException if the network or the cache cannot be read or written
+     * @throws InputException if there are fewer than 2 real images
+     */
+    public Result run(Device device) throws IOException {
         ImageSource realImages = realSide.loader().get();
         int nReal =
                 Math.min(b.realCount != null ? b.realCount : fakeCount, realImages.imageCount());
@@ -125,9 +136,9 @@ public final class FidJob {
         }
         long started = System.nanoTime();
         Map<String, Object> line = new LinkedHashMap<>();
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(device);
                 InceptionNetwork net =
-                        InceptionNetwork.load(b.inception, b.convention, b.featureDim)) {
+                        InceptionNetwork.load(b.inception, b.convention, b.featureDim, device)) {
             FidEvaluation.Builder fid =
                     FidEvaluation.builder()
                             .setNetwork(net, b.inception)
@@ -373,7 +384,14 @@ public final class FidJob {
                         "give exactly one of --checkpoint (to generate images) or --fake-dir"
                                 + " (images made elsewhere)");
             }
-            Objects.requireNonNull(inception, "setInception");
+            if (inception == null) {
+                throw new InputException(
+                        "--inception FILE is required: " + InceptionNetwork.WHERE_TO_GET);
+            }
+            if (kidSubsets > 0 && kidSubsetSize < 2) {
+                throw new InputException(
+                        "--kid-subset-size must be at least 2, got " + kidSubsetSize);
+            }
             Checkpoint cp = checkpoint != null ? Checkpoint.read(checkpoint) : null;
             ImageFiles fakeFiles = fakeDirectory != null ? ImageFiles.open(fakeDirectory) : null;
             if (fakeFiles != null
@@ -397,7 +415,7 @@ public final class FidJob {
             }
             int side =
                     cp != null
-                            ? cp.getModelConfig().getImageSize()
+                            ? (int) cp.getImageShape().get(1)
                             : (int) fakeFiles.imageShape().get(1);
             return new FidJob(this, cp, fakeFiles, fakeCount, realSide(cp, side, fakeFiles));
         }
@@ -408,7 +426,7 @@ public final class FidJob {
                 Split split = lower.equals("train") ? Split.TRAIN : Split.TEST;
                 Datasets d = dataset.build();
                 if (cp != null) {
-                    d.checkModel(cp.getModelConfig());
+                    d.checkModel(cp.getImageShape());
                 } else {
                     d.checkImageSize(side, fakeFiles.getDirectory() + " holds");
                 }

@@ -2,75 +2,43 @@ package org.shortrun.eval.fid;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.ParameterStore;
 import org.shortrun.RandomStream;
-import org.shortrun.eval.FeatureExtraction;
-import org.shortrun.inference.PriorSampler;
-import org.shortrun.model.LadderGenerator;
+import org.shortrun.method.LatentModel;
 import org.shortrun.training.Checkpoint;
-import org.shortrun.training.Learner;
-import org.shortrun.training.Method;
 
 /**
- * Samples from a generator's prior as an image stream for feature extraction: every latent layer
- * drawn from N(0, I), or from a learner's own prior, and pushed through the generator, a batch at a
- * time.
+ * A model's samples as a source of images for FID: the latents drawn from the model's prior (the
+ * whitened N(0, I), GLO's fitted Gaussian, CLAE's energy-based prior), then generated. The draws
+ * start again from the seed whenever the images are read from the first, so two passes over them
+ * see the same samples.
  */
 public final class GeneratorImages implements FeatureExtraction.Images {
 
-    private final LadderGenerator generator;
-    private final ParameterStore parameters;
+    private final LatentModel model;
     private final int seed;
-    private final Learner learner;
     private RandomStream stream;
 
     /**
-     * Creates a stream of prior samples.
+     * Samples of a model.
      *
-     * @param generator the generator
-     * @param parameters the store its parameters are read through
-     * @param seed the seed of the draws, restarted at the first batch, so that a seed gives the
-     *     same samples whatever ran before in this JVM
-     */
-    public GeneratorImages(LadderGenerator generator, ParameterStore parameters, int seed) {
-        this.generator = generator;
-        this.parameters = parameters;
-        this.seed = seed;
-        this.learner = null;
-    }
-
-    /**
-     * Creates a stream of samples from a learner's own prior ({@link Learner#drawLatents}: for GLO
-     * the Gaussian fitted to its codes).
-     *
-     * @param learner the learner
-     * @param seed the seed of the draws, restarted at the first batch
-     */
-    public GeneratorImages(Learner learner, int seed) {
-        this.generator = learner.getGenerator();
-        this.parameters = learner.getParameterStore();
-        this.seed = seed;
-        this.learner = learner;
-    }
-
-    /**
-     * Samples from a checkpoint's prior: N(0, I), for a GLO model the Gaussian fitted to its codes,
-     * and for a CLAE model short-run Langevin samples of its energy-based prior; the last two need
-     * the whole learner restored.
-     *
-     * @param checkpoint the model
-     * @param manager the manager that owns its parameters
+     * @param model the model
      * @param seed the seed of the draws
-     * @return the stream of samples
+     */
+    public GeneratorImages(LatentModel model, int seed) {
+        this.model = model;
+        this.seed = seed;
+    }
+
+    /**
+     * Samples of a checkpoint's model.
+     *
+     * @param checkpoint the checkpoint
+     * @param manager the manager its parameters go to
+     * @param seed the seed of the draws
+     * @return the images
      */
     public static GeneratorImages of(Checkpoint checkpoint, NDManager manager, int seed) {
-        Method method = checkpoint.getLearningConfig().getMethod();
-        if (method == Method.GLO || method.hasEnergyPrior()) {
-            return new GeneratorImages(
-                    checkpoint.restore(checkpoint.getLearningConfig(), manager), seed);
-        }
-        return new GeneratorImages(
-                checkpoint.loadGenerator(manager), new ParameterStore(manager, false), seed);
+        return new GeneratorImages(checkpoint.loadModel(manager), seed);
     }
 
     /** {@inheritDoc} */
@@ -79,11 +47,6 @@ public final class GeneratorImages implements FeatureExtraction.Images {
         if (from == 0 || stream == null) {
             stream = RandomStream.seeded(seed);
         }
-        if (learner != null) {
-            return generator
-                    .forward(parameters, learner.drawLatents(scope, to - from, stream), false)
-                    .singletonOrThrow();
-        }
-        return PriorSampler.sample(generator, parameters, scope, to - from, stream);
+        return model.generate(model.drawLatents(scope, to - from, stream));
     }
 }

@@ -6,11 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-import org.shortrun.eval.FeatureExtraction;
-import org.shortrun.eval.FeatureReservoir;
-import org.shortrun.eval.FeatureStatistics;
-import org.shortrun.eval.InceptionNetwork;
-import org.shortrun.eval.StatisticsCache;
 
 /**
  * Inception statistics of real images, from the cache when an entry with the same key exists. The

@@ -1,11 +1,11 @@
 /**
  * FID and KID as a library, split as pytorch-fid splits them: features ({@link
- * org.shortrun.eval.InceptionNetwork} and {@link org.shortrun.eval.FeatureExtraction}, with a DJL
- * {@link ai.djl.util.Progress} here), statistics with their on-disk cache ({@link
- * org.shortrun.eval.fid.RealStatistics} over {@link org.shortrun.eval.StatisticsCache}) and
- * distance ({@link org.shortrun.eval.FrechetDistance}, {@link
- * org.shortrun.eval.KernelInceptionDistance}). {@link org.shortrun.eval.fid.FidEvaluation} runs the
- * whole measurement, and is what the {@code fid} and {@code table} commands call.
+ * org.shortrun.eval.fid.InceptionNetwork} and {@link org.shortrun.eval.fid.FeatureExtraction}, with
+ * a DJL {@link ai.djl.util.Progress} here), statistics with their on-disk cache ({@link
+ * org.shortrun.eval.fid.RealStatistics} over {@link org.shortrun.eval.fid.StatisticsCache}) and
+ * distance ({@link org.shortrun.eval.fid.FrechetDistance}, {@link
+ * org.shortrun.eval.fid.KernelInceptionDistance}). {@link org.shortrun.eval.fid.FidEvaluation} runs
+ * the whole measurement, and is what the {@code fid} and {@code table} commands call.
  *
  * <p>The building blocks stay in {@code org.shortrun.eval}, where they were public before this
  * package existed, so code written against them keeps compiling; this package adds the entry points

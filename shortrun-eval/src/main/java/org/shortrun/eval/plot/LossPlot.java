@@ -11,7 +11,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
-import org.shortrun.training.TrainingRun;
+import org.shortrun.training.TrainingJob;
 
 /** loss.png: the training error per pixel over the iterations, drawn from a run's metrics.csv. */
 public final class LossPlot {
@@ -29,7 +29,7 @@ public final class LossPlot {
      * @throws IOException if metrics.csv cannot be read or the picture written
      */
     public static Path write(Path run) throws IOException {
-        Path metrics = run.resolve(TrainingRun.METRICS_FILE);
+        Path metrics = run.resolve(TrainingJob.METRICS_FILE);
         if (!Files.isRegularFile(metrics)) {
             return null;
         }

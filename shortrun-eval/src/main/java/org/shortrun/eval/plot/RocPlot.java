@@ -8,7 +8,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
-import org.shortrun.eval.AnomalyDetection;
+import org.shortrun.eval.Roc;
 
 /** The ROC curve of anomaly scores, with the chance diagonal and the AUROC in the title. */
 public final class RocPlot {
@@ -29,7 +29,7 @@ public final class RocPlot {
      */
     public static void write(double[] scores, boolean[] anomalous, String title, Path png)
             throws IOException {
-        double[][] curve = AnomalyDetection.rocCurve(scores, anomalous);
+        double[][] curve = Roc.curve(scores, anomalous);
         XYChart chart =
                 new XYChartBuilder()
                         .width(560)
@@ -39,7 +39,7 @@ public final class RocPlot {
                                         Locale.ROOT,
                                         "%s: AUROC %.4f",
                                         title,
-                                        AnomalyDetection.auroc(scores, anomalous)))
+                                        Roc.auroc(scores, anomalous)))
                         .xAxisTitle("false positive rate (normal images flagged)")
                         .yAxisTitle("true positive rate (anomalies flagged)")
                         .build();

@@ -18,7 +18,9 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
-import org.shortrun.training.TrainingRun;
+import org.shortrun.stepsize.StepSizeProblem;
+import org.shortrun.stepsize.StepSizeSearch;
+import org.shortrun.training.TrainingJob;
 
 /**
  * The paper's Fig. 6 for a run: the chosen step size over the iterations (a, b), and the objective
@@ -113,7 +115,7 @@ public final class StepSizePlots {
      * @throws IOException if the log cannot be read or a plot written
      */
     public static List<Path> write(Path run, int curves) throws IOException {
-        Path log = run.resolve(TrainingRun.STEP_SIZE_LOG);
+        Path log = run.resolve(TrainingJob.STEP_SIZE_LOG);
         List<JsonObject> searches = new ArrayList<>();
         if (Files.exists(log)) {
             for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
@@ -328,6 +330,22 @@ public final class StepSizePlots {
             chart.addSeries("none", new double[] {0}, new double[] {0});
         }
         save(chart, png);
+    }
+
+    /**
+     * Draws a grid search's objective against s (the paper's Fig. 6), as {@code shortrun stepsize
+     * --plot} does.
+     *
+     * @param grid the search
+     * @param png the file
+     * @throws IOException if it cannot be written
+     */
+    public static void writeObjective(StepSizeSearch.Result grid, Path png) throws IOException {
+        JsonArray estimates = new JsonArray();
+        for (StepSizeProblem.Estimate e : grid.trace()) {
+            estimates.add(new com.google.gson.Gson().toJsonTree(e.toMap()));
+        }
+        writeObjective(List.of(Curve.of("grid", estimates)), png);
     }
 
     /**

@@ -46,6 +46,20 @@ public final class CellResult {
     CellResult() {}
 
     /**
+     * The JSON line {@code shortrun table} prints for a measured cell.
+     *
+     * @return cell, mse, fid, error
+     */
+    public java.util.Map<String, Object> toMap() {
+        java.util.Map<String, Object> line = new java.util.LinkedHashMap<>();
+        line.put("cell", cell);
+        line.put("mse", mse);
+        line.put("fid", fid);
+        line.put("error", error);
+        return line;
+    }
+
+    /**
      * Returns the cell's name.
      *
      * @return e.g. {@code mnist-L3-K25-short-run}

@@ -1,7 +1,9 @@
 package org.shortrun.eval.table;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.util.Progress;
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,22 +18,23 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.shortrun.DivergenceException;
 import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
-import org.shortrun.eval.InceptionNetwork;
 import org.shortrun.eval.Reconstruction;
-import org.shortrun.eval.TrainingSession;
 import org.shortrun.eval.fid.FidEvaluation;
 import org.shortrun.eval.fid.GeneratorImages;
+import org.shortrun.eval.fid.InceptionNetwork;
 import org.shortrun.io.DirectoryLock;
+import org.shortrun.method.LearningMethod;
+import org.shortrun.method.Methods;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.Checkpoint;
-import org.shortrun.training.DivergenceException;
 import org.shortrun.training.Learner;
 import org.shortrun.training.LearningConfig;
 import org.shortrun.training.LearningRateSchedule;
-import org.shortrun.training.TrainingRun;
+import org.shortrun.training.TrainingJob;
 
 /**
  * A table job: trains and measures the cells of a {@link TableSpec}'s grid in a job directory, and
@@ -107,7 +110,23 @@ public final class TableJob implements AutoCloseable {
      * @param markdown the markdown table
      * @param csv the CSV table
      */
-    public record Summary(String spec, int cells, long failed, Path markdown, Path csv) {}
+    public record Summary(String spec, int cells, long failed, Path markdown, Path csv) {
+
+        /**
+         * The JSON line {@code shortrun table} prints at the end.
+         *
+         * @return spec, cells, failed, markdown, csv
+         */
+        public Map<String, Object> toMap() {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("spec", spec);
+            line.put("cells", cells);
+            line.put("failed", failed);
+            line.put("markdown", markdown.toString());
+            line.put("csv", csv.toString());
+            return line;
+        }
+    }
 
     private final TableSpec spec;
     private final Path dir;
@@ -118,8 +137,9 @@ public final class TableJob implements AutoCloseable {
     private final int featureDim;
     private final Path cacheDirectory;
     private final Consumer<LadderConfig> modelCheck;
-    private final TrainingRun.Listener trainingListener;
+    private final TrainingJob.Listener trainingListener;
     private final Progress progress;
+    private final Device device;
     private final Listener listener;
     private final List<DirectoryLock> cellLocks = new ArrayList<>();
 
@@ -135,6 +155,7 @@ public final class TableJob implements AutoCloseable {
         this.modelCheck = b.modelCheck;
         this.trainingListener = b.trainingListener;
         this.progress = b.progress;
+        this.device = b.device;
         this.listener = b.listener;
     }
 
@@ -158,7 +179,7 @@ public final class TableJob implements AutoCloseable {
     public Summary run() throws IOException {
         if (spec.fidSamples > 0) {
             // fail now, not after hours of training, if the network is unusable
-            InceptionNetwork.load(inception, null, featureDim).close();
+            InceptionNetwork.load(inception, null, featureDim, device).close();
         }
         for (LadderConfig model : cells.stream().map(c -> config(spec, c)).distinct().toList()) {
             modelCheck.accept(model);
@@ -326,9 +347,9 @@ public final class TableJob implements AutoCloseable {
         }
         Checkpoint resume = Checkpoint.exists(cellDir) ? Checkpoint.read(cellDir) : null;
         if (resume != null
-                && (!resume.getModelConfig().equals(model)
+                && (!model.equals(resume.getModelConfig())
                         || !resume.getLearningConfig().isResumableAs(training))) {
-            // said here in the table's words; TrainingSession would refuse it too
+            // said here in the table's words; TrainingJob would refuse it too
             throw new InputException(
                     "cell "
                             + cellDir
@@ -342,26 +363,26 @@ public final class TableJob implements AutoCloseable {
         result.steps = c.steps();
         result.method = c.method();
         result.seed = c.seed();
-        Files.createDirectories(cellDir);
-        TrainingSession.Builder build =
-                TrainingSession.builder()
+        TrainingJob.Builder build =
+                TrainingJob.builder()
                         .setModel(model)
                         .setLearning(training)
                         .setTrainImages(train)
                         .optResume(resume)
-                        .optOutput(cellDir);
+                        .optOutput(cellDir)
+                        .optDevice(device);
         if (trainingListener != null) {
             build.addListener(trainingListener);
         }
-        try (TrainingSession session = build.build()) {
-            Learner learner = session.learner();
-            NDManager root = session.getManager();
+        try (TrainingJob job = build.build()) {
+            Learner learner = job.getLearner();
+            NDManager root = job.getManager();
             if (resume != null) {
                 listener.onCellResumed(c.id(), learner.getIteration());
             }
             long started = System.nanoTime();
             try {
-                session.train();
+                job.train();
             } catch (DivergenceException e) {
                 result.error = e.getMessage();
                 result.write(cellDir);
@@ -371,7 +392,7 @@ public final class TableJob implements AutoCloseable {
             result.trainSeconds = (System.nanoTime() - started) / 1e9;
             started = System.nanoTime();
             // the same draws for every cell of a seed, whatever ran before it in this process
-            Reconstruction.Error error = session.reconstructionError(test, spec.evalImages);
+            Reconstruction.Error error = Reconstruction.of(learner, test, spec.evalImages, root);
             result.mse = error.mse();
             result.mse01 = error.mse01();
             result.evalImages = error.images();
@@ -380,7 +401,8 @@ public final class TableJob implements AutoCloseable {
                         source.cacheKey(
                                 spec.fidReal.equals("test") ? Split.TEST : Split.TRAIN,
                                 spec.imageSize);
-                try (InceptionNetwork net = InceptionNetwork.load(inception, null, featureDim)) {
+                try (InceptionNetwork net =
+                        InceptionNetwork.load(inception, null, featureDim, device)) {
                     result.fid =
                             FidEvaluation.builder()
                                     .setNetwork(net, inception)
@@ -389,7 +411,7 @@ public final class TableJob implements AutoCloseable {
                                             Math.min(spec.fidSamples, fidReal.imageCount()),
                                             key)
                                     .setFake(
-                                            new GeneratorImages(learner, (int) c.seed()),
+                                            new GeneratorImages(learner.getModel(), (int) c.seed()),
                                             spec.fidSamples,
                                             "generated")
                                     .optCacheDirectory(cacheDirectory)
@@ -432,29 +454,38 @@ public final class TableJob implements AutoCloseable {
                             + "'",
                     e);
         }
+        // at the spec's K, s and sigma like every other cell: the same budget, only the
+        // inference differs; each method takes those of the spec's options it has, and those
+        // the spec leaves out are its published ones
+        LearningMethod published = Methods.published(TableSpec.libraryName(cell.method()));
+        JsonObject given = new JsonObject();
+        given.addProperty("steps", cell.steps());
+        given.addProperty("stepSize", spec.stepSize);
+        if (spec.klWarmup != null) {
+            given.addProperty("klWarmup", spec.klWarmup);
+        }
+        if (spec.codeLearningRate != null) {
+            given.addProperty("codeLearningRate", spec.codeLearningRate);
+        }
+        JsonObject options = new JsonObject();
+        for (String key : Methods.optionNames(published)) {
+            if (given.has(key)) {
+                options.add(key, given.get(key));
+            }
+        }
         try {
-            LearningConfig.Builder builder =
-                    LearningConfig.builder()
-                            .setIterations(spec.iterations)
-                            .optBatchSize(spec.batchSize)
-                            .optSteps(cell.steps())
-                            .optStepSize(spec.stepSize)
-                            .optSigma(spec.sigma)
-                            .optLearningRate(schedule, spec.lr)
-                            .optSeed(cell.seed())
-                            .optCheckpointEvery(spec.checkpointEvery)
-                            // at the spec's K, s and sigma like every other cell: the same budget,
-                            // only the inference differs
-                            .optMethod(TableSpec.METHODS.get(cell.method()));
-            // set only when given, so a spec without them trains with the learner's defaults
-            if (spec.klWarmup != null) {
-                builder.optKlWarmup(spec.klWarmup);
-            }
-            if (spec.codeLearningRate != null) {
-                builder.optCodeLearningRate(spec.codeLearningRate);
-            }
-            return builder.build();
+            return LearningConfig.builder()
+                    .setIterations(spec.iterations)
+                    .optBatchSize(spec.batchSize)
+                    .optSigma(spec.sigma)
+                    .optLearningRate(schedule, spec.lr)
+                    .optSeed(cell.seed())
+                    .optCheckpointEvery(spec.checkpointEvery)
+                    .optMethod(Methods.withOptions(published, options))
+                    .build();
         } catch (IllegalArgumentException e) {
+            throw new InputException("spec: " + e.getMessage(), e);
+        } catch (InputException e) {
             throw new InputException("spec: " + e.getMessage(), e);
         }
     }
@@ -470,8 +501,9 @@ public final class TableJob implements AutoCloseable {
         private int featureDim = InceptionNetwork.POOL3_FEATURES;
         private Path cacheDirectory;
         private Consumer<LadderConfig> modelCheck = model -> {};
-        private TrainingRun.Listener trainingListener;
+        private TrainingJob.Listener trainingListener;
         private Progress progress;
+        private Device device;
         private Listener listener = new Listener() {};
 
         private Builder() {}
@@ -574,8 +606,20 @@ public final class TableJob implements AutoCloseable {
          * @param trainingListener the listener
          * @return this builder
          */
-        public Builder optTrainingListener(TrainingRun.Listener trainingListener) {
+        public Builder optTrainingListener(TrainingJob.Listener trainingListener) {
             this.trainingListener = trainingListener;
+            return this;
+        }
+
+        /**
+         * Sets the device every cell's parameters, arrays and network go to (default: the engine's
+         * default).
+         *
+         * @param device the device
+         * @return this builder
+         */
+        public Builder optDevice(Device device) {
+            this.device = device;
             return this;
         }
 

@@ -31,7 +31,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.shortrun.InputException;
-import org.shortrun.training.Method;
+import org.shortrun.method.Methods;
+import org.shortrun.method.ShortRun;
+import org.shortrun.method.Variational;
 
 /**
  * A table job's grid and budget, read from JSON: datasets x L x K x methods x seeds, each cell
@@ -40,19 +42,42 @@ import org.shortrun.training.Method;
  */
 public final class TableSpec {
 
-    /** Methods the library can train. */
-    static final Map<String, Method> METHODS =
-            Map.of(
-                    "short-run",
-                    Method.SHORTRUN,
-                    "abp",
-                    Method.ABP,
-                    "ladder-vae",
-                    Method.LVAE,
-                    "vae",
-                    Method.VAE,
-                    "glo",
-                    Method.GLO);
+    /**
+     * The paper's names of the methods the library trains, and theirs in the library; any other
+     * method the library knows ({@link Methods#names}) goes by its own name.
+     */
+    private static final Map<String, String> PAPER_NAMES =
+            Map.of("short-run", ShortRun.NAME, "ladder-vae", Variational.LADDER_VAE);
+
+    /**
+     * The library's name of a spec's method.
+     *
+     * @param specName the name in the spec, lower case
+     * @return the name {@link Methods} knows it by, or null for a method the library does not train
+     */
+    static String libraryName(String specName) {
+        String name = PAPER_NAMES.getOrDefault(specName, specName);
+        return Methods.names().contains(name) ? name : null;
+    }
+
+    /**
+     * The spec names of the methods the library trains, for messages.
+     *
+     * @return the paper's names where the paper has one, else the library's
+     */
+    static java.util.SortedSet<String> trainable() {
+        java.util.SortedSet<String> names = new java.util.TreeSet<>();
+        for (String name : Methods.names()) {
+            String paper = name;
+            for (Map.Entry<String, String> e : PAPER_NAMES.entrySet()) {
+                if (e.getValue().equals(name)) {
+                    paper = e.getKey();
+                }
+            }
+            names.add(paper);
+        }
+        return names;
+    }
 
     /** Methods the paper compares against; they appear as rows holding only the paper's numbers. */
     static final Set<String> PAPER_ONLY =
@@ -198,13 +223,13 @@ public final class TableSpec {
         }
         for (JsonElement e : array(where, root, "methods")) {
             String m = string(where, "methods", e).toLowerCase(Locale.ROOT);
-            if (!METHODS.containsKey(m)) {
+            if (libraryName(m) == null) {
                 throw new InputException(
                         where
                                 + ": method '"
                                 + m
                                 + "' cannot be trained here (known: "
-                                + String.join(", ", new java.util.TreeSet<>(METHODS.keySet()))
+                                + String.join(", ", trainable())
                                 + ")");
             }
             spec.methods.add(m);

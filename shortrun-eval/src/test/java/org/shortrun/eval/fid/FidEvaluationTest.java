@@ -18,8 +18,6 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.shortrun.eval.FeatureExtraction;
-import org.shortrun.eval.InceptionNetwork;
 
 /** The FID measurement as a library user calls it: progress, the cache, and the distances. */
 class FidEvaluationTest {

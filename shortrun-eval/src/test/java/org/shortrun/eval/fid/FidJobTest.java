@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shortrun.InputException;
 import org.shortrun.data.Datasets;
-import org.shortrun.eval.InceptionNetwork;
 
 /** The FID job without the command: folders, the real side's checks, and the report. */
 class FidJobTest {
