@@ -193,7 +193,8 @@ public final class Methods {
         }
         LearningMethod method;
         try {
-            method = GSON.fromJson(merged, registration(base.getName()).type());
+            // from the text, not the tree, whose ints wrap where the text's reader refuses
+            method = GSON.fromJson(merged.toString(), registration(base.getName()).type());
             method.validate();
         } catch (JsonParseException | IllegalStateException | NumberFormatException e) {
             String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("");

@@ -209,6 +209,40 @@ public final class LadderConfig {
                 + (hasSkipConnections() ? "" : ", no skip connections");
     }
 
+    /**
+     * Lays settings given later (a command's) over this architecture.
+     *
+     * @param changes the settings to change, named as in the JSON ({@code "zDims"}, {@code
+     *     "channels"}, ...); null values leave a setting as it is
+     * @return the architecture with those settings
+     * @throws InputException if a setting is unknown, of the wrong type or out of range
+     */
+    public LadderConfig with(com.google.gson.JsonObject changes) {
+        com.google.gson.Gson gson = new com.google.gson.Gson();
+        com.google.gson.JsonObject merged = gson.toJsonTree(this).getAsJsonObject();
+        for (java.util.Map.Entry<String, com.google.gson.JsonElement> e : changes.entrySet()) {
+            if (!java.util.Set.of(
+                            "zDims",
+                            "channels",
+                            "imageChannels",
+                            "imageSize",
+                            "sdHead",
+                            "parameterisation",
+                            "skipConnections")
+                    .contains(e.getKey())) {
+                throw new InputException("no architecture setting is called '" + e.getKey() + "'");
+            }
+            if (!e.getValue().isJsonNull()) {
+                merged.add(e.getKey(), e.getValue());
+            }
+        }
+        try {
+            return gson.fromJson(merged, LadderConfig.class).toBuilder().build();
+        } catch (com.google.gson.JsonParseException | IllegalArgumentException e) {
+            throw new InputException(e.getMessage(), e);
+        }
+    }
+
     /** Builds a {@link LadderConfig}; the defaults are the released script's. */
     public static final class Builder {
         private int[] zDims;

@@ -245,4 +245,10 @@ public final class LadderGenerator extends AbstractBlock implements LatentGenera
         extra.initialize(manager, dataType, map);
         output.initialize(manager, dataType, map);
     }
+
+    /** {@inheritDoc} */
+    @Override
+    public String toString() {
+        return config.toString();
+    }
 }

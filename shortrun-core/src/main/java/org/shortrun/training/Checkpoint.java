@@ -142,9 +142,16 @@ public final class Checkpoint {
          * @return true if its latent and image shapes are these
          */
         public boolean matches(LatentGenerator generator) {
-            GeneratorDescription other = of(generator);
-            return Arrays.deepEquals(latentShapes, other.latentShapes)
-                    && Arrays.equals(imageShape, other.imageShape);
+            List<Shape> shapes = generator.getLatentShapes();
+            if (shapes.size() != latentShapes.length) {
+                return false;
+            }
+            for (int i = 0; i < latentShapes.length; i++) {
+                if (!Arrays.equals(latentShapes[i], shapes.get(i).getShape())) {
+                    return false;
+                }
+            }
+            return Arrays.equals(imageShape, generator.getImageShape().getShape());
         }
 
         @Override
@@ -240,6 +247,53 @@ public final class Checkpoint {
             b.setStepSize(state.stepSize != null ? state.stepSize : method.getStepSize());
         }
         return b.build();
+    }
+
+    /**
+     * The sampler that replaces the model's own inference when an evaluation overrides its K or s,
+     * by {@link Langevin#overriding}.
+     *
+     * @param steps K, or null for the checkpoint's
+     * @param stepSize s for every step, or null for the checkpoint's
+     * @return the sampler, or null when neither is given
+     * @throws InputException if one is given and the model infers otherwise, or they do not make a
+     *     sampler
+     */
+    public Langevin getLangevin(Integer steps, Float stepSize) {
+        if (steps == null && stepSize == null) {
+            return null;
+        }
+        Langevin trained = getLangevin();
+        if (trained == null) {
+            throw new InputException(
+                    state.training.getMethod().getName()
+                            + " does not infer by Langevin dynamics; leave out the steps and the"
+                            + " step size");
+        }
+        return overriding(trained, steps, stepSize);
+    }
+
+    /**
+     * The sampler inference from the observed pixels alone takes (inpainting): the model's own
+     * where it infers by Langevin dynamics, else the released script's K = 25 and s = 0.05; K or s
+     * overridden if given.
+     *
+     * @param steps K, or null
+     * @param stepSize s for every step, or null
+     * @return the sampler
+     * @throws InputException if they do not make a sampler
+     */
+    public Langevin getInpaintingLangevin(Integer steps, Float stepSize) {
+        Langevin trained = getLangevin();
+        return overriding(trained != null ? trained : Langevin.builder().build(), steps, stepSize);
+    }
+
+    private static Langevin overriding(Langevin trained, Integer steps, Float stepSize) {
+        try {
+            return trained.overriding(steps, stepSize);
+        } catch (IllegalArgumentException e) {
+            throw new InputException(e.getMessage(), e);
+        }
     }
 
     /**
@@ -351,9 +405,10 @@ public final class Checkpoint {
                             + "]");
         }
         boolean langevin = state.training.getMethod() instanceof LangevinLearning;
-        if (state.stepSize == null
-                ? langevin || state.format < FORMAT
-                : !(state.stepSize > 0) || !Float.isFinite(state.stepSize)) {
+        if (state.stepSize == null && (langevin || state.format < FORMAT)) {
+            throw new DamagedFileException(file, "\"stepSize\" is missing or not a number");
+        }
+        if (state.stepSize != null && (!(state.stepSize > 0) || !Float.isFinite(state.stepSize))) {
             throw new DamagedFileException(
                     file, "step size " + state.stepSize + " is not a positive number");
         }

@@ -554,7 +554,9 @@ public final class LearningConfig {
                 throw new JsonParseException("the training settings are not a JSON object");
             }
             JsonObject json = element.getAsJsonObject();
-            Fields f = GSON.fromJson(json, Fields.class);
+            // from the text, not the tree: the tree's ints wrap 4294967297 to 1 where the text's
+            // reader refuses it
+            Fields f = GSON.fromJson(json.toString(), Fields.class);
             JsonElement m = json.get("method");
             LearningMethod method;
             try {

@@ -81,6 +81,21 @@ public final class TrainingJob implements AutoCloseable {
         default void onStepSizeEstimate(StepSizeProgress progress) {}
 
         /**
+         * A listener that hears the step-size searches only.
+         *
+         * @param searches told each search's record
+         * @return the listener
+         */
+        static Listener ofStepSizeSearches(Consumer<StepSizeSearchRecord> searches) {
+            return new Listener() {
+                @Override
+                public void onStepSizeSearch(StepSizeSearchRecord search) {
+                    searches.accept(search);
+                }
+            };
+        }
+
+        /**
          * Called once when the run ends, also when it fails.
          *
          * @throws IOException if the listener cannot finish its output
@@ -294,6 +309,26 @@ public final class TrainingJob implements AutoCloseable {
      */
     public NDManager getManager() {
         return root;
+    }
+
+    /**
+     * The run in one line for a person: the generator, its size, the data and the iterations.
+     *
+     * @return e.g. "z-dims [16, 32, 64], channels 16, ...; 1617585 parameters; embedded MNIST test
+     *     set, 9000 training images; iterations 0 to 300"
+     */
+    public String describe() {
+        LearningConfig config = learner.getConfig();
+        return learner.getGenerator()
+                + "; "
+                + learner.getGenerator().countParameters()
+                + " parameters; "
+                + (config.getData() != null ? config.getData() + ", " : "")
+                + source.imageCount()
+                + " training images; iterations "
+                + learner.getIteration()
+                + " to "
+                + config.getIterations();
     }
 
     private static StepSizeTuning tuning(LearningConfig config) {

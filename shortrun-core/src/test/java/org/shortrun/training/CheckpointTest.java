@@ -130,7 +130,7 @@ class CheckpointTest {
         // the state's own step size, the first; the method's, last in its object, stays
         assertTrue(
                 refusal(resealed(dir, c -> c.replaceFirst("\"stepSize\": [^,]*,", "")))
-                        .endsWith(state + "step size null is not a positive number"));
+                        .endsWith(state + "\"stepSize\" is missing or not a number"));
         assertTrue(
                 refusal(resealed(dir, c -> c.replace("\"iteration\": 2", "\"iteration\": 2x")))
                         .endsWith(state + "\"iteration\" is missing or not a number"));

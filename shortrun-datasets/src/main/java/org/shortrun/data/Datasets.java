@@ -86,6 +86,25 @@ public final class Datasets {
     }
 
     /**
+     * Loads a split for a model: checks that the model's images are of this dataset's kind and
+     * size, and that the split holds images.
+     *
+     * @param split the split
+     * @param imageShape one image of the model, {@code [c, h, w]}
+     * @return the images, at the model's size
+     * @throws InputException if the model does not fit, or the split is empty
+     */
+    public ImageDataset load(Split split, Shape imageShape) {
+        checkModel(imageShape);
+        ImageDataset images = load(split, (int) imageShape.get(1));
+        if (images.imageCount() == 0) {
+            throw new InputException(
+                    describe() + " has no " + split.name().toLowerCase(Locale.ROOT) + " images");
+        }
+        return images;
+    }
+
+    /**
      * Loads a split. Without a directory, MNIST's embedded test set stands in for both splits: its
      * first 9,000 images for training and its last 1,000 for testing.
      *

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.shortrun.InputException;
-import ai.djl.ndarray.types.Shape;
 
 /** The dataset registry as a library user calls it: the embedded split, checks, keys. */
 class DatasetsTest {

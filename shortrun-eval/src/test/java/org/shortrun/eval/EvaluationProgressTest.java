@@ -86,7 +86,7 @@ class EvaluationProgressTest {
                                     .optChannels(16)
                                     .optImageChannels(1)
                                     .build());
-            g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(4), g.inputShapes(1));
+            g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(4), 1);
             ParameterStore store = new ParameterStore(manager, false);
             Langevin langevin = Langevin.builder().setSteps(2).setStepSize(0.05f).build();
 
@@ -95,7 +95,8 @@ class EvaluationProgressTest {
                     Reconstruction.measure(
                             g,
                             store,
-                            (x, s) -> Reconstruction.inferLatents(g, store, langevin, 0.3f, x, s),
+                            (x, s) ->
+                                    langevin.infer(g, store, x, null, 0.3f, false, s).getLatents(),
                             SOURCE,
                             6,
                             4,
@@ -124,7 +125,8 @@ class EvaluationProgressTest {
                     Reconstruction.measure(
                             g,
                             store,
-                            (x, s) -> Reconstruction.inferLatents(g, store, langevin, 0.3f, x, s),
+                            (x, s) ->
+                                    langevin.infer(g, store, x, null, 0.3f, false, s).getLatents(),
                             SOURCE,
                             6,
                             4,

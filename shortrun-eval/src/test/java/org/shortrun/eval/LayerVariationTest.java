@@ -31,7 +31,7 @@ class LayerVariationTest {
                                     .optChannels(16)
                                     .optImageChannels(1)
                                     .build());
-            g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(4), g.inputShapes(1));
+            g.initialize(manager, DataType.FLOAT32, RandomStream.seeded(4), 1);
             ParameterStore store = new ParameterStore(manager, false);
             int rows = 3;
             int columns = 4;
@@ -51,8 +51,7 @@ class LayerVariationTest {
                                     .optChannels(16)
                                     .optImageChannels(1)
                                     .build());
-            single.initialize(
-                    manager, DataType.FLOAT32, RandomStream.seeded(6), single.inputShapes(1));
+            single.initialize(manager, DataType.FLOAT32, RandomStream.seeded(6), 1);
             NDArray only =
                     LayerVariation.grid(
                             single, store, 0, rows, columns, manager, RandomStream.seeded(7));

@@ -8,6 +8,7 @@ import org.shortrun.data.Split;
 import org.shortrun.engine.EngineCheck;
 import org.shortrun.method.ShortRun;
 import org.shortrun.model.LadderConfig;
+import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.Benchmark;
 import org.shortrun.training.LearningConfig;
 import org.shortrun.training.LearningRateSchedule;
@@ -16,11 +17,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code shortrun bench}: seconds per training iteration, for comparison with the peer. */
-@Command(
-        name = "bench",
-        mixinStandardHelpOptions = true,
-        showDefaultValues = true,
-        description = "Time training iterations after warm-up; prints one JSON line.")
+@Command(name = "bench", mixinStandardHelpOptions = true, showDefaultValues = true)
 final class BenchCommand implements Callable<Integer> {
 
     @Mixin Options.Data data = new Options.Data();
@@ -34,16 +31,16 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--iterations", paramLabel = "N", converter = Options.PositiveInt.class)
     int iterations = 5;
 
-    @Option(names = "--warmup", paramLabel = "N", description = "Untimed iterations first.")
+    @Option(names = "--warmup", paramLabel = "N")
     int warmup = 2;
 
-    @Option(names = "--rss-at", split = ",", paramLabel = "I,..", description = "Resident memory.")
+    @Option(names = "--rss-at", split = ",", paramLabel = "I,..")
     List<Long> rssAt = new ArrayList<>();
 
     @Option(names = "--seed", paramLabel = "N")
     long seed = 1;
 
-    @Option(names = "--unfrozen-langevin", description = "Parameter gradients in Langevin too.")
+    @Option(names = "--unfrozen-langevin")
     boolean unfrozen;
 
     @Override
@@ -70,7 +67,7 @@ final class BenchCommand implements Callable<Integer> {
                                         .build());
         Datasets source = data.source();
         int threads = engine.start(data.download);
-        EngineCheck.Report check = engine.check(architecture);
+        EngineCheck.Report check = engine.check(new LadderGenerator(architecture));
         Benchmark benchmark =
                 Options.inputError(
                         Benchmark.builder()

@@ -12,16 +12,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code shortrun demo}: the small MNIST run of the README. */
-@Command(
-        name = "demo",
-        mixinStandardHelpOptions = true,
-        showDefaultValues = true,
-        description =
-                "Train a small model on the embedded MNIST (9,000 images; 1,000 held out) and"
-                        + " report the test reconstruction MSE before and after.")
+@Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true)
 final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--out", paramLabel = "DIR", description = "The run directory.")
+    @Option(names = "--out", paramLabel = "DIR")
     Path out = Path.of("runs", "demo");
 
     @Option(names = "--iterations", paramLabel = "N", converter = Options.PositiveLong.class)

@@ -11,40 +11,31 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code shortrun fid}: FID (and KID) through a TorchScript Inception-v3 the user supplies. */
-@Command(
-        name = "fid",
-        mixinStandardHelpOptions = true,
-        showDefaultValues = true,
-        description =
-                "FID (and KID with --kid) of a checkpoint's samples or a folder of images against"
-                        + " real images; prints one JSON line.")
+@Command(name = "fid", mixinStandardHelpOptions = true, showDefaultValues = true)
 final class FidCommand implements Callable<Integer> {
 
     @Mixin Options.Data data = new Options.Data();
     @Mixin Options.Engine engine = new Options.Engine();
 
-    @Option(names = "--checkpoint", paramLabel = "DIR", description = "Score its model's samples.")
+    @Option(names = "--checkpoint", paramLabel = "DIR")
     Path checkpoint;
 
-    @Option(names = "--fake-dir", paramLabel = "DIR", description = "Score these images instead.")
+    @Option(names = "--fake-dir", paramLabel = "DIR")
     Path fakeDir;
 
-    @Option(names = "--samples", paramLabel = "N", description = "Generated (40000) or at most N.")
+    @Option(names = "--samples", paramLabel = "N")
     Integer samples;
 
-    @Option(names = "--real", paramLabel = "SPLIT|DIR", description = "train, test or a folder.")
+    @Option(names = "--real", paramLabel = "SPLIT|DIR")
     String real = "train";
 
-    @Option(names = "--real-count", paramLabel = "N", description = "As many as the generated.")
+    @Option(names = "--real-count", paramLabel = "N")
     Integer realCount;
 
-    @Option(names = "--inception", paramLabel = "FILE", description = "TorchScript Inception-v3.")
+    @Option(names = "--inception", paramLabel = "FILE")
     Path inception;
 
-    @Option(
-            names = "--inception-kind",
-            paramLabel = "KIND",
-            description = "auto, tf-nvidia, pytorch-fid.")
+    @Option(names = "--inception-kind", paramLabel = "KIND")
     String inceptionKind = "auto";
 
     @Option(names = "--feature-dim", paramLabel = "N", converter = Options.PositiveInt.class)
@@ -53,7 +44,7 @@ final class FidCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "N", converter = Options.PositiveInt.class)
     int batchSize = 50;
 
-    @Option(names = "--kid", description = "Also KID (cubic-kernel MMD over subsets).")
+    @Option(names = "--kid")
     boolean kid;
 
     @Option(names = "--kid-subsets", paramLabel = "N", converter = Options.PositiveInt.class)
@@ -65,10 +56,10 @@ final class FidCommand implements Callable<Integer> {
     @Option(names = "--kid-pool", paramLabel = "N", converter = Options.PositiveInt.class)
     int kidPool = 10_000;
 
-    @Option(names = "--no-cache", description = "No cache of the real images' statistics.")
+    @Option(names = "--no-cache")
     boolean noCache;
 
-    @Option(names = "--seed", paramLabel = "N", description = "Of the samples and KID's subsets.")
+    @Option(names = "--seed", paramLabel = "N")
     int seed = 1;
 
     @Override

@@ -8,13 +8,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code shortrun hierarchy}: the layer-wise variation grids of the paper's Fig. 5. */
-@Command(
-        name = "hierarchy",
-        mixinStandardHelpOptions = true,
-        showDefaultValues = true,
-        description =
-                "For each latent layer of a ladder generator, a PNG grid where only that layer"
-                        + " varies along a row and every other layer is fixed per row.")
+@Command(name = "hierarchy", mixinStandardHelpOptions = true, showDefaultValues = true)
 final class HierarchyCommand implements Callable<Integer> {
 
     @Mixin Options.CheckpointInput input = new Options.CheckpointInput();
@@ -26,7 +20,7 @@ final class HierarchyCommand implements Callable<Integer> {
     @Option(names = "--columns", paramLabel = "N", converter = Options.PositiveInt.class)
     int columns = 8;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "For layer-<l>.png, 1 the top.")
+    @Option(names = "--out", paramLabel = "DIR")
     Path out = Path.of("hierarchy");
 
     @Override

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
+import org.shortrun.data.Split;
 import org.shortrun.eval.Inpainting;
 import org.shortrun.eval.Mask;
 import org.shortrun.model.LatentGenerator;
@@ -17,14 +18,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code shortrun inpaint}: inference from the observed pixels alone, per mask. */
-@Command(
-        name = "inpaint",
-        mixinStandardHelpOptions = true,
-        showDefaultValues = true,
-        description =
-                "Inpaint occluded test images; writes one PNG per mask (original / occluded /"
-                        + " inpainted rows) and prints the MSE on occluded and observed pixels,"
-                        + " a JSON line per mask.")
+@Command(name = "inpaint", mixinStandardHelpOptions = true, showDefaultValues = true)
 final class InpaintCommand implements Callable<Integer> {
 
     @Mixin Options.CheckpointInput input = new Options.CheckpointInput();
@@ -33,20 +27,16 @@ final class InpaintCommand implements Callable<Integer> {
     @Mixin Options.TestImages images = new Options.TestImages();
     @Mixin Options.Engine engine = new Options.Engine();
 
-    @Option(
-            names = "--mask",
-            split = ",",
-            paramLabel = "KIND",
-            description = "Masks; all by default.")
+    @Option(names = "--mask", split = ",", paramLabel = "KIND")
     Mask[] masks = Mask.values();
 
-    @Option(names = "--fraction", paramLabel = "F", description = "pixels: the share occluded.")
+    @Option(names = "--fraction", paramLabel = "F")
     double fraction = 0.5;
 
     @Option(names = "--blocks", paramLabel = "N", converter = Options.PositiveInt.class)
     int blocks = 4;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "For inpaint-<mask>.png.")
+    @Option(names = "--out", paramLabel = "DIR")
     Path out = Path.of("inpaint");
 
     @Override
@@ -55,9 +45,9 @@ final class InpaintCommand implements Callable<Integer> {
             throw new InputException("--fraction must be between 0 and 1, got " + fraction);
         }
         Checkpoint cp = input.read();
-        ImageDataset test = Options.testImages(cp, data, engine);
+        ImageDataset test = Options.images(cp, data, engine, Split.TEST);
         Files.createDirectories(out);
-        try (NDManager manager = engine.manager()) {
+        try (NDManager manager = NDManager.newBaseManager(engine.device())) {
             LatentGenerator generator = cp.loadGenerator(manager);
             ParameterStore store = new ParameterStore(manager, false);
             for (Mask mask : masks) {
@@ -66,7 +56,7 @@ final class InpaintCommand implements Callable<Integer> {
                         new Inpainting(
                                 generator,
                                 store,
-                                sampler.inpainting(cp),
+                                cp.getInpaintingLangevin(sampler.steps, sampler.stepSize),
                                 sampler.sigma(cp),
                                 mask,
                                 parameter);

@@ -1,12 +1,12 @@
 package org.shortrun.cli;
 
 import ai.djl.Device;
-import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,7 +15,7 @@ import org.shortrun.data.Datasets;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
 import org.shortrun.engine.EngineCheck;
-import org.shortrun.inference.Langevin;
+import org.shortrun.engine.Engines;
 import org.shortrun.method.Methods;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LatentGenerator;
@@ -38,25 +38,22 @@ final class Options {
 
     /** Where the images come from: the settings of {@link Datasets}. */
     static final class Data {
-        @Option(names = "--dataset", paramLabel = "NAME", description = "mnist, svhn or celeba.")
+        @Option(names = "--dataset", paramLabel = "NAME")
         Datasets.Name dataset = Datasets.Name.MNIST;
 
-        @Option(
-                names = "--data-dir",
-                paramLabel = "DIR",
-                description = "The dataset's files (MNIST's default: its test set in the jar).")
+        @Option(names = "--data-dir", paramLabel = "DIR")
         Path dataDir;
 
-        @Option(names = "--download", description = "MNIST without --data-dir: download it.")
+        @Option(names = "--download")
         boolean download;
 
-        @Option(names = "--svhn-extra", description = "SVHN: add extra_32x32.mat to training.")
+        @Option(names = "--svhn-extra")
         boolean svhnExtra;
 
-        @Option(names = "--celeba-first", paramLabel = "N", description = "CelebA: first N only.")
+        @Option(names = "--celeba-first", paramLabel = "N")
         int celebaFirst;
 
-        @Option(names = "--cache-dir", paramLabel = "DIR", description = "Decoded CelebA images.")
+        @Option(names = "--cache-dir", paramLabel = "DIR")
         Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "shortrun");
 
         Datasets.Builder settings() {
@@ -75,56 +72,39 @@ final class Options {
         }
     }
 
-    /** The ladder generator's architecture; unset values are a resumed run's, else defaults. */
+    /** The ladder generator's architecture, by the JSON names of {@link LadderConfig}. */
     static final class Model {
-        @Option(names = "--z-dims", paramLabel = "D,D,..", description = "Latents, top first.")
-        String zDims;
+        @Option(names = "--z-dims", paramLabel = "D,D,..", split = ",")
+        int[] zDims;
 
-        @Option(names = "--channels", paramLabel = "N", converter = PositiveInt.class)
+        @Option(names = "--channels", paramLabel = "N")
         Integer channels;
 
-        @Option(names = "--sd-head", paramLabel = "HEAD", description = "released or softplus.")
+        @Option(names = "--sd-head", paramLabel = "HEAD")
         SdHead sdHead;
 
-        @Option(names = "--image-size", paramLabel = "N", description = "32 or 64.")
+        @Option(names = "--image-size", paramLabel = "N")
         Integer imageSize;
 
-        @Option(
-                names = "--parameterisation",
-                paramLabel = "NAME",
-                description = "released, ladder.")
+        @Option(names = "--parameterisation", paramLabel = "NAME")
         Parameterisation parameterisation;
 
-        @Option(names = "--no-skip", description = "No skip connections between the layers.")
-        Boolean noSkip;
+        @Option(names = "--skip", negatable = true)
+        Boolean skipConnections;
 
+        /**
+         * The architecture: a resumed run's, or z-dims 16,32,64 and 16 channels, these laid over.
+         */
         LadderConfig build(LadderConfig base, int imageChannels) {
-            LadderConfig.Builder b =
+            LadderConfig start =
                     base != null
-                            ? base.toBuilder()
+                            ? base
                             : LadderConfig.builder()
                                     .setZDims(16, 32, 64)
                                     .optChannels(16)
-                                    .optImageChannels(imageChannels);
-            if (zDims != null) {
-                b.setZDims(LadderConfig.parseZDims("--z-dims", zDims));
-            }
-            if (channels != null) {
-                b.optChannels(channels);
-            }
-            if (sdHead != null) {
-                b.optSdHead(sdHead);
-            }
-            if (imageSize != null) {
-                b.optImageSize(imageSize);
-            }
-            if (parameterisation != null) {
-                b.optParameterisation(parameterisation);
-            }
-            if (noSkip != null) {
-                b.optSkipConnections(!noSkip);
-            }
-            return inputError(b::build);
+                                    .optImageChannels(imageChannels)
+                                    .build();
+            return start.with(json(this, Set.of()));
         }
     }
 
@@ -133,44 +113,25 @@ final class Options {
      * reach the library as they are.
      */
     static final class Method {
-        @Option(
-                names = "--method",
-                paramLabel = "NAME",
-                description = "shortrun, abp, lvae, vae, glo, lae, clae (docs/DESIGN.md#methods).")
+        @Option(names = "--method", paramLabel = "NAME")
         String name;
 
-        @Option(
-                names = "--steps",
-                paramLabel = "K",
-                converter = PositiveInt.class,
-                description = "Langevin steps; glo: a held-out code's; lae, clae: W's updates.")
+        @Option(names = "--steps", paramLabel = "K", converter = PositiveInt.class)
         Integer steps;
 
-        @Option(
-                names = "--step-size",
-                paramLabel = "S",
-                converter = PositiveFloat.class,
-                description = "Langevin noise standard deviation s (the paper's step: s^2/2).")
+        @Option(names = "--step-size", paramLabel = "S", converter = PositiveFloat.class)
         Float stepSize;
 
-        @Option(
-                names = "--eta",
-                paramLabel = "E",
-                converter = PositiveFloat.class,
-                description = "lae, clae: W's step.")
+        @Option(names = "--eta", paramLabel = "E", converter = PositiveFloat.class)
         Float eta;
 
-        @Option(names = "--kl-warmup", paramLabel = "N", description = "lvae, vae: KL warm-up.")
+        @Option(names = "--kl-warmup", paramLabel = "N")
         Long klWarmup;
 
-        @Option(
-                names = "--code-lr",
-                paramLabel = "R",
-                converter = PositiveFloat.class,
-                description = "glo.")
+        @Option(names = "--code-lr", paramLabel = "R", converter = PositiveFloat.class)
         Float codeLearningRate;
 
-        @Option(names = "--metropolis", negatable = true, description = "lae, clae (default: on).")
+        @Option(names = "--metropolis", negatable = true)
         Boolean metropolis;
 
         @Option(names = "--prior-steps", paramLabel = "K", converter = PositiveInt.class)
@@ -203,28 +164,6 @@ final class Options {
         @Option(names = "--sigma", paramLabel = "SIGMA", converter = PositiveFloat.class)
         Float sigma;
 
-        /** The sampler replacing the model's, by {@link Langevin#overriding}; null if none. */
-        Langevin langevin(Checkpoint cp) {
-            if (steps == null && stepSize == null) {
-                return null;
-            }
-            Langevin trained = cp.getLangevin();
-            if (trained == null) {
-                throw new InputException(
-                        cp.getLearningConfig().getMethod().getName()
-                                + " does not infer by Langevin dynamics; leave out --steps and"
-                                + " --step-size");
-            }
-            return inputError(() -> trained.overriding(steps, stepSize));
-        }
-
-        /** The sampler inference from observed pixels takes: the checkpoint's or the default. */
-        Langevin inpainting(Checkpoint cp) {
-            Langevin trained = cp.getLangevin();
-            Langevin base = trained != null ? trained : Langevin.builder().build();
-            return inputError(() -> base.overriding(steps, stepSize));
-        }
-
         float sigma(Checkpoint cp) {
             return sigma != null ? sigma : cp.getSigma();
         }
@@ -232,34 +171,28 @@ final class Options {
 
     /** How a run re-optimises s by the variational objective; see {@link StepSizeTuning}. */
     static final class Tuning {
-        @Option(
-                names = "--step-size-every",
-                paramLabel = "T",
-                description = "Search before 0, T, 2T..")
+        @Option(names = "--step-size-every", paramLabel = "T")
         Long every;
 
-        @Option(names = "--step-size-search", paramLabel = "NAME", description = "grid, gradient.")
+        @Option(names = "--step-size-search", paramLabel = "NAME")
         String search;
 
-        @Option(names = "--step-size-per-step", description = "gradient: an s per step.")
+        @Option(names = "--step-size-per-step")
         Boolean perStep;
 
         @Option(names = "--step-size-grid", paramLabel = "FROM:TO:STEP|S,..")
         String grid;
 
-        @Option(
-                names = "--step-size-select",
-                paramLabel = "RULE",
-                description = "lowest, admissible.")
+        @Option(names = "--step-size-select", paramLabel = "RULE")
         String select;
 
-        @Option(names = "--step-size-log-det", paramLabel = "METHOD", description = "exact, fast.")
+        @Option(names = "--step-size-log-det", paramLabel = "METHOD")
         String logDet;
 
-        @Option(names = "--step-size-examples", paramLabel = "N", description = "Images (4).")
+        @Option(names = "--step-size-examples", paramLabel = "N")
         Integer examples;
 
-        @Option(names = "--step-size-chains", paramLabel = "N", description = "Chains per image.")
+        @Option(names = "--step-size-chains", paramLabel = "N")
         Integer chains;
 
         @Option(names = "--step-size-gradient-iterations", paramLabel = "N")
@@ -298,31 +231,19 @@ final class Options {
         @Option(names = "--lr", paramLabel = "RATE", converter = PositiveDouble.class)
         Double learningRate;
 
-        @Option(
-                names = "--lr-schedule",
-                paramLabel = "NAME",
-                description = "released, paper, constant.")
+        @Option(names = "--lr-schedule", paramLabel = "NAME")
         LearningRateSchedule lrSchedule;
 
-        @Option(
-                names = "--seed",
-                paramLabel = "N",
-                description = "Seed of every draw (default: 1).")
+        @Option(names = "--seed", paramLabel = "N")
         Long seed;
     }
 
     /** The engine: threads, device, the offline switch and the gradient check. */
     static final class Engine {
-        @Option(
-                names = "--threads",
-                paramLabel = "N",
-                description = "Intra-op threads (all cores).")
+        @Option(names = "--threads", paramLabel = "N")
         int threads;
 
-        @Option(
-                names = "--device",
-                paramLabel = "NAME",
-                description = "cpu, gpu, gpu1.. (default: the engine's).")
+        @Option(names = "--device", paramLabel = "NAME")
         String device;
 
         @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
@@ -330,74 +251,42 @@ final class Options {
 
         private int started;
 
-        /** Starts the engine with the offline switch and the thread count, which it returns. */
         int start(boolean allowDownload) {
-            if (threads < 0) {
-                throw new InputException("--threads must be 0 (all cores) or more, got " + threads);
-            }
-            System.setProperty("ai.djl.offline", Boolean.toString(!allowDownload));
-            started = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(started));
-            ai.djl.engine.Engine.getEngine("PyTorch");
+            started = Engines.start(threads, !allowDownload);
             return started;
         }
 
-        /** The device every array goes to: the one named, else the engine's default. */
         Device device() {
-            ai.djl.engine.Engine engine = ai.djl.engine.Engine.getEngine("PyTorch");
-            if (device == null) {
-                return engine.defaultDevice();
-            }
-            Device named;
-            try {
-                named = Device.fromName(device, engine);
-            } catch (RuntimeException e) {
-                throw new InputException("--device " + device + " is not a device name", e);
-            }
-            if (named.isGpu() && named.getDeviceId() >= engine.getGpuCount()) {
-                throw new InputException("--device " + device + ": this machine has no such GPU");
-            }
-            return named;
-        }
-
-        /** A manager on the chosen device. */
-        NDManager manager() {
-            try {
-                return NDManager.newBaseManager(device());
-            } catch (EngineException e) {
-                throw new InputException("--device " + device + ": " + e.getMessage(), e);
-            }
+            return Engines.device(device);
         }
 
         /** The gradient check at the generator's shapes; refuses a wrong engine (exit 2). */
         EngineCheck.Report check(LatentGenerator generator) {
-            try (NDManager manager = manager()) {
+            try (NDManager manager = NDManager.newBaseManager(device())) {
                 EngineCheck.Report report = EngineCheck.require(generator, manager);
                 System.err.println("shortrun: " + report.describe());
                 return report;
             }
         }
 
-        EngineCheck.Report check(LadderConfig model) {
-            return check(new org.shortrun.model.LadderGenerator(model));
-        }
-
         /** What a run records of how it was started, for config.json. */
-        Map<String, Object> record(EngineCheck.Report check) {
+        Map<String, Object> record(EngineCheck.Report check, String data) {
             List<String> args = new ArrayList<>(List.of("shortrun"));
-            if (command != null && command.root().commandLine().getParseResult() != null) {
-                args.addAll(command.root().commandLine().getParseResult().originalArgs());
-            }
-            return check.runRecord(ShortrunCommand.VERSION, args, started);
+            args.addAll(command.root().commandLine().getParseResult().originalArgs());
+            Map<String, Object> record = new LinkedHashMap<>();
+            record.put("data", data);
+            record.put("engine_check", check.toMap());
+            record.putAll(check.runRecord(ShortrunCommand.VERSION, args, started));
+            return record;
         }
     }
 
     /** A checkpoint to read, and the seed of the draws made from it. */
     static final class CheckpointInput {
-        @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A run.")
+        @Option(names = "--checkpoint", required = true, paramLabel = "DIR")
         Path checkpoint;
 
-        @Option(names = "--seed", paramLabel = "N", description = "Seed (default: 1).")
+        @Option(names = "--seed", paramLabel = "N")
         int seed = 1;
 
         Checkpoint read() {
@@ -414,34 +303,12 @@ final class Options {
         int batchSize = 100;
     }
 
-    /** A checkpoint's test images, the engine started and checked at its generator's shapes. */
-    static ImageDataset testImages(Checkpoint cp, Data data, Engine engine) {
-        return images(cp, data, engine, Split.TEST);
-    }
-
-    /** A split's images for a checkpoint, the engine started and checked at its shapes. */
+    /** A checkpoint's images of a split; the engine started and checked at its shapes. */
     static ImageDataset images(Checkpoint cp, Data data, Engine engine, Split split) {
-        Datasets source = data.source();
-        LadderConfig model = cp.getModelConfig();
-        if (model == null) {
-            throw new InputException(
-                    "checkpoint "
-                            + cp.getDirectory()
-                            + " holds a generator of the user's own, which only the library can"
-                            + " load");
-        }
-        source.checkModel(new org.shortrun.model.LadderGenerator(model).getImageShape());
+        ImageDataset images = data.source().load(split, cp.getImageShape());
         engine.start(data.download);
-        ImageDataset test = source.load(split, model.getImageSize());
-        if (test.imageCount() == 0) {
-            throw new InputException(
-                    source.describe()
-                            + " has no "
-                            + split.name().toLowerCase(java.util.Locale.ROOT)
-                            + " images");
-        }
-        engine.check(model);
-        return test;
+        engine.check(cp.newGenerator());
+        return images;
     }
 
     /** The options of a mixin that were given, by their fields' names, which are JSON names. */
@@ -475,16 +342,15 @@ final class Options {
 
     /** A number that must be positive, refused by picocli with the option's name. */
     abstract static class Positive<T extends Number> implements ITypeConverter<T> {
-        abstract T parse(String value);
+        private final java.util.function.Function<String, T> parse;
+
+        Positive(java.util.function.Function<String, T> parse) {
+            this.parse = parse;
+        }
 
         @Override
         public T convert(String value) {
-            T v;
-            try {
-                v = parse(value);
-            } catch (NumberFormatException e) {
-                throw new TypeConversionException("'" + value + "' is not a number");
-            }
+            T v = parse.apply(value);
             if (!(v.doubleValue() > 0) || Double.isInfinite(v.doubleValue())) {
                 throw new TypeConversionException("must be positive, got " + value);
             }
@@ -493,30 +359,26 @@ final class Options {
     }
 
     static final class PositiveInt extends Positive<Integer> {
-        @Override
-        Integer parse(String value) {
-            return Integer.valueOf(value);
+        PositiveInt() {
+            super(Integer::valueOf);
         }
     }
 
     static final class PositiveLong extends Positive<Long> {
-        @Override
-        Long parse(String value) {
-            return Long.valueOf(value);
+        PositiveLong() {
+            super(Long::valueOf);
         }
     }
 
     static final class PositiveFloat extends Positive<Float> {
-        @Override
-        Float parse(String value) {
-            return Float.valueOf(value);
+        PositiveFloat() {
+            super(Float::valueOf);
         }
     }
 
     static final class PositiveDouble extends Positive<Double> {
-        @Override
-        Double parse(String value) {
-            return Double.valueOf(value);
+        PositiveDouble() {
+            super(Double::valueOf);
         }
     }
 }

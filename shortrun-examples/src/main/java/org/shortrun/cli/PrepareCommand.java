@@ -10,21 +10,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code shortrun prepare}: load a split once (building CelebA's cache). */
-@Command(
-        name = "prepare",
-        mixinStandardHelpOptions = true,
-        showDefaultValues = true,
-        description =
-                "Load a dataset split (building CelebA's cache) and print the loading throughput as"
-                        + " JSON.")
+@Command(name = "prepare", mixinStandardHelpOptions = true, showDefaultValues = true)
 final class PrepareCommand implements Callable<Integer> {
 
     @Mixin Options.Data data = new Options.Data();
 
-    @Option(names = "--image-size", paramLabel = "N", description = "32 or 64.")
+    @Option(names = "--image-size", paramLabel = "N")
     int imageSize = 32;
 
-    @Option(names = "--split", paramLabel = "SPLIT", description = "train or test.")
+    @Option(names = "--split", paramLabel = "SPLIT")
     Split split = Split.TRAIN;
 
     @Override

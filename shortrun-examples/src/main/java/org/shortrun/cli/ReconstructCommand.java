@@ -3,6 +3,7 @@ package org.shortrun.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.shortrun.data.ImageDataset;
+import org.shortrun.data.Split;
 import org.shortrun.eval.Reconstruction;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.ProgressBar;
@@ -11,13 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code shortrun reconstruct}: the test reconstruction error of a checkpoint's model. */
-@Command(
-        name = "reconstruct",
-        mixinStandardHelpOptions = true,
-        showDefaultValues = true,
-        description =
-                "Reconstruct test images by the model's own inference; prints the per-pixel MSE as"
-                        + " JSON and writes originals above reconstructions.")
+@Command(name = "reconstruct", mixinStandardHelpOptions = true, showDefaultValues = true)
 final class ReconstructCommand implements Callable<Integer> {
 
     @Mixin Options.CheckpointInput input = new Options.CheckpointInput();
@@ -26,17 +21,17 @@ final class ReconstructCommand implements Callable<Integer> {
     @Mixin Options.TestImages images = new Options.TestImages();
     @Mixin Options.Engine engine = new Options.Engine();
 
-    @Option(names = "--out", paramLabel = "FILE", description = "PNG of the first 16.")
+    @Option(names = "--out", paramLabel = "FILE")
     Path out = Path.of("reconstructions.png");
 
     @Override
     public Integer call() throws Exception {
         Checkpoint cp = input.read();
-        ImageDataset test = Options.testImages(cp, data, engine);
+        ImageDataset test = Options.images(cp, data, engine, Split.TEST);
         Json.print(
                 Reconstruction.evaluate(
                                 cp,
-                                sampler.langevin(cp),
+                                cp.getLangevin(sampler.steps, sampler.stepSize),
                                 sampler.sigma(cp),
                                 test,
                                 images.count,

@@ -13,11 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code shortrun sample}: prior samples of a checkpoint's model as a PNG grid. */
-@Command(
-        name = "sample",
-        mixinStandardHelpOptions = true,
-        showDefaultValues = true,
-        description = "Write samples from the prior of a checkpoint's model as a PNG grid.")
+@Command(name = "sample", mixinStandardHelpOptions = true, showDefaultValues = true)
 final class SampleCommand implements Callable<Integer> {
 
     @Mixin Options.CheckpointInput input = new Options.CheckpointInput();
@@ -29,14 +25,14 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--columns", paramLabel = "N", converter = Options.PositiveInt.class)
     int columns = 8;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "The PNG to write.")
+    @Option(names = "--out", paramLabel = "FILE")
     Path out = Path.of("samples.png");
 
     @Override
     public Integer call() throws Exception {
         Checkpoint cp = input.read();
         engine.start(false);
-        try (NDManager manager = engine.manager()) {
+        try (NDManager manager = NDManager.newBaseManager(engine.device())) {
             ImageGrid.write(
                     GeneratorImages.of(cp, manager, input.seed).get(manager, 0, count),
                     columns,

@@ -10,10 +10,9 @@ import picocli.CommandLine.Command;
 /** The {@code shortrun} command: its subcommands, and how failures reach the user. */
 @Command(
         name = "shortrun",
+        resourceBundle = "org.shortrun.cli.Help",
         mixinStandardHelpOptions = true,
         version = "shortrun " + ShortrunCommand.VERSION + " (DJL 0.32.0, PyTorch 2.5.1)",
-        description =
-                "Multi-layer latent variable models learned with short-run Langevin inference.",
         subcommands = {
             DemoCommand.class,
             TrainCommand.class,
@@ -43,8 +42,7 @@ public final class ShortrunCommand implements Runnable {
     public void run() {
         throw new CommandLine.ParameterException(
                 spec.commandLine(),
-                "name a subcommand: demo, train, sample, reconstruct, inpaint, hierarchy, fid,"
-                        + " table, stepsize, bench or prepare");
+                "name a subcommand: " + String.join(", ", spec.subcommands().keySet()));
     }
 
     /**
@@ -66,6 +64,9 @@ public final class ShortrunCommand implements Runnable {
     public static int execute(String... args) {
         CommandLine cli =
                 new CommandLine(new ShortrunCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        cli.getSubcommands()
+                .values()
+                .forEach(c -> c.getCommandSpec().usageMessage().showDefaultValues(true));
         cli.setParameterExceptionHandler(
                 (ex, arguments) ->
                         fail(ex.getCommandLine(), "error: " + ex.getMessage(), BAD_INPUT));

@@ -22,26 +22,20 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code shortrun stepsize}: the variational step-size objective of a checkpoint, per s. */
-@Command(
-        name = "stepsize",
-        mixinStandardHelpOptions = true,
-        showDefaultValues = true,
-        description =
-                "Evaluate KL(q_s || p(e|x)) - log p(x) over a grid of step sizes s; prints a JSON"
-                        + " line per s and last the minimiser (docs/STEPSIZE.md).")
+@Command(name = "stepsize", mixinStandardHelpOptions = true, showDefaultValues = true)
 final class StepsizeCommand implements Callable<Integer> {
 
     @Mixin Options.CheckpointInput input = new Options.CheckpointInput();
     @Mixin Options.Data data = new Options.Data();
     @Mixin Options.Engine engine = new Options.Engine();
 
-    @Option(names = "--grid", paramLabel = "FROM:TO:STEP|S,S,..", description = "The s to try.")
+    @Option(names = "--grid", paramLabel = "FROM:TO:STEP|S,S,..")
     String grid = "0.01:0.15:0.01";
 
-    @Option(names = "--select", paramLabel = "RULE", description = "lowest or admissible.")
+    @Option(names = "--select", paramLabel = "RULE")
     String select = "lowest";
 
-    @Option(names = "--log-det", paramLabel = "METHOD", description = "exact or fast.")
+    @Option(names = "--log-det", paramLabel = "METHOD")
     String logDet = "exact";
 
     @Option(names = "--examples", paramLabel = "N", converter = Options.PositiveInt.class)
@@ -50,7 +44,7 @@ final class StepsizeCommand implements Callable<Integer> {
     @Option(names = "--chains", paramLabel = "N", converter = Options.PositiveInt.class)
     int chains = 1;
 
-    @Option(names = "--split", paramLabel = "SPLIT", description = "train or test images.")
+    @Option(names = "--split", paramLabel = "SPLIT")
     Split split = Split.TRAIN;
 
     @Option(names = "--steps", paramLabel = "K", converter = Options.PositiveInt.class)
@@ -59,10 +53,10 @@ final class StepsizeCommand implements Callable<Integer> {
     @Option(names = "--sigma", paramLabel = "SIGMA", converter = Options.PositiveFloat.class)
     Float sigma;
 
-    @Option(names = "--gradient", description = "Also descend on log s from --gradient-start.")
+    @Option(names = "--gradient")
     boolean gradient;
 
-    @Option(names = "--per-step", description = "With --gradient: an s per Langevin step.")
+    @Option(names = "--per-step")
     boolean perStep;
 
     @Option(names = "--gradient-start", paramLabel = "S")
@@ -71,16 +65,16 @@ final class StepsizeCommand implements Callable<Integer> {
     @Option(names = "--gradient-iterations", paramLabel = "N")
     int gradientIterations = 20;
 
-    @Option(names = "--gradient-rate", paramLabel = "R", description = "Adam's step on log s.")
+    @Option(names = "--gradient-rate", paramLabel = "R")
     double gradientRate = 0.1;
 
-    @Option(names = "--noise-draws", paramLabel = "M", description = "Integrate the noise out.")
+    @Option(names = "--noise-draws", paramLabel = "M")
     int noiseDraws;
 
-    @Option(names = "--noise-proposal", paramLabel = "P", description = "linearised or prior.")
+    @Option(names = "--noise-proposal", paramLabel = "P")
     String noiseProposal;
 
-    @Option(names = "--plot", paramLabel = "PNG", description = "Draw the objective against s.")
+    @Option(names = "--plot", paramLabel = "PNG")
     Path plot;
 
     @Override
@@ -104,7 +98,7 @@ final class StepsizeCommand implements Callable<Integer> {
         if (images.imageCount() < examples) {
             throw new InputException("--examples " + examples + " is more than the images");
         }
-        try (NDManager manager = engine.manager()) {
+        try (NDManager manager = NDManager.newBaseManager(engine.device())) {
             StepSizeJob.Builder job =
                     StepSizeJob.builder()
                             .setGenerator(cp.loadGenerator(manager))

@@ -8,10 +8,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.shortrun.data.Datasets;
 import org.shortrun.eval.fid.InceptionNetwork;
-import org.shortrun.eval.table.CellResult;
 import org.shortrun.eval.table.TableData;
 import org.shortrun.eval.table.TableJob;
 import org.shortrun.eval.table.TableSpec;
+import org.shortrun.model.LadderGenerator;
 import org.shortrun.training.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,32 +21,27 @@ import picocli.CommandLine.Option;
  * {@code shortrun table}: trains and measures every cell of a spec's grid (or one, with {@code
  * --cell}) through {@link TableJob}, printing a JSON line per cell and one at the end.
  */
-@Command(
-        name = "table",
-        mixinStandardHelpOptions = true,
-        description =
-                "Run a grid of datasets x L x K x methods from a spec file; writes table.md and"
-                        + " table.csv to --out and resumes there if interrupted.")
+@Command(name = "table", mixinStandardHelpOptions = true)
 final class TableCommand implements Callable<Integer> {
 
     @Mixin Options.Engine engine = new Options.Engine();
 
-    @Option(names = "--spec", required = true, paramLabel = "FILE", description = "docs/specs/.")
+    @Option(names = "--spec", required = true, paramLabel = "FILE")
     Path specFile;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "runs/<spec name> by default.")
+    @Option(names = "--out", paramLabel = "DIR")
     Path out;
 
-    @Option(names = "--cell", paramLabel = "I", description = "Only cell I, from 1 (job arrays).")
+    @Option(names = "--cell", paramLabel = "I")
     Integer cell;
 
-    @Option(names = "--data", paramLabel = "NAME=DIR", description = "A dataset's directory.")
+    @Option(names = "--data", paramLabel = "NAME=DIR")
     Map<String, Path> dataDirs = new HashMap<>();
 
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "CelebA, FID statistics.")
+    @Option(names = "--cache-dir", paramLabel = "DIR")
     Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "shortrun");
 
-    @Option(names = "--inception", paramLabel = "FILE", description = "For FID cells.")
+    @Option(names = "--inception", paramLabel = "FILE")
     Path inception;
 
     @Option(names = "--feature-dim", paramLabel = "N", converter = Options.PositiveInt.class)
@@ -66,11 +61,11 @@ final class TableCommand implements Callable<Integer> {
                         .optCell(cell)
                         .optInception(inception, featureDim)
                         .optCacheDirectory(cacheDir)
-                        .optModelCheck(engine::check)
+                        .optModelCheck(model -> engine.check(new LadderGenerator(model)))
                         .optDevice(engine.device())
                         .optTrainingListener(new ProgressBar(System.err))
                         .optProgress(new ProgressBar(System.err, "img").asProgress("shortrun: "))
-                        .optListener(new Log())
+                        .optListener(TableJob.Listener.printing(System.err, Json::print))
                         .build()) {
             summary = job.run();
         }
@@ -86,34 +81,5 @@ final class TableCommand implements Callable<Integer> {
         d.cacheDir = cacheDir;
         d.celebaFirst = celebaFirst;
         return TableData.Source.of(d.source());
-    }
-
-    /** Progress lines on standard error, and a JSON line per measured cell on standard output. */
-    private static final class Log implements TableJob.Listener {
-        @Override
-        public void onStaleLock(Path file, String owner) {
-            System.err.printf("shortrun table: took over the stale lock %s of %s%n", file, owner);
-        }
-
-        @Override
-        public void onCellKept(int number, int total, String cell) {
-            System.err.printf(
-                    "shortrun table: cell %d/%d %s done before, kept%n", number, total, cell);
-        }
-
-        @Override
-        public void onCellStart(int number, int total, String cell) {
-            System.err.printf("shortrun table: cell %d/%d %s%n", number, total, cell);
-        }
-
-        @Override
-        public void onCellResumed(String cell, long iteration) {
-            System.err.printf("shortrun table: %s continues from iteration %d%n", cell, iteration);
-        }
-
-        @Override
-        public void onCellDone(CellResult result) {
-            Json.print(result.toMap());
-        }
     }
 }

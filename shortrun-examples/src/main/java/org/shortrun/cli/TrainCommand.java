@@ -3,8 +3,6 @@ package org.shortrun.cli;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.shortrun.InputException;
@@ -26,14 +24,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code shortrun train}: learn a model, with checkpoints, metrics and pictures in --out. */
-@Command(
-        name = "train",
-        mixinStandardHelpOptions = true,
-        showDefaultValues = true,
-        description =
-                "Train a model; writes config.json, metrics.csv, loss.png, samples.png,"
-                        + " reconstructions.png and checkpoint/ to --out (README.md lists the"
-                        + " options' defaults).")
+@Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true)
 final class TrainCommand implements Callable<Integer> {
 
     @Mixin Options.Data data = new Options.Data();
@@ -49,19 +40,19 @@ final class TrainCommand implements Callable<Integer> {
             converter = Options.PositiveFloat.class)
     Float sigmaStart;
 
-    @Option(names = "--sigma-anneal-iterations", paramLabel = "N", description = "Half the run.")
+    @Option(names = "--sigma-anneal-iterations", paramLabel = "N")
     Long sigmaAnnealIterations;
 
-    @Option(names = "--checkpoint-every", paramLabel = "N", description = "0: only at the end.")
+    @Option(names = "--checkpoint-every", paramLabel = "N")
     Long checkpointEvery;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "The resumed run's, or runs/train.")
+    @Option(names = "--out", paramLabel = "DIR")
     Path out;
 
-    @Option(names = "--resume", paramLabel = "DIR", description = "Continue this run.")
+    @Option(names = "--resume", paramLabel = "DIR")
     Path resume;
 
-    @Option(names = "--eval-at-start", description = "Also measure the test error before.")
+    @Option(names = "--eval-at-start")
     boolean evalAtStart;
 
     @Option(names = "--eval-images", paramLabel = "N", converter = Options.PositiveInt.class)
@@ -144,11 +135,7 @@ final class TrainCommand implements Callable<Integer> {
     static void run(
             Run run, Path output, int evalImages, boolean evalAtStart, Options.Engine engine)
             throws IOException {
-        EngineCheck.Report check = engine.check(run.architecture());
-        Map<String, Object> record = new LinkedHashMap<>();
-        record.put("data", run.data());
-        record.put("engine_check", check.toMap());
-        record.putAll(engine.record(check));
+        EngineCheck.Report check = engine.check(new LadderGenerator(run.architecture()));
         try (TrainingJob job =
                 TrainingJob.builder()
                         .setGenerator(new LadderGenerator(run.architecture()))
@@ -156,27 +143,15 @@ final class TrainCommand implements Callable<Integer> {
                         .setTrainImages(run.train())
                         .optResume(run.resumed())
                         .optOutput(output)
-                        .optRecord(record)
+                        .optRecord(engine.record(check, run.data()))
                         .optNotes(note -> System.err.println("shortrun: note: " + note))
                         .optDevice(engine.device())
                         .addListener(new ProgressBar(System.err))
                         .addListener(
-                                new TrainingJob.Listener() {
-                                    @Override
-                                    public void onStepSizeSearch(
-                                            TrainingJob.StepSizeSearchRecord search) {
-                                        Json.print(search.toEvent());
-                                    }
-                                })
+                                TrainingJob.Listener.ofStepSizeSearches(
+                                        s -> Json.print(s.toEvent())))
                         .build()) {
-            System.err.printf(
-                    "shortrun: %s; %d parameters; %s, %d training images; iterations %d to %d%n",
-                    run.architecture(),
-                    job.getLearner().getGenerator().countParameters(),
-                    run.data(),
-                    run.train().imageCount(),
-                    job.getLearner().getIteration(),
-                    run.learning().getIterations());
+            System.err.println("shortrun: " + job.describe());
             TrainingReport.builder()
                     .setTestImages(run.test())
                     .optEvalImages(evalImages)

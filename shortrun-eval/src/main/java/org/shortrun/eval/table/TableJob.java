@@ -99,6 +99,48 @@ public final class TableJob implements AutoCloseable {
          * @param result its result
          */
         default void onCellDone(CellResult result) {}
+
+        /**
+         * A listener that tells a person how the job goes, one line per event, and hands on each
+         * measured cell's JSON line ({@link CellResult#toMap}), as {@code shortrun table} does.
+         *
+         * @param progress where the lines for a person go, standard error in the command
+         * @param cells told each measured cell
+         * @return the listener
+         */
+        static Listener printing(
+                java.io.PrintStream progress, Consumer<Map<String, Object>> cells) {
+            return new Listener() {
+                @Override
+                public void onStaleLock(Path file, String owner) {
+                    progress.printf(
+                            "shortrun table: took over the stale lock %s of %s%n", file, owner);
+                }
+
+                @Override
+                public void onCellKept(int number, int total, String cell) {
+                    progress.printf(
+                            "shortrun table: cell %d/%d %s done before, kept%n",
+                            number, total, cell);
+                }
+
+                @Override
+                public void onCellStart(int number, int total, String cell) {
+                    progress.printf("shortrun table: cell %d/%d %s%n", number, total, cell);
+                }
+
+                @Override
+                public void onCellResumed(String cell, long iteration) {
+                    progress.printf(
+                            "shortrun table: %s continues from iteration %d%n", cell, iteration);
+                }
+
+                @Override
+                public void onCellDone(CellResult result) {
+                    cells.accept(result.toMap());
+                }
+            };
+        }
     }
 
     /**

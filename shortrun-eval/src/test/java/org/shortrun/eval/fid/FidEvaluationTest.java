@@ -79,7 +79,7 @@ class FidEvaluationTest {
         Path file = network();
         Path cache = dir.resolve("cache");
         try (NDManager manager = NDManager.newBaseManager();
-                InceptionNetwork net = InceptionNetwork.load(file, null, 64)) {
+                InceptionNetwork net = InceptionNetwork.load(file, null, 64, null)) {
             Recorder progress = new Recorder();
             FidEvaluation.Result first =
                     FidEvaluation.builder()
@@ -200,21 +200,23 @@ class FidEvaluationTest {
                         .optChannels(16)
                         .optImageChannels(1)
                         .build();
-        try (NDManager manager = NDManager.newBaseManager()) {
-            org.shortrun.model.LadderGenerator generator =
-                    new org.shortrun.model.LadderGenerator(config);
-            generator.initialize(
-                    manager, ai.djl.ndarray.types.DataType.FLOAT32, generator.inputShapes(1));
-            ai.djl.training.ParameterStore store =
-                    new ai.djl.training.ParameterStore(manager, false);
+        org.shortrun.training.LearningConfig learning =
+                org.shortrun.training.LearningConfig.builder().setIterations(1).build();
+        try (NDManager manager = NDManager.newBaseManager();
+                org.shortrun.training.Learner learner =
+                        new org.shortrun.training.Learner(
+                                new org.shortrun.model.LadderGenerator(config),
+                                learning,
+                                manager)) {
+            org.shortrun.method.LatentModel model = learner.getModel();
             float[] a;
             float[] b;
             try (NDManager scope = manager.newSubManager()) {
-                NDArray x = new GeneratorImages(generator, store, 5).get(scope, 0, 3);
+                NDArray x = new GeneratorImages(model, 5).get(scope, 0, 3);
                 assertEquals(new Shape(3, 1, 32, 32), x.getShape());
                 a = x.toFloatArray();
                 manager.getEngine().setRandomSeed(99); // whatever ran before
-                b = new GeneratorImages(generator, store, 5).get(scope, 0, 3).toFloatArray();
+                b = new GeneratorImages(model, 5).get(scope, 0, 3).toFloatArray();
             }
             assertEquals(java.util.Arrays.toString(a), java.util.Arrays.toString(b));
         }

@@ -15,12 +15,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shortrun.RandomStream;
 import org.shortrun.data.MnistImages;
-import org.shortrun.eval.TrainingSession;
+import org.shortrun.inference.PriorSampler;
+import org.shortrun.method.Glo;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.Learner;
 import org.shortrun.training.LearningConfig;
 import org.shortrun.training.LearningRateSchedule;
-import org.shortrun.training.Method;
+import org.shortrun.training.TrainingJob;
 
 /** GLO's samples, for FID, come from the Gaussian fitted to its codes, not from N(0, I). */
 class GloSamplesTest {
@@ -35,22 +36,23 @@ class GloSamplesTest {
                 LearningConfig.builder()
                         .setIterations(3)
                         .optBatchSize(8)
-                        .optMethod(Method.GLO)
+                        .optMethod(Glo.builder().build())
                         .optLearningRate(LearningRateSchedule.CONSTANT, 1e-3)
                         .optCheckpointEvery(0)
                         .build();
         Path run = dir.resolve("glo");
-        try (TrainingSession session =
-                TrainingSession.builder()
+        try (TrainingJob job =
+                TrainingJob.builder()
                         .setModel(model)
                         .setLearning(glo)
                         .setTrainImages(MnistImages.embedded(32).slice(0, 64))
                         .optOutput(run)
                         .build()) {
-            session.train();
-            Learner learner = session.learner();
-            try (NDManager scope = session.getManager().newSubManager()) {
-                float[] images = new GeneratorImages(learner, 5).get(scope, 0, 4).toFloatArray();
+            job.train();
+            Learner learner = job.getLearner();
+            try (NDManager scope = job.getManager().newSubManager()) {
+                float[] images =
+                        new GeneratorImages(learner.getModel(), 5).get(scope, 0, 4).toFloatArray();
                 NDArray expected =
                         learner.getGenerator()
                                 .forward(
@@ -59,9 +61,14 @@ class GloSamplesTest {
                                         false)
                                 .singletonOrThrow();
                 assertArrayEquals(expected.toFloatArray(), images, 0f);
+                // the same seed's images from N(0, I), as a model without GLO's codes samples
                 float[] standardNormal =
-                        new GeneratorImages(learner.getGenerator(), learner.getParameterStore(), 5)
-                                .get(scope, 0, 4)
+                        PriorSampler.sample(
+                                        learner.getGenerator(),
+                                        learner.getParameterStore(),
+                                        scope,
+                                        4,
+                                        RandomStream.seeded(5))
                                 .toFloatArray();
                 assertFalse(Arrays.equals(standardNormal, images));
             }

@@ -48,7 +48,7 @@ class InceptionNetworkTest {
         JsonArray rows =
                 FrechetDistanceTest.fixture("tiny_inception_expected.json").getAsJsonArray(key);
         try (NDManager manager = NDManager.newBaseManager();
-                InceptionNetwork net = InceptionNetwork.load(copy(file), null, 2048)) {
+                InceptionNetwork net = InceptionNetwork.load(copy(file), null, 2048, null)) {
             assertEquals(expected, net.getConvention());
             float[] f = net.features(pattern(manager, 3, 32, 32));
             assertEquals(3 * 2048, f.length);
@@ -103,14 +103,14 @@ class InceptionNetworkTest {
     void featuresGoEndToEndIntoAFid() throws IOException {
         try (NDManager manager = NDManager.newBaseManager();
                 InceptionNetwork net =
-                        InceptionNetwork.load(copy("tiny_inception_tf.pt"), null, 2048)) {
+                        InceptionNetwork.load(copy("tiny_inception_tf.pt"), null, 2048, null)) {
             FeatureStatistics[] s = realAndNoisy(net, manager);
             double fid = FrechetDistance.compute(s[0], s[1]).distance();
             assertTrue(fid > 0.01 && Double.isFinite(fid), "FID " + fid);
         }
         try (NDManager manager = NDManager.newBaseManager();
                 InceptionNetwork net =
-                        InceptionNetwork.load(copy("tiny_inception_fid64.pt"), null, 64)) {
+                        InceptionNetwork.load(copy("tiny_inception_fid64.pt"), null, 64, null)) {
             FeatureStatistics[] s = realAndNoisy(net, manager);
             double scale = org.ejml.dense.row.CommonOps_DDRM.trace(s[0].getCovariance());
             assertEquals(0, FrechetDistance.compute(s[0], s[0]).distance(), 1e-6 * scale);
@@ -122,18 +122,19 @@ class InceptionNetworkTest {
     void wrongFeatureSizeMissingAndNonTorchScriptFilesAreInputErrors() throws IOException {
         Path fid64 = copy("tiny_inception_fid64.pt");
         InputException e =
-                assertThrows(InputException.class, () -> InceptionNetwork.load(fid64, null, 2048));
+                assertThrows(
+                        InputException.class, () -> InceptionNetwork.load(fid64, null, 2048, null));
         assertTrue(e.getMessage().contains("64 features"), e.getMessage());
         try (NDManager manager = NDManager.newBaseManager();
-                InceptionNetwork net = InceptionNetwork.load(fid64, null, 64)) {
+                InceptionNetwork net = InceptionNetwork.load(fid64, null, 64, null)) {
             assertEquals(2 * 64, net.features(pattern(manager, 2, 32, 32)).length);
         }
         InputException missing =
                 assertThrows(
                         InputException.class,
-                        () -> InceptionNetwork.load(dir.resolve("nope.pt"), null, 2048));
+                        () -> InceptionNetwork.load(dir.resolve("nope.pt"), null, 2048, null));
         assertTrue(missing.getMessage().contains("inception-2015-12-05.pt"), missing.getMessage());
         Path text = Files.writeString(dir.resolve("not.pt"), "hello");
-        assertThrows(InputException.class, () -> InceptionNetwork.load(text, null, 2048));
+        assertThrows(InputException.class, () -> InceptionNetwork.load(text, null, 2048, null));
     }
 }

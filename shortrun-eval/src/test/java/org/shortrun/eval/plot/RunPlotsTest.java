@@ -14,7 +14,7 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.shortrun.training.TrainingRun;
+import org.shortrun.training.TrainingJob;
 
 /**
  * The run plots are drawn from a run's logs, and nothing is drawn from a run that logged nothing.
@@ -30,12 +30,12 @@ class RunPlotsTest {
 
     @Test
     void lossPlotSkipsDivergedIterationsAndNeedsOneLine(@TempDir Path run) throws IOException {
-        Path metrics = run.resolve(TrainingRun.METRICS_FILE);
-        Files.writeString(metrics, TrainingRun.METRICS_HEADER + "\n");
+        Path metrics = run.resolve(TrainingJob.METRICS_FILE);
+        Files.writeString(metrics, TrainingJob.METRICS_HEADER + "\n");
         assertNull(LossPlot.write(run));
         Files.writeString(
                 metrics,
-                TrainingRun.METRICS_HEADER
+                TrainingJob.METRICS_HEADER
                         + "\n"
                         + "1,9.1,0.5,0.05,0.3,8e-5,1.0\n"
                         + "2,9.0,NaN,0.05,0.3,8e-5,2.0\n"
@@ -53,7 +53,7 @@ class RunPlotsTest {
                     + "{\"s\":0.05,\"objective\":2.0,\"admissible\":true},{\"s\":0.2,\"objective\":null,\"admissible\":false}]}";
         String second =
                 "{\"iteration\":50,\"chosen\":0.1,\"estimates\":[{\"s\":0.1,\"objective\":1.0,\"admissible\":true}]}";
-        Files.writeString(run.resolve(TrainingRun.STEP_SIZE_LOG), first + "\n" + second + "\n");
+        Files.writeString(run.resolve(TrainingJob.STEP_SIZE_LOG), first + "\n" + second + "\n");
         List<Path> files = StepSizePlots.write(run, 4);
         assertEquals(
                 List.of(
@@ -77,10 +77,10 @@ class RunPlotsTest {
         String second =
                 "{\"iteration\":50,\"previous\":0.06,\"chosen\":0.07,\"previous_per_step\":[0.05,0.06,0.07],\"chosen_per_step\":[0.04,0.07,0.1],"
                     + "\"estimates\":[{\"s\":[0.04,0.07,0.1],\"objective\":1.0,\"admissible\":false}]}";
-        Files.writeString(run.resolve(TrainingRun.STEP_SIZE_LOG), first + "\n" + second + "\n");
+        Files.writeString(run.resolve(TrainingJob.STEP_SIZE_LOG), first + "\n" + second + "\n");
         Files.writeString(
-                run.resolve(TrainingRun.METRICS_FILE),
-                TrainingRun.METRICS_HEADER + "\n100,9.1,0.5,0.07,0.3,8e-5,1.0\n");
+                run.resolve(TrainingJob.METRICS_FILE),
+                TrainingJob.METRICS_HEADER + "\n100,9.1,0.5,0.07,0.3,8e-5,1.0\n");
         List<Path> files = StepSizePlots.write(run, 4);
         assertEquals(
                 List.of(

@@ -14,18 +14,19 @@ import org.junit.jupiter.api.io.TempDir;
 import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.MnistImages;
+import org.shortrun.method.ShortRun;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.IterationStats;
 import org.shortrun.training.LearningConfig;
 import org.shortrun.training.LearningRateSchedule;
-import org.shortrun.training.TrainingRun;
+import org.shortrun.training.TrainingJob;
 
 /**
- * The session train, demo and table cells share: new or resumed, trained, measured with seeded
- * draws.
+ * A training job as train, demo and table cells run it, new or resumed, with what its report adds:
+ * the test error measured with seeded draws, and the samples and reconstructions pictures.
  */
-class TrainingSessionTest {
+class TrainingReportTest {
 
     private static final LadderConfig MODEL =
             LadderConfig.builder().setZDims(4, 6).optChannels(16).optImageChannels(1).build();
@@ -34,7 +35,7 @@ class TrainingSessionTest {
         return LearningConfig.builder()
                 .setIterations(iterations)
                 .optBatchSize(8)
-                .optSteps(2)
+                .optMethod(ShortRun.builder().optSteps(2).build())
                 .optLearningRate(LearningRateSchedule.CONSTANT, 1e-3)
                 .optSeed(3)
                 .optCheckpointEvery(0)
@@ -47,30 +48,30 @@ class TrainingSessionTest {
         ImageDataset train = all.slice(0, 64);
         ImageDataset test = all.slice(9_000, 9_016);
         List<Long> heard = new ArrayList<>();
-        TrainingRun.Listener listener =
-                new TrainingRun.Listener() {
+        TrainingJob.Listener listener =
+                new TrainingJob.Listener() {
                     @Override
                     public void onIteration(IterationStats stats) {
                         heard.add(stats.iteration());
                     }
                 };
+        TrainingReport report = TrainingReport.builder().setTestImages(test).build();
         double first;
-        try (TrainingSession session =
-                TrainingSession.builder()
+        try (TrainingJob job =
+                TrainingJob.builder()
                         .setModel(MODEL)
                         .setLearning(learning(2))
                         .setTrainImages(train)
                         .optOutput(dir)
                         .addListener(listener)
                         .build()) {
-            session.train();
-            first = session.reconstructionError(test, 16).mse();
+            job.train();
+            first = Reconstruction.of(job.getLearner(), test, 16, job.getManager()).mse();
             assertEquals(
                     first,
-                    session.reconstructionError(test, 16).mse(),
+                    Reconstruction.of(job.getLearner(), test, 16, job.getManager()).mse(),
                     "the same draws at every measurement");
-            session.writeSamples(4, dir.resolve("samples.png"));
-            session.writeReconstructions(test, dir.resolve("reconstructions.png"));
+            report.writePictures(job.getLearner(), job.getManager(), dir);
         }
         assertEquals(List.of(1L, 2L), heard);
         for (String f :
@@ -79,8 +80,8 @@ class TrainingSessionTest {
                 }) {
             assertTrue(Files.isRegularFile(dir.resolve(f)), f);
         }
-        try (TrainingSession resumed =
-                TrainingSession.builder()
+        try (TrainingJob resumed =
+                TrainingJob.builder()
                         .setModel(MODEL)
                         .setLearning(learning(3))
                         .setTrainImages(train)
@@ -88,19 +89,19 @@ class TrainingSessionTest {
                         .optOutput(dir)
                         .build()) {
             assertTrue(resumed.isResumed());
-            assertEquals(2, resumed.learner().getIteration());
+            assertEquals(2, resumed.getLearner().getIteration());
             assertEquals(
                     first,
-                    resumed.reconstructionError(test, 16).mse(),
+                    Reconstruction.of(resumed.getLearner(), test, 16, resumed.getManager()).mse(),
                     "restored parameters give the same figure");
             resumed.train();
-            assertEquals(3, resumed.learner().getIteration());
+            assertEquals(3, resumed.getLearner().getIteration());
         }
         InputException other =
                 assertThrows(
                         InputException.class,
                         () ->
-                                TrainingSession.builder()
+                                TrainingJob.builder()
                                         .setModel(MODEL)
                                         .setLearning(learning(5).toBuilder().optSeed(9).build())
                                         .setTrainImages(train)
@@ -111,7 +112,7 @@ class TrainingSessionTest {
                 assertThrows(
                         InputException.class,
                         () ->
-                                TrainingSession.builder()
+                                TrainingJob.builder()
                                         .setModel(MODEL)
                                         .setLearning(learning(1))
                                         .setTrainImages(all.slice(0, 4))

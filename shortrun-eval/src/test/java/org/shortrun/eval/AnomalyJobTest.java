@@ -2,16 +2,19 @@ package org.shortrun.eval;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shortrun.InputException;
@@ -20,63 +23,21 @@ import org.shortrun.data.ImageDataset;
 import org.shortrun.data.MnistImages;
 import org.shortrun.eval.plot.RocPlot;
 import org.shortrun.inference.PosteriorEnergy;
+import org.shortrun.method.LangevinAutoencoders;
+import org.shortrun.method.Methods;
+import org.shortrun.method.ShortRun;
+import org.shortrun.model.EnergyPrior;
 import org.shortrun.model.LadderConfig;
+import org.shortrun.model.LadderGenerator;
+import org.shortrun.model.LangevinEncoder;
+import org.shortrun.model.Latents;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.Learner;
 import org.shortrun.training.LearningConfig;
 import org.shortrun.training.LearningRateSchedule;
-import org.shortrun.training.Method;
 
-/**
- * One-class anomaly detection: the AUROC and the ROC curve by hand, and a run's scores, files and
- * report.
- */
-class AnomalyDetectionTest {
-
-    /**
-     * Scores 0.1, 0.4, 0.35, 0.8 with the last two anomalies: of the four (anomaly, normal) pairs
-     * three are ordered (0.35 > 0.1, 0.8 > 0.1, 0.8 > 0.4) and one is not, so 0.75. Down the
-     * thresholds the curve passes (0, 0), (0, 0.5), (0.5, 0.5), (0.5, 1), (1, 1).
-     */
-    @Test
-    void theAurocAndTheCurveAreTheHandComputedValues() {
-        double[] scores = {0.1, 0.4, 0.35, 0.8};
-        boolean[] anomalous = {false, false, true, true};
-        assertEquals(0.75, AnomalyDetection.auroc(scores, anomalous), 1e-12);
-        double[][] curve = AnomalyDetection.rocCurve(scores, anomalous);
-        assertArrayEquals(new double[] {0, 0, 0.5, 0.5, 1}, curve[0], 1e-12);
-        assertArrayEquals(new double[] {0, 0.5, 0.5, 1, 1}, curve[1], 1e-12);
-        assertEquals(
-                1.0,
-                AnomalyDetection.auroc(new double[] {1, 2, 3}, new boolean[] {false, true, true}),
-                0);
-        assertEquals(
-                0.0,
-                AnomalyDetection.auroc(new double[] {3, 1, 2}, new boolean[] {false, true, true}),
-                0);
-    }
-
-    /**
-     * Ties count one half: scores 1, 1, 2 with the last two anomalies give (0.5 + 1) / 2; the curve
-     * steps once for the tie.
-     */
-    @Test
-    void tiesCountOneHalf() {
-        double[] scores = {1, 1, 2};
-        boolean[] anomalous = {false, true, true};
-        assertEquals(0.75, AnomalyDetection.auroc(scores, anomalous), 1e-12);
-        double[][] curve = AnomalyDetection.rocCurve(scores, anomalous);
-        assertArrayEquals(new double[] {0, 0, 1}, curve[0], 1e-12);
-        assertArrayEquals(new double[] {0, 0.5, 1}, curve[1], 1e-12);
-        assertThrows(
-                IllegalArgumentException.class,
-                () -> AnomalyDetection.auroc(new double[] {1, 2}, new boolean[] {true, true}));
-        assertThrows(
-                IllegalArgumentException.class,
-                () ->
-                        AnomalyDetection.auroc(
-                                new double[] {1, Double.NaN}, new boolean[] {false, true}));
-    }
+/** One-class anomaly detection: a run's scores, files and report. */
+class AnomalyJobTest {
 
     /**
      * A tiny LAE run on one class of the embedded MNIST: the report's AUROC is that of the scores
@@ -91,18 +52,20 @@ class AnomalyDetectionTest {
         ImageDataset test = all.slice(9_000, 9_100);
         LadderConfig model =
                 LadderConfig.builder().setZDims(4, 6).optChannels(16).optImageChannels(1).build();
+        LangevinAutoencoders clae =
+                (LangevinAutoencoders) Methods.published(LangevinAutoencoders.CLAE);
         LearningConfig learning =
                 LearningConfig.builder()
                         .setIterations(3)
                         .optBatchSize(16)
-                        .optMethodAsPublished(Method.CLAE)
-                        .optPriorSteps(3)
+                        .optMethod(clae.toBuilder().optPriorSteps(3).build())
+                        .optSigma(clae.getPublishedSigma())
                         .optLearningRate(LearningRateSchedule.CONSTANT, 1e-3)
                         .optSeed(2)
                         .optCheckpointEvery(0)
                         .build();
-        AnomalyDetection.Report report =
-                AnomalyDetection.builder()
+        AnomalyJob.Report report =
+                AnomalyJob.builder()
                         .setModel(model)
                         .setLearning(learning)
                         .setNormalClass(1)
@@ -113,7 +76,7 @@ class AnomalyDetectionTest {
                         .run();
         assertEquals(train.withLabel(1).imageCount(), report.trainImages());
         assertEquals(100, report.testImages());
-        List<String> lines = Files.readAllLines(dir.resolve(AnomalyDetection.SCORES_FILE));
+        List<String> lines = Files.readAllLines(dir.resolve(AnomalyJob.SCORES_FILE));
         assertEquals(101, lines.size());
         double[] scores = new double[100];
         boolean[] anomalous = new boolean[100];
@@ -127,17 +90,20 @@ class AnomalyDetectionTest {
             assertEquals(test.label(i) != 1, anomalous[i]);
         }
         assertEquals(normal, report.normalImages());
-        assertEquals(AnomalyDetection.auroc(scores, anomalous), report.auroc(), 0);
+        assertEquals(Roc.auroc(scores, anomalous), report.auroc(), 0);
         assertTrue(Files.size(dir.resolve(RocPlot.FILE)) > 0);
         Checkpoint cp = Checkpoint.read(dir);
         try (NDManager manager = NDManager.newBaseManager();
                 Learner learner = cp.restore(cp.getLearningConfig(), manager)) {
             NDArray x = test.batch(manager, 0, 5);
+            Map<String, Block> blocks = learner.getMethodState().getBlocks();
+            LangevinEncoder encoder = (LangevinEncoder) blocks.get(LangevinAutoencoders.ENCODER);
+            EnergyPrior prior = (EnergyPrior) blocks.get(LangevinAutoencoders.PRIOR);
+            assertNotNull(prior, "a CLAE run learns an energy-based prior");
             NDArray e =
-                    learner.getLangevinEncoder()
-                            .forward(learner.getParameterStore(), new NDList(x), false)
+                    encoder.forward(learner.getParameterStore(), new NDList(x), false)
                             .singletonOrThrow();
-            NDList latents = org.shortrun.model.LangevinEncoder.split(e, model.getZDims());
+            NDList latents = Latents.split(e, learner.getGenerator().getLatentShapes());
             float[] u =
                     PosteriorEnergy.of(
                                     learner.getGenerator(),
@@ -145,7 +111,7 @@ class AnomalyDetectionTest {
                                     x,
                                     latents,
                                     0.15f,
-                                    learner.getPrior(),
+                                    prior,
                                     false)
                             .total()
                             .toFloatArray();
@@ -153,8 +119,8 @@ class AnomalyDetectionTest {
                 assertEquals(u[i], scores[i], 1e-6 * Math.abs(u[i]), "score " + i);
             }
         }
-        AnomalyDetection.Report again =
-                AnomalyDetection.builder()
+        AnomalyJob.Report again =
+                AnomalyJob.builder()
                         .setNormalClass(1)
                         .setTestImages(test)
                         .optCheckpoint(cp)
@@ -177,22 +143,40 @@ class AnomalyDetectionTest {
                 LearningConfig.builder()
                         .setIterations(1)
                         .optBatchSize(8)
-                        .optSteps(2)
+                        .optMethod(ShortRun.builder().optSteps(2).build())
                         .optSeed(4)
                         .optCheckpointEvery(0)
                         .build();
         try (NDManager manager = NDManager.newBaseManager();
-                Learner learner = new Learner(model, learning, manager)) {
+                Learner learner = new Learner(new LadderGenerator(model), learning, manager)) {
             double[] a =
-                    AnomalyDetection.scores(
-                            learner, all.slice(9_000, 9_020), 20, 8, RandomStream.seeded(4), null);
+                    AnomalyJob.scores(
+                            learner.getModel(),
+                            learner.currentSigma(),
+                            all.slice(9_000, 9_020),
+                            20,
+                            8,
+                            RandomStream.seeded(4),
+                            null);
             double[] b =
-                    AnomalyDetection.scores(
-                            learner, all.slice(9_000, 9_020), 20, 8, RandomStream.seeded(4), null);
+                    AnomalyJob.scores(
+                            learner.getModel(),
+                            learner.currentSigma(),
+                            all.slice(9_000, 9_020),
+                            20,
+                            8,
+                            RandomStream.seeded(4),
+                            null);
             assertArrayEquals(a, b, 0);
             double[] other =
-                    AnomalyDetection.scores(
-                            learner, all.slice(9_000, 9_020), 20, 8, RandomStream.seeded(5), null);
+                    AnomalyJob.scores(
+                            learner.getModel(),
+                            learner.currentSigma(),
+                            all.slice(9_000, 9_020),
+                            20,
+                            8,
+                            RandomStream.seeded(5),
+                            null);
             assertTrue(!java.util.Arrays.equals(a, other), "the draws move the scores");
         }
     }
@@ -206,14 +190,14 @@ class AnomalyDetectionTest {
                 LearningConfig.builder()
                         .setIterations(1)
                         .optBatchSize(8)
-                        .optSteps(2)
+                        .optMethod(ShortRun.builder().optSteps(2).build())
                         .optCheckpointEvery(0)
                         .build();
         InputException e =
                 assertThrows(
                         InputException.class,
                         () ->
-                                AnomalyDetection.builder()
+                                AnomalyJob.builder()
                                         .setModel(model)
                                         .setLearning(learning)
                                         .setNormalClass(1)
@@ -225,7 +209,7 @@ class AnomalyDetectionTest {
                 assertThrows(
                         InputException.class,
                         () ->
-                                AnomalyDetection.builder()
+                                AnomalyJob.builder()
                                         .setModel(model)
                                         .setLearning(learning)
                                         .setNormalClass(1)
@@ -235,6 +219,6 @@ class AnomalyDetectionTest {
         assertTrue(e.getMessage().contains("fewer than the batch size 8"), e.getMessage());
         assertThrows(
                 IllegalArgumentException.class,
-                () -> AnomalyDetection.builder().setTestImages(all).build());
+                () -> AnomalyJob.builder().setTestImages(all).build());
     }
 }
