@@ -134,26 +134,22 @@ public final class EngineCheck {
         }
 
         /**
-         * What a run records of how it was started, for its config.json: the versions of shortrun,
-         * DJL and LibTorch, the command line, the thread count and the CPU.
+         * Adds what a run records of the engine to its config.json entries: this report as {@code
+         * engine_check}, the versions of DJL and LibTorch beside those already in {@code versions},
+         * and the CPU.
          *
-         * @param version shortrun's version
-         * @param commandLine the command line as given
-         * @param threads the engine's intra-op threads
-         * @return the entries, in a stable order
+         * @param record the run's entries, added to in place
          */
-        public Map<String, Object> runRecord(
-                String version, List<String> commandLine, int threads) {
+        public void addTo(Map<String, Object> record) {
             Map<String, Object> versions = new LinkedHashMap<>();
-            versions.put("shortrun", version);
+            if (record.get("versions") instanceof Map<?, ?> given) {
+                given.forEach((k, v) -> versions.put(String.valueOf(k), v));
+            }
             versions.put("djl", djl);
             versions.put("libtorch", libtorch);
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("versions", versions);
-            m.put("command_line", List.copyOf(commandLine));
-            m.put("threads", threads);
-            m.put("cpu", cpu.toMap());
-            return m;
+            record.put("versions", versions);
+            record.put("engine_check", toMap());
+            record.put("cpu", cpu.toMap());
         }
 
         private static Double finiteOrNull(double v) {

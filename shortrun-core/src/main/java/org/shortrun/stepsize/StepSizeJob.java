@@ -100,6 +100,25 @@ public final class StepSizeJob {
     }
 
     /**
+     * The job in one line for a person.
+     *
+     * @return e.g. "d = 112, K = 25, 4 images x 1 chains, 15 step sizes"
+     */
+    public String describe() {
+        return "d = "
+                + getDimension()
+                + ", K = "
+                + steps
+                + ", "
+                + images.getShape().get(0)
+                + " images x "
+                + chains
+                + " chains, "
+                + grid.length
+                + " step sizes";
+    }
+
+    /**
      * The latent dimension d the study's chains live in (all layers together).
      *
      * @return d
@@ -273,7 +292,7 @@ public final class StepSizeJob {
         private boolean perStep;
         private long seed = 1;
         private int noiseDraws;
-        private NoiseIntegration.Proposal proposal = NoiseIntegration.Proposal.LINEARISED;
+        private NoiseIntegration.Proposal proposal;
         private Progress progress;
         private Consumer<Map<String, Object>> listener = m -> {};
         private final Map<String, Object> extra = new LinkedHashMap<>();
@@ -406,12 +425,12 @@ public final class StepSizeJob {
          * for small d. Not with a gradient descent (there is no derivative).
          *
          * @param draws M, positive (0: the fixed-noise objective, the default)
-         * @param proposal where the draws come from (linearised unless told otherwise)
+         * @param proposal where the draws come from; null for the linearised one
          * @return this builder
          */
         public Builder optNoiseIntegration(int draws, NoiseIntegration.Proposal proposal) {
             this.noiseDraws = draws;
-            this.proposal = Objects.requireNonNull(proposal, "proposal");
+            this.proposal = proposal;
             return this;
         }
 
@@ -480,6 +499,12 @@ public final class StepSizeJob {
                     && (!(gradientStart > 0) || !(gradientRate > 0) || gradientIterations <= 0)) {
                 throw new IllegalArgumentException(
                         "the gradient's start, rate and iterations must be positive");
+            }
+            if (noiseDraws == 0 && proposal != null) {
+                throw new IllegalArgumentException("a noise proposal needs noise draws");
+            }
+            if (proposal == null) {
+                proposal = NoiseIntegration.Proposal.LINEARISED;
             }
             if (noiseDraws < 0) {
                 throw new IllegalArgumentException(

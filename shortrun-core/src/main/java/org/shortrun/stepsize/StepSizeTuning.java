@@ -105,7 +105,8 @@ public record StepSizeTuning(
      * @param chains chains per image
      * @param gradientIterations gradient steps (used by {@link Search#GRADIENT})
      * @param gradientRate Adam's step on log s
-     * @param selection which estimates a search may choose (null: the default rule)
+     * @param selection which estimates a search may choose (null: admissible, as checkpoints
+     *     written before the choice searched)
      */
     public StepSizeTuning(
             long every,

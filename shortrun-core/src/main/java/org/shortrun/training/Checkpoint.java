@@ -51,6 +51,7 @@ import org.shortrun.method.LatentModel;
 import org.shortrun.method.MethodContext;
 import org.shortrun.method.MethodState;
 import org.shortrun.method.StateFiles;
+import org.shortrun.model.BlockGenerator;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
 import org.shortrun.model.LatentGenerator;
@@ -129,7 +130,9 @@ public final class Checkpoint {
                 latents[i] = shapes.get(i).getShape();
             }
             return new GeneratorDescription(
-                    generator.toString(),
+                    generator instanceof BlockGenerator block
+                            ? block.getBlock().getClass().getName()
+                            : generator.getClass().getName(),
                     latents,
                     generator.getImageShape().getShape(),
                     generator.countParameters());
@@ -521,6 +524,18 @@ public final class Checkpoint {
     public LatentGenerator loadGenerator(LatentGenerator generator, NDManager manager) {
         checkGenerator(generator);
         generator.initialize(manager, DataType.FLOAT32, generator.latentShapes(1));
+        if (state.generator != null
+                && generator.countParameters() != state.generator.parameters()) {
+            throw new InputException(
+                    "checkpoint "
+                            + directory
+                            + " holds a generator of "
+                            + state.generator.parameters()
+                            + " parameters, "
+                            + state.generator
+                            + ", and the one given has "
+                            + generator.countParameters());
+        }
         loadParameters(generator, manager, PARAMETERS);
         return generator;
     }
@@ -812,6 +827,25 @@ public final class Checkpoint {
             state.model = ladder.getConfig();
         } else {
             state.generator = GeneratorDescription.of(generator);
+        }
+    }
+
+    /**
+     * Refuses to continue this run with settings it was not trained with: a resumed run may change
+     * only its length and checkpoint interval, and must train on the same images.
+     *
+     * @param learning the settings asked for
+     * @throws InputException naming every setting that differs
+     */
+    public void requireResumableAs(LearningConfig learning) {
+        if (!getLearningConfig().isResumableAs(learning)) {
+            throw new InputException(
+                    "checkpoint "
+                            + getDirectory()
+                            + " was trained with other settings ("
+                            + String.join("; ", getLearningConfig().resumeConflicts(learning))
+                            + "); a resumed run may change only its length and checkpoint"
+                            + " interval, and must train on the same images");
         }
     }
 

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -15,6 +16,7 @@ import java.util.function.Consumer;
 import org.shortrun.DivergenceException;
 import org.shortrun.ImageSource;
 import org.shortrun.InputException;
+import org.shortrun.engine.EngineCheck;
 import org.shortrun.inference.Langevin;
 import org.shortrun.method.LangevinLearning;
 import org.shortrun.model.LadderConfig;
@@ -229,24 +231,15 @@ public final class TrainingJob implements AutoCloseable {
                             + b.source.imageCount()
                             + " images");
         }
-        if (b.resume != null && !b.resume.getLearningConfig().isResumableAs(learning)) {
-            throw new InputException(
-                    "checkpoint "
-                            + b.resume.getDirectory()
-                            + " was trained with other settings ("
-                            + String.join(
-                                    "; ", b.resume.getLearningConfig().resumeConflicts(learning))
-                            + "); a resumed run may change only its length and checkpoint"
-                            + " interval, and must train on the same images");
+        if (b.resume != null) {
+            b.resume.requireResumableAs(learning);
         }
         output = b.output == null ? null : RunDirectory.open(b.output, b.resume, b.notes);
         NDManager manager = null;
         Learner made = null;
         try {
-            manager =
-                    b.device == null
-                            ? NDManager.newBaseManager()
-                            : NDManager.newBaseManager(b.device);
+            // a null device is the engine's default
+            manager = NDManager.newBaseManager(b.device);
             made =
                     b.resume != null
                             ? b.resume.restore(b.generator, learning, manager)
@@ -254,8 +247,15 @@ public final class TrainingJob implements AutoCloseable {
             // what a method keeps per example exists from the start, so that a model measured
             // before training (GLO's code search starts from its codes) can be
             made.prepareFor(b.source.imageCount());
+            Map<String, Object> record = b.record == null ? new LinkedHashMap<>() : b.record;
+            if (b.engineCheck != null) {
+                EngineCheck.Report check = EngineCheck.require(b.generator, manager);
+                b.engineCheck.accept(check);
+                record = new LinkedHashMap<>(record);
+                check.addTo(record);
+            }
             if (output != null) {
-                output.writeConfig(b.generator, learning, b.record);
+                output.writeConfig(b.generator, learning, record);
             }
         } catch (RuntimeException e) {
             if (made != null) {
@@ -573,6 +573,7 @@ public final class TrainingJob implements AutoCloseable {
         private Checkpoint resume;
         private Path output;
         private Map<String, Object> record;
+        private Consumer<EngineCheck.Report> engineCheck;
         private Consumer<String> notes = note -> LOGGER.warn(note);
         private Device device;
         private final List<Listener> listeners = new ArrayList<>();
@@ -650,13 +651,27 @@ public final class TrainingJob implements AutoCloseable {
 
         /**
          * Adds entries to config.json beside the settings: what the caller records of the run (the
-         * data, the engine check, versions, a command line).
+         * data, versions, a command line).
          *
          * @param record the entries, written in their order
          * @return this builder
          */
         public Builder optRecord(Map<String, Object> record) {
             this.record = record;
+            return this;
+        }
+
+        /**
+         * Checks the engine's float32 gradients against float64 at the generator's shapes ({@link
+         * EngineCheck}) once the settings, the images and the run directory have been accepted,
+         * before anything is written; a check that passed is recorded in config.json and handed to
+         * {@code passed} (default: no check).
+         *
+         * @param passed who hears of a check that passed
+         * @return this builder
+         */
+        public Builder optEngineCheck(Consumer<EngineCheck.Report> passed) {
+            this.engineCheck = passed;
             return this;
         }
 

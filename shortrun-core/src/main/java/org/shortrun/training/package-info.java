@@ -1,8 +1,10 @@
 /**
- * Learning (Algorithm 1 of the paper): batches, short-run inference, an Adam step on the summed
- * squared error, or the same generator learned by ABP, Ladder-VAE, a VAE or GLO ({@link
- * org.shortrun.training.Method}); schedules for the learning rate and sigma; the periodic
- * re-optimisation of the step size ({@link org.shortrun.stepsize.StepSizeTuning}); checkpoints that
- * are written atomically and resume bit for bit.
+ * Learning: a run ({@link org.shortrun.training.TrainingJob}) of a generator and a learning method
+ * ({@link org.shortrun.method.LearningMethod}) over batches, the learner that keeps Adam, the
+ * schedules and the divergence checks ({@link org.shortrun.training.Learner}), the settings every
+ * method shares ({@link org.shortrun.training.LearningConfig}), the run directory's lock and
+ * refusals ({@link org.shortrun.training.RunDirectory}); schedules for the learning rate and sigma;
+ * the periodic re-optimisation of the step size ({@link org.shortrun.stepsize.StepSizeTuning});
+ * checkpoints that are written atomically and resume bit for bit.
  */
 package org.shortrun.training;

@@ -1,5 +1,6 @@
 package org.shortrun.data;
 
+import ai.djl.Device;
 import ai.djl.basicdataset.cv.classification.Mnist;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.Dataset;
@@ -80,7 +81,8 @@ public final class MnistImages {
      * @throws IOException if the download fails
      */
     public static ImageDataset download(Split split, int imageSize) throws IOException {
-        try (NDManager manager = NDManager.newBaseManager()) {
+        // DJL's Mnist decodes into arrays that are read back into Java at once: on the host
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             Mnist mnist =
                     Mnist.builder()
                             .optUsage(

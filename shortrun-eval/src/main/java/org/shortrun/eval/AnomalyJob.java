@@ -17,6 +17,7 @@ import org.shortrun.ImageSource;
 import org.shortrun.InputException;
 import org.shortrun.RandomStream;
 import org.shortrun.data.ImageDataset;
+import org.shortrun.engine.EngineCheck;
 import org.shortrun.eval.plot.RocPlot;
 import org.shortrun.inference.PosteriorEnergy;
 import org.shortrun.io.WriteFailure;
@@ -41,7 +42,8 @@ import org.shortrun.training.TrainingJob;
  *
  * <pre>
  * AnomalyJob.Report r = AnomalyJob.builder().setGenerator(generator).setLearning(learning)
- *         .setNormalClass(3).setTrainImages(train).setTestImages(test).optOutput(dir).build().run();
+ *         .setNormalClass(3).setTrainImages(train).setTestImages(test).optOutput(dir)
+ *         .build().run();
  * double auroc = r.auroc();
  * </pre>
  */
@@ -61,6 +63,7 @@ public final class AnomalyJob {
     private final int batchSize;
     private final TrainingJob.Listener listener;
     private final Map<String, Object> record;
+    private final Consumer<EngineCheck.Report> engineCheck;
     private final Device device;
     private final Progress progress;
     private final boolean[] anomalous;
@@ -79,6 +82,7 @@ public final class AnomalyJob {
         batchSize = b.batchSize;
         listener = b.listener;
         record = b.record;
+        engineCheck = b.engineCheck;
         device = b.device;
         progress = b.progress;
         int count = testCount > 0 ? Math.min(testCount, test.imageCount()) : test.imageCount();
@@ -192,7 +196,16 @@ public final class AnomalyJob {
             try (RunDirectory directory =
                             output == null ? null : RunDirectory.open(output, null, notes());
                     NDManager manager = NDManager.newBaseManager(device)) {
-                LatentModel model = checkpoint.loadModel(manager);
+                if (engineCheck != null) {
+                    engineCheck.accept(
+                            EngineCheck.require(
+                                    generator != null ? generator : checkpoint.newGenerator(),
+                                    manager));
+                }
+                LatentModel model =
+                        generator != null
+                                ? checkpoint.loadModel(generator, manager)
+                                : checkpoint.loadModel(manager);
                 return measure(
                         model,
                         checkpoint.getSigma(),
@@ -209,6 +222,7 @@ public final class AnomalyJob {
                         .setTrainImages(normalImages)
                         .optOutput(output)
                         .optRecord(record)
+                        .optEngineCheck(engineCheck)
                         .optDevice(device)
                         .optNotes(notes());
         if (listener != null) {
@@ -376,6 +390,7 @@ public final class AnomalyJob {
         private int batchSize = 100;
         private TrainingJob.Listener listener;
         private Map<String, Object> record;
+        private Consumer<EngineCheck.Report> engineCheck;
         private Device device;
         private Progress progress;
 
@@ -421,6 +436,19 @@ public final class AnomalyJob {
          */
         public Builder optRecord(Map<String, Object> record) {
             this.record = record;
+            return this;
+        }
+
+        /**
+         * Checks the engine's gradients at the generator's shapes ({@link EngineCheck}) once the
+         * run directory has been accepted, before training or scoring; a check that passed goes to
+         * {@code passed} (default: no check).
+         *
+         * @param passed who hears of a check that passed
+         * @return this builder
+         */
+        public Builder optEngineCheck(Consumer<EngineCheck.Report> passed) {
+            this.engineCheck = passed;
             return this;
         }
 

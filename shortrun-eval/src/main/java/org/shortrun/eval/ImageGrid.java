@@ -47,6 +47,10 @@ public final class ImageGrid {
      * @throws IOException if writing fails
      */
     public static void write(List<NDArray> batches, int columns, Path file) throws IOException {
+        if (columns <= 0) {
+            throw new org.shortrun.InputException(
+                    "a grid needs at least one column, got " + columns);
+        }
         long[] shape = batches.get(0).getShape().getShape();
         int n = (int) shape[0];
         int c = (int) shape[1];

@@ -6,15 +6,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Progress;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.shortrun.ImageSource;
+import org.shortrun.InputException;
 import org.shortrun.RandomStream;
 import org.shortrun.inference.Langevin;
 import org.shortrun.model.LatentGenerator;
+import org.shortrun.training.Checkpoint;
 
 /**
  * Inpainting by short-run inference (the paper's Fig. 4): the latents are inferred from the
@@ -92,6 +95,7 @@ public final class Inpainting {
             float sigma,
             Mask mask,
             double maskParameter) {
+        mask.check(maskParameter);
         this.generator = generator;
         this.parameterStore = parameterStore;
         this.langevin = langevin;
@@ -264,6 +268,57 @@ public final class Inpainting {
                         progress);
         writeRows(source, ROW_IMAGES, new Random(seed), RandomStream.seeded(seed), manager, png);
         return new Report(mask, error, langevin.getSteps(), langevin.getStepSize(), sigma, png);
+    }
+
+    /**
+     * Inpaints a checkpoint's model's test images under each of several masks, as {@code shortrun
+     * inpaint} does: per mask, the errors and {@code inpaint-<mask>.png} in a directory.
+     *
+     * @param checkpoint the model
+     * @param langevin the sampler ({@link Checkpoint#getInpaintingLangevin})
+     * @param sigma sigma for inference
+     * @param masks the masks, with the fraction for {@link Mask#PIXELS} and the count for {@link
+     *     Mask#BLOCKS}
+     * @param source the test images
+     * @param count how many, from the first
+     * @param batchSize images per inference batch
+     * @param seed the seed of the masks and the draws, the same for every mask
+     * @param directory where the pictures go
+     * @param manager the manager (and with it the device) the model and every array go to
+     * @param progress told the measured images of each mask; null for none
+     * @param reports told each mask's report as it is done
+     * @throws IOException if a picture cannot be written
+     * @throws InputException if a mask's setting is out of range or the directory is a file
+     */
+    public static void evaluate(
+            Checkpoint checkpoint,
+            Langevin langevin,
+            float sigma,
+            Map<Mask, Double> masks,
+            ImageSource source,
+            int count,
+            int batchSize,
+            long seed,
+            Path directory,
+            NDManager manager,
+            Progress progress,
+            java.util.function.Consumer<Report> reports)
+            throws IOException {
+        masks.forEach(Mask::check);
+        if (Files.exists(directory) && !Files.isDirectory(directory)) {
+            throw new InputException(directory + " is a file, not a directory");
+        }
+        Files.createDirectories(directory);
+        LatentGenerator generator = checkpoint.loadGenerator(manager);
+        ParameterStore store = new ParameterStore(manager, false);
+        for (Map.Entry<Mask, Double> mask : masks.entrySet()) {
+            Inpainting inpainting =
+                    new Inpainting(
+                            generator, store, langevin, sigma, mask.getKey(), mask.getValue());
+            Path png = directory.resolve("inpaint-" + mask.getKey().label() + ".png");
+            reports.accept(
+                    inpainting.evaluate(source, count, batchSize, seed, manager, png, progress));
+        }
     }
 
     /**

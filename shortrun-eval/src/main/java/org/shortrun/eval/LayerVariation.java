@@ -71,6 +71,10 @@ public final class LayerVariation {
     public static Grids writeGrids(
             Checkpoint checkpoint, int rows, int columns, Path directory, long seed, Device device)
             throws IOException {
+        if (rows <= 0 || columns <= 0) {
+            throw new InputException(
+                    "a grid needs rows and columns, got " + rows + " and " + columns);
+        }
         if (Files.exists(directory) && !Files.isDirectory(directory)) {
             throw new InputException(directory + " is a file, not a directory");
         }

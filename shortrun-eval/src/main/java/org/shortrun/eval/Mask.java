@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Locale;
 import java.util.Random;
+import org.shortrun.InputException;
 
 /**
  * Which pixels an inpainting run may see: 1 for observed, 0 for occluded, one plane per image
@@ -31,6 +32,25 @@ public enum Mask {
      */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Refuses a setting this mask cannot take.
+     *
+     * @param setting {@link #PIXELS}: the fraction occluded; {@link #BLOCKS}: the number of blocks;
+     *     ignored otherwise
+     * @throws InputException if the fraction is not strictly between 0 and 1, or there are no
+     *     blocks
+     */
+    public void check(double setting) {
+        if (this == PIXELS && !(setting > 0 && setting < 1)) {
+            throw new InputException(
+                    "the fraction of pixels occluded must be between 0 and 1, got " + setting);
+        }
+        if (this == BLOCKS && !(setting >= 1)) {
+            throw new InputException(
+                    "the number of blocks occluded must be positive, got " + setting);
+        }
     }
 
     /**

@@ -221,6 +221,13 @@ public final class Reconstruction {
             NDManager manager,
             RandomStream stream,
             Progress progress) {
+        if (count <= 0 || batchSize <= 0) {
+            throw new InputException(
+                    "the images measured and the batch size must be positive, got "
+                            + count
+                            + " and "
+                            + batchSize);
+        }
         int n = Math.min(count, source.imageCount());
         if (progress != null) {
             progress.reset("reconstruction", n);

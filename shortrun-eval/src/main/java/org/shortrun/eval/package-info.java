@@ -7,7 +7,8 @@
  * org.shortrun.eval.fid.FeatureStatistics}, {@link org.shortrun.eval.fid.FrechetDistance} and
  * {@link org.shortrun.eval.fid.KernelInceptionDistance} compute the distances), the paper's
  * reported numbers ({@link org.shortrun.eval.PaperResults}), one-class anomaly detection by the
- * energy of inferred latents ({@link org.shortrun.eval.AnomalyDetection}), and image grids for
+ * energy of inferred latents ({@link org.shortrun.eval.AnomalyJob}, {@link org.shortrun.eval.Roc}),
+ * what a training run reports ({@link org.shortrun.eval.TrainingReport}), and image grids for
  * people to look at.
  */
 package org.shortrun.eval;

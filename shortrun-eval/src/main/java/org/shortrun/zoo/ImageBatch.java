@@ -1,5 +1,6 @@
 package org.shortrun.zoo;
 
+import ai.djl.Device;
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.ImageFactory;
 import ai.djl.ndarray.NDArray;
@@ -75,7 +76,8 @@ public final class ImageBatch {
         int h = images.get(0).getHeight();
         int w = images.get(0).getWidth();
         float[] v = new float[images.size() * channels * h * w];
-        try (NDManager manager = NDManager.newBaseManager()) {
+        // DJL's images become arrays that are read back into Java at once: on the host
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             for (int i = 0; i < images.size(); i++) {
                 Image image = images.get(i);
                 if (image.getHeight() != h || image.getWidth() != w) {

@@ -22,10 +22,9 @@ import org.shortrun.training.Checkpoint;
  * Loads a shortrun run (or its {@code checkpoint/}) as a {@link ZooModel}: the directory is the one
  * the zoo was made for ({@link ShortrunModelZoo#of}) or the criteria argument {@value
  * ShortrunModels#MODEL_PATH_ARGUMENT}; the translator comes from the criteria's translator or
- * factory, else from {@link ShortrunTranslatorFactory} by the criteria's types. The criteria's
- * input type chooses the block ({@link ShortrunModels#load(Model, Path, Class)}): for a Langevin
- * autoencoder given {@link ImageBatch}es it is the encoder with the generator. Nothing is
- * downloaded.
+ * factory, else from {@link ShortrunTranslatorFactory} by the criteria's types. The block is the
+ * run's {@link org.shortrun.method.LatentModel} ({@link ShortrunModels#load}); a run of a user's
+ * own generator loads into the one given by {@code Criteria.optBlock}. Nothing is downloaded.
  */
 public final class ShortrunModelLoader implements ModelLoader {
 

@@ -55,6 +55,12 @@ public final class ShortrunModels {
     /** Property: one image's shape. */
     public static final String IMAGE_SHAPE = "imageShape";
 
+    /** Property: the image channels, 1 for grey, 3 for colour. */
+    public static final String IMAGE_CHANNELS = "imageChannels";
+
+    /** Property: the image side, in pixels (of a square image; the height otherwise). */
+    public static final String IMAGE_SIZE = "imageSize";
+
     /** Property: the ladder's latent dimensions, top first, comma-separated. */
     public static final String Z_DIMS = "zDims";
 
@@ -115,6 +121,8 @@ public final class ShortrunModels {
                         .map(Shape::toString)
                         .collect(Collectors.joining(",")));
         model.setProperty(IMAGE_SHAPE, generator.getImageShape().toString());
+        model.setProperty(IMAGE_CHANNELS, Long.toString(generator.getImageShape().get(0)));
+        model.setProperty(IMAGE_SIZE, Long.toString(generator.getImageShape().get(1)));
         LadderConfig config = cp.getModelConfig();
         if (config != null) {
             model.setProperty(

@@ -44,9 +44,11 @@ final class AnomalyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (checkpoint != null && settings.iterations != null) {
+        if (checkpoint != null
+                && (!Options.json(settings, Set.of()).isEmpty() || method.json().size() > 0)) {
             throw new InputException(
-                    "--iterations trains a model and --checkpoint takes a trained one; give one");
+                    "--checkpoint takes a trained model; the training options (--iterations,"
+                            + " --method, ...) train one; give one or the other");
         }
         Datasets source = data.source();
         AnomalyJob.Builder job =
@@ -70,9 +72,12 @@ final class AnomalyCommand implements Callable<Integer> {
             job.setTrainImages(source.load(Split.TRAIN, generator.getImageShape()));
         }
         engine.start(data.download);
-        Map<String, Object> record = engine.record(engine.check(generator), source.describe());
+        Map<String, Object> record = engine.record(source.describe());
         record.put("normal_class", normalClass);
-        job.setTestImages(test).optRecord(record).optDevice(engine.device());
+        job.setTestImages(test)
+                .optRecord(record)
+                .optEngineCheck(engine::passed)
+                .optDevice(engine.device());
         Json.print(Options.inputError(job::build).run().toMap());
         return 0;
     }

@@ -2,10 +2,13 @@ package org.shortrun.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.shortrun.data.Datasets;
 import org.shortrun.data.Split;
 import org.shortrun.engine.EngineCheck;
+import org.shortrun.method.LearningMethod;
+import org.shortrun.method.Methods;
 import org.shortrun.method.ShortRun;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
@@ -25,10 +28,10 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin Options.Sampler sampler = new Options.Sampler();
     @Mixin Options.Engine engine = new Options.Engine();
 
-    @Option(names = "--batch-size", paramLabel = "N", converter = Options.PositiveInt.class)
+    @Option(names = "--batch-size", paramLabel = "N")
     int batchSize = 64;
 
-    @Option(names = "--iterations", paramLabel = "N", converter = Options.PositiveInt.class)
+    @Option(names = "--iterations", paramLabel = "N")
     int iterations = 5;
 
     @Option(names = "--warmup", paramLabel = "N")
@@ -46,20 +49,16 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LadderConfig architecture = model.build(null, data.dataset.channels());
-        ShortRun.Builder method = ShortRun.builder();
-        if (sampler.steps != null) {
-            method.optSteps(sampler.steps);
-        }
-        if (sampler.stepSize != null) {
-            method.optStepSize(sampler.stepSize);
-        }
+        LearningMethod method =
+                Methods.withOptions(
+                        ShortRun.builder().build(), Options.json(sampler, Set.of("sigma")));
         LearningConfig training =
                 Options.inputError(
                         () ->
                                 LearningConfig.builder()
                                         .setIterations(warmup + iterations)
                                         .optBatchSize(batchSize)
-                                        .optMethod(method.build())
+                                        .optMethod(method)
                                         .optSigma(sampler.sigma != null ? sampler.sigma : 0.15f)
                                         .optLearningRate(LearningRateSchedule.CONSTANT, 8e-5)
                                         .optSeed(seed)

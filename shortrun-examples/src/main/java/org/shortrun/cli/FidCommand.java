@@ -38,22 +38,22 @@ final class FidCommand implements Callable<Integer> {
     @Option(names = "--inception-kind", paramLabel = "KIND")
     String inceptionKind = "auto";
 
-    @Option(names = "--feature-dim", paramLabel = "N", converter = Options.PositiveInt.class)
+    @Option(names = "--feature-dim", paramLabel = "N")
     int featureDim = InceptionNetwork.POOL3_FEATURES;
 
-    @Option(names = "--batch-size", paramLabel = "N", converter = Options.PositiveInt.class)
+    @Option(names = "--batch-size", paramLabel = "N")
     int batchSize = 50;
 
     @Option(names = "--kid")
     boolean kid;
 
-    @Option(names = "--kid-subsets", paramLabel = "N", converter = Options.PositiveInt.class)
+    @Option(names = "--kid-subsets", paramLabel = "N")
     int kidSubsets = 100;
 
     @Option(names = "--kid-subset-size", paramLabel = "N")
     int kidSubsetSize = 1000;
 
-    @Option(names = "--kid-pool", paramLabel = "N", converter = Options.PositiveInt.class)
+    @Option(names = "--kid-pool", paramLabel = "N")
     int kidPool = 10_000;
 
     @Option(names = "--no-cache")

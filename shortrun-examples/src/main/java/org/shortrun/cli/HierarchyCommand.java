@@ -14,10 +14,10 @@ final class HierarchyCommand implements Callable<Integer> {
     @Mixin Options.CheckpointInput input = new Options.CheckpointInput();
     @Mixin Options.Engine engine = new Options.Engine();
 
-    @Option(names = "--rows", paramLabel = "N", converter = Options.PositiveInt.class)
+    @Option(names = "--rows", paramLabel = "N")
     int rows = 8;
 
-    @Option(names = "--columns", paramLabel = "N", converter = Options.PositiveInt.class)
+    @Option(names = "--columns", paramLabel = "N")
     int columns = 8;
 
     @Option(names = "--out", paramLabel = "DIR")

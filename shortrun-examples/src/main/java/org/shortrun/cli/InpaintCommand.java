@@ -1,16 +1,15 @@
 package org.shortrun.cli;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.ParameterStore;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
 import org.shortrun.eval.Inpainting;
 import org.shortrun.eval.Mask;
-import org.shortrun.model.LatentGenerator;
+import org.shortrun.inference.Langevin;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.ProgressBar;
 import picocli.CommandLine.Command;
@@ -33,7 +32,7 @@ final class InpaintCommand implements Callable<Integer> {
     @Option(names = "--fraction", paramLabel = "F")
     double fraction = 0.5;
 
-    @Option(names = "--blocks", paramLabel = "N", converter = Options.PositiveInt.class)
+    @Option(names = "--blocks", paramLabel = "N")
     int blocks = 4;
 
     @Option(names = "--out", paramLabel = "DIR")
@@ -41,39 +40,29 @@ final class InpaintCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!(fraction > 0 && fraction < 1)) {
-            throw new InputException("--fraction must be between 0 and 1, got " + fraction);
-        }
         Checkpoint cp = input.read();
+        Map<Mask, Double> settings = new LinkedHashMap<>();
+        for (Mask mask : masks) {
+            settings.put(mask, mask == Mask.BLOCKS ? (double) blocks : fraction);
+            mask.check(settings.get(mask));
+        }
+        Langevin langevin = cp.getInpaintingLangevin(sampler.steps, sampler.stepSize);
+        float sigma = sampler.sigma(cp);
         ImageDataset test = Options.images(cp, data, engine, Split.TEST);
-        Files.createDirectories(out);
         try (NDManager manager = NDManager.newBaseManager(engine.device())) {
-            LatentGenerator generator = cp.loadGenerator(manager);
-            ParameterStore store = new ParameterStore(manager, false);
-            for (Mask mask : masks) {
-                double parameter = mask == Mask.BLOCKS ? blocks : fraction;
-                Inpainting inpainting =
-                        new Inpainting(
-                                generator,
-                                store,
-                                cp.getInpaintingLangevin(sampler.steps, sampler.stepSize),
-                                sampler.sigma(cp),
-                                mask,
-                                parameter);
-                Path png = out.resolve("inpaint-" + mask.label() + ".png");
-                ProgressBar bar = new ProgressBar(System.err, "img");
-                Json.print(
-                        inpainting
-                                .evaluate(
-                                        test,
-                                        images.count,
-                                        images.batchSize,
-                                        input.seed,
-                                        manager,
-                                        png,
-                                        bar.asProgress())
-                                .toMap(cp.getIteration()));
-            }
+            Inpainting.evaluate(
+                    cp,
+                    langevin,
+                    sigma,
+                    settings,
+                    test,
+                    images.count,
+                    images.batchSize,
+                    input.seed,
+                    out,
+                    manager,
+                    new ProgressBar(System.err, "img").asProgress(),
+                    report -> Json.print(report.toMap(cp.getIteration())));
         }
         return 0;
     }

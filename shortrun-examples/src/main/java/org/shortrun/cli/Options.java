@@ -27,9 +27,7 @@ import org.shortrun.training.LearningConfig;
 import org.shortrun.training.LearningRateSchedule;
 import org.shortrun.training.ProgressBar;
 import picocli.CommandLine;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.TypeConversionException;
 
 /** Option groups shared by the subcommands. */
 final class Options {
@@ -116,31 +114,31 @@ final class Options {
         @Option(names = "--method", paramLabel = "NAME")
         String name;
 
-        @Option(names = "--steps", paramLabel = "K", converter = PositiveInt.class)
+        @Option(names = "--steps", paramLabel = "K")
         Integer steps;
 
-        @Option(names = "--step-size", paramLabel = "S", converter = PositiveFloat.class)
+        @Option(names = "--step-size", paramLabel = "S")
         Float stepSize;
 
-        @Option(names = "--eta", paramLabel = "E", converter = PositiveFloat.class)
+        @Option(names = "--eta", paramLabel = "E")
         Float eta;
 
         @Option(names = "--kl-warmup", paramLabel = "N")
         Long klWarmup;
 
-        @Option(names = "--code-lr", paramLabel = "R", converter = PositiveFloat.class)
+        @Option(names = "--code-lr", paramLabel = "R")
         Float codeLearningRate;
 
         @Option(names = "--metropolis", negatable = true)
         Boolean metropolis;
 
-        @Option(names = "--prior-steps", paramLabel = "K", converter = PositiveInt.class)
+        @Option(names = "--prior-steps", paramLabel = "K")
         Integer priorSteps;
 
-        @Option(names = "--prior-step-size", paramLabel = "S", converter = PositiveFloat.class)
+        @Option(names = "--prior-step-size", paramLabel = "S")
         Float priorStepSize;
 
-        @Option(names = "--prior-lr-scale", paramLabel = "F", converter = PositiveFloat.class)
+        @Option(names = "--prior-lr-scale", paramLabel = "F")
         Float priorLearningRateScale;
 
         /** The method's options given, its name among them when given. */
@@ -155,13 +153,13 @@ final class Options {
 
     /** The Langevin sampler and sigma an evaluation of a checkpoint infers with. */
     static final class Sampler {
-        @Option(names = "--steps", paramLabel = "K", converter = PositiveInt.class)
+        @Option(names = "--steps", paramLabel = "K")
         Integer steps;
 
-        @Option(names = "--step-size", paramLabel = "S", converter = PositiveFloat.class)
+        @Option(names = "--step-size", paramLabel = "S")
         Float stepSize;
 
-        @Option(names = "--sigma", paramLabel = "SIGMA", converter = PositiveFloat.class)
+        @Option(names = "--sigma", paramLabel = "SIGMA")
         Float sigma;
 
         float sigma(Checkpoint cp) {
@@ -219,16 +217,16 @@ final class Options {
 
     /** The shared training settings, by their JSON names in {@link LearningConfig}. */
     static final class Settings {
-        @Option(names = "--iterations", paramLabel = "N", converter = PositiveLong.class)
+        @Option(names = "--iterations", paramLabel = "N")
         Long iterations;
 
-        @Option(names = "--batch-size", paramLabel = "N", converter = PositiveInt.class)
+        @Option(names = "--batch-size", paramLabel = "N")
         Integer batchSize;
 
-        @Option(names = "--sigma", paramLabel = "SIGMA", converter = PositiveFloat.class)
+        @Option(names = "--sigma", paramLabel = "SIGMA")
         Float sigma;
 
-        @Option(names = "--lr", paramLabel = "RATE", converter = PositiveDouble.class)
+        @Option(names = "--lr", paramLabel = "RATE")
         Double learningRate;
 
         @Option(names = "--lr-schedule", paramLabel = "NAME")
@@ -264,19 +262,25 @@ final class Options {
         EngineCheck.Report check(LatentGenerator generator) {
             try (NDManager manager = NDManager.newBaseManager(device())) {
                 EngineCheck.Report report = EngineCheck.require(generator, manager);
-                System.err.println("shortrun: " + report.describe());
+                passed(report);
                 return report;
             }
         }
 
+        /** Says on standard error that the check passed. */
+        void passed(EngineCheck.Report report) {
+            System.err.println("shortrun: " + report.describe());
+        }
+
         /** What a run records of how it was started, for config.json. */
-        Map<String, Object> record(EngineCheck.Report check, String data) {
+        Map<String, Object> record(String data) {
             List<String> args = new ArrayList<>(List.of("shortrun"));
             args.addAll(command.root().commandLine().getParseResult().originalArgs());
             Map<String, Object> record = new LinkedHashMap<>();
             record.put("data", data);
-            record.put("engine_check", check.toMap());
-            record.putAll(check.runRecord(ShortrunCommand.VERSION, args, started));
+            record.put("versions", Map.of("shortrun", ShortrunCommand.VERSION));
+            record.put("command_line", args);
+            record.put("threads", started);
             return record;
         }
     }
@@ -296,10 +300,10 @@ final class Options {
 
     /** How many test images an evaluation measures, and in what batches. */
     static final class TestImages {
-        @Option(names = "--count", paramLabel = "N", converter = PositiveInt.class)
+        @Option(names = "--count", paramLabel = "N")
         int count = 1000;
 
-        @Option(names = "--batch-size", paramLabel = "N", converter = PositiveInt.class)
+        @Option(names = "--batch-size", paramLabel = "N")
         int batchSize = 100;
     }
 
@@ -337,48 +341,6 @@ final class Options {
             return build.get();
         } catch (IllegalArgumentException e) {
             throw new InputException(e.getMessage(), e);
-        }
-    }
-
-    /** A number that must be positive, refused by picocli with the option's name. */
-    abstract static class Positive<T extends Number> implements ITypeConverter<T> {
-        private final java.util.function.Function<String, T> parse;
-
-        Positive(java.util.function.Function<String, T> parse) {
-            this.parse = parse;
-        }
-
-        @Override
-        public T convert(String value) {
-            T v = parse.apply(value);
-            if (!(v.doubleValue() > 0) || Double.isInfinite(v.doubleValue())) {
-                throw new TypeConversionException("must be positive, got " + value);
-            }
-            return v;
-        }
-    }
-
-    static final class PositiveInt extends Positive<Integer> {
-        PositiveInt() {
-            super(Integer::valueOf);
-        }
-    }
-
-    static final class PositiveLong extends Positive<Long> {
-        PositiveLong() {
-            super(Long::valueOf);
-        }
-    }
-
-    static final class PositiveFloat extends Positive<Float> {
-        PositiveFloat() {
-            super(Float::valueOf);
-        }
-    }
-
-    static final class PositiveDouble extends Positive<Double> {
-        PositiveDouble() {
-            super(Double::valueOf);
         }
     }
 }

@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
 import org.shortrun.eval.Reconstruction;
+import org.shortrun.inference.Langevin;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.ProgressBar;
 import picocli.CommandLine.Command;
@@ -27,12 +28,14 @@ final class ReconstructCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Checkpoint cp = input.read();
+        Langevin langevin = cp.getLangevin(sampler.steps, sampler.stepSize);
+        float sigma = sampler.sigma(cp);
         ImageDataset test = Options.images(cp, data, engine, Split.TEST);
         Json.print(
                 Reconstruction.evaluate(
                                 cp,
-                                cp.getLangevin(sampler.steps, sampler.stepSize),
-                                sampler.sigma(cp),
+                                langevin,
+                                sigma,
                                 test,
                                 images.count,
                                 images.batchSize,

@@ -19,10 +19,10 @@ final class SampleCommand implements Callable<Integer> {
     @Mixin Options.CheckpointInput input = new Options.CheckpointInput();
     @Mixin Options.Engine engine = new Options.Engine();
 
-    @Option(names = "--count", paramLabel = "N", converter = Options.PositiveInt.class)
+    @Option(names = "--count", paramLabel = "N")
     int count = 64;
 
-    @Option(names = "--columns", paramLabel = "N", converter = Options.PositiveInt.class)
+    @Option(names = "--columns", paramLabel = "N")
     int columns = 8;
 
     @Option(names = "--out", paramLabel = "FILE")

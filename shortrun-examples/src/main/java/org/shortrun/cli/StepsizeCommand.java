@@ -3,7 +3,6 @@ package org.shortrun.cli;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.shortrun.InputException;
 import org.shortrun.data.ImageDataset;
@@ -36,21 +35,21 @@ final class StepsizeCommand implements Callable<Integer> {
     String select = "lowest";
 
     @Option(names = "--log-det", paramLabel = "METHOD")
-    String logDet = "exact";
+    LogDeterminant logDet = LogDeterminant.EXACT;
 
-    @Option(names = "--examples", paramLabel = "N", converter = Options.PositiveInt.class)
+    @Option(names = "--examples", paramLabel = "N")
     int examples = 4;
 
-    @Option(names = "--chains", paramLabel = "N", converter = Options.PositiveInt.class)
+    @Option(names = "--chains", paramLabel = "N")
     int chains = 1;
 
     @Option(names = "--split", paramLabel = "SPLIT")
     Split split = Split.TRAIN;
 
-    @Option(names = "--steps", paramLabel = "K", converter = Options.PositiveInt.class)
+    @Option(names = "--steps", paramLabel = "K")
     Integer steps;
 
-    @Option(names = "--sigma", paramLabel = "SIGMA", converter = Options.PositiveFloat.class)
+    @Option(names = "--sigma", paramLabel = "SIGMA")
     Float sigma;
 
     @Option(names = "--gradient")
@@ -72,7 +71,7 @@ final class StepsizeCommand implements Callable<Integer> {
     int noiseDraws;
 
     @Option(names = "--noise-proposal", paramLabel = "P")
-    String noiseProposal;
+    NoiseIntegration.Proposal noiseProposal;
 
     @Option(names = "--plot", paramLabel = "PNG")
     Path plot;
@@ -81,9 +80,6 @@ final class StepsizeCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (perStep && !gradient) {
             throw new InputException("--per-step needs --gradient");
-        }
-        if (noiseProposal != null && noiseDraws == 0) {
-            throw new InputException("--noise-proposal needs --noise-draws M");
         }
         double[] values = StepSizeTuning.parseGrid("--grid", grid);
         Checkpoint cp = input.read();
@@ -94,9 +90,11 @@ final class StepsizeCommand implements Callable<Integer> {
                             + " has no Langevin steps; give --steps");
         }
         int k = steps != null ? steps : trained.getSteps();
-        ImageDataset images = Options.images(cp, data, engine, split);
-        if (images.imageCount() < examples) {
-            throw new InputException("--examples " + examples + " is more than the images");
+        ImageDataset images = data.source().load(split, cp.getImageShape());
+        engine.start(data.download);
+        if (examples < 1 || images.imageCount() < examples) {
+            throw new InputException(
+                    "--examples " + examples + " must be between 1 and the image count");
         }
         try (NDManager manager = NDManager.newBaseManager(engine.device())) {
             StepSizeJob.Builder job =
@@ -108,7 +106,7 @@ final class StepsizeCommand implements Callable<Integer> {
                             .optChains(chains)
                             .optGrid(values)
                             .optSelection(StepSizeSearch.Selection.parse("--select", select))
-                            .optLogDeterminant(LogDeterminant.parse("--log-det", logDet))
+                            .optLogDeterminant(logDet)
                             .optSeed(input.seed)
                             .optProgress(new ProgressBar(System.err, "estimates").asProgress())
                             .optListener(Json::print)
@@ -116,23 +114,10 @@ final class StepsizeCommand implements Callable<Integer> {
             if (gradient) {
                 job.optGradient(gradientStart, gradientIterations, gradientRate, perStep);
             }
-            if (noiseDraws != 0) {
-                job.optNoiseIntegration(
-                        noiseDraws,
-                        noiseProposal == null
-                                ? NoiseIntegration.Proposal.LINEARISED
-                                : NoiseIntegration.Proposal.parse(
-                                        "--noise-proposal", noiseProposal));
-            }
+            job.optNoiseIntegration(noiseDraws, noiseProposal);
             StepSizeJob built = Options.inputError(job::build);
-            System.err.printf(
-                    Locale.ROOT,
-                    "shortrun stepsize: d = %d, K = %d, %d images x %d chains, %d step sizes%n",
-                    built.getDimension(),
-                    k,
-                    examples,
-                    chains,
-                    values.length);
+            engine.check(cp.newGenerator());
+            System.err.println("shortrun stepsize: " + built.describe());
             StepSizeJob.Result result = built.run(manager);
             if (plot != null) {
                 StepSizePlots.writeObjective(result.grid(), plot);

@@ -44,7 +44,7 @@ final class TableCommand implements Callable<Integer> {
     @Option(names = "--inception", paramLabel = "FILE")
     Path inception;
 
-    @Option(names = "--feature-dim", paramLabel = "N", converter = Options.PositiveInt.class)
+    @Option(names = "--feature-dim", paramLabel = "N")
     int featureDim = InceptionNetwork.POOL3_FEATURES;
 
     @Override

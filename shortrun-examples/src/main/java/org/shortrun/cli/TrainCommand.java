@@ -5,11 +5,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.shortrun.ImageSource;
 import org.shortrun.InputException;
 import org.shortrun.data.Datasets;
-import org.shortrun.data.ImageDataset;
 import org.shortrun.data.Split;
-import org.shortrun.engine.EngineCheck;
 import org.shortrun.eval.TrainingReport;
 import org.shortrun.method.LangevinLearning;
 import org.shortrun.model.LadderConfig;
@@ -18,6 +17,7 @@ import org.shortrun.stepsize.StepSizeTuning;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.training.LearningConfig;
 import org.shortrun.training.ProgressBar;
+import org.shortrun.training.RunDirectory;
 import org.shortrun.training.TrainingJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,10 +34,7 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin Options.Tuning tuning = new Options.Tuning();
     @Mixin Options.Engine engine = new Options.Engine();
 
-    @Option(
-            names = "--sigma-anneal-from",
-            paramLabel = "S",
-            converter = Options.PositiveFloat.class)
+    @Option(names = "--sigma-anneal-from", paramLabel = "S")
     Float sigmaStart;
 
     @Option(names = "--sigma-anneal-iterations", paramLabel = "N")
@@ -55,7 +52,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--eval-at-start")
     boolean evalAtStart;
 
-    @Option(names = "--eval-images", paramLabel = "N", converter = Options.PositiveInt.class)
+    @Option(names = "--eval-images", paramLabel = "N")
     int evalImages = 500;
 
     @Override
@@ -74,25 +71,44 @@ final class TrainCommand implements Callable<Integer> {
                             + base
                             + ")");
         }
+        Path output = out != null ? out : resumed != null ? resumed.getRunDirectory() : null;
+        output = output != null ? output : Path.of("runs", "train");
+        RunDirectory.check(output, resumed);
         Datasets source = data.source();
         LearningConfig learning = learning(resumed, source);
+        if (resumed != null) {
+            resumed.requireResumableAs(learning);
+        }
         source.checkChannels(architecture.getImageChannels());
         engine.start(data.download);
-        Run run =
-                new Run(
-                        architecture,
-                        learning,
-                        resumed,
-                        source.load(Split.TRAIN, architecture.getImageSize()),
-                        source.load(Split.TEST, architecture.getImageSize()),
-                        source.describe());
-        Path output = out != null ? out : resumed != null ? resumed.getRunDirectory() : null;
-        run(
-                run,
-                output != null ? output : Path.of("runs", "train"),
-                evalImages,
-                evalAtStart,
-                engine);
+        ImageSource train = source.load(Split.TRAIN, architecture.getImageSize());
+        ImageSource test = source.load(Split.TEST, architecture.getImageSize());
+        try (TrainingJob job =
+                TrainingJob.builder()
+                        .setGenerator(new LadderGenerator(architecture))
+                        .setLearning(learning)
+                        .setTrainImages(train)
+                        .optResume(resumed)
+                        .optOutput(output)
+                        .optRecord(engine.record(source.describe()))
+                        .optEngineCheck(engine::passed)
+                        .optNotes(note -> System.err.println("shortrun: note: " + note))
+                        .optDevice(engine.device())
+                        .addListener(new ProgressBar(System.err))
+                        .addListener(
+                                TrainingJob.Listener.ofStepSizeSearches(
+                                        s -> Json.print(s.toEvent())))
+                        .build()) {
+            System.err.println("shortrun: " + job.describe());
+            TrainingReport.builder()
+                    .setTestImages(test)
+                    .optEvalImages(evalImages)
+                    .optEvaluateAtStart(evalAtStart)
+                    .optLines(Json::print)
+                    .optWarnings(w -> System.err.println("shortrun: warning: " + w))
+                    .build()
+                    .train(job);
+        }
         return 0;
     }
 
@@ -120,46 +136,5 @@ final class TrainCommand implements Callable<Integer> {
         }
         changes.add("method", options);
         return base.with(changes);
-    }
-
-    /** What a run trains: the architecture, the settings, a checkpoint to resume, the data. */
-    record Run(
-            LadderConfig architecture,
-            LearningConfig learning,
-            Checkpoint resumed,
-            ImageDataset train,
-            ImageDataset test,
-            String data) {}
-
-    /** Trains under the run directory's lock, then reports; shared with {@code demo}. */
-    static void run(
-            Run run, Path output, int evalImages, boolean evalAtStart, Options.Engine engine)
-            throws IOException {
-        EngineCheck.Report check = engine.check(new LadderGenerator(run.architecture()));
-        try (TrainingJob job =
-                TrainingJob.builder()
-                        .setGenerator(new LadderGenerator(run.architecture()))
-                        .setLearning(run.learning())
-                        .setTrainImages(run.train())
-                        .optResume(run.resumed())
-                        .optOutput(output)
-                        .optRecord(engine.record(check, run.data()))
-                        .optNotes(note -> System.err.println("shortrun: note: " + note))
-                        .optDevice(engine.device())
-                        .addListener(new ProgressBar(System.err))
-                        .addListener(
-                                TrainingJob.Listener.ofStepSizeSearches(
-                                        s -> Json.print(s.toEvent())))
-                        .build()) {
-            System.err.println("shortrun: " + job.describe());
-            TrainingReport.builder()
-                    .setTestImages(run.test())
-                    .optEvalImages(evalImages)
-                    .optEvaluateAtStart(evalAtStart)
-                    .optLines(Json::print)
-                    .optWarnings(w -> System.err.println("shortrun: warning: " + w))
-                    .build()
-                    .train(job);
-        }
     }
 }

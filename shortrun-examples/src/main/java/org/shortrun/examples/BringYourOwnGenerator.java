@@ -31,10 +31,10 @@ import org.shortrun.zoo.ShortrunModelZoo;
 /**
  * A generator of one's own, learned by short-run inference: a two-layer MLP decoder on MNIST with
  * one 20-dimensional latent, written as a plain DJL {@link SequentialBlock}. It is learned with
- * short-run Langevin inference, its step size chosen by the variational objective during
- * training, its held-out reconstructions measured through a {@code Predictor}, and the same block
- * is learned as a VAE's decoder for comparison. {@code BringYourOwnGenerator [OUT [ITERATIONS
- * [TEST_IMAGES [MNIST_DIR]]]]}; prints JSON lines.
+ * short-run Langevin inference, its step size chosen by the variational objective during training,
+ * its held-out reconstructions measured through a {@code Predictor}, and the same block is learned
+ * as a VAE's decoder for comparison. {@code BringYourOwnGenerator [OUT [ITERATIONS [TEST_IMAGES
+ * [MNIST_DIR]]]]}; prints JSON lines.
  */
 public final class BringYourOwnGenerator {
 
@@ -92,7 +92,12 @@ public final class BringYourOwnGenerator {
                         .optOutput(shortRun)
                         .addListener(
                                 TrainingJob.Listener.ofStepSizeSearches(
-                                        s -> print("step_size", "iteration", s.iteration(), s.chosen())))
+                                        s ->
+                                                print(
+                                                        "step_size",
+                                                        "iteration",
+                                                        s.iteration(),
+                                                        s.chosen())))
                         .build()) {
             print("shortrun", "before", testError(job, test, testImages), Double.NaN);
             job.train();

@@ -127,7 +127,7 @@ class AnomalyCommandTest {
     void badInputIsRefusedWithOneLine(@TempDir Path dir) throws IOException {
         assertBadInput(
                 execute("anomaly", "--normal-class", "-1", "--iterations", "1"),
-                "--normal-class must be 0 or more, got -1");
+                "the normal class must be set, and be 0 or more");
         assertBadInput(
                 execute(
                         "anomaly",
@@ -137,7 +137,8 @@ class AnomalyCommandTest {
                         "1",
                         "--checkpoint",
                         dir.toString()),
-                "give one of them");
+                "--checkpoint takes a trained model",
+                "give one or the other");
         assertBadInput(
                 execute(
                         CommandTest.concat(
@@ -170,6 +171,6 @@ class AnomalyCommandTest {
                                     "0"
                                 },
                                 TINY)),
-                "--prior-lr-scale must be positive");
+                "prior's learning-rate scale must be positive, got 0");
     }
 }

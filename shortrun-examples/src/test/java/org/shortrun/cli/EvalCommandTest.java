@@ -327,13 +327,14 @@ class EvalCommandTest {
     void inpaintAndHierarchyBadInputs(@TempDir Path dir) {
         assertBadInput(
                 execute("inpaint", "--checkpoint", run.toString(), "--fraction", "1.5"),
-                "--fraction");
+                "the fraction of pixels occluded must be between 0 and 1, got 1.5");
         assertBadInput(
                 execute("inpaint", "--checkpoint", run.toString(), "--mask", "diagonal"), "--mask");
         assertBadInput(
                 execute("hierarchy", "--checkpoint", dir.resolve("none").toString()), "none");
         assertBadInput(
-                execute("hierarchy", "--checkpoint", run.toString(), "--rows", "0"), "--rows");
+                execute("hierarchy", "--checkpoint", run.toString(), "--rows", "0"),
+                "a grid needs rows and columns, got 0 and 8");
     }
 
     static final String TINY_SPEC =

@@ -56,9 +56,11 @@ class MethodCommandTest {
                 JsonParser.parseString(Files.readString(out.resolve("config.json")))
                         .getAsJsonObject()
                         .getAsJsonObject("training");
-        assertEquals("ABP", training.get("method").getAsString());
-        assertEquals(40, training.get("steps").getAsInt());
-        assertEquals(0.3, training.get("stepSize").getAsDouble(), 1e-6);
+        // the method is an object of its name and options; sigma is a shared setting
+        JsonObject abp = training.getAsJsonObject("method");
+        assertEquals("abp", abp.get("name").getAsString());
+        assertEquals(40, abp.get("steps").getAsInt());
+        assertEquals(0.3, abp.get("stepSize").getAsDouble(), 1e-6);
         assertEquals(0.3, training.get("sigma").getAsDouble(), 1e-6);
         // 9,000 embedded training images of 4 + 6 latent dimensions, after two ints
         assertEquals(8 + 9000L * 10 * 4, Files.size(out.resolve("checkpoint/latents.bin")));
@@ -84,7 +86,7 @@ class MethodCommandTest {
                         "3",
                         "--threads",
                         "2"),
-                "method: ABP in the checkpoint, SHORTRUN asked");
+                "method: abp in the checkpoint, shortrun asked");
         CommandTest.Result resumed =
                 execute(
                         "train",
@@ -107,32 +109,36 @@ class MethodCommandTest {
     void ladderVaeVaeAndGloBeatTheirUntrainedStart(@TempDir Path dir) throws IOException {
         for (String method : new String[] {"lvae", "vae", "glo"}) {
             Path out = dir.resolve(method);
+            String[] train = {
+                "train",
+                "--method",
+                method,
+                "--z-dims",
+                "4,6",
+                "--channels",
+                "16",
+                "--batch-size",
+                "16",
+                "--iterations",
+                "30",
+                "--lr",
+                "1e-3",
+                "--lr-schedule",
+                "constant",
+                "--eval-images",
+                "32",
+                "--eval-at-start",
+                "--threads",
+                "2",
+                "--out",
+                out.toString()
+            };
+            // the KL warm-up is an option of the variational methods only; GLO refuses it
             CommandTest.Result r =
                     execute(
-                            "train",
-                            "--method",
-                            method,
-                            "--z-dims",
-                            "4,6",
-                            "--channels",
-                            "16",
-                            "--batch-size",
-                            "16",
-                            "--iterations",
-                            "30",
-                            "--lr",
-                            "1e-3",
-                            "--lr-schedule",
-                            "constant",
-                            "--kl-warmup",
-                            "10",
-                            "--eval-images",
-                            "32",
-                            "--eval-at-start",
-                            "--threads",
-                            "2",
-                            "--out",
-                            out.toString());
+                            method.equals("glo")
+                                    ? train
+                                    : CommandTest.concat(train, "--kl-warmup", "10"));
             assertEquals(0, r.code(), method + ": " + r.err());
             List<Double> mse =
                     r.out()
@@ -208,7 +214,7 @@ class MethodCommandTest {
                         "1",
                         "--out",
                         dir.resolve("bad2").toString()),
-                "--kl-warmup must be 0 or more, got -1");
+                "KL warm-up must be >= 0 iterations, got -1");
         assertBadInput(
                 execute(
                         "train",
@@ -220,7 +226,7 @@ class MethodCommandTest {
                         "1",
                         "--out",
                         dir.resolve("bad3").toString()),
-                "--code-lr must be positive");
+                "code learning rate must be positive, got 0");
     }
 
     /**
@@ -275,10 +281,9 @@ class MethodCommandTest {
                     JsonParser.parseString(Files.readString(out.resolve("config.json")))
                             .getAsJsonObject()
                             .getAsJsonObject("training");
-            assertEquals(
-                    method.toUpperCase(java.util.Locale.ROOT),
-                    training.get("method").getAsString());
-            assertEquals(2, training.get("steps").getAsInt());
+            JsonObject options = training.getAsJsonObject("method");
+            assertEquals(method, options.get("name").getAsString());
+            assertEquals(2, options.get("steps").getAsInt());
             assertTrue(Files.exists(out.resolve("checkpoint/encoder.bin")), method);
             assertEquals(
                     method.equals("clae"),
@@ -320,7 +325,7 @@ class MethodCommandTest {
                         "1",
                         "--out",
                         dir.resolve("bad").toString()),
-                "--prior-steps must be positive");
+                "the prior's Langevin steps must be in [1, 100000], got 0");
         assertBadInput(
                 execute(
                         "train",
@@ -334,7 +339,7 @@ class MethodCommandTest {
                         "2",
                         "--out",
                         dir.resolve("bad2").toString()),
-                "lae does not train with Langevin dynamics");
+                "lae has no option 'stepSizeTuning'; its options: steps, eta,");
     }
 
     @Test

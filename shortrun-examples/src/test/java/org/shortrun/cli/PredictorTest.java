@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,7 +20,6 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
-import ai.djl.translate.TranslateException;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
@@ -35,11 +33,14 @@ import org.shortrun.data.ImageDataset;
 import org.shortrun.data.MnistImages;
 import org.shortrun.eval.ImageGrid;
 import org.shortrun.eval.Mask;
-import org.shortrun.eval.Reconstruction;
 import org.shortrun.inference.PosteriorEnergy;
+import org.shortrun.method.LangevinAutoencoders;
+import org.shortrun.method.LatentModel;
+import org.shortrun.model.EnergyPrior;
 import org.shortrun.model.LadderGenerator;
-import org.shortrun.model.LangevinAutoencoder;
 import org.shortrun.model.LangevinEncoder;
+import org.shortrun.model.LatentGenerator;
+import org.shortrun.model.Latents;
 import org.shortrun.training.Checkpoint;
 import org.shortrun.zoo.AnomalyScores;
 import org.shortrun.zoo.AnomalyTranslator;
@@ -47,11 +48,11 @@ import org.shortrun.zoo.ImageBatch;
 import org.shortrun.zoo.InpaintRequest;
 import org.shortrun.zoo.Inpainted;
 import org.shortrun.zoo.InpaintingTranslator;
-import org.shortrun.zoo.LadderBlockFactory;
 import org.shortrun.zoo.Reconstructed;
 import org.shortrun.zoo.ReconstructionTranslator;
 import org.shortrun.zoo.SampleRequest;
 import org.shortrun.zoo.SampleTranslator;
+import org.shortrun.zoo.ShortrunBlockFactory;
 import org.shortrun.zoo.ShortrunModelZoo;
 import org.shortrun.zoo.ShortrunModels;
 
@@ -287,11 +288,16 @@ class PredictorTest {
                             .build();
             try (ZooModel<ImageBatch, Reconstructed> zoo = criteria.loadModel();
                     Predictor<ImageBatch, Reconstructed> predictor = zoo.newPredictor()) {
-                LangevinAutoencoder autoencoder = ShortrunModels.autoencoder(zoo);
-                assertNotNull(autoencoder);
-                assertSame(autoencoder.getGenerator(), ShortrunModels.generator(zoo));
+                // the block is the latent model: the generator with the encoder (and CLAE's
+                // prior) beside it
+                LatentModel latent = ShortrunModels.latentModel(zoo);
+                assertSame(zoo.getBlock(), latent);
+                assertNotNull(latent.getState().getBlocks().get(LangevinAutoencoders.ENCODER));
+                assertEquals(model == lae ? "lae" : "clae", latent.getMethod().getName());
                 assertEquals(model == lae ? "lae" : "clae", zoo.getProperty(ShortrunModels.METHOD));
-                assertEquals(model == clae, autoencoder.getPrior() != null);
+                assertEquals(
+                        model == clae,
+                        latent.getState().getBlocks().get(LangevinAutoencoders.PRIOR) != null);
                 Reconstructed out = predictor.predict(testImages(16));
                 System.err.printf(
                         "%s reconstruction MSE: command %.17g, predictor %.17g%n",
@@ -335,26 +341,31 @@ class PredictorTest {
                             zoo.newPredictor(
                                     ReconstructionTranslator.builder().build(),
                                     zoo.getNDManager().getDevice())) {
-                assertInstanceOf(LangevinAutoencoder.class, zoo.getBlock());
+                assertInstanceOf(LatentModel.class, zoo.getBlock());
+                assertInstanceOf(
+                        LangevinAutoencoders.class, ShortrunModels.latentModel(zoo).getMethod());
                 scores = predictor.predict(images);
                 reconstructionMse = reconstruction.predict(images).mse();
             }
             Checkpoint cp = Checkpoint.read(model);
             try (NDManager manager = NDManager.newBaseManager()) {
-                LangevinAutoencoder autoencoder = cp.loadLangevinAutoencoder(manager);
-                ParameterStore store = new ParameterStore(manager, false);
+                // the encoder's pass and the generator's, by hand from the checkpoint's blocks
+                LatentModel loaded = cp.loadModel(manager);
+                ParameterStore store = loaded.getParameterStore();
+                LatentGenerator generator = loaded.getGenerator();
+                LangevinEncoder encoder =
+                        (LangevinEncoder)
+                                loaded.getState().getBlocks().get(LangevinAutoencoders.ENCODER);
+                EnergyPrior prior =
+                        (EnergyPrior) loaded.getState().getBlocks().get(LangevinAutoencoders.PRIOR);
                 NDArray x = images.toNDArray(manager);
-                NDList out = autoencoder.forward(store, new NDList(x), false);
-                NDList latents = LangevinEncoder.split(out.get(1), cp.getModelConfig().getZDims());
+                NDArray e = encoder.forward(store, new NDList(x), false).singletonOrThrow();
+                NDList latents = Latents.split(e, generator.getLatentShapes());
+                NDArray reconstruction =
+                        generator.forward(store, latents, false).singletonOrThrow();
                 PosteriorEnergy energy =
                         PosteriorEnergy.of(
-                                x,
-                                out.get(0),
-                                latents,
-                                cp.getSigma(),
-                                autoencoder.getPrior(),
-                                store,
-                                false);
+                                x, reconstruction, latents, cp.getSigma(), prior, store, false);
                 assertArrayEquals(energy.total().toFloatArray(), scores.scores(), model.toString());
                 float[] squared = energy.squaredError().toFloatArray();
                 for (int i = 0; i < 8; i++) {
@@ -366,7 +377,7 @@ class PredictorTest {
                     float[] withoutPrior =
                             PosteriorEnergy.of(
                                             x,
-                                            out.get(0),
+                                            reconstruction,
                                             latents,
                                             cp.getSigma(),
                                             null,
@@ -402,25 +413,31 @@ class PredictorTest {
                         zoo.newPredictor(
                                 ReconstructionTranslator.builder().optSeed(3).build(),
                                 zoo.getNDManager().getDevice())) {
-            assertInstanceOf(LadderGenerator.class, zoo.getBlock());
-            assertNull(ShortrunModels.autoencoder(zoo));
+            // the block is the latent model: the ladder generator, nothing beside it
+            LatentModel latent = ShortrunModels.latentModel(zoo);
+            assertInstanceOf(LadderGenerator.class, latent.getGenerator());
+            assertTrue(latent.getState().getBlocks().isEmpty());
+            assertTrue(latent.infersByLangevin());
             assertEquals("shortrun", zoo.getProperty(ShortrunModels.METHOD));
             scores = predictor.predict(images);
             reconstructed = reconstruction.predict(images);
         }
         Checkpoint cp = Checkpoint.read(run);
         try (NDManager manager = NDManager.newBaseManager()) {
-            LadderGenerator generator = cp.loadGenerator(manager);
+            LatentGenerator generator = cp.loadGenerator(manager);
             ParameterStore store = new ParameterStore(manager, false);
             NDArray x = images.toNDArray(manager);
             NDList latents =
-                    Reconstruction.inferLatents(
-                            generator,
-                            store,
-                            cp.langevin(),
-                            cp.getSigma(),
-                            x,
-                            RandomStream.seeded(3));
+                    cp.getLangevin()
+                            .infer(
+                                    generator,
+                                    store,
+                                    x,
+                                    null,
+                                    cp.getSigma(),
+                                    false,
+                                    RandomStream.seeded(3))
+                            .getLatents();
             PosteriorEnergy energy =
                     PosteriorEnergy.of(generator, store, x, latents, cp.getSigma(), null, false);
             assertArrayEquals(energy.total().toFloatArray(), scores.scores());
@@ -443,79 +460,63 @@ class PredictorTest {
     }
 
     /**
-     * A Langevin autoencoder asked for samples is its generator alone, and samples as {@code
-     * sample} does.
+     * A Langevin autoencoder samples through the predictor as {@code sample} does: LAE from N(0,
+     * I), CLAE from its energy-based prior; the block is the latent model whatever the model was
+     * loaded for.
      */
     @Test
     void aLangevinAutoencoderSamplesThroughThePredictor(@TempDir Path dir) throws Exception {
-        Path png = dir.resolve("s.png");
-        CommandTest.Result r =
-                execute(
-                        "sample",
-                        "--checkpoint",
-                        lae.toString(),
-                        "--count",
-                        "8",
-                        "--seed",
-                        "5",
-                        "--threads",
-                        "2",
-                        "--out",
-                        png.toString());
-        assertEquals(0, r.code(), r.err());
-        Criteria<SampleRequest, ImageBatch> criteria =
-                Criteria.builder()
-                        .setTypes(SampleRequest.class, ImageBatch.class)
-                        .optModelZoo(ShortrunModelZoo.of(lae))
-                        .build();
-        try (ZooModel<SampleRequest, ImageBatch> model = criteria.loadModel();
-                Predictor<SampleRequest, ImageBatch> predictor = model.newPredictor();
-                NDManager manager = NDManager.newBaseManager()) {
-            assertInstanceOf(LadderGenerator.class, model.getBlock());
-            assertNull(ShortrunModels.autoencoder(model));
-            assertEquals("lae", model.getProperty(ShortrunModels.METHOD));
-            ImageBatch samples = predictor.predict(new SampleRequest(8, 5));
-            Path mine = dir.resolve("mine.png");
-            ImageGrid.write(samples.toNDArray(manager), 8, mine);
-            assertArrayEquals(Files.readAllBytes(png), Files.readAllBytes(mine));
-        }
-        // loaded for images, its block is the autoencoder, which the sample translator refuses
-        Criteria<ImageBatch, Reconstructed> forImages =
-                Criteria.builder()
-                        .setTypes(ImageBatch.class, Reconstructed.class)
-                        .optModelZoo(ShortrunModelZoo.of(lae))
-                        .build();
-        try (ZooModel<ImageBatch, Reconstructed> model = forImages.loadModel();
-                Predictor<SampleRequest, ImageBatch> predictor =
-                        model.newPredictor(
-                                SampleTranslator.builder().build(),
-                                model.getNDManager().getDevice())) {
-            TranslateException e =
-                    assertThrows(
-                            TranslateException.class,
-                            () -> predictor.predict(new SampleRequest(2, 5)));
-            assertTrue(
-                    String.valueOf(e.getMessage()).contains("was loaded for images")
-                            || String.valueOf(e.getCause()).contains("was loaded for images"),
-                    String.valueOf(e));
-        }
-        // a clae model's prior is not N(0, I): the sample translator refuses rather than draw from
-        // the wrong prior
-        Criteria<SampleRequest, ImageBatch> claeSamples =
-                Criteria.builder()
-                        .setTypes(SampleRequest.class, ImageBatch.class)
-                        .optModelZoo(ShortrunModelZoo.of(clae))
-                        .build();
-        try (ZooModel<SampleRequest, ImageBatch> model = claeSamples.loadModel();
-                Predictor<SampleRequest, ImageBatch> predictor = model.newPredictor()) {
-            TranslateException e =
-                    assertThrows(
-                            TranslateException.class,
-                            () -> predictor.predict(new SampleRequest(2, 5)));
-            assertTrue(
-                    String.valueOf(e.getMessage()).contains("energy-based")
-                            || String.valueOf(e.getCause()).contains("energy-based"),
-                    String.valueOf(e));
+        for (Path model : new Path[] {lae, clae}) {
+            String name = model == lae ? "lae" : "clae";
+            Path png = dir.resolve(name + "-s.png");
+            CommandTest.Result r =
+                    execute(
+                            "sample",
+                            "--checkpoint",
+                            model.toString(),
+                            "--count",
+                            "8",
+                            "--seed",
+                            "5",
+                            "--threads",
+                            "2",
+                            "--out",
+                            png.toString());
+            assertEquals(0, r.code(), r.err());
+            Criteria<SampleRequest, ImageBatch> criteria =
+                    Criteria.builder()
+                            .setTypes(SampleRequest.class, ImageBatch.class)
+                            .optModelZoo(ShortrunModelZoo.of(model))
+                            .build();
+            try (ZooModel<SampleRequest, ImageBatch> zoo = criteria.loadModel();
+                    Predictor<SampleRequest, ImageBatch> predictor = zoo.newPredictor();
+                    NDManager manager = NDManager.newBaseManager()) {
+                assertInstanceOf(LatentModel.class, zoo.getBlock());
+                assertEquals(name, ShortrunModels.latentModel(zoo).getMethod().getName());
+                assertEquals(name, zoo.getProperty(ShortrunModels.METHOD));
+                ImageBatch samples = predictor.predict(new SampleRequest(8, 5));
+                Path mine = dir.resolve(name + "-mine.png");
+                ImageGrid.write(samples.toNDArray(manager), 8, mine);
+                assertArrayEquals(Files.readAllBytes(png), Files.readAllBytes(mine), name);
+            }
+            // loaded for images, its block is the same latent model, which samples alike
+            Criteria<ImageBatch, Reconstructed> forImages =
+                    Criteria.builder()
+                            .setTypes(ImageBatch.class, Reconstructed.class)
+                            .optModelZoo(ShortrunModelZoo.of(model))
+                            .build();
+            try (ZooModel<ImageBatch, Reconstructed> zoo = forImages.loadModel();
+                    Predictor<SampleRequest, ImageBatch> predictor =
+                            zoo.newPredictor(
+                                    SampleTranslator.builder().build(),
+                                    zoo.getNDManager().getDevice());
+                    NDManager manager = NDManager.newBaseManager()) {
+                assertInstanceOf(LatentModel.class, zoo.getBlock());
+                ImageBatch samples = predictor.predict(new SampleRequest(8, 5));
+                Path mine = dir.resolve(name + "-images.png");
+                ImageGrid.write(samples.toNDArray(manager), 8, mine);
+                assertArrayEquals(Files.readAllBytes(png), Files.readAllBytes(mine), name);
+            }
         }
     }
 
@@ -525,7 +526,7 @@ class PredictorTest {
                 Criteria.builder()
                         .setTypes(ImageBatch.class, Reconstructed.class)
                         .optModelPath(run)
-                        .optArgument("blockFactory", LadderBlockFactory.class.getName())
+                        .optArgument("blockFactory", ShortrunBlockFactory.class.getName())
                         .optOption("hasParameter", "false")
                         .optTranslator(
                                 ReconstructionTranslator.builder().optSeed(3).optSteps(1).build())

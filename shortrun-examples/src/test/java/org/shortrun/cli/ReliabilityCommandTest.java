@@ -144,13 +144,13 @@ class ReliabilityCommandTest {
             throws IOException, InterruptedException {
         Path out = dir.resolve("out");
         Files.createDirectories(out);
-        Path lock = out.resolve(TrainJob.LOCK);
+        Path lock = out.resolve(org.shortrun.training.RunDirectory.LOCK);
         Process holder = LockHolder.start(lock);
         try {
             CommandTest.Result r = execute(train(out));
             assertBadInput(
                     r,
-                    "--out " + out + " is in use by pid " + holder.pid() + " on ",
+                    "run directory " + out + " is in use by pid " + holder.pid() + " on ",
                     "(lock " + lock + ")");
             System.out.println("second writer: " + r.errLines().get(0));
         } finally {
@@ -185,7 +185,8 @@ class ReliabilityCommandTest {
                         "3",
                         "--threads",
                         "2");
-        assertBadInput(r, "--out " + other + " already holds the checkpoint of another run");
+        assertBadInput(
+                r, "run directory " + other + " already holds the checkpoint of another run");
         assertArrayEquals(before, Files.readAllBytes(other.resolve("checkpoint/parameters.bin")));
 
         Path fresh = dir.resolve("fresh");
@@ -223,7 +224,9 @@ class ReliabilityCommandTest {
     void resumingOnOtherDataIsRefused(@TempDir Path dir) throws IOException {
         Path data = dir.resolve("mnist");
         Files.createDirectories(data);
-        CommandTest.writeMnist(data, 0x803, 28, 0);
+        // as many images as the checkpoint's batch, so that the data are refused for what they
+        // are, not for their number
+        CommandTest.writeMnist(data, 0x803, 28, 0, 8);
         CommandTest.Result r =
                 execute(
                         "train",
@@ -262,7 +265,7 @@ class ReliabilityCommandTest {
                         "--eval-images",
                         "8",
                         "--threads",
-                        "2"));
+                        "1"));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(2, p.waitFor(), output);

@@ -390,15 +390,14 @@ class StepsizeCommandTest {
                 "lowest or admissible");
         assertBadInput(
                 execute("stepsize", "--checkpoint", cp, "--noise-draws", "-1"),
-                "--noise-draws",
-                "at least 0");
+                "noise draws must be at least 0, got -1");
         assertBadInput(
                 execute("stepsize", "--checkpoint", cp, "--noise-draws", "2", "--gradient"),
-                "--noise-draws",
-                "--gradient");
+                "the noise-integrated objective has no derivative: no gradient descent with noise"
+                        + " draws");
         assertBadInput(
                 execute("stepsize", "--checkpoint", cp, "--noise-proposal", "prior"),
-                "--noise-proposal needs --noise-draws");
+                "a noise proposal needs noise draws");
         assertBadInput(
                 execute(
                         "stepsize",
@@ -409,11 +408,11 @@ class StepsizeCommandTest {
                         "--noise-proposal",
                         "posterior"),
                 "--noise-proposal",
-                "linearised or prior");
+                "expected one of [PRIOR, LINEARISED]");
         assertBadInput(
                 execute("stepsize", "--checkpoint", cp, "--log-det", "quick"),
                 "--log-det",
-                "exact or fast");
+                "expected one of [EXACT, FAST]");
         assertBadInput(execute("stepsize", "--checkpoint", dir.resolve("none").toString()), "none");
     }
 

@@ -1,6 +1,7 @@
 package org.shortrun.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -11,13 +12,15 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every example main runs on tiny settings, as a user of the library would chain them, with only
- * public API from outside the library's packages: train 20 iterations and save, load through {@code
+ * public API from outside the library's packages: train 2 iterations and save, load through {@code
  * Criteria}, sample, reconstruct and inpaint through {@code Predictor}s, FID between two folders.
  */
 class ExamplesTest {
@@ -64,10 +67,12 @@ class ExamplesTest {
     void theMainsTrainSaveLoadSampleReconstructInpaintAndMeasureFid(@TempDir Path dir)
             throws Exception {
         Path run = dir.resolve("run");
-        String trained = stdout(() -> TrainMnist.main(new String[] {run.toString(), "20", "8"}));
-        assertTrue(trained.contains("trained 20 iterations"), trained);
+        // two iterations: what is checked is the chain, not the learning, and an iteration of the
+        // README's model costs seconds on two busy cores
+        String trained = stdout(() -> TrainMnist.main(new String[] {run.toString(), "2", "8"}));
+        assertTrue(trained.contains("trained 2 iterations"), trained);
         assertTrue(Files.isRegularFile(run.resolve("checkpoint").resolve("state.json")));
-        assertEquals(21, Files.readAllLines(run.resolve("metrics.csv")).size());
+        assertEquals(3, Files.readAllLines(run.resolve("metrics.csv")).size());
 
         Path samples = dir.resolve("samples");
         stdout(
@@ -141,6 +146,73 @@ class ExamplesTest {
                                                         })))
                         .getAsJsonObject();
         assertTrue(self.get("fid").getAsDouble() < 1e-3 * Math.max(1, distance), self.toString());
+    }
+
+    /**
+     * A generator of one's own (an MLP decoder as a plain DJL block) learns by short-run inference
+     * with its step size tuned, loads into a fresh decoder through {@code Criteria.optBlock}, and
+     * learns as a VAE's decoder: every line it prints is finite, and the short-run error after
+     * training is below the untrained one.
+     */
+    @Test
+    void bringYourOwnGeneratorLearnsItByShortRunInferenceAndAsAVae(@TempDir Path dir)
+            throws Exception {
+        List<JsonObject> lines =
+                Arrays.stream(
+                                stdout(
+                                                () ->
+                                                        BringYourOwnGenerator.main(
+                                                                new String[] {
+                                                                    dir.resolve("byo").toString(),
+                                                                    "4",
+                                                                    "50"
+                                                                }))
+                                        .split("\n"))
+                        .filter(l -> l.startsWith("{"))
+                        .map(l -> JsonParser.parseString(l).getAsJsonObject())
+                        .toList();
+        String all = lines.toString();
+        JsonObject before = line(lines, "shortrun", "before");
+        JsonObject after = line(lines, "shortrun", "after");
+        JsonObject predictor = line(lines, "shortrun", "predictor");
+        JsonObject vae = line(lines, "vae", "after");
+        List<JsonObject> steps =
+                lines.stream()
+                        .filter(
+                                o ->
+                                        o.has("event")
+                                                && o.get("event").getAsString().equals("step_size"))
+                        .toList();
+        assertFalse(steps.isEmpty(), "no step_size event: " + all);
+        for (JsonObject step : steps) {
+            double s = step.get("s").getAsDouble();
+            assertTrue(Double.isFinite(s) && s > 0, all);
+            assertTrue(step.get("iteration").getAsLong() >= 0, all);
+        }
+        for (JsonObject o : List.of(before, after, predictor, vae)) {
+            double mse = o.get("mse").getAsDouble();
+            // on [-1, 1], any image against any reconstruction is below 4 per pixel
+            assertTrue(Double.isFinite(mse) && mse > 0 && mse < 4, o + " in " + all);
+        }
+        double s = after.get("step_size").getAsDouble();
+        assertTrue(Double.isFinite(s) && s > 0, all);
+        assertTrue(
+                after.get("mse").getAsDouble() < before.get("mse").getAsDouble(),
+                "short-run learning did not lower the test error: " + all);
+    }
+
+    /** The one line of a model at a moment; fails unless there is exactly one. */
+    private static JsonObject line(List<JsonObject> lines, String model, String when) {
+        List<JsonObject> found =
+                lines.stream()
+                        .filter(
+                                o ->
+                                        o.has("model")
+                                                && o.get("model").getAsString().equals(model)
+                                                && o.get("when").getAsString().equals(when))
+                        .toList();
+        assertEquals(1, found.size(), model + " " + when + " in " + lines);
+        return found.get(0);
     }
 
     @Test

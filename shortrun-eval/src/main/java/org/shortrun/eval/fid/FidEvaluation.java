@@ -12,7 +12,8 @@ import java.util.Random;
  * through Inception, the other images' statistics through Inception, then the distances.
  *
  * <pre>{@code
- * try (InceptionNetwork net = InceptionNetwork.load(file, null, InceptionNetwork.POOL3_FEATURES, null)) {
+ * try (InceptionNetwork net =
+ *         InceptionNetwork.load(file, null, InceptionNetwork.POOL3_FEATURES, null)) {
  *     FidEvaluation.Result r = FidEvaluation.builder()
  *             .setNetwork(net, file)
  *             .setReal(realImages::batch, 10_000, "my-real-images")

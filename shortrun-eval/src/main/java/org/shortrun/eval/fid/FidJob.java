@@ -388,6 +388,16 @@ public final class FidJob {
                 throw new InputException(
                         "--inception FILE is required: " + InceptionNetwork.WHERE_TO_GET);
             }
+            if (featureDim <= 0 || batchSize <= 0) {
+                throw new InputException(
+                        "the feature size and the batch size must be positive, got "
+                                + featureDim
+                                + " and "
+                                + batchSize);
+            }
+            if (kidSubsets < 0 || kidPool < 0) {
+                throw new InputException("KID's subsets and pool must be positive");
+            }
             if (kidSubsets > 0 && kidSubsetSize < 2) {
                 throw new InputException(
                         "--kid-subset-size must be at least 2, got " + kidSubsetSize);

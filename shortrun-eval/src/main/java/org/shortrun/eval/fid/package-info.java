@@ -5,10 +5,8 @@
  * org.shortrun.eval.fid.RealStatistics} over {@link org.shortrun.eval.fid.StatisticsCache}) and
  * distance ({@link org.shortrun.eval.fid.FrechetDistance}, {@link
  * org.shortrun.eval.fid.KernelInceptionDistance}). {@link org.shortrun.eval.fid.FidEvaluation} runs
- * the whole measurement, and is what the {@code fid} and {@code table} commands call.
- *
- * <p>The building blocks stay in {@code org.shortrun.eval}, where they were public before this
- * package existed, so code written against them keeps compiling; this package adds the entry points
- * that used to live in the command.
+ * the whole measurement, and is what the {@code fid} and {@code table} commands call. {@link
+ * org.shortrun.eval.fid.FidJob} is the {@code fid} command's, and {@link
+ * org.shortrun.eval.fid.GeneratorImages} a model's samples as images.
  */
 package org.shortrun.eval.fid;

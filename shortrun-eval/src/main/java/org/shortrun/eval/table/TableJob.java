@@ -27,6 +27,8 @@ import org.shortrun.eval.fid.FidEvaluation;
 import org.shortrun.eval.fid.GeneratorImages;
 import org.shortrun.eval.fid.InceptionNetwork;
 import org.shortrun.io.DirectoryLock;
+import org.shortrun.method.Glo;
+import org.shortrun.method.LangevinLearning;
 import org.shortrun.method.LearningMethod;
 import org.shortrun.method.Methods;
 import org.shortrun.model.LadderConfig;
@@ -510,8 +512,11 @@ public final class TableJob implements AutoCloseable {
             given.addProperty("codeLearningRate", spec.codeLearningRate);
         }
         JsonObject options = new JsonObject();
+        // K is Langevin's steps, or GLO's code steps; another method's steps (the Langevin
+        // autoencoders' W updates, a new method's) are its own, not the table's K
+        boolean takesK = published instanceof LangevinLearning || published instanceof Glo;
         for (String key : Methods.optionNames(published)) {
-            if (given.has(key)) {
+            if (given.has(key) && (takesK || !(key.equals("steps") || key.equals("stepSize")))) {
                 options.add(key, given.get(key));
             }
         }

@@ -232,6 +232,19 @@ public final class TableSpec {
                                 + String.join(", ", trainable())
                                 + ")");
             }
+            for (String earlier : spec.methods) {
+                if (libraryName(earlier).equals(libraryName(m))) {
+                    throw new InputException(
+                            where
+                                    + ": methods name "
+                                    + libraryName(m)
+                                    + " twice ('"
+                                    + earlier
+                                    + "', '"
+                                    + m
+                                    + "')");
+                }
+            }
             spec.methods.add(m);
         }
         if (root.has("compare_methods")) {
@@ -249,7 +262,11 @@ public final class TableSpec {
                                     + String.join(", ", PAPER_ONLY)
                                     + ")");
                 }
-                if (spec.methods.contains(m)) {
+                String trained = libraryName(m);
+                if (spec.methods.contains(m)
+                        || (trained != null
+                                && spec.methods.stream()
+                                        .anyMatch(t -> trained.equals(libraryName(t))))) {
                     throw new InputException(
                             where
                                     + ": '"
