@@ -90,6 +90,7 @@ public final class BringYourOwnGenerator {
                                         .build())
                         .setTrainImages(train)
                         .optOutput(shortRun)
+                        .optEngineCheck(check -> System.err.println(check.describe()))
                         .addListener(
                                 TrainingJob.Listener.ofStepSizeSearches(
                                         s ->

@@ -51,6 +51,7 @@ public final class TrainMnist {
                         .setLearning(learning)
                         .setTrainImages(train)
                         .optOutput(out)
+                        .optEngineCheck(check -> System.err.println(check.describe()))
                         .build()) {
             job.train();
         }
