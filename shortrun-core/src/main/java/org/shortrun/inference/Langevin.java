@@ -133,7 +133,11 @@ public final class Langevin {
     public Langevin overriding(Integer steps, Float stepSize) {
         int k = steps != null ? steps : this.steps;
         if (stepSize != null) {
-            return builder().setSteps(k).setStepSize(stepSize).build();
+            return builder()
+                    .setSteps(k)
+                    .setStepSize(stepSize)
+                    .optFreezeParameters(freezeParameters)
+                    .build();
         }
         if (k == this.steps) {
             return this;
@@ -146,7 +150,11 @@ public final class Langevin {
                             + k
                             + "; give a step size too");
         }
-        return builder().setSteps(k).setStepSize(stepSizes[0]).build();
+        return builder()
+                .setSteps(k)
+                .setStepSize(stepSizes[0])
+                .optFreezeParameters(freezeParameters)
+                .build();
     }
 
     /**

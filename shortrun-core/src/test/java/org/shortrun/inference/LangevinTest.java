@@ -542,4 +542,39 @@ class LangevinTest {
         }
         return out;
     }
+
+    /**
+     * The one rule by which an evaluation overrides a trained sampler: K and s replaced as given,
+     * the trained sizes kept when nothing is given, a shared s carried to another K, a per-step
+     * schedule refused for another K without an s, and the freezing setting kept throughout.
+     */
+    @Test
+    void overridingReplacesOnlyWhatIsGivenAndKeepsFreezing() {
+        Langevin trained = Langevin.builder().setSteps(4).setStepSize(0.05f).build();
+        assertTrue(trained.overriding(null, null) == trained);
+        Langevin longer = trained.overriding(7, null);
+        assertEquals(7, longer.getSteps());
+        assertEquals(0.05f, longer.getStepSize());
+        Langevin resized = trained.overriding(null, 0.1f);
+        assertEquals(4, resized.getSteps());
+        assertEquals(0.1f, resized.getStepSize());
+
+        float[] sizes = {0.04f, 0.05f, 0.06f};
+        Langevin perStep =
+                Langevin.builder()
+                        .setSteps(3)
+                        .setStepSize(0.05f)
+                        .optStepSizes(sizes)
+                        .optFreezeParameters(false)
+                        .build();
+        assertArrayEquals(sizes, perStep.overriding(3, null).getStepSizes());
+        IllegalArgumentException refused =
+                assertThrows(IllegalArgumentException.class, () -> perStep.overriding(5, null));
+        assertTrue(refused.getMessage().contains("give a step size too"), refused.getMessage());
+        for (Langevin overridden :
+                List.of(perStep.overriding(5, 0.02f), perStep.overriding(null, 0.02f))) {
+            assertFalse(overridden.freezesParameters(), "the freezing setting was dropped");
+        }
+        assertTrue(trained.overriding(9, null).freezesParameters());
+    }
 }
