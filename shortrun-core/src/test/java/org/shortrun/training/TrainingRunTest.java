@@ -16,14 +16,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.shortrun.DivergenceException;
 import org.shortrun.ImageSource;
 import org.shortrun.InputException;
 import org.shortrun.inference.Langevin;
 import org.shortrun.method.LangevinLearning;
+import org.shortrun.method.LearningMethod;
+import org.shortrun.method.Methods;
 import org.shortrun.method.ShortRun;
 import org.shortrun.model.LadderConfig;
 import org.shortrun.model.LadderGenerator;
@@ -40,7 +45,7 @@ public class TrainingRunTest {
 
     /** The settings of {@link #config(long, long)} with another method. */
     public static LearningConfig config(
-            long iterations, long checkpointEvery, org.shortrun.method.LearningMethod method) {
+            long iterations, long checkpointEvery, LearningMethod method) {
         return LearningConfig.builder()
                 .setIterations(iterations)
                 .optBatchSize(4)
@@ -597,6 +602,41 @@ public class TrainingRunTest {
                     counts[1],
                     counts[3],
                     "arrays left per iteration: " + java.util.Arrays.toString(counts));
+        }
+    }
+
+    /**
+     * Every method's iteration leaves nothing behind in the learner's manager or any manager below
+     * it (the method's blocks, its per-example state), so that a long run's memory stays flat.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"shortrun", "abp", "vae", "lvae", "glo", "lae", "clae"})
+    void noMethodsIterationLeavesArraysBehind(String name) {
+        ArraySource source = new ArraySource(10, 3, -1);
+        BatchOrder order = new BatchOrder(10, 4, 1);
+        JsonObject fewSteps = new JsonObject();
+        for (String option : new String[] {"steps", "priorSteps"}) {
+            if (Methods.optionNames(Methods.published(name)).contains(option)) {
+                fewSteps.addProperty(option, 3);
+            }
+        }
+        LearningMethod method = Methods.withOptions(Methods.published(name), fewSteps);
+        try (NDManager manager = NDManager.newBaseManager();
+                Learner learner = learner(config(10, 0, method), manager)) {
+            learner.prepareFor(source.imageCount());
+            int[] counts = new int[5];
+            for (int i = 0; i < counts.length; i++) {
+                int[] indices = order.indices(i);
+                try (NDManager scope = manager.newSubManager()) {
+                    learner.step(source.batch(scope, indices), indices);
+                }
+                counts[i] = manager.getManagedArrays().size();
+            }
+            // the first steps add Adam's moments; after that nothing may accumulate
+            assertEquals(
+                    counts[2],
+                    counts[4],
+                    name + ": arrays held after each iteration " + Arrays.toString(counts));
         }
     }
 
