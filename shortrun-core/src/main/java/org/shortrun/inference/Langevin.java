@@ -294,6 +294,12 @@ public final class Langevin {
             for (int k = 0; k < steps; k++) {
                 try (NDManager step = manager.newSubManager()) {
                     e.attach(step);
+                    // the residual and its square are made in x's manager; lent to the step's
+                    // manager, they are closed with it instead of piling up until x's is
+                    x.tempAttach(step);
+                    if (mask != null) {
+                        mask.tempAttach(step);
+                    }
                     for (NDArray latent : e) {
                         latent.setRequiresGradient(true);
                     }

@@ -108,6 +108,8 @@ public final class ProjectedGradient {
             for (int k = 0; k < steps; k++) {
                 try (NDManager step = manager.newSubManager()) {
                     codes.attach(step);
+                    // the residual is made in x's manager; lent to the step's, it closes with it
+                    x.tempAttach(step);
                     for (NDArray code : codes) {
                         code.setRequiresGradient(true);
                     }

@@ -60,6 +60,12 @@ public final class Glo implements LearningMethod {
 
     /** {@inheritDoc} */
     @Override
+    public boolean infersInSteps() {
+        return true;
+    }
+
+    /** {@inheritDoc} */
+    @Override
     public String getName() {
         return name;
     }

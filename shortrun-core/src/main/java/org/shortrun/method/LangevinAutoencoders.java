@@ -232,6 +232,8 @@ public final class LangevinAutoencoders implements LearningMethod {
         private final EnergyPrior prior;
         private final PriorLangevin priorLangevin;
         private float lastAcceptance = Float.NaN;
+        // what learns from the mean of the K energies' gradients; listed at the first iteration
+        private List<Parameter> learned;
 
         AutoencoderState(MethodContext context, LangevinAutoencoders method) {
             super(context);
@@ -417,8 +419,10 @@ public final class LangevinAutoencoders implements LearningMethod {
                 // the gradients of the K energies were summed; the parameters learn from their
                 // mean
                 float share = 1f / result.energies().length;
-                List<Parameter> learned = new ArrayList<>(generator.getParameters().values());
-                learned.addAll(getTrainableParameters().values());
+                if (learned == null) {
+                    learned = new ArrayList<>(generator.getParameters().values());
+                    learned.addAll(getTrainableParameters().values());
+                }
                 for (Parameter p : learned) {
                     try (NDArray grad = p.getArray().getGradient()) {
                         grad.muli(share);
@@ -465,11 +469,6 @@ public final class LangevinAutoencoders implements LearningMethod {
             return prior == null ? null : prior.energy(parameterStore, e, false);
         }
 
-        /** The prior itself, for the posterior energy of an inferred latent. */
-        EnergyPrior energyPrior() {
-            return prior;
-        }
-
         @Override
         public String describeNonFinite() {
             return isFinite(encoder.getProjection().getArray())
@@ -478,8 +477,11 @@ public final class LangevinAutoencoders implements LearningMethod {
         }
 
         private static boolean isFinite(NDArray array) {
-            try (NDArray finite = array.isInfinite().logicalOr(array.isNaN()).any()) {
-                return !finite.getBoolean();
+            // a copy in a scope, so that what is computed from it is freed with the scope
+            try (NDManager scope = array.getManager().newSubManager()) {
+                NDArray copy = array.duplicate();
+                copy.attach(scope);
+                return !copy.isInfinite().logicalOr(copy.isNaN()).any().getBoolean();
             }
         }
     }

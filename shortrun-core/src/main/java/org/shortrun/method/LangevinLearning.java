@@ -54,6 +54,12 @@ public abstract class LangevinLearning implements LearningMethod {
 
     /** {@inheritDoc} */
     @Override
+    public boolean infersInSteps() {
+        return true;
+    }
+
+    /** {@inheritDoc} */
+    @Override
     public String getName() {
         return name;
     }

@@ -38,6 +38,18 @@ public interface LearningMethod {
     default void checkCompatible(LatentGenerator generator) {}
 
     /**
+     * Whether the method's options {@code steps} and {@code stepSize}, where it has them, are the K
+     * and s of its inference (Langevin dynamics, GLO's code search), which a table holds fixed
+     * across methods; another method's options of those names are its own (the Langevin
+     * autoencoders' updates of W).
+     *
+     * @return false by default
+     */
+    default boolean infersInSteps() {
+        return false;
+    }
+
+    /**
      * The observation noise sigma the method was published with, a run's default when it names the
      * method.
      *

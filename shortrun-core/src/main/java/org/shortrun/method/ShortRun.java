@@ -40,17 +40,7 @@ public final class ShortRun extends LangevinLearning {
         return new State(context, this) {
             @Override
             public Step computeGradients(Batch batch) {
-                NDList latents =
-                        getLangevin()
-                                .infer(
-                                        generator,
-                                        parameterStore,
-                                        batch.x(),
-                                        null,
-                                        batch.sigma(),
-                                        false,
-                                        batch.stream())
-                                .getLatents();
+                NDList latents = inferLatents(batch.x(), batch.sigma(), batch.stream());
                 return squaredErrorStep(batch.x(), latents, () -> {});
             }
         };

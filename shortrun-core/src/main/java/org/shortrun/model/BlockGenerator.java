@@ -111,7 +111,14 @@ public final class BlockGenerator extends AbstractBlock implements LatentGenerat
         if (ownInitializers) {
             b.optOwnInitializers();
         }
-        return b.build();
+        BlockGenerator copy = b.build();
+        if (copy.block == block) {
+            // a shared block would make the float64 copy the float32 original itself
+            throw new IllegalArgumentException(
+                    "the generator's factory returned the same block twice; it must build a new"
+                            + " one at each call");
+        }
+        return copy;
     }
 
     /** {@inheritDoc} */

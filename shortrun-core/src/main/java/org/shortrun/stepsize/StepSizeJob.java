@@ -280,9 +280,8 @@ public final class StepSizeJob {
         private int steps;
         private float sigma;
         private int chains = 1;
-        private double[] grid = {
-            0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.11, 0.12, 0.13, 0.14, 0.15
-        };
+        private double[] grid =
+                StepSizeTuning.PAPER_GRID.stream().mapToDouble(Double::doubleValue).toArray();
         private StepSizeSearch.Selection selection = StepSizeSearch.Selection.DEFAULT;
         private LogDeterminant logDeterminant = LogDeterminant.EXACT;
         private boolean gradient;
@@ -494,6 +493,12 @@ public final class StepSizeJob {
             }
             if (grid.length == 0) {
                 throw new IllegalArgumentException("the grid is empty");
+            }
+            for (double s : grid) {
+                if (!(s > 0) || Double.isInfinite(s)) {
+                    throw new IllegalArgumentException(
+                            "every step size of the grid must be positive, got " + s);
+                }
             }
             if (gradient
                     && (!(gradientStart > 0) || !(gradientRate > 0) || gradientIterations <= 0)) {

@@ -522,7 +522,7 @@ public final class Checkpoint {
      *     corrupt
      */
     public LatentGenerator loadGenerator(LatentGenerator generator, NDManager manager) {
-        checkGenerator(generator);
+        requireGenerator(generator);
         generator.initialize(manager, DataType.FLOAT32, generator.latentShapes(1));
         if (state.generator != null
                 && generator.countParameters() != state.generator.parameters()) {
@@ -589,7 +589,13 @@ public final class Checkpoint {
                 generator, state.training.getMethod(), methodState, store, getSigma());
     }
 
-    private void checkGenerator(LatentGenerator generator) {
+    /**
+     * Refuses a generator of another architecture than the checkpoint's.
+     *
+     * @param generator the generator asked for
+     * @throws InputException naming both architectures
+     */
+    public void requireGenerator(LatentGenerator generator) {
         boolean fits =
                 state.model != null
                         ? generator instanceof LadderGenerator ladder
@@ -599,11 +605,25 @@ public final class Checkpoint {
             throw new InputException(
                     "checkpoint "
                             + directory
-                            + " holds a generator of another architecture ("
+                            + " is for another model ("
                             + (state.model != null ? state.model : state.generator)
                             + "), not "
                             + generator);
         }
+    }
+
+    /**
+     * The ladder's architecture, for a caller that can continue only a ladder generator.
+     *
+     * @return the architecture
+     * @throws InputException if the run is of a user's own generator
+     */
+    public LadderConfig requireLadder() {
+        if (state.model == null) {
+            throw new InputException(
+                    directory + " holds a user's own generator (" + state.generator + ")");
+        }
+        return state.model;
     }
 
     /**
@@ -631,14 +651,8 @@ public final class Checkpoint {
      *     file is corrupt
      */
     public Learner restore(LatentGenerator generator, LearningConfig training, NDManager parent) {
-        checkGenerator(generator);
-        if (!state.training.isResumableAs(training)) {
-            throw new InputException(
-                    "checkpoint "
-                            + directory
-                            + " was written with different training settings; resume with the"
-                            + " same ones");
-        }
+        requireGenerator(generator);
+        requireResumableAs(training);
         Learner learner = new Learner(generator, training, parent);
         try {
             loadParameters(generator, learner.getManager(), PARAMETERS);

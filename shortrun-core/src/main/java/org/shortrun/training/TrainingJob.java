@@ -366,7 +366,6 @@ public final class TrainingJob implements AutoCloseable {
             checkpoints = new CheckpointSaver(learner, output, end);
             all.add(checkpoints);
         }
-        learner.prepareFor(source.imageCount());
         long start = System.nanoTime();
         Throwable failure = null;
         try {

@@ -160,6 +160,33 @@ class LangevinTest {
         }
     }
 
+    /**
+     * What a step computes from the images (the residual, its square, their sum) closes with the
+     * step: the arrays left in the images' manager do not grow with K.
+     */
+    @Test
+    void stepsLeaveNothingInTheImagesManager() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LadderGenerator g = generator(manager);
+            ParameterStore ps = new ParameterStore(manager, false);
+            int[] left = new int[2];
+            int[] steps = {2, 10};
+            for (int i = 0; i < steps.length; i++) {
+                try (NDManager images = manager.newSubManager()) {
+                    NDArray x = images.randomUniform(-1, 1, new Shape(4, 1, 32, 32));
+                    NDArray mask = images.ones(new Shape(1, 1, 32, 32));
+                    Langevin.builder()
+                            .setSteps(steps[i])
+                            .setStepSize(0.1f)
+                            .build()
+                            .infer(g, ps, x, mask, 0.3f, false);
+                    left[i] = images.getManagedArrays().size();
+                }
+            }
+            assertEquals(left[0], left[1], "arrays left after K = 2 and K = 10");
+        }
+    }
+
     @Test
     void maskedPixelsDoNotPullTheLatents() {
         try (NDManager manager = NDManager.newBaseManager()) {

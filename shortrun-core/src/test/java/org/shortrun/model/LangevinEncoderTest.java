@@ -9,6 +9,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import org.junit.jupiter.api.Test;
 import org.shortrun.RandomStream;
@@ -53,6 +57,42 @@ class LangevinEncoderTest {
                 }
             }
         }
+    }
+
+    /**
+     * The dense trunk's gradients, for the images and every parameter (W included), against float64
+     * for a user's MNIST decoder, batch 2 and 64.
+     */
+    @Test
+    void theDenseTrunksGradientsMatchFloat64() {
+        for (int batch : new int[] {2, 64}) {
+            try (NDManager manager = NDManager.newBaseManager()) {
+                BlockGenerator generator =
+                        BlockGenerator.of(LangevinEncoderTest::mlp, new Shape(6));
+                LangevinEncoder single = LangevinEncoder.of(generator);
+                single.initialize(manager, DataType.FLOAT32, RandomStream.seeded(4), batch);
+                LangevinEncoder reference = single.copyAs(DataType.FLOAT64, manager);
+                assertEquals(new Shape(batch, 1, 28, 28), single.inputShape(batch));
+                GradientCheck.Result r =
+                        GradientCheck.compare(
+                                single,
+                                reference,
+                                new Shape[] {single.inputShape(batch)},
+                                17L + batch,
+                                manager);
+                assertTrue(r.agrees(), "dense trunk batch " + batch + ": " + r);
+            }
+        }
+    }
+
+    /** A user's MNIST decoder with Linear layers only. */
+    static Block mlp() {
+        return new SequentialBlock()
+                .add(Linear.builder().setUnits(64).build())
+                .add(Activation::relu)
+                .add(Linear.builder().setUnits(28 * 28).build())
+                .add(Activation::tanh)
+                .addSingleton(x -> x.reshape(-1, 1, 28, 28));
     }
 
     /** The output is h W^T, and split gives each layer's columns, top first. */

@@ -327,6 +327,7 @@ public final class AnomalyJob {
             int batchSize,
             RandomStream stream,
             Progress progress) {
+        Reconstruction.requirePositive(count, batchSize);
         int n = Math.min(count, images.imageCount());
         double[] scores = new double[n];
         if (progress != null) {

@@ -199,6 +199,7 @@ public final class Inpainting {
             RandomStream stream,
             NDManager manager,
             Progress progress) {
+        Reconstruction.requirePositive(count, batchSize);
         int n = Math.min(count, source.imageCount());
         if (progress != null) {
             progress.reset("inpainting (" + mask.label() + ")", n);

@@ -221,13 +221,7 @@ public final class Reconstruction {
             NDManager manager,
             RandomStream stream,
             Progress progress) {
-        if (count <= 0 || batchSize <= 0) {
-            throw new InputException(
-                    "the images measured and the batch size must be positive, got "
-                            + count
-                            + " and "
-                            + batchSize);
-        }
+        requirePositive(count, batchSize);
         int n = Math.min(count, source.imageCount());
         if (progress != null) {
             progress.reset("reconstruction", n);
@@ -306,6 +300,17 @@ public final class Reconstruction {
                             .forward(parameterStore, inference.infer(x, stream), false)
                             .singletonOrThrow();
             ImageGrid.write(List.of(x, reconstruction), 8, file);
+        }
+    }
+
+    /** Refuses a count of images or a batch size that is not positive (a batch of 0 never ends). */
+    static void requirePositive(int count, int batchSize) {
+        if (count <= 0 || batchSize <= 0) {
+            throw new InputException(
+                    "the images measured and the batch size must be positive, got "
+                            + count
+                            + " and "
+                            + batchSize);
         }
     }
 }

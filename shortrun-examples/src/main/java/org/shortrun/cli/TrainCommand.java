@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.shortrun.ImageSource;
-import org.shortrun.InputException;
 import org.shortrun.data.Datasets;
 import org.shortrun.data.Split;
 import org.shortrun.eval.TrainingReport;
@@ -58,18 +57,11 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Checkpoint resumed = resume != null ? Checkpoint.read(resume) : null;
-        LadderConfig base = resumed != null ? resumed.getModelConfig() : null;
-        if (resumed != null && base == null) {
-            throw new InputException(resumed.getDirectory() + " holds a user's own generator");
-        }
-        LadderConfig architecture = model.build(base, data.dataset.channels());
-        if (base != null && !architecture.equals(base)) {
-            throw new InputException(
-                    "checkpoint "
-                            + resumed.getDirectory()
-                            + " is for another model ("
-                            + base
-                            + ")");
+        LadderConfig architecture =
+                model.build(
+                        resumed != null ? resumed.requireLadder() : null, data.dataset.channels());
+        if (resumed != null) {
+            resumed.requireGenerator(new LadderGenerator(architecture));
         }
         Path output = out != null ? out : resumed != null ? resumed.getRunDirectory() : null;
         output = output != null ? output : Path.of("runs", "train");

@@ -27,8 +27,6 @@ import org.shortrun.eval.fid.FidEvaluation;
 import org.shortrun.eval.fid.GeneratorImages;
 import org.shortrun.eval.fid.InceptionNetwork;
 import org.shortrun.io.DirectoryLock;
-import org.shortrun.method.Glo;
-import org.shortrun.method.LangevinLearning;
 import org.shortrun.method.LearningMethod;
 import org.shortrun.method.Methods;
 import org.shortrun.model.LadderConfig;
@@ -514,7 +512,7 @@ public final class TableJob implements AutoCloseable {
         JsonObject options = new JsonObject();
         // K is Langevin's steps, or GLO's code steps; another method's steps (the Langevin
         // autoencoders' W updates, a new method's) are its own, not the table's K
-        boolean takesK = published instanceof LangevinLearning || published instanceof Glo;
+        boolean takesK = published.infersInSteps();
         for (String key : Methods.optionNames(published)) {
             if (given.has(key) && (takesK || !(key.equals("steps") || key.equals("stepSize")))) {
                 options.add(key, given.get(key));
@@ -530,9 +528,7 @@ public final class TableJob implements AutoCloseable {
                     .optCheckpointEvery(spec.checkpointEvery)
                     .optMethod(Methods.withOptions(published, options))
                     .build();
-        } catch (IllegalArgumentException e) {
-            throw new InputException("spec: " + e.getMessage(), e);
-        } catch (InputException e) {
+        } catch (IllegalArgumentException | InputException e) {
             throw new InputException("spec: " + e.getMessage(), e);
         }
     }
